@@ -1,0 +1,1 @@
+"""Dashboard pages: UI only. Data comes from `pages.data`, figures from `pages.charts`."""

@@ -1,0 +1,122 @@
+"""`python -m warehouse init|status|schema|aliases`: the warehouse from the terminal.
+
+Every user-fixable problem prints one `error:` line and exits 2; no traceback.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from warehouse import db
+from warehouse.aliases import unmatched_report
+from warehouse.bootstrap import init
+from warehouse.errors import GapWatchError
+from warehouse.migrations import migrate
+from warehouse.paths import config_path, warehouse_paths
+from warehouse.schema_doc import render
+from warehouse.views import VIEWS, create_views
+
+SCHEMA_DOC = Path("docs/schema.md")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    models = _configured_models()
+    report = init(models=models)
+    print(f"warehouse: {warehouse_paths().published} (writer: {warehouse_paths().master.name})")
+    print(f"migrations applied: {', '.join(report.migrations) or 'none (up to date)'}")
+    if report.public.imported:
+        for name, n in report.public.rows.items():
+            print(f"  public:{name}: {n} rows, {report.public.skipped[name]} left out")
+        _print_unmatched(report.public.unmatched)
+    else:
+        print("public history: already imported, unchanged")
+    print(f"configured models registered: {report.configured_models}")
+    return cmd_status(args)
+
+
+def _configured_models() -> list:
+    from collectors.config import load_config
+
+    if not config_path().exists():
+        print(f"note: no {config_path()}; no configured models registered")
+        return []
+    config = load_config()
+    for warning in config.missing_keys():
+        print(f"warning: {warning}", file=sys.stderr)
+    return config.models
+
+
+def _print_unmatched(report) -> None:
+    print("model names per source (unmatched = no other source names the same model):")
+    for row in report.itertuples():
+        print(f"  {row.source:<11} {row.names:>5} names, {row.unmatched:>5} unmatched")
+
+
+def cmd_status(_args: argparse.Namespace) -> int:
+    with db.reading() as con:
+        for v in VIEWS:
+            n = con.execute(f"SELECT count(*) FROM {v.name}").fetchone()[0]
+            print(f"  {v.name:<18} {n:>8} rows")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con)
+    create_views(con)
+    text = render(con)
+    if args.check:
+        if not SCHEMA_DOC.exists() or SCHEMA_DOC.read_text() != text:
+            print(f"{SCHEMA_DOC} is stale: run `python -m warehouse schema --write`", file=sys.stderr)
+            return 1
+        print(f"{SCHEMA_DOC} is current")
+    elif args.write:
+        SCHEMA_DOC.parent.mkdir(exist_ok=True)
+        SCHEMA_DOC.write_text(text)
+        print(f"wrote {SCHEMA_DOC}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_aliases(args: argparse.Namespace) -> int:
+    with db.reading() as con:
+        aliases = con.execute("SELECT alias, source, model_id FROM model_aliases").df()
+    _print_unmatched(unmatched_report(aliases))
+    if args.unmatched:
+        counts = aliases.groupby("model_id")["source"].transform("nunique")
+        alone = aliases[(counts == 1) & (aliases["source"] == args.unmatched)]
+        print("\n".join(sorted(alone["alias"])))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create or upgrade the database and import public history")
+    sub.add_parser("status", help="row counts of the public views")
+    schema = sub.add_parser("schema", help="print, --write or --check docs/schema.md")
+    schema.add_argument("--write", action="store_true")
+    schema.add_argument("--check", action="store_true")
+    aliases = sub.add_parser("aliases", help="how many model names each source leaves unmatched")
+    aliases.add_argument("--unmatched", metavar="SOURCE", help="list that source's unmatched names")
+    return p
+
+
+COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except GapWatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

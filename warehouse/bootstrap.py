@@ -1,0 +1,103 @@
+"""Create or upgrade the warehouse, import the public history, refresh public gaps.
+
+`init` is idempotent: run twice, it leaves the same rows. `ensure_ready` is
+what the dashboard calls on every open: a cheap read-only check, and `init`
+only when the published file is missing or behind this code.
+"""
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from warehouse import db
+from warehouse.gaps import GAP_COLUMNS, frontier_gap, top_k_gap
+from warehouse.migrations import MIGRATIONS, migrate
+from warehouse.paths import warehouse_paths
+from warehouse.public_history import ImportReport, import_public_history, is_current
+from warehouse.views import create_views
+
+ARENA_TOP_K = 10
+
+
+@dataclass
+class InitReport:
+    migrations: list[str]
+    public: ImportReport
+    configured_models: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def init(db_path=None, models: list | None = None) -> InitReport:
+    """Migrate, (re)create views, import public history if changed, register configured models."""
+    paths = warehouse_paths(db_path)
+    with db.writing(db_path) as con:
+        applied = migrate(con, label=str(paths.master))
+        create_views(con)
+        public = import_public_history(con)
+        if public.imported or not _has_public_gaps(con):
+            refresh_public_gaps(con)
+        n_models = register_models(con, models or [])
+    return InitReport(applied, public, n_models)
+
+
+def ensure_ready(db_path=None) -> bool:
+    """True when the published file is current; otherwise build it and return False."""
+    if is_ready(db_path):
+        return True
+    init(db_path)
+    return False
+
+
+def is_ready(db_path=None) -> bool:
+    paths = warehouse_paths(db_path)
+    if not paths.published.exists():
+        return False
+    with db.reading(db_path) as con:
+        latest = MIGRATIONS[-1][0]
+        has_ledger = con.execute("SELECT count(*) FROM duckdb_tables() "
+                                 "WHERE table_name = 'gapwatch_migrations'").fetchone()[0]
+        if not has_ledger:
+            return False
+        version = con.execute("SELECT max(id) FROM gapwatch_migrations").fetchone()[0]
+        return version == latest and is_current(con)
+
+
+def register_models(con: duckdb.DuckDBPyConnection, models: list) -> int:
+    """Configured models join the registry under their own `provider/model` id."""
+    for m in models:
+        con.execute("INSERT INTO model_registry VALUES (?, ?, ?, ?, NULL, 'config') "
+                    "ON CONFLICT (model_id) DO UPDATE SET organization = excluded.organization, "
+                    "open_weights = excluded.open_weights",
+                    [m.id, m.api_model, m.organization, m.open_weights])
+        con.execute("INSERT INTO model_alias VALUES (?, 'config', ?) ON CONFLICT DO NOTHING",
+                    [m.id, m.id])
+    return len(models)
+
+
+def _has_public_gaps(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM gap_series_row "
+                            "WHERE source LIKE 'public:%'").fetchone()[0])
+
+
+def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute the gap series the home page shows from the public history."""
+    gaps = public_gap_series(con)
+    con.execute("BEGIN TRANSACTION")
+    con.execute("DELETE FROM gap_series_row WHERE source LIKE 'public:%'")
+    con.register("new_gaps", gaps)
+    con.execute(f"INSERT INTO gap_series_row ({', '.join(GAP_COLUMNS)}, computed_at_utc) "
+                f"SELECT {', '.join(GAP_COLUMNS)}, now() FROM new_gaps")
+    con.execute("COMMIT")
+    return len(gaps)
+
+
+def public_gap_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    arena = con.execute("SELECT pack, measured_at_utc, value, source FROM capability_scores "
+                        "WHERE pack LIKE 'arena:%' AND pack NOT LIKE 'arena:lab_frontier:%'").df()
+    eci = con.execute("""SELECT s.pack, s.measured_at_utc, s.value, s.source, m.open_weights
+                         FROM capability_scores s JOIN models m USING (model_id)
+                         WHERE s.pack = 'epoch:eci'""").df()
+    openness = eci["open_weights"].map({True: "open", False: "closed"})
+    return pd.concat([top_k_gap(arena, ARENA_TOP_K),
+                      frontier_gap(eci, openness, "closed", "open")], ignore_index=True)

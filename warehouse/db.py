@@ -1,0 +1,157 @@
+"""Connections and the lock discipline.
+
+DuckDB locks its file per process: a reader anywhere (a dashboard, a user's
+`duckdb -readonly` shell) blocks a writer, and a writer blocks readers. So
+GapWatch writes only to a private *master* file and, after every write,
+publishes the file people open as a fresh copy (temp file + `os.replace`).
+A reader keeps whatever snapshot it opened; the next open sees the new one.
+Writers queue on an advisory `flock`, never on DuckDB's lock error.
+"""
+
+import fcntl
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from warehouse.errors import DatabaseBusy, GapWatchError
+from warehouse.paths import WarehousePaths, warehouse_paths
+
+PINNED_DUCKDB = "1.5.5"
+OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+WRITE_WAIT_S = 120.0
+
+
+def require_pinned_duckdb() -> None:
+    """Refuse to write with another DuckDB: a 2.x file cannot be read by 1.5.5."""
+    if duckdb.__version__ != PINNED_DUCKDB:
+        raise GapWatchError(
+            f"GapWatch writes with duckdb=={PINNED_DUCKDB} but duckdb {duckdb.__version__} is "
+            "installed; a file written by a newer DuckDB cannot be read by the pinned one. "
+            "Run `pip install -r requirements.txt`."
+        )
+
+
+def describe_open_failure(path: Path, exc: Exception) -> str:
+    """Turn DuckDB's open error into one line that says what the file is."""
+    try:
+        header = _head(path)
+    except OSError as os_err:
+        return f"{path}: cannot read the file ({os_err.strerror})"
+    if header[8:12] != b"DUCK":
+        return (f"{path} is not a DuckDB database file (no DuckDB header); GapWatch will not "
+                "touch it. Move it away or point GAPWATCH_DB at another path.")
+    storage = int.from_bytes(header[12:20], "little")
+    writer = header[52:64].rstrip(b"\0").decode("ascii", "replace") or "unknown"
+    if "version number" in str(exc):
+        return (f"{path} was written by DuckDB {writer} (storage version {storage}), newer than "
+                f"the duckdb {duckdb.__version__} GapWatch pins, which cannot read it. The file is "
+                "left untouched: open it with that DuckDB, or point GAPWATCH_DB elsewhere.")
+    return f"{path}: DuckDB could not open it: {str(exc).splitlines()[0]}"
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(64)
+
+
+def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open one short-lived, offline connection with times in UTC."""
+    if read_only and not path.exists():
+        raise GapWatchError(f"{path} does not exist yet: run `python -m warehouse init`.")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=dict(OFFLINE_CONFIG))
+    except duckdb.IOException as exc:
+        if "Could not set lock" in str(exc):
+            raise
+        raise GapWatchError(describe_open_failure(path, exc)) from None
+    except duckdb.Error as exc:
+        raise GapWatchError(describe_open_failure(path, exc)) from None
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+@contextmanager
+def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published snapshot; it never blocks a writer."""
+    con = connect(warehouse_paths(db).published, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def writing(db: str | os.PathLike | None = None,
+            wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writer: lock, write the master, checkpoint, publish, unlock.
+
+    If the block raises, nothing is published and DuckDB rolls back whatever
+    the caller had not committed; the published snapshot stays as it was.
+    """
+    require_pinned_duckdb()
+    paths = warehouse_paths(db)
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    with _write_lock(paths, wait_s):
+        _seed_master_from_published(paths)
+        con = _connect_master(paths, wait_s)
+        try:
+            yield con
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        publish(paths)
+
+
+@contextmanager
+def _write_lock(paths: WarehousePaths, wait_s: float) -> Iterator[None]:
+    handle = paths.write_lock.open("a")
+    try:
+        for attempt in Retrying(stop=stop_after_delay(wait_s), wait=wait_fixed(0.05),
+                                retry=retry_if_exception_type(BlockingIOError), reraise=True):
+            with attempt:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    except BlockingIOError:
+        raise DatabaseBusy(f"{paths.master}: another GapWatch writer held it for over "
+                           f"{wait_s:.0f} s") from None
+    finally:
+        handle.close()
+
+
+def _connect_master(paths: WarehousePaths, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Only someone opening the master by hand can hold its lock: wait, then say so."""
+    try:
+        for attempt in Retrying(stop=stop_after_delay(wait_s), wait=wait_fixed(0.1),
+                                retry=retry_if_exception_type(duckdb.IOException), reraise=True):
+            with attempt:
+                return connect(paths.master, read_only=False)
+    except duckdb.IOException:
+        raise DatabaseBusy(f"{paths.master} is held open by another process (a shell?); open "
+                           f"{paths.published} instead, it never blocks GapWatch") from None
+    raise AssertionError("unreachable")
+
+
+def _seed_master_from_published(paths: WarehousePaths) -> None:
+    """A published file with no master (copied from elsewhere) becomes the master."""
+    if paths.published.exists() and not paths.master.exists():
+        connect(paths.published, read_only=True).close()
+        shutil.copyfile(paths.published, paths.master)
+        paths.master.chmod(0o644)
+
+
+def publish(paths: WarehousePaths) -> None:
+    """Replace the published file atomically with a copy of the checkpointed master."""
+    tmp = paths.published.with_name(f".{paths.published.name}.tmp-{os.getpid()}")
+    try:
+        shutil.copyfile(paths.master, tmp)
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        tmp.chmod(0o444)
+        os.replace(tmp, paths.published)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,149 @@
+"""Append-only, numbered schema migrations, recorded in `gapwatch_migrations`.
+
+Never edit a migration that has shipped: add a new one. Each runs in its own
+transaction, so a failure leaves the file at the previous version. Tables are
+private; people query the views in `views.py`, which are rebuilt after
+migrating so that the contract always matches the code.
+"""
+
+from typing import Callable
+
+import duckdb
+
+from warehouse.errors import GapWatchError
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = []
+LEDGER = "gapwatch_migrations"
+
+
+def migration(fn: Migration) -> Migration:
+    """Register `mNNN_name` as migration number NNN."""
+    number = int(fn.__name__[1:4])
+    if MIGRATIONS and number != MIGRATIONS[-1][0] + 1:
+        raise RuntimeError(f"migration {fn.__name__} is out of sequence")
+    MIGRATIONS.append((number, fn.__name__, fn))
+    return fn
+
+
+def applied(con: duckdb.DuckDBPyConnection) -> set[int]:
+    if not _has_table(con, LEDGER):
+        return set()
+    return {row[0] for row in con.execute(f"SELECT id FROM {LEDGER}").fetchall()}
+
+
+def migrate(con: duckdb.DuckDBPyConnection, label: str = "database") -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    _refuse_foreign(con, label)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LEDGER} (id INTEGER PRIMARY KEY, "
+                "name VARCHAR NOT NULL, applied_at_utc TIMESTAMPTZ NOT NULL)")
+    done = applied(con)
+    _refuse_newer(done, label)
+    names = []
+    for number, name, fn in MIGRATIONS:
+        if number in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            fn(con)
+            con.execute(f"INSERT INTO {LEDGER} VALUES (?, ?, now())", [number, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        names.append(name)
+    return names
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                            [name]).fetchone()[0])
+
+
+def _refuse_foreign(con: duckdb.DuckDBPyConnection, label: str) -> None:
+    """A DuckDB file with tables but no ledger belongs to someone else: leave it alone."""
+    if _has_table(con, LEDGER):
+        return
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1 LIMIT 5").fetchall()]
+    if tables:
+        raise GapWatchError(f"{label} is a DuckDB file but not a GapWatch warehouse (it has tables "
+                            f"{', '.join(tables)} and no {LEDGER}); GapWatch will not modify it.")
+
+
+def _refuse_newer(done: set[int], label: str) -> None:
+    known = {number for number, _, _ in MIGRATIONS}
+    unknown = sorted(done - known)
+    if unknown:
+        raise GapWatchError(f"{label} has schema migration {unknown[-1]}, newer than this GapWatch "
+                            f"knows (up to {max(known)}): upgrade GapWatch before writing to it.")
+
+
+@migration
+def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+    CREATE TABLE model_registry (
+        model_id VARCHAR PRIMARY KEY, display_name VARCHAR, organization VARCHAR,
+        open_weights BOOLEAN, release_date DATE, source VARCHAR NOT NULL);
+    CREATE TABLE model_alias (
+        alias VARCHAR NOT NULL, source VARCHAR NOT NULL, model_id VARCHAR NOT NULL,
+        PRIMARY KEY (alias, source));
+    CREATE TABLE run_ledger (
+        run_id VARCHAR PRIMARY KEY, collector VARCHAR NOT NULL, host VARCHAR NOT NULL,
+        started_at_utc TIMESTAMPTZ NOT NULL, finished_at_utc TIMESTAMPTZ,
+        status VARCHAR NOT NULL, n_rows BIGINT NOT NULL DEFAULT 0,
+        n_warnings INTEGER NOT NULL DEFAULT 0, error VARCHAR, context JSON,
+        invalidated_at_utc TIMESTAMPTZ, invalid_reason VARCHAR);
+    CREATE TABLE public_dataset (
+        dataset VARCHAR PRIMARY KEY, file_sha256 VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
+        imported_at_utc TIMESTAMPTZ NOT NULL, n_rows BIGINT NOT NULL, n_skipped BIGINT NOT NULL,
+        licence VARCHAR NOT NULL, credit VARCHAR NOT NULL);
+    CREATE TABLE capability_item_result (
+        run_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, pack VARCHAR NOT NULL,
+        pack_version VARCHAR NOT NULL, dimension VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+        variant VARCHAR NOT NULL CHECK (variant IN ('fixed', 'fresh')), seed BIGINT NOT NULL,
+        score DOUBLE, input_tokens INTEGER, output_tokens INTEGER, latency_s DOUBLE,
+        measured_at_utc TIMESTAMPTZ NOT NULL, response VARCHAR, error_class VARCHAR, error VARCHAR,
+        PRIMARY KEY (run_id, model_id, pack, pack_version, item_id, variant, seed));
+    CREATE TABLE public_capability_score (
+        run_id VARCHAR NOT NULL, source VARCHAR NOT NULL, pack VARCHAR NOT NULL,
+        pack_version VARCHAR NOT NULL, metric VARCHAR NOT NULL, dimension VARCHAR NOT NULL,
+        source_name VARCHAR NOT NULL, model_id VARCHAR NOT NULL,
+        measured_at_utc TIMESTAMPTZ NOT NULL, value DOUBLE NOT NULL, ci_low DOUBLE,
+        ci_high DOUBLE, n_items BIGINT, rank_in_snapshot INTEGER);
+    CREATE TABLE latency_sample (
+        run_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, workload VARCHAR NOT NULL,
+        concurrency INTEGER NOT NULL, request_index INTEGER NOT NULL,
+        measured_at_utc TIMESTAMPTZ NOT NULL, ttft_s DOUBLE, e2e_s DOUBLE,
+        input_tokens INTEGER, output_tokens INTEGER, output_tokens_per_s DOUBLE, itl_s DOUBLE,
+        http_status INTEGER, error_class VARCHAR, error VARCHAR,
+        PRIMARY KEY (run_id, model_id, workload, concurrency, request_index));
+    CREATE TABLE public_latency_summary (
+        run_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_name VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL, host_provider VARCHAR NOT NULL,
+        measured_at_utc TIMESTAMPTZ NOT NULL, workload VARCHAR NOT NULL,
+        concurrency INTEGER NOT NULL, n_requests INTEGER, ttft_s_p50 DOUBLE, e2e_s_p50 DOUBLE,
+        output_tokens_per_s_p50 DOUBLE, itl_s_p50 DOUBLE);
+    CREATE TABLE price_period (
+        run_id VARCHAR NOT NULL, source VARCHAR NOT NULL, source_name VARCHAR NOT NULL,
+        host_provider VARCHAR, model_id VARCHAR NOT NULL, effective_from DATE NOT NULL,
+        effective_to DATE, usd_per_mtok_in DOUBLE, usd_per_mtok_out DOUBLE,
+        usd_per_mtok_cached_in DOUBLE, first_seen_utc TIMESTAMPTZ NOT NULL,
+        last_seen_utc TIMESTAMPTZ NOT NULL, estimated BOOLEAN NOT NULL DEFAULT false);
+    CREATE TABLE gap_series_row (
+        metric VARCHAR NOT NULL, gap_kind VARCHAR NOT NULL, group_a VARCHAR NOT NULL,
+        group_b VARCHAR NOT NULL, bucket_start DATE NOT NULL, value DOUBLE,
+        leader_value DOUBLE, follower_value DOUBLE, n_models INTEGER, source VARCHAR NOT NULL,
+        computed_at_utc TIMESTAMPTZ NOT NULL);
+    CREATE TABLE gap_verdict_row (
+        metric VARCHAR NOT NULL, gap_kind VARCHAR NOT NULL, group_a VARCHAR NOT NULL,
+        group_b VARCHAR NOT NULL, verdict VARCHAR NOT NULL, slope_per_year DOUBLE,
+        ci_low DOUBLE, ci_high DOUBLE, p_value DOUBLE, p_adjusted DOUBLE, n_points INTEGER,
+        period_start DATE, period_end DATE, source VARCHAR NOT NULL,
+        computed_at_utc TIMESTAMPTZ NOT NULL);
+    CREATE TABLE lag_row (
+        metric VARCHAR NOT NULL, leader_group VARCHAR NOT NULL, follower_group VARCHAR NOT NULL,
+        level DOUBLE, leader_date DATE, follower_date DATE, lag_months DOUBLE,
+        ci_low DOUBLE, ci_high DOUBLE, is_summary BOOLEAN NOT NULL, source VARCHAR NOT NULL,
+        computed_at_utc TIMESTAMPTZ NOT NULL);
+    """)
