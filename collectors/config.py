@@ -113,15 +113,20 @@ def load_config(path: str | os.PathLike | None = None) -> GapWatchConfig:
 
 
 def _describe(exc: ValidationError, data: dict) -> str:
-    first = exc.errors()[0]
-    key = _key_path(first["loc"], data)
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif first["type"] == "literal_error":
-        message = f"{message} (got {first['input']!r})"
-    more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-    return f"{key}: {message}{more}"
+    """All problems on one line, misspelt keys first (they usually explain the rest)."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    return "; ".join(f"{_key_path(e['loc'], data)}: {_message(e)}" for e in errors[:3]) + (
+        f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
+
+
+def _message(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "missing required key"
+    if error["type"] == "literal_error":
+        return f"{error['msg']} (got {error['input']!r})"
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _key_path(loc: tuple, data: dict) -> str:

@@ -48,5 +48,6 @@ def frontier_gap_figure(gaps: pd.DataFrame, unit: str = "ECI points") -> go.Figu
     fig.update_layout(title=f"Best {a} vs best {b} model released so far",
                       legend={"orientation": "h", "y": -0.2}, margin={"t": 50})
     fig.update_yaxes(title_text=unit, secondary_y=False)
-    fig.update_yaxes(title_text=f"gap, {unit}", secondary_y=True, rangemode="tozero")
+    fig.update_yaxes(title_text=f"gap, {unit}", secondary_y=True, rangemode="tozero",
+                     tickformat=".0f", showgrid=False)
     return fig

@@ -31,7 +31,7 @@ class InitReport:
 def init(db_path=None, models: list | None = None) -> InitReport:
     """Migrate, (re)create views, import public history if changed, register configured models."""
     paths = warehouse_paths(db_path)
-    with db.writing(db_path) as con:
+    with db.writing(db_path, atomic=False) as con:
         applied = migrate(con, label=str(paths.master))
         create_views(con)
         public = import_public_history(con)

@@ -86,12 +86,13 @@ def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConn
 
 
 @contextmanager
-def writing(db: str | os.PathLike | None = None,
-            wait_s: float = WRITE_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
+            atomic: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one writer: lock, write the master, checkpoint, publish, unlock.
 
-    If the block raises, nothing is published and DuckDB rolls back whatever
-    the caller had not committed; the published snapshot stays as it was.
+    With `atomic` (the default) the block is one transaction: if it raises,
+    nothing it wrote is kept and nothing is published. Callers that manage
+    their own transactions (migrations, the public import) pass `atomic=False`.
     """
     require_pinned_duckdb()
     paths = warehouse_paths(db)
@@ -100,11 +101,26 @@ def writing(db: str | os.PathLike | None = None,
         _seed_master_from_published(paths)
         con = _connect_master(paths, wait_s)
         try:
-            yield con
+            with _transaction(con, atomic):
+                yield con
             con.execute("CHECKPOINT")
         finally:
             con.close()
         publish(paths)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection, atomic: bool) -> Iterator[None]:
+    if not atomic:
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 @contextmanager

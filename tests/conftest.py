@@ -1,0 +1,41 @@
+"""Shared fixtures: a real warehouse built once per session from the shipped history.
+
+Tests that change a database copy the built one into their own temp folder,
+so they stay independent without paying for the import each time.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from warehouse.bootstrap import init
+from warehouse.paths import warehouse_paths
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """Path of a published database holding the whole public history (read only!)."""
+    path = tmp_path_factory.mktemp("built") / "gapwatch.duckdb"
+    init(path)
+    return path
+
+
+@pytest.fixture
+def db_copy(built_db, tmp_path) -> Path:
+    """A private, writable copy of the built warehouse (master and published file)."""
+    src, dst = warehouse_paths(built_db), warehouse_paths(tmp_path / "gapwatch.duckdb")
+    shutil.copyfile(src.master, dst.master)
+    shutil.copyfile(src.published, dst.published)
+    return dst.published
+
+
+@pytest.fixture
+def gapwatch_env(monkeypatch, tmp_path):
+    """Point GAPWATCH_DB and GAPWATCH_CONFIG at a temp folder for CLI and page tests."""
+    db = tmp_path / "data" / "gapwatch.duckdb"
+    monkeypatch.setenv("GAPWATCH_DB", str(db))
+    monkeypatch.setenv("GAPWATCH_CONFIG", str(REPO / "gapwatch.toml"))
+    return db

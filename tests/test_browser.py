@@ -1,0 +1,81 @@
+"""End to end in a real browser: `streamlit run dashboard.py`, Debian's Chromium, Playwright.
+
+Never `playwright install`: the browser is /usr/bin/chromium from `apt-get install chromium`.
+Screenshots are kept under artifacts/ for people to look at.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} missing in CI: .ci/run must apt-get install chromium")
+    pytest.skip("Debian chromium not installed (apt-get install -y chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dashboard_url(db_copy, tmp_path):
+    port = free_port()
+    env = {**os.environ, "GAPWATCH_DB": str(db_copy)}
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                             "--server.port", str(port), "--server.headless", "true"],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "streamlit exited early"
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"streamlit not healthy at {url}")
+
+
+def test_overview_draws_its_charts_in_chromium(dashboard_url):
+    artifacts = REPO / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(dashboard_url)
+        page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)
+        page.wait_for_timeout(500)
+        drawn = page.locator(".js-plotly-plot .scatterlayer .trace path.js-line").count()
+        text = page.inner_text("body")
+        page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
+        browser.close()
+    assert drawn >= 5  # Arena methods plus the two ECI frontiers
+    assert "Models with scores" in text and "Closed vs open weights" in text
+    assert "Traceback" not in text

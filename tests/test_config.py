@@ -1,0 +1,98 @@
+"""gapwatch.toml: strict parsing, one clear line per problem, keys only from the environment."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from collectors.config import load_config
+from warehouse.errors import GapWatchError
+
+REPO = Path(__file__).resolve().parent.parent
+GOOD_MODEL = """
+[[models]]
+id = "openai/gpt-4o-mini"
+provider = "openai-compatible"
+base_url = "https://api.openai.com/v1"
+api_key_env = "GAPWATCH_TEST_OPENAI_KEY"
+organization = "OpenAI"
+open_weights = false
+"""
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "gapwatch.toml"
+    path.write_text(text)
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(GapWatchError) as info:
+        load_config(path)
+    return str(info.value)
+
+
+def test_shipped_default_loads_without_any_key():
+    config = load_config(REPO / "gapwatch.toml")
+    assert set(config.collectors) == {"latency", "capability", "prices"}
+    assert config.missing_keys() == []
+
+
+def test_malformed_toml_names_file_and_line(tmp_path):
+    path = write(tmp_path, GOOD_MODEL.replace("open_weights = false", "open_weights = maybe"))
+    message = error_of(path)
+    assert str(path) in message and "invalid TOML" in message and "line 8" in message
+
+
+def test_unknown_key_names_the_model_and_key(tmp_path):
+    message = error_of(write(tmp_path, GOOD_MODEL.replace("open_weights", "colour = 1\nopen_weights")))
+    assert "models[0] (openai/gpt-4o-mini).colour: unknown key" in message
+
+
+def test_unknown_top_level_key(tmp_path):
+    assert "schedules: unknown key" in error_of(write(tmp_path, "[schedules]\nx = 1\n"))
+
+
+def test_unknown_provider_is_named(tmp_path):
+    message = error_of(write(tmp_path, GOOD_MODEL.replace('"openai-compatible"', '"gemini-native"')))
+    assert "models[0] (openai/gpt-4o-mini).provider" in message and "'gemini-native'" in message
+
+
+def test_unknown_collector_and_bad_cron(tmp_path):
+    assert "collectors.speed" in error_of(write(tmp_path, '[collectors.speed]\nschedule = "* * * * *"\n'))
+    message = error_of(write(tmp_path, '[collectors.latency]\nschedule = "every hour"\n'))
+    assert "collectors.latency.schedule: invalid cron expression 'every hour'" in message
+
+
+def test_model_id_must_be_provider_slash_model(tmp_path):
+    assert "models[0] (gpt-4o).id" in error_of(write(tmp_path, GOOD_MODEL.replace(
+        '"openai/gpt-4o-mini"', '"gpt-4o"')))
+
+
+def test_missing_key_warns_at_load_and_fails_only_on_use(tmp_path, monkeypatch):
+    monkeypatch.delenv("GAPWATCH_TEST_OPENAI_KEY", raising=False)
+    config = load_config(write(tmp_path, GOOD_MODEL))
+    assert config.missing_keys() == ["model openai/gpt-4o-mini: environment variable "
+                                     "GAPWATCH_TEST_OPENAI_KEY is not set; it will fail when collected"]
+    with pytest.raises(GapWatchError, match="GAPWATCH_TEST_OPENAI_KEY is not set"):
+        config.models[0].api_key()
+
+
+def test_key_is_read_from_environment_and_never_kept(tmp_path, monkeypatch):
+    secret = "sk-test-DO-NOT-LEAK-123"
+    monkeypatch.setenv("GAPWATCH_TEST_OPENAI_KEY", secret)
+    config = load_config(write(tmp_path, GOOD_MODEL))
+    assert config.models[0].api_key() == secret
+    assert secret not in repr(config) and secret not in config.model_dump_json()
+
+
+def test_cli_init_with_bad_config_exits_cleanly_and_writes_nothing(tmp_path):
+    config = write(tmp_path, GOOD_MODEL.replace("provider", "provder"))
+    env = {"GAPWATCH_DB": str(tmp_path / "gapwatch.duckdb"), "GAPWATCH_CONFIG": str(config),
+           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "warehouse", "init"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "provder: unknown key" in result.stderr
+    assert not (tmp_path / "gapwatch.duckdb").exists()

@@ -1,0 +1,69 @@
+"""The Overview page, run headless with AppTest, shows numbers that come from real rows."""
+
+import json
+from pathlib import Path
+
+from helpers import plotly_values
+from streamlit.testing.v1 import AppTest
+
+from warehouse import db
+from warehouse.paths import warehouse_paths
+
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+def run_dashboard(timeout=120) -> AppTest:
+    return AppTest.from_file(DASHBOARD, default_timeout=timeout).run()
+
+
+def traces(at: AppTest) -> list[list[dict]]:
+    return [json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")]
+
+
+def metric(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_first_open_builds_the_database_and_shows_real_gaps(gapwatch_env):
+    assert not gapwatch_env.exists()
+    at = run_dashboard()
+    assert not at.exception
+    assert gapwatch_env.exists()
+    with db.reading(gapwatch_env) as con:
+        n_models = con.execute("SELECT count(DISTINCT model_id) FROM capability_scores").fetchone()[0]
+        latest_gap = con.execute("""SELECT value FROM gap_series WHERE metric = 'epoch:eci'
+                                    ORDER BY bucket_start DESC LIMIT 1""").fetchone()[0]
+    assert metric(at, "Models with scores").value == f"{n_models:,}"
+    assert metric(at, "ECI gap, closed − open").value == f"{latest_gap:.1f}"
+    assert metric(at, "History").value.startswith("2019-11 → 2026-")
+
+
+def test_charts_have_traces_from_the_public_history(db_copy, monkeypatch):
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    at = run_dashboard()
+    arena, eci = traces(at)
+    assert sum(len(t["x"]) for t in arena) > 150
+    assert any("displayed rating" in t["name"] for t in arena)
+    assert [t["name"] for t in eci] == ["closed frontier", "open frontier", "gap (closed − open)"]
+    assert max(plotly_values(eci[0]["y"])) > 150  # the best closed model's ECI is above 150 by 2026
+    captions = " ".join(c.value for c in at.caption)
+    assert "Epoch AI" in captions and "LMArena" in captions
+
+
+def test_page_does_not_write_when_the_file_is_current(db_copy, monkeypatch):
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    master = warehouse_paths(db_copy).master
+    before = (master.stat().st_mtime_ns, db_copy.stat().st_mtime_ns)
+    assert not run_dashboard().exception
+    assert (master.stat().st_mtime_ns, db_copy.stat().st_mtime_ns) == before
+
+
+def test_unreadable_database_is_one_message_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "gapwatch.duckdb"
+    bad.write_text("not a database")
+    monkeypatch.setenv("GAPWATCH_DB", str(bad))
+    at = run_dashboard()
+    assert not at.exception
+    assert "not a DuckDB database file" in at.error[0].value
+    assert bad.read_text() == "not a database"
