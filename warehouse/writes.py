@@ -1,0 +1,68 @@
+"""Writes: the run ledger and idempotent row inserts.
+
+Every measurement table has a natural primary key, and rows are inserted
+with `ON CONFLICT DO NOTHING`, so a retried or resumed run never stores a
+row twice. Runs are recorded when they start and when they end.
+"""
+
+import json
+
+import duckdb
+import pandas as pd
+
+from warehouse.errors import GapWatchError
+
+ROW_TABLES = {"latency_sample", "capability_item_result", "price_period"}
+RUN_STATUSES = ("running", "ok", "partial", "failed", "abandoned")
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, host: str,
+              context: dict) -> None:
+    con.execute("""INSERT INTO run_ledger (run_id, collector, host, started_at_utc, status, context)
+                   VALUES (?, ?, ?, now(), 'running', ?)""",
+                [run_id, collector, host, json.dumps(context, default=str)])
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, n_rows: int,
+               n_warnings: int, error: str | None) -> None:
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}")
+    con.execute("""UPDATE run_ledger SET finished_at_utc = now(), status = ?, n_rows = ?,
+                   n_warnings = ?, error = ? WHERE run_id = ?""",
+                [status, n_rows, n_warnings, error, run_id])
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> int:
+    """Insert by column name; rows already stored (same natural key) are skipped."""
+    if table not in ROW_TABLES:
+        raise ValueError(f"not a measurement table: {table}")
+    if rows.empty:
+        return 0
+    con.register("incoming_rows", rows)
+    try:
+        columns = ", ".join(rows.columns)
+        return con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows "
+                           "ON CONFLICT DO NOTHING").fetchone()[0]
+    finally:
+        con.unregister("incoming_rows")
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, host: str, alive_run_ids: set[str]) -> int:
+    """Mark this host's `running` runs whose process is gone as abandoned; keep their rows."""
+    stale = [r[0] for r in con.execute("SELECT run_id FROM run_ledger WHERE host = ? AND "
+                                       "status = 'running'", [host]).fetchall()
+             if r[0] not in alive_run_ids]
+    for run_id in stale:
+        con.execute("UPDATE run_ledger SET status = 'abandoned', finished_at_utc = now(), "
+                    "error = coalesce(error, 'process ended before the run finished') "
+                    "WHERE run_id = ?", [run_id])
+    return len(stale)
+
+
+def set_validity(con: duckdb.DuckDBPyConnection, run_id: str, why: str | None) -> None:
+    """Invalidate a run (`why` given) or restore it (`why` None); views follow at once."""
+    found = con.execute("SELECT count(*) FROM run_ledger WHERE run_id = ?", [run_id]).fetchone()[0]
+    if not found:
+        raise GapWatchError(f"no run with id {run_id!r} (see the runs view)")
+    con.execute("UPDATE run_ledger SET invalidated_at_utc = CASE WHEN ? IS NULL THEN NULL "
+                "ELSE now() END, invalid_reason = ? WHERE run_id = ?", [why, why, run_id])
