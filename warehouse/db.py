@@ -118,9 +118,17 @@ def _transaction(con: duckdb.DuckDBPyConnection, atomic: bool) -> Iterator[None]
     try:
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback_quietly(con)
         raise
     con.execute("COMMIT")
+
+
+def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back without masking the caller's exception (the block may have ended it itself)."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
 
 
 @contextmanager
@@ -169,5 +177,15 @@ def publish(paths: WarehousePaths) -> None:
             os.fsync(handle.fileno())
         tmp.chmod(0o444)
         os.replace(tmp, paths.published)
+        _fsync_folder(paths.folder)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable, so a crash cannot bring back the previous snapshot."""
+    fd = os.open(folder or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
