@@ -33,6 +33,7 @@ class ModelConfig(Strict):
     api_key_env: str | None = Field(None, pattern=ENV_NAME)
     organization: str
     open_weights: bool
+    context_tokens: int | None = Field(None, ge=256, description="Context window; workloads beyond it are skipped")
     groups: list[str] = []
 
     @model_validator(mode="after")

@@ -32,6 +32,26 @@ def db_copy(built_db, tmp_path) -> Path:
     return dst.published
 
 
+@pytest.fixture(scope="session")
+def local_servers():
+    """The three real local models, served by llama.cpp; reused if already up.
+
+    They run from data/ (the same place `python -m collectors local up` uses), so the
+    assembled GGUFs are shared with the developer's own runs. Stopped at the end only
+    if this session started them.
+    """
+    from collectors import local_models
+
+    data_dir = REPO / "data"
+    already = all(s["healthy"] and s["served_id"] == m
+                  for m, s in local_models.status(data_dir).items())
+    if not already:
+        local_models.up(data_dir=data_dir)
+    yield local_models.MODELS
+    if not already:
+        local_models.down(data_dir)
+
+
 @pytest.fixture
 def gapwatch_env(monkeypatch, tmp_path):
     """Point GAPWATCH_DB and GAPWATCH_CONFIG at a temp folder for CLI and page tests."""
