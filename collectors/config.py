@@ -6,8 +6,10 @@ only the *name* of the environment variable that holds each one; a missing
 variable is a warning at load time and an error when that model is used.
 """
 
+import fnmatch
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +20,7 @@ from warehouse.paths import config_path
 
 MODEL_ID = r"^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+URL = r"^https?://\S+$"
 COLLECTORS = ("latency", "capability", "prices")
 
 
@@ -46,7 +49,10 @@ class ModelConfig(Strict):
 
     @property
     def api_model(self) -> str:
-        return self.model or self.id.split("/", 1)[1]
+        """Local servers are started with the full GapWatch id as their model alias."""
+        if self.model:
+            return self.model
+        return self.id if self.provider == "local" else self.id.split("/", 1)[1]
 
     def api_key(self) -> str | None:
         """The key, read now from the environment; never stored or logged."""
@@ -60,26 +66,94 @@ class ModelConfig(Strict):
 
 class CollectorConfig(Strict):
     enabled: bool = True
-    schedule: str = Field(description="Cron expression, e.g. `0 */6 * * *` (UTC)")
+    schedule: str = Field(description="Cron expression, e.g. `0 */6 * * *` (UTC); six fields = seconds first")
     jitter_s: int = Field(300, ge=0, le=3600)
     models: list[str] = Field(default_factory=lambda: ["*"],
                               description="Model ids, globs or group names")
+    requests: int = Field(4, ge=1, le=1000, description="Requests per stream and cell (latency)")
+    concurrency: list[int] = Field(default_factory=lambda: [1, 4], description="Streams in flight")
+    workloads: list[str] = Field(default_factory=list, description="Workload names; empty = defaults")
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
         try:
-            CronTrigger.from_crontab(value, timezone="UTC")
+            cron_trigger(value)
         except ValueError as exc:
             raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
         return value
 
 
+def cron_trigger(expression: str):
+    """A crontab line in UTC; a sixth, leading field gives seconds (for tests and fast cadences)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    if len(fields) == 6:
+        second, minute, hour, day, month, day_of_week = fields
+        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=day_of_week, timezone="UTC")
+    return CronTrigger.from_crontab(expression, timezone="UTC")
+
+
+class PriceBookEntry(Strict):
+    """A price you pay, from a date on: wins over imported prices for that model and day."""
+
+    model_id: str = Field(pattern=MODEL_ID)
+    effective_from: date
+    effective_to: date | None = Field(None, description="Exclusive; default: the model's next entry")
+    usd_per_mtok_in: float = Field(ge=0)
+    usd_per_mtok_out: float = Field(ge=0)
+    usd_per_mtok_cached_in: float | None = Field(None, ge=0)
+    host_provider: str | None = Field(None, description="Who you pay, e.g. `openai`, `bedrock`")
+
+    @model_validator(mode="after")
+    def _dates(self) -> "PriceBookEntry":
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValueError("effective_to must be after effective_from")
+        return self
+
+
+class AliasEntry(Strict):
+    """A price source's name for a model that the crosswalk does not know."""
+
+    alias: str = Field(min_length=1, description="The name exactly as the source spells it")
+    source: Literal["openrouter", "litellm"]
+    model_id: str = Field(pattern=MODEL_ID)
+
+
+class OpenRouterImporter(Strict):
+    enabled: bool = True
+    url: str = Field("https://openrouter.ai/api/v1/models", pattern=URL)
+    timeout_s: float = Field(30.0, gt=0, le=600)
+
+
+class LiteLLMImporter(Strict):
+    enabled: bool = True
+    url: str = Field("https://raw.githubusercontent.com/BerriAI/litellm/main/"
+                     "model_prices_and_context_window.json", pattern=URL)
+    timeout_s: float = Field(30.0, gt=0, le=600)
+
+
+class ImportersConfig(Strict):
+    openrouter: OpenRouterImporter = OpenRouterImporter()
+    litellm: LiteLLMImporter = LiteLLMImporter()
+
+
+class MachineConfig(Strict):
+    """What this machine costs, for the estimated price of local models."""
+
+    usd_per_hour: float = Field(0.10, gt=0, description="Power, hardware and hosting per hour")
+    requests: int = Field(3, ge=1, le=50, description="Requests per local model per estimate")
+
+
 class GapWatchConfig(Strict):
     models: list[ModelConfig] = []
     collectors: dict[Literal["latency", "capability", "prices"], CollectorConfig] = {}
+    prices: list[PriceBookEntry] = []
+    aliases: list[AliasEntry] = []
+    importers: ImportersConfig = ImportersConfig()
+    machine: MachineConfig = MachineConfig()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "GapWatchConfig":
@@ -88,6 +162,28 @@ class GapWatchConfig(Strict):
         if dupes:
             raise ValueError(f"model ids listed twice: {', '.join(dupes)}")
         return self
+
+    @model_validator(mode="after")
+    def _unique_prices(self) -> "GapWatchConfig":
+        seen = [(p.model_id, p.effective_from) for p in self.prices]
+        dupes = sorted({f"{m} from {d}" for m, d in seen if seen.count((m, d)) > 1})
+        if dupes:
+            raise ValueError(f"price book entries listed twice: {', '.join(dupes)}")
+        return self
+
+    def select(self, patterns: list[str] | None, collector: str | None = None) -> list[ModelConfig]:
+        """Model ids, globs or group names; the collector's own list when none are given."""
+        if not patterns:
+            chosen = self.collectors.get(collector)
+            patterns = chosen.models if chosen else ["*"]
+        picked: list[ModelConfig] = []
+        for pattern in patterns:
+            matches = [m for m in self.models if fnmatch.fnmatch(m.id, pattern) or pattern in m.groups]
+            if not matches and pattern != "*":
+                raise GapWatchError(f"models {pattern!r}: matches no configured model (configured: "
+                                    f"{', '.join(m.id for m in self.models) or 'none'})")
+            picked += [m for m in matches if m not in picked]
+        return picked
 
     def missing_keys(self) -> list[str]:
         """Warnings for models whose key variable is unset (an error only when used)."""

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from collectors import stopping
 from collectors.context import host_name, run_context
 from warehouse import db, writes
 from warehouse.errors import DatabaseBusy
@@ -52,6 +53,7 @@ class Run:
     def __enter__(self) -> "Run":
         with db.writing(self.db_path) as con:
             writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
+        log.info("run %s started (%s)", self.run_id, self.collector)
         return self
 
     def add(self, table: str, rows: list[dict]) -> None:
@@ -86,6 +88,8 @@ class Run:
     def __exit__(self, exc_type, exc, _tb) -> bool:
         landed = self.flush(wait_s=db.WRITE_WAIT_S)
         error = redact(f"{type(exc).__name__}: {exc}") if exc else None
+        if stopping.requested() and not error:
+            error = "stopped by a signal before the run finished; completed rows kept"
         if not landed:
             error = error or "warehouse busy: buffered rows could not be written"
         status = "failed" if error and not self.n_rows else (
@@ -94,4 +98,6 @@ class Run:
             writes.finish_run(con, self.run_id, status, self.n_rows, len(self.warnings),
                               error or (self.warnings[-1] if self.warnings else None))
         self.status = status
+        log.info("run %s ended: %s, %d rows, %d warnings%s", self.run_id, status, self.n_rows,
+                 len(self.warnings), f", error: {error}" if error else "")
         return False

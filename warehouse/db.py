@@ -170,6 +170,7 @@ def _seed_master_from_published(paths: WarehousePaths) -> None:
 
 def publish(paths: WarehousePaths) -> None:
     """Replace the published file atomically with a copy of the checkpointed master."""
+    _remove_stale_copies(paths)
     tmp = paths.published.with_name(f".{paths.published.name}.tmp-{os.getpid()}")
     try:
         shutil.copyfile(paths.master, tmp)
@@ -180,6 +181,12 @@ def publish(paths: WarehousePaths) -> None:
         _fsync_folder(paths.folder)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _remove_stale_copies(paths: WarehousePaths) -> None:
+    """Half-written copies left by a killed writer (we hold the write lock, so none is live)."""
+    for stale in paths.folder.glob(f".{paths.published.name}.tmp-*"):
+        stale.unlink(missing_ok=True)
 
 
 def _fsync_folder(folder: Path) -> None:

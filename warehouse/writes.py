@@ -52,10 +52,11 @@ def abandon_stale_runs(con: duckdb.DuckDBPyConnection, host: str, alive_run_ids:
     stale = [r[0] for r in con.execute("SELECT run_id FROM run_ledger WHERE host = ? AND "
                                        "status = 'running'", [host]).fetchall()
              if r[0] not in alive_run_ids]
+    stored = " + ".join(f"(SELECT count(*) FROM {t} WHERE run_id = $run)" for t in sorted(ROW_TABLES))
     for run_id in stale:
-        con.execute("UPDATE run_ledger SET status = 'abandoned', finished_at_utc = now(), "
-                    "error = coalesce(error, 'process ended before the run finished') "
-                    "WHERE run_id = ?", [run_id])
+        con.execute(f"UPDATE run_ledger SET status = 'abandoned', finished_at_utc = now(), "
+                    f"n_rows = {stored}, error = coalesce(error, 'process ended before the run "
+                    f"finished; its stored rows are kept') WHERE run_id = $run", {"run": run_id})
     return len(stale)
 
 

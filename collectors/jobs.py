@@ -1,0 +1,33 @@
+"""Scheduled jobs: importable `module:function` references the scheduler stores.
+
+A job loads the config afresh, runs one collector in this process under a
+`Run`, and returns a short summary. A collector that raises fails its run
+(recorded in the ledger) and the scheduler goes on with the next job.
+"""
+
+import importlib
+
+from collectors.config import load_config
+from collectors.runner import Run
+from warehouse.bootstrap import ensure_ready
+
+# collector name -> "module:function(run, models, config)"
+COLLECTORS = {
+    "latency": "collectors.latency:scheduled",
+    "capability": "collectors.capability:scheduled",
+}
+
+
+def collector_function(name: str):
+    module, _, function = COLLECTORS[name].partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def run_collector(collector: str, models: list[str] | None = None, db_path=None) -> dict:
+    """What the scheduler calls: one run of one collector over the selected models."""
+    config = load_config()
+    selected = config.select(models, collector)
+    ensure_ready(db_path)
+    with Run(collector, db_path=db_path) as run:
+        collector_function(collector)(run, selected, config)
+    return {"run_id": run.run_id, "status": run.status, "rows": run.n_rows}

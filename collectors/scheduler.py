@@ -1,0 +1,201 @@
+"""`python -m collectors schedule`: months of unattended collection.
+
+APScheduler 3.11 with its job store in a SQLite file beside the warehouse
+(never in the DuckDB file: a job store there would hold its lock). Jobs are
+stored once and only changed when the config changes: re-adding them with
+`replace_existing=True` at every start would reset their timers and lose the
+catch-up run. `coalesce=True` with `misfire_grace_time=None` turns any number
+of missed fire times (a machine asleep) into exactly one catch-up run.
+"""
+
+import fcntl
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from collectors import stopping
+from collectors.config import GapWatchConfig, cron_trigger
+from collectors.context import host_name
+from warehouse import db, writes
+from warehouse.errors import GapWatchError
+from warehouse.paths import warehouse_paths
+
+JOB_FUNCTION = "collectors.jobs:run_collector"
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+log = logging.getLogger("gapwatch.scheduler")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    schedule: str
+    jitter_s: int
+    kwargs: dict
+
+    def trigger(self) -> CronTrigger:
+        return cron_trigger(self.schedule)
+
+
+def job_specs(config: GapWatchConfig) -> dict[str, JobSpec]:
+    return {name: JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": c.models})
+            for name, c in config.collectors.items() if c.enabled}
+
+
+def store_path(db_path=None) -> Path:
+    return warehouse_paths(db_path).folder / "scheduler.sqlite"
+
+
+def job_store(db_path=None) -> SQLAlchemyJobStore:
+    return SQLAlchemyJobStore(url=f"sqlite:///{store_path(db_path)}")
+
+
+def sync_jobs(scheduler, specs: dict[str, JobSpec]) -> list[str]:
+    """Add missing jobs, reschedule changed ones, drop removed ones; say what changed."""
+    stored = {job.id: job for job in scheduler.get_jobs()}
+    changes = []
+    for spec in specs.values():
+        job = stored.get(spec.id)
+        if job is None:
+            scheduler.add_job(JOB_FUNCTION, trigger=spec.trigger(), id=spec.id, name=spec.id,
+                              kwargs=spec.kwargs, jitter=spec.jitter_s)
+            changes.append(f"added {spec.id}: {spec.schedule}")
+        elif _describe(job) != _describe_spec(spec):
+            scheduler.modify_job(spec.id, kwargs=spec.kwargs)
+            scheduler.reschedule_job(spec.id, trigger=spec.trigger(), jitter=spec.jitter_s)
+            changes.append(f"changed {spec.id}: {_describe(job)} -> {_describe_spec(spec)}")
+    for job_id in stored.keys() - specs.keys():
+        scheduler.remove_job(job_id)
+        changes.append(f"removed {job_id}: no longer in the config")
+    return changes
+
+
+def _describe(job) -> str:
+    """APScheduler stores a jitter of 0 as None: fold both, or every start looks like a change."""
+    return f"{job.trigger} jitter={job.trigger.jitter or 0} models={job.kwargs.get('models')}"
+
+
+def _describe_spec(spec: JobSpec) -> str:
+    return f"{spec.trigger()} jitter={spec.jitter_s or 0} models={spec.kwargs.get('models')}"
+
+
+class SingleInstance:
+    """One scheduler per warehouse: an flock on a file that also names the holder's pid."""
+
+    def __init__(self, db_path=None):
+        self.path = warehouse_paths(db_path).folder / "scheduler.lock"
+
+    def __enter__(self) -> "SingleInstance":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = self.path.open("a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "unknown"
+            self.handle.close()
+            raise GapWatchError(f"a scheduler is already running (pid {holder}); "
+                                "only one may run at a time") from None
+        self.handle.truncate(0)
+        self.handle.write(str(os.getpid()))
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.handle.close()
+
+
+def running_pid(db_path=None) -> int | None:
+    """The pid of the running scheduler, or None (probing the lock without taking it)."""
+    path = warehouse_paths(db_path).folder / "scheduler.lock"
+    if not path.exists():
+        return None
+    with path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+def abandon_dead_runs(db_path=None) -> int:
+    """This host's `running` runs whose process is gone become `abandoned`; rows are kept.
+
+    Read from the master, inside the write lock: a run killed between its commit and
+    the publish is in the master only.
+    """
+    with db.writing(db_path) as con:
+        running = con.execute("SELECT run_id, context FROM run_ledger WHERE status = 'running' "
+                              "AND host = ?", [host_name()]).fetchall()
+        alive = {run_id for run_id, context in running
+                 if _pid_alive(json.loads(context or "{}").get("pid"))}
+        return writes.abandon_stale_runs(con, host_name(), alive)
+
+
+def _pid_alive(pid) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
+
+
+def configure_logging(db_path=None) -> None:
+    """One line per run start and end, to stderr and to a rotating file under data/logs/."""
+    logs = warehouse_paths(db_path).folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers = [logging.StreamHandler(), RotatingFileHandler(logs / "scheduler.log",
+                                                             maxBytes=5_000_000, backupCount=5)]
+    root = logging.getLogger()
+    for handler in handlers:
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def serve(config: GapWatchConfig, db_path=None) -> None:
+    """Run in the foreground until SIGTERM/SIGINT; the job in flight finishes its item."""
+    from warehouse.bootstrap import ensure_ready
+
+    with SingleInstance(db_path):
+        ensure_ready(db_path)
+        log.info("abandoned %d runs left by dead processes on this host", abandon_dead_runs(db_path))
+        scheduler = BackgroundScheduler(jobstores={"default": job_store(db_path)},
+                                        job_defaults=JOB_DEFAULTS, timezone="UTC")
+        scheduler.start(paused=True)  # load the stored jobs before deciding what to add
+        for change in sync_jobs(scheduler, job_specs(config)):
+            log.info("schedule %s", change)
+        stopping.install()
+        log.info("scheduler %d running %d jobs", os.getpid(), len(scheduler.get_jobs()))
+        scheduler.resume()  # missed fire times now coalesce into one catch-up run per job
+        while not stopping.requested():
+            time.sleep(0.2)
+        log.info("stopping: waiting for the job in flight to finish its current item")
+        scheduler.shutdown(wait=True)
+
+
+def stored_jobs(db_path=None) -> list:
+    """The stored jobs, read without running a scheduler (for `status`)."""
+    if not store_path(db_path).exists():
+        return []
+    scheduler = BackgroundScheduler(jobstores={"default": job_store(db_path)}, timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        return scheduler.get_jobs()
+    finally:
+        scheduler.shutdown(wait=False)
