@@ -39,18 +39,31 @@ workloads = ["smoke-32-16"]
 """
 
 
+STARTED: list[subprocess.Popen] = []
+
+
 @pytest.fixture
 def sched_env(tmp_path, local_servers, db_copy):
-    """A warehouse copy and a config whose latency job fires every three seconds."""
+    """A warehouse copy and a config whose latency job fires every three seconds.
+
+    Every scheduler a test starts is killed at teardown, even when the test fails.
+    """
     config = tmp_path / "gapwatch.toml"
     config.write_text(CONFIG.format(schedule="*/3 * * * * *"))
     env = {**os.environ, "GAPWATCH_DB": str(db_copy), "GAPWATCH_CONFIG": str(config)}
-    return env, db_copy, config
+    yield env, db_copy, config
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=30)
 
 
 def start(env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "collectors", "schedule"], cwd=REPO, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "collectors", "schedule"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    STARTED.append(proc)
+    return proc
 
 
 def stop(proc: subprocess.Popen, sig=signal.SIGTERM, timeout=60) -> str:
