@@ -31,3 +31,13 @@ def run_collector(collector: str, models: list[str] | None = None, db_path=None)
     with Run(collector, db_path=db_path) as run:
         collector_function(collector)(run, selected, config)
     return {"run_id": run.run_id, "status": run.status, "rows": run.n_rows}
+
+
+def run_backup(folder: str, keep: int, db_path=None) -> dict:
+    """The scheduled backup: a verified copy of the published snapshot, old ones pruned."""
+    from pathlib import Path
+
+    from warehouse.backup import backup
+
+    path, counts = backup(Path(folder), db_path, keep=keep)
+    return {"backup": str(path), "rows": sum(counts.values())}

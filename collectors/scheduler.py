@@ -39,14 +39,20 @@ class JobSpec:
     schedule: str
     jitter_s: int
     kwargs: dict
+    function: str = JOB_FUNCTION
 
     def trigger(self) -> CronTrigger:
         return cron_trigger(self.schedule)
 
 
 def job_specs(config: GapWatchConfig) -> dict[str, JobSpec]:
-    return {name: JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": c.models})
-            for name, c in config.collectors.items() if c.enabled}
+    specs = {name: JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": c.models})
+             for name, c in config.collectors.items() if c.enabled}
+    if config.backup:
+        specs["backup"] = JobSpec("backup", config.backup.schedule, 0,
+                                  {"folder": config.backup.folder, "keep": config.backup.keep},
+                                  "collectors.jobs:run_backup")
+    return specs
 
 
 def store_path(db_path=None) -> Path:
@@ -64,7 +70,7 @@ def sync_jobs(scheduler, specs: dict[str, JobSpec]) -> list[str]:
     for spec in specs.values():
         job = stored.get(spec.id)
         if job is None:
-            scheduler.add_job(JOB_FUNCTION, trigger=spec.trigger(), id=spec.id, name=spec.id,
+            scheduler.add_job(spec.function, trigger=spec.trigger(), id=spec.id, name=spec.id,
                               kwargs=spec.kwargs, jitter=spec.jitter_s)
             changes.append(f"added {spec.id}: {spec.schedule}")
         elif _describe(job) != _describe_spec(spec):
@@ -79,11 +85,11 @@ def sync_jobs(scheduler, specs: dict[str, JobSpec]) -> list[str]:
 
 def _describe(job) -> str:
     """APScheduler stores a jitter of 0 as None: fold both, or every start looks like a change."""
-    return f"{job.trigger} jitter={job.trigger.jitter or 0} models={job.kwargs.get('models')}"
+    return f"{job.trigger} jitter={job.trigger.jitter or 0} {job.kwargs}"
 
 
 def _describe_spec(spec: JobSpec) -> str:
-    return f"{spec.trigger()} jitter={spec.jitter_s or 0} models={spec.kwargs.get('models')}"
+    return f"{spec.trigger()} jitter={spec.jitter_s or 0} {spec.kwargs}"
 
 
 class SingleInstance:

@@ -109,6 +109,20 @@ def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
         publish(paths)
 
 
+def replace_master(source: Path, db: str | os.PathLike | None = None,
+                   wait_s: float = WRITE_WAIT_S) -> None:
+    """Swap another warehouse file in as the master (a restore), under the write lock; publish."""
+    require_pinned_duckdb()
+    paths = warehouse_paths(db)
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    with _write_lock(paths, wait_s):
+        tmp = paths.master.with_name(paths.master.name + ".restoring")
+        shutil.copyfile(source, tmp)
+        tmp.chmod(0o644)
+        os.replace(tmp, paths.master)
+        publish(paths)
+
+
 @contextmanager
 def _transaction(con: duckdb.DuckDBPyConnection, atomic: bool) -> Iterator[None]:
     if not atomic:
