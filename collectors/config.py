@@ -147,8 +147,19 @@ class MachineConfig(Strict):
     requests: int = Field(3, ge=1, le=50, description="Requests per local model per estimate")
 
 
+class BackupConfig(Strict):
+    """A scheduled copy of the warehouse; the newest `keep` copies stay in `folder`."""
+
+    schedule: str = Field(description="Cron expression (UTC)")
+    folder: str = "data/backups"
+    keep: int = Field(7, ge=1, le=1000)
+
+    _cron = field_validator("schedule")(CollectorConfig._cron.__func__)
+
+
 class GapWatchConfig(Strict):
     models: list[ModelConfig] = []
+    backup: BackupConfig | None = None
     collectors: dict[Literal["latency", "capability", "prices"], CollectorConfig] = {}
     prices: list[PriceBookEntry] = []
     aliases: list[AliasEntry] = []
