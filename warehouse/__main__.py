@@ -93,6 +93,40 @@ def cmd_aliases(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace) -> int:
+    """Print the stored verdicts and lags; `--refresh` recomputes and stores them first."""
+    from warehouse import verdicts
+
+    if args.refresh:
+        with db.writing(atomic=False) as con:
+            verdicts.store(con, *verdicts.compute_all(con))
+    with db.reading() as con:
+        table = con.execute("SELECT * FROM gap_verdicts").df()
+        lag_rows = con.execute("SELECT * FROM lags").df()
+    if table.empty:
+        print("no verdicts stored yet: run `python -m warehouse gaps --refresh`")
+        return 0
+    print(verdicts.report(table, lag_rows))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from warehouse.backup import backup
+
+    path, counts = backup(Path(args.dest), keep=args.keep)
+    print(f"backup {path}: {len(counts)} tables, {sum(counts.values())} rows, verified")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from warehouse.backup import restore
+
+    counts = restore(Path(args.source))
+    print(f"restored {args.source}: {len(counts)} tables, {sum(counts.values())} rows, "
+          "row counts verified")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -103,10 +137,18 @@ def parser() -> argparse.ArgumentParser:
     schema.add_argument("--check", action="store_true")
     aliases = sub.add_parser("aliases", help="how many model names each source leaves unmatched")
     aliases.add_argument("--unmatched", metavar="SOURCE", help="list that source's unmatched names")
+    gaps = sub.add_parser("gaps", help="is each gap widening? verdicts and lags, with units")
+    gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
+    backup = sub.add_parser("backup", help="copy the warehouse without stopping collection")
+    backup.add_argument("dest", help="a folder (time-stamped file) or a .duckdb path")
+    backup.add_argument("--keep", type=int, help="keep only the newest N backups in the folder")
+    restore = sub.add_parser("restore", help="make a backup the warehouse; checks row counts")
+    restore.add_argument("source")
     return p
 
 
-COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases}
+COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases,
+            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

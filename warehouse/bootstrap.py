@@ -8,17 +8,12 @@ only when the published file is missing or behind this code.
 from dataclasses import dataclass, field
 
 import duckdb
-import pandas as pd
 
 from warehouse import db
-from warehouse.gaps import GAP_COLUMNS, frontier_gap, top_k_gap
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
 from warehouse.views import create_views
-
-ARENA_TOP_K = 10
-
 
 @dataclass
 class InitReport:
@@ -76,28 +71,19 @@ def register_models(con: duckdb.DuckDBPyConnection, models: list) -> int:
 
 
 def _has_public_gaps(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT count(*) FROM gap_series_row "
-                            "WHERE source LIKE 'public:%'").fetchone()[0])
+    """Series and verdicts both: a warehouse upgraded from before verdicts has series only."""
+    return bool(con.execute("SELECT (SELECT count(*) FROM gap_series_row WHERE source LIKE 'public:%')"
+                            " * (SELECT count(*) FROM gap_verdict_row)").fetchone()[0])
 
 
 def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute the gap series the home page shows from the public history."""
-    gaps = public_gap_series(con)
-    con.execute("BEGIN TRANSACTION")
-    con.execute("DELETE FROM gap_series_row WHERE source LIKE 'public:%'")
-    con.register("new_gaps", gaps)
-    con.execute(f"INSERT INTO gap_series_row ({', '.join(GAP_COLUMNS)}, computed_at_utc) "
-                f"SELECT {', '.join(GAP_COLUMNS)}, now() FROM new_gaps")
-    con.execute("COMMIT")
-    return len(gaps)
+    """Recompute every gap series, verdict and lag (public history and measured rows alike).
 
+    `verdicts.store` replaces the three result tables in one transaction; returns the number
+    of gap series rows.
+    """
+    from warehouse import verdicts  # on use: only a refresh needs scipy.stats and pymannkendall
 
-def public_gap_series(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    arena = con.execute("SELECT pack, measured_at_utc, value, source FROM capability_scores "
-                        "WHERE pack LIKE 'arena:%' AND pack NOT LIKE 'arena:lab_frontier:%'").df()
-    eci = con.execute("""SELECT s.pack, s.measured_at_utc, s.value, s.source, m.open_weights
-                         FROM capability_scores s JOIN models m USING (model_id)
-                         WHERE s.pack = 'epoch:eci'""").df()
-    openness = eci["open_weights"].map({True: "open", False: "closed"})
-    return pd.concat([top_k_gap(arena, ARENA_TOP_K),
-                      frontier_gap(eci, openness, "closed", "open")], ignore_index=True)
+    series, table, lag_rows = verdicts.compute_all(con)
+    verdicts.store(con, series, table, lag_rows)
+    return len(series)

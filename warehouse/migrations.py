@@ -147,3 +147,29 @@ def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
         ci_low DOUBLE, ci_high DOUBLE, is_summary BOOLEAN NOT NULL, source VARCHAR NOT NULL,
         computed_at_utc TIMESTAMPTZ NOT NULL);
     """)
+
+
+@migration
+def m002_gap_verdict_crossing(con: duckdb.DuckDBPyConnection) -> None:
+    """Verdicts say when the two groups crossed, and in which unit the slope is."""
+    con.execute("""
+    ALTER TABLE gap_verdict_row ADD COLUMN crossed BOOLEAN;
+    ALTER TABLE gap_verdict_row ADD COLUMN note VARCHAR;
+    ALTER TABLE gap_verdict_row ADD COLUMN unit VARCHAR;
+    """)
+
+
+@migration
+def m003_capability_scores(con: duckdb.DuckDBPyConnection) -> None:
+    """Measured scores with bootstrap intervals per run, model, pack and metric (the SQL mean
+    had no interval), and the hash of each prompt, so items compare across runs by content."""
+    con.execute("""
+    CREATE TABLE capability_score_row (
+        run_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, pack VARCHAR NOT NULL,
+        pack_version VARCHAR NOT NULL, dimension VARCHAR NOT NULL, metric VARCHAR NOT NULL,
+        value DOUBLE NOT NULL, ci_low DOUBLE, ci_high DOUBLE, n_items INTEGER NOT NULL,
+        n_unanswered INTEGER NOT NULL, measured_at_utc TIMESTAMPTZ NOT NULL,
+        computed_at_utc TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (run_id, model_id, pack, pack_version, metric));
+    ALTER TABLE capability_item_result ADD COLUMN prompt_sha256 VARCHAR;
+    """)

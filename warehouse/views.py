@@ -62,38 +62,47 @@ view("runs", "Every collection or import run, from its start; invalid runs stay 
 
 view("capability_items", "One row per model answer to one task item (valid runs only).",
      "SELECT run_id, model_id, pack, pack_version, dimension, item_id, variant, seed, score, "
-     "input_tokens, output_tokens, latency_s, measured_at_utc, error_class "
+     "input_tokens, output_tokens, latency_s, measured_at_utc, error_class, prompt_sha256 "
      f"FROM capability_item_result WHERE {VALID_RUN}",
      run_id="Run that asked it", model_id="Model asked", pack="Task pack name",
      pack_version="Pack version; compare scores only within one version",
      dimension="`understanding`, `generation`, `reasoning` or `memory`", item_id="Item id",
      variant="`fixed` (versioned, public) or `fresh` (generated for this run)",
-     seed="Seed that generated a fresh item (0 for fixed)", score="Score in [0, 1]",
+     seed="The run's seed: it generated the fresh items (fixed rows carry it too)",
+     score="Score in [0, 1]; NULL when a provider fault left the item unanswered",
      input_tokens="Prompt tokens (from the API's usage)", output_tokens="Completion tokens",
      latency_s="End-to-end seconds for this item", measured_at_utc="When it was asked (UTC)",
-     error_class="Failure class when the model could not be asked; NULL on success")
+     error_class="Failure class when the model could not be asked; NULL on success",
+     prompt_sha256="SHA-256 (hex) of the prompt as sent: same hash, same question")
 
 view("capability_scores",
-     "Scores per model and metric: public history (Arena, Epoch) and summaries of measured runs.",
+     "Scores per model and metric: public history (Arena, Epoch) and measured runs, the "
+     "latter with bootstrap 95% intervals (collectors/capability_scores.py).",
      "SELECT measured_at_utc, model_id, metric, pack, pack_version, value, ci_low, ci_high, "
-     "n_items, source, dimension, source_name, run_id, rank_in_snapshot "
+     "n_items, source, dimension, source_name, run_id, rank_in_snapshot, "
+     "NULL::INTEGER AS n_unanswered "
      f"FROM public_capability_score WHERE {VALID_RUN} UNION ALL "
-     "SELECT max(measured_at_utc), model_id, 'mean_score_' || variant, pack, pack_version, "
-     "avg(score), NULL, NULL, count(score), 'measured', dimension, model_id, run_id, NULL "
-     f"FROM capability_item_result WHERE {VALID_RUN} "
-     "GROUP BY run_id, model_id, pack, pack_version, dimension, variant",
-     measured_at_utc="Snapshot date (Arena), release date (Epoch) or time measured (UTC)",
+     "SELECT measured_at_utc, model_id, metric, pack, pack_version, value, ci_low, ci_high, "
+     "n_items, 'measured', dimension, model_id, run_id, NULL, n_unanswered "
+     f"FROM capability_score_row WHERE {VALID_RUN}",
+     measured_at_utc="Snapshot date (Arena), release date (Epoch) or last item answered (UTC)",
      model_id="GapWatch model id",
-     metric="`arena_rating`, `eci`, `benchmark_score`, `mean_score_fixed`, `mean_score_fresh`",
+     metric="`arena_rating`, `eci`, `benchmark_score`; measured: `<dimension>` (all items), "
+            "`<dimension>_fixed`, `<dimension>_fresh` (mean item score) and "
+            "`<dimension>_fixed_minus_fresh` (the overfitting signal), e.g. `reasoning_fresh`",
      pack="What was measured: `arena:<source>:<metric>`, `epoch:eci`, `epoch:<benchmark>` or a task pack",
      pack_version="Version or vintage; values compare only within one (pack, pack_version)",
      value="The score (Arena rating points, ECI points, benchmark units, or mean item score)",
-     ci_low="Lower end of the 95% interval, when known", ci_high="Upper end of the 95% interval",
-     n_items="Items or votes behind the value, when known",
+     ci_low="Lower end of the 95% interval, when known (measured: percentile bootstrap, "
+            "NULL under 2 items)",
+     ci_high="Upper end of the 95% interval",
+     n_items="Items or votes behind the value, when known (measured: answered items only)",
      source="`public:<dataset>` or `measured`",
      dimension="`overall`, `understanding`, `generation`, `reasoning`, `memory` or `other`",
-     source_name="The model name as the source gave it", run_id="Import or collection run",
-     rank_in_snapshot="Rank within its (measured_at_utc, pack) snapshot, public rows only")
+     source_name="The model name as the source gave it", run_id="Import or collection run "
+                 "(measured: the run that finished the items, with any runs it resumed)",
+     rank_in_snapshot="Rank within its (measured_at_utc, pack) snapshot, public rows only",
+     n_unanswered="Measured: items a provider fault left unanswered, excluded from the value")
 
 view("latency_samples", "One row per request, failures included (valid runs only).",
      "SELECT measured_at_utc, model_id, workload, concurrency, ttft_s, e2e_s, input_tokens, "
@@ -136,32 +145,81 @@ view("prices", "Dated price periods in USD per million tokens; one row per perio
      usd_per_mtok_in="USD per million input tokens", usd_per_mtok_out="USD per million output tokens",
      usd_per_mtok_cached_in="USD per million cached input tokens, when listed",
      first_seen_utc="When a source first showed this price", last_seen_utc="When it was last seen",
-     source="`public:<dataset>`, `config` or an importer name",
+     source="`public:<dataset>`, `config` (the price book, wins), `openrouter`, `litellm` or "
+            "`estimated:machine-time`",
      estimated="true for computed prices (local models: machine cost per hour)",
      source_name="The model name as the price source spells it",
      host_provider="Who sells at this price (e.g. `openai`, `bedrock`, an OpenRouter route)")
 
-view("costs", "Cost per run, model and pack, priced on the day of measurement.",
-     """WITH priced AS (
+ITEM_PRICE_ORDER = ("(p.source = 'config') DESC, p.estimated, "
+                    "(p.host_provider = split_part(p.model_id, '/', 1)) DESC NULLS LAST, "
+                    "p.effective_from DESC, p.source, p.source_name")
+# A total with an unpriced item in it would understate the cost: empty instead, never 0.
+PRICED_SUM = "(CASE WHEN count(price_source) = count(*) THEN sum(usd_cost) END)"
+
+view("item_costs", "Cost of each answered item, at the price in force on the day it was asked.",
+     f"""WITH priced AS (
         SELECT i.*, p.usd_per_mtok_in, p.usd_per_mtok_out, p.source AS price_source, p.estimated,
-               row_number() OVER (PARTITION BY i.run_id, i.model_id, i.pack, i.item_id, i.variant,
-                                  i.seed ORDER BY (p.source = 'config') DESC,
-                                  p.effective_from DESC) AS pick
-        FROM capability_items i JOIN prices p ON p.model_id = i.model_id
+               row_number() OVER (PARTITION BY i.run_id, i.model_id, i.pack, i.pack_version,
+                                  i.item_id, i.variant, i.seed ORDER BY {ITEM_PRICE_ORDER}) AS pick
+        FROM capability_items i LEFT JOIN prices p ON p.model_id = i.model_id
          AND CAST(i.measured_at_utc AS DATE) >= p.effective_from
          AND (p.effective_to IS NULL OR CAST(i.measured_at_utc AS DATE) < p.effective_to))
-     SELECT run_id, model_id, pack, pack_version, min(measured_at_utc) AS measured_at_utc,
+     SELECT run_id, model_id, pack, pack_version, dimension, item_id, variant, seed,
+            measured_at_utc, score, input_tokens, output_tokens,
+            (input_tokens * usd_per_mtok_in + output_tokens * usd_per_mtok_out) / 1e6 AS usd_cost,
+            usd_per_mtok_in, usd_per_mtok_out, price_source, estimated,
+            CASE WHEN price_source IS NULL AND model_id NOT IN (SELECT model_id FROM prices)
+                 THEN 'no price known for this model'
+                 WHEN price_source IS NULL
+                 THEN 'no price in force on ' || CAST(measured_at_utc AS DATE)
+                 WHEN input_tokens IS NULL OR output_tokens IS NULL THEN 'no token counts' END
+                AS no_cost_reason
+     FROM priced WHERE pick = 1""",
+     run_id="Collection run", model_id="Model", pack="Task pack", pack_version="Pack version",
+     dimension="Capability dimension", item_id="Item id", variant="`fixed` or `fresh`",
+     seed="Seed of a fresh item", measured_at_utc="When it was asked (UTC)", score="Score in [0, 1]",
+     input_tokens="Prompt tokens", output_tokens="Completion tokens",
+     usd_cost="USD for this item; NULL (never 0) when there is no price or no token count",
+     usd_per_mtok_in="Input price used", usd_per_mtok_out="Output price used",
+     price_source="Price source used: `config` first, then a first-party seller, then the newest",
+     estimated="true when the price is an estimate (local machine time)",
+     no_cost_reason="Why usd_cost is NULL; NULL when it is known")
+
+view("costs", "Cost per run, model and pack, priced on the day of measurement.",
+     f"""SELECT run_id, model_id, pack, pack_version, min(measured_at_utc) AS measured_at_utc,
             count(*) AS n_items, count(*) FILTER (WHERE score >= 1) AS n_solved,
             sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-            sum(input_tokens * usd_per_mtok_in + output_tokens * usd_per_mtok_out) / 1e6 AS usd_cost,
-            usd_cost / nullif(n_solved, 0) AS usd_per_solved_item,
-            any_value(price_source) AS price_source, bool_or(estimated) AS estimated
-     FROM priced WHERE pick = 1 GROUP BY run_id, model_id, pack, pack_version""",
+            {PRICED_SUM} AS usd_cost, {PRICED_SUM} / nullif(sum(score), 0) AS usd_per_solved_item,
+            any_value(price_source) AS price_source, bool_or(estimated) AS estimated,
+            sum(score) AS score_sum, count(*) - count(price_source) AS n_unpriced,
+            arg_min((3 * usd_per_mtok_in + usd_per_mtok_out) / 4, measured_at_utc)
+                AS blended_usd_per_mtok,
+            CASE WHEN n_unpriced > 0 THEN min(no_cost_reason)
+                 WHEN coalesce(sum(score), 0) = 0 THEN 'nothing solved: cost per solved item undefined'
+                 END AS cost_note
+     FROM item_costs GROUP BY run_id, model_id, pack, pack_version""",
      run_id="Collection run", model_id="Model", pack="Task pack", pack_version="Pack version",
-     measured_at_utc="First item of the run (UTC)", n_items="Items priced",
+     measured_at_utc="First item of the run (UTC)", n_items="Items asked",
      n_solved="Items with a full score", input_tokens="Prompt tokens",
-     output_tokens="Completion tokens", usd_cost="USD for all items at that day's price",
-     usd_per_solved_item="USD per solved item", price_source="Which price source was used",
+     output_tokens="Completion tokens",
+     usd_cost="USD for all items at each item's day's price; NULL when any item has no price",
+     usd_per_solved_item="usd_cost over the sum of item scores; NULL (not infinite) if none solved",
+     price_source="Which price source was used", estimated="true when any price used was estimated",
+     score_sum="Sum of item scores (the solved items, partial credit included)",
+     n_unpriced="Items with no price in force on their day",
+     blended_usd_per_mtok="Price at the first item, 3 input : 1 output (as Artificial Analysis)",
+     cost_note="Why usd_cost or usd_per_solved_item is NULL")
+
+view("cost_per_solved", "Cost per solved item per model, dimension and day: the cost series.",
+     f"""SELECT CAST(measured_at_utc AS DATE) AS day, model_id, dimension, count(*) AS n_items,
+            sum(score) AS score_sum, {PRICED_SUM} AS usd_cost,
+            {PRICED_SUM} / nullif(sum(score), 0) AS usd_per_solved_item, bool_or(estimated) AS estimated
+     FROM item_costs GROUP BY ALL""",
+     day="UTC day asked", model_id="Model", dimension="Capability dimension",
+     n_items="Items asked", score_sum="Sum of item scores",
+     usd_cost="USD for those items; NULL when any has no price",
+     usd_per_solved_item="usd_cost over score_sum; NULL when nothing was solved",
      estimated="true when any price used was estimated")
 
 view("gap_series", "Gap between leader and follower per metric and time bucket.",
@@ -177,14 +235,21 @@ view("gap_series", "Gap between leader and follower per metric and time bucket."
 
 view("gap_verdicts", "Is each gap widening? One row per series, with its trend and interval.",
      "SELECT metric, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high, "
-     "p_value, p_adjusted, n_points, period_start, period_end, source FROM gap_verdict_row",
+     "p_value, p_adjusted, n_points, period_start, period_end, source, crossed, note, unit "
+     "FROM gap_verdict_row",
      metric="Metric", gap_kind="Gap kind", group_a="Leader side", group_b="Follower side",
-     verdict="`widening`, `narrowing`, `no clear change` or `not enough data`",
-     slope_per_year="Theil–Sen slope in metric units per year",
-     ci_low="Lower end of the slope's interval", ci_high="Upper end of the slope's interval",
-     p_value="Trend test p-value", p_adjusted="Benjamini–Hochberg adjusted p-value",
+     verdict="`widening` (group_a's lead grows), `narrowing`, `no clear change` or `not enough "
+             "data` (fewer than 8 points); widening/narrowing need p_adjusted < 0.05 and a slope "
+             "interval excluding 0",
+     slope_per_year="Theil–Sen slope in `unit` per year",
+     ci_low="Lower end of the slope's 95% interval", ci_high="Upper end of the slope's 95% interval",
+     p_value="Mann–Kendall p-value, trend-free pre-whitened for autocorrelation",
+     p_adjusted="Benjamini–Hochberg adjusted p-value across all verdicts computed together",
      n_points="Points in the series", period_start="First bucket", period_end="Last bucket",
-     source="Data source")
+     source="Data source",
+     crossed="true when the gap changed sign: the two groups swapped the lead",
+     note="Plain-words caveat: who led when, if the groups crossed",
+     unit="Unit of the gap (slope_per_year is this unit per year)")
 
 view("lags", "How many months the follower group took to reach each level the leader reached.",
      "SELECT metric, leader_group, follower_group, level, lag_months, ci_low, ci_high, "
