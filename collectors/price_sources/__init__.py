@@ -1,0 +1,1 @@
+"""Where prices come from: one importer per format, behind `base.PriceSource`."""

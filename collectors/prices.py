@@ -1,0 +1,143 @@
+"""The prices collector: the price book, OpenRouter, LiteLLM and local machine time.
+
+Each source is read first (network, outside any lock), then applied in its
+own warehouse transaction: names mapped to GapWatch ids, periods updated
+(warehouse/price_periods.py). A source that fails or sends a bad payload
+costs one warning and changes nothing; the other sources still land.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from collectors.config import AliasEntry, GapWatchConfig, ModelConfig
+from collectors.price_sources.base import Observation, PriceSource
+from collectors.price_sources.book import PriceBook
+from collectors.price_sources.litellm import LiteLLM
+from collectors.price_sources.machine_time import MachineTime
+from collectors.price_sources.openrouter import OpenRouter
+from collectors.runner import Run
+from warehouse import db
+from warehouse.aliases import match_key
+from warehouse.paths import config_path
+from warehouse.price_periods import MAX_JUMP, Changes, observe, sync_book
+
+EXAMPLES = 3  # names quoted in a warning; the rest are counted
+
+
+@dataclass
+class SourceReport:
+    source: str
+    where: str
+    n_prices: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    changes: Changes | None = None
+
+
+def default_sources(config: GapWatchConfig, models: list[ModelConfig]) -> list[PriceSource]:
+    """The book first: it is the user's own truth and needs no network."""
+    sources: list[PriceSource] = [PriceBook(config.prices, str(config_path()))]
+    for cls, importer in ((OpenRouter, config.importers.openrouter),
+                          (LiteLLM, config.importers.litellm)):
+        if importer.enabled:
+            sources.append(cls(importer.url, importer.timeout_s))
+    machine = MachineTime(models, config.machine.usd_per_hour, config.machine.requests)
+    return sources + ([machine] if machine.models else [])
+
+
+def collect(run: Run, config: GapWatchConfig, models: list[ModelConfig] | None = None,
+            sources: list[PriceSource] | None = None) -> list[SourceReport]:
+    """Read and apply every source; problems become run warnings, never exceptions."""
+    if sources is None:
+        sources = default_sources(config, config.models if models is None else models)
+    return [_apply(run, source.observe(), source.dated, config.aliases) for source in sources]
+
+
+def scheduled(run: Run, models: list[ModelConfig], config: GapWatchConfig) -> None:
+    """The scheduler's entry point (`collectors.prices:scheduled`)."""
+    collect(run, config, models)
+
+
+def _apply(run: Run, seen: Observation, dated: bool, aliases: list[AliasEntry]) -> SourceReport:
+    report = SourceReport(seen.source, seen.where)
+    if seen.failed:
+        run.warn(f"{seen.failed}; nothing from {seen.source} was changed")
+        return report
+    now = datetime.now(timezone.utc)
+    with db.writing(run.db_path) as con:
+        ids = resolve(con, seen, aliases)
+        frame = _frame(seen, ids)
+        report.changes = (sync_book(con, run.run_id, frame, now) if dated else
+                          observe(con, run.run_id, seen.source, frame, now.date(), now))
+    report.n_prices = len(frame)
+    report.unmatched = sorted(p.source_name for p in seen.prices if p.source_name not in ids)
+    run.n_rows += report.changes.opened
+    _warn(run, seen, report)
+    return report
+
+
+def resolve(con, seen: Observation, aliases: list[AliasEntry]) -> dict[str, str]:
+    """Source name -> model id: known ids, then the config's aliases, the crosswalk's, a folded name."""
+    ids = {p.source_name: p.model_id for p in seen.prices if p.model_id}
+    names = {p.source_name for p in seen.prices} - ids.keys()
+    if not names:
+        return ids
+    ids |= {a.alias: a.model_id for a in aliases if a.source == seen.source and a.alias in names}
+    known = dict(con.execute("SELECT alias, model_id FROM model_alias WHERE source = ?",
+                             [seen.source]).fetchall())
+    folded = _folded(con)
+    for name in names - ids.keys():
+        candidates = {known[name]} if name in known else folded.get(match_key(name), set())
+        if len(candidates) == 1:
+            ids[name] = next(iter(candidates))
+    return ids
+
+
+def _folded(con) -> dict[str, set[str]]:
+    """Every name any source uses, and every id, by match key: one new spelling still matches."""
+    index: dict[str, set[str]] = {}
+    for name, model_id in con.execute("SELECT alias, model_id FROM model_alias UNION "
+                                      "SELECT model_id, model_id FROM model_registry").fetchall():
+        index.setdefault(match_key(name), set()).add(model_id)
+    return index
+
+
+def _frame(seen: Observation, ids: dict[str, str]) -> pd.DataFrame:
+    rows = [{**vars(p), "model_id": ids[p.source_name]} for p in seen.prices if p.source_name in ids]
+    return pd.DataFrame(rows)
+
+
+def _warn(run: Run, seen: Observation, report: SourceReport) -> None:
+    """One warning per kind of trouble, each counted, a few examples named."""
+    if seen.problems:
+        run.warn(f"{seen.where}: {len(seen.problems)} of {seen.n_entries} entries skipped: "
+                 + _examples(seen.problems, "; "))
+    if report.unmatched:
+        run.warn(f"{seen.source}: {len(report.unmatched)} of {len(seen.prices)} names match no "
+                 f"GapWatch model ({_examples(report.unmatched, ', ')}); map them with "
+                 "[[aliases]] in gapwatch.toml")
+    if report.changes.jumps:
+        run.warn(f"{seen.where}: {len(report.changes.jumps)} prices changed {MAX_JUMP}x or more "
+                 f"and were not stored ({_examples(report.changes.jumps, '; ')}); if real, put "
+                 "them in [[prices]] in gapwatch.toml")
+
+
+def _examples(items: list[str], sep: str) -> str:
+    more = len(items) - EXAMPLES
+    return sep.join(items[:EXAMPLES]) + (f"{sep}and {more} more" if more > 0 else "")
+
+
+def summary(reports: list[SourceReport]) -> list[str]:
+    """What the CLI prints: one line per source, then the unmatched total."""
+    lines = []
+    for r in reports:
+        c = r.changes
+        state = ("not applied (see warnings)" if c is None else
+                 f"{r.n_prices} prices: {c.opened} new periods, {c.closed} closed, "
+                 f"{c.unchanged} unchanged" + (f", {c.removed} removed" if c.removed else ""))
+        lines.append(f"  {r.source:<24} {state}")
+    per_source = ", ".join(f"{r.source} {len(r.unmatched)}" for r in reports if r.unmatched)
+    total = sum(len(r.unmatched) for r in reports)
+    lines.append(f"unmatched names: {total}" + (f" ({per_source})" if per_source else ""))
+    return lines
