@@ -20,5 +20,15 @@ except GapWatchError as exc:
 
 pages = [
     st.Page("pages/home.py", title="Overview", icon=":material/monitoring:", default=True),
+    st.Page("pages/gaps.py", title="Gaps", icon=":material/trending_up:", url_path="gaps"),
+    st.Page("pages/capability.py", title="Capability", icon=":material/psychology:",
+            url_path="capability"),
+    st.Page("pages/speed.py", title="Speed", icon=":material/speed:", url_path="speed"),
+    st.Page("pages/prices.py", title="Price and cost", icon=":material/payments:",
+            url_path="prices"),
+    st.Page("pages/fresh.py", title="Leaderboard vs fresh", icon=":material/fact_check:",
+            url_path="fresh"),
+    st.Page("pages/runs.py", title="Runs and health", icon=":material/history:", url_path="runs"),
+    st.Page("pages/sql.py", title="SQL", icon=":material/database:", url_path="sql"),
 ]
 st.navigation(pages).run()

@@ -51,3 +51,50 @@ def frontier_gap_figure(gaps: pd.DataFrame, unit: str = "ECI points") -> go.Figu
     fig.update_yaxes(title_text=f"gap, {unit}", secondary_y=True, rangemode="tozero",
                      tickformat=".0f", showgrid=False)
     return fig
+
+
+def theil_sen_lines(gaps: pd.DataFrame, verdict: dict) -> pd.DataFrame:
+    """Trend and interval lines through the series' median point (Theil–Sen's intercept)."""
+    if not len(gaps) or pd.isna(verdict.get("slope_per_year")):
+        return pd.DataFrame(columns=["bucket_start", "trend", "low", "high"])
+    when = pd.to_datetime(gaps["bucket_start"])
+    years = (when - when.min()).dt.total_seconds() / (365.25 * 86400)
+    t0, y0 = years.median(), gaps["value"].median()
+    ends = pd.Series([years.min(), years.max()])
+    line = lambda slope: y0 + slope * (ends - t0)  # noqa: E731
+    return pd.DataFrame({"bucket_start": [when.min(), when.max()],
+                         "trend": line(verdict["slope_per_year"]),
+                         "low": line(verdict["ci_low"]), "high": line(verdict["ci_high"])})
+
+
+def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
+    """One gap series, its Theil–Sen trend line and the band of slopes in its 95% interval."""
+    unit = verdict.get("unit") or "gap"
+    fig = go.Figure(go.Scatter(x=gaps["bucket_start"], y=gaps["value"], mode="lines+markers",
+                               name="gap", marker={"size": 5}, line={"width": 1.5}))
+    lines = theil_sen_lines(gaps, verdict)
+    if len(lines):
+        fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["low"], name="slope 95% low",
+                                 line={"dash": "dot", "width": 1, "color": "grey"}))
+        fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["high"], name="slope 95% high",
+                                 line={"dash": "dot", "width": 1, "color": "grey"},
+                                 fill="tonexty", fillcolor="rgba(128,128,128,0.15)"))
+        fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["trend"],
+                                 name="Theil–Sen trend", line={"width": 3, "color": "firebrick"}))
+    fig.update_layout(title=f"{verdict.get('metric', '')}: {verdict.get('group_a', 'A')} − "
+                            f"{verdict.get('group_b', 'B')} ({verdict.get('verdict', '')})",
+                      yaxis_title=unit, xaxis_title="bucket start",
+                      legend={"orientation": "h", "y": -0.2}, margin={"t": 50})
+    return fig
+
+
+def lag_figure(lag_rows: pd.DataFrame) -> go.Figure:
+    """Months the follower took to reach each level the leader reached first."""
+    fig = go.Figure()
+    for (leader, follower), rows in lag_rows.groupby(["leader_group", "follower_group"], sort=False):
+        fig.add_trace(go.Scatter(x=rows["level"], y=rows["lag_months"], mode="markers+lines",
+                                 name=f"{follower} behind {leader}"))
+    fig.update_layout(title="Lag to reach each level", xaxis_title="level (score)",
+                      yaxis_title="months", legend={"orientation": "h", "y": -0.2},
+                      margin={"t": 50})
+    return fig

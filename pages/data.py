@@ -29,3 +29,104 @@ def gap_series(gap_kind: str, db: str, version: int):
 @st.cache_data(ttl=600, show_spinner=False)
 def freshness(db: str, version: int):
     return queries.freshness(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def gap_overview(source: str, db: str, version: int):
+    return queries.gap_overview(source, db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def verdict_board(source: str, db: str, version: int):
+    return queries.verdict_board(queries.gap_overview(source, db))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def last_run(db: str, version: int):
+    return queries.last_run(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def gap_verdicts(db: str, version: int):
+    return queries.gap_verdicts(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def one_gap_series(metric: str, gap_kind: str, group_a: str, group_b: str, db: str, version: int):
+    return queries.one_gap_series(metric, gap_kind, group_a, group_b, db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def lags(metric: str, db: str, version: int):
+    return queries.lags(metric, db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def public_views(db: str, version: int):
+    return queries.public_views(db)
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=32)
+def explore(sql: str, row_cap: int, db: str, version: int):
+    """Cached by the query text and the snapshot; raises RefusedQuery or QueryTimeout."""
+    return queries.explore(sql, db, row_cap=row_cap)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def capability_packs(db: str, version: int):
+    return queries.capability_packs(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def capability_top_models(pack: str, n_models: int, db: str, version: int):
+    return queries.capability_top_models(pack, n_models, db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def leader_margin(pack: str, db: str, version: int):
+    return queries.leader_margin(pack, db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def fixed_minus_fresh(db: str, version: int):
+    return queries.fixed_minus_fresh(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def latency_stats(db: str, version: int):
+    return queries.latency_stats(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def latency_samples(db: str, version: int):
+    return queries.latency_samples(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def price_models(db: str, version: int):
+    return queries.price_models(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cheapest_price_steps(model_ids: tuple[str, ...], db: str, version: int):
+    return queries.cheapest_price_steps(list(model_ids), db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def price_periods(model_ids: tuple[str, ...], db: str, version: int):
+    return queries.price_periods(list(model_ids), db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cost_per_solved(db: str, version: int):
+    return queries.cost_per_solved(db)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def runs_ledger(db: str, version: int):
+    return queries.runs_ledger(db)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def failures(db: str, version: int):
+    return queries.failures(db)

@@ -1,8 +1,8 @@
-"""Overview: what the history covers, and two real gaps over time."""
+"""Overview: the verdict board (is each gap widening?), freshness, and two real gaps over time."""
 
 import streamlit as st
 
-from pages import charts, data
+from pages import charts, data, tables
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
@@ -10,9 +10,16 @@ SOURCES = {
              "computed within each snapshot; colours mark rating methods, whose scales differ.",
     "eci": "Source: Epoch AI, Epoch Capabilities Index (CC BY 4.0), by release date; open = "
            "downloadable weights. A group's frontier is its best model released by that month.",
+    "board": "Source: the `gap_verdicts` and `gap_series` views (Arena, Epoch AI ECI, OpenRouter "
+             "prices, and your own measurements). Trend: Theil–Sen slope with its 95% interval; "
+             "widening/narrowing need a Benjamini–Hochberg adjusted Mann–Kendall p < 0.05 and an "
+             "interval that excludes 0. Fewer than 8 points: `not enough history`.",
 }
+SOURCE_CHOICES = {"both": "Public history and my measurements", "public": "Public history",
+                  "measured": "My measurements"}
 
 snap = data.snapshot()
+tz = tables.viewer_timezone(st.context)
 st.title("GapWatch: are the gaps between LLMs widening?")
 st.caption("Public history now; your own scheduled measurements join it as they arrive.")
 
@@ -20,6 +27,7 @@ cov = data.coverage(*snap).iloc[0]
 eci = data.gap_series("frontier_a_minus_b", *snap)
 eci = eci[eci["metric"] == "epoch:eci"]
 arena = data.gap_series("top1_minus_top10", *snap)
+arena = arena[arena["metric"].str.startswith("arena:")]
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Models with scores", f"{cov.n_models:,}")
@@ -29,6 +37,32 @@ if len(eci) > 12:
     now, year_ago = eci.iloc[-1], eci.iloc[-13]
     c4.metric("ECI gap, closed − open", f"{now.value:.1f}",
               delta=f"{now.value - year_ago.value:+.1f} vs 12 months earlier", delta_color="inverse")
+
+st.subheader("Verdict board: is each gap widening?")
+source = st.segmented_control("Source", list(SOURCE_CHOICES), default="both",
+                              format_func=SOURCE_CHOICES.get, key="board_source") or "both"
+board = tables.board_table(data.verdict_board(source, *snap))
+st.dataframe(board, hide_index=True, width="stretch", column_config={
+    "Series": st.column_config.TextColumn(width="medium"),
+    "Trend per year [95% interval]": st.column_config.TextColumn(width="medium"),
+    "Gap over time": st.column_config.LineChartColumn("Gap over time", width="medium")})
+st.caption(SOURCES["board"])
+st.download_button("Verdict board (CSV)", board.drop(columns="Gap over time").to_csv(index=False),
+                   "verdict_board.csv")
+with st.expander("Every gap series behind the board"):
+    st.dataframe(data.gap_overview(source, *snap).drop(columns="trend"), hide_index=True)
+
+last = data.last_run(*snap)
+f1, f2, f3 = st.columns(3)
+if len(last):
+    run = last.iloc[0]
+    f1.metric("Last collection", f"{run.status}", help=f"{run.collector}: {run.error or 'no error'}")
+    f2.metric("Last collection finished", tables.local_time(run.finished_at_utc, tz))
+    f3.metric("Newest data", tables.local_time(cov.last_utc, tz, "%Y-%m-%d"))
+    st.caption(f"Last run: `{run.collector}`, {tables.age_text(run.finished_at_utc)}; "
+               f"times in {tz or 'UTC'}.")
+else:
+    f1.metric("Last collection", "none yet")
 
 st.subheader("Leader vs 10th model on Arena")
 st.plotly_chart(charts.arena_top_gap_figure(arena), width="stretch")
@@ -40,5 +74,5 @@ st.plotly_chart(charts.frontier_gap_figure(eci), width="stretch")
 st.caption(SOURCES["eci"])
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 
-with st.expander("Data freshness"):
+with st.expander("Data freshness per collector"):
     st.dataframe(data.freshness(*snap), hide_index=True)

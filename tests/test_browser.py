@@ -5,7 +5,6 @@ Screenshots are kept under artifacts/ for people to look at.
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -79,3 +78,33 @@ def test_overview_draws_its_charts_in_chromium(dashboard_url):
     assert drawn >= 5  # Arena methods plus the two ECI frontiers
     assert "Models with scores" in text and "Closed vs open weights" in text
     assert "Traceback" not in text
+
+
+def test_overview_board_and_gaps_page_in_chromium(dashboard_url):
+    """The verdict board renders, and the Gaps page draws its series and trend line."""
+    artifacts = REPO / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(dashboard_url)
+        page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)
+        page.get_by_text("Verdict board: is each gap widening?").wait_for(timeout=30_000)
+        page.wait_for_selector("[data-testid='stDataFrame']", timeout=30_000)
+        overview_text = page.inner_text("body")
+        page.goto(f"{dashboard_url}/gaps")
+        page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)
+        page.get_by_text("Lag in months").wait_for(timeout=30_000)
+        page.wait_for_timeout(800)
+        legend = page.locator(".js-plotly-plot").first.locator(".legendtext").evaluate_all(
+            "els => els.map(e => e.textContent)")
+        drawn = page.locator(".js-plotly-plot").first.locator(
+            ".scatterlayer .trace path.js-line").count()
+        gaps_text = page.inner_text("body")
+        page.screenshot(path=str(artifacts / "gaps.png"), full_page=True)
+        browser.close()
+    assert "Traceback" not in overview_text + gaps_text
+    assert "Last collection" in overview_text
+    assert sorted(legend) == sorted(["gap", "slope 95% low", "slope 95% high", "Theil–Sen trend"])
+    assert drawn == 4
+    assert "Verdict" in gaps_text and "open behind closed" in gaps_text

@@ -1,8 +1,13 @@
 """Read-only queries the dashboard and the CLI share; each returns a DataFrame."""
 
+import threading
+
+import duckdb
 import pandas as pd
 
-from warehouse import db
+from warehouse import db, sql_guard
+from warehouse.errors import GapWatchError
+from warehouse.paths import warehouse_paths
 
 
 def read(sql: str, params: list | None = None, db_path=None) -> pd.DataFrame:
@@ -32,3 +37,224 @@ def freshness(db_path=None) -> pd.DataFrame:
         SELECT collector, arg_max(status, started_at_utc) AS status,
                max(finished_at_utc) AS finished_at_utc, arg_max(error, started_at_utc) AS error
         FROM runs WHERE valid GROUP BY collector ORDER BY finished_at_utc DESC""", db_path=db_path)
+
+
+# --- Overview: the verdict board -------------------------------------------------------------
+
+DIMENSIONS = ["understanding", "generation", "reasoning", "memory", "overall capability",
+              "price", "speed"]
+SOURCE_FILTERS = {"both": "TRUE", "public": "source LIKE 'public:%'",
+                  "measured": "source NOT LIKE 'public:%'"}
+_DIMENSION_OF_METRIC = """
+    CASE WHEN metric LIKE 'arena:%' OR metric LIKE 'epoch:eci%' THEN 'overall capability'
+         WHEN metric LIKE 'price:%' OR metric LIKE 'cost:%' THEN 'price'
+         WHEN metric LIKE 'latency:%' OR metric LIKE 'speed:%' OR metric LIKE '%ttft%'
+              OR metric LIKE '%tokens_per_s%' OR metric LIKE '%e2e_s%' THEN 'speed'
+         WHEN dims.dimension = 'overall' THEN 'overall capability'
+         ELSE coalesce(dims.dimension, 'other') END"""
+
+
+def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
+    """Every gap series with its verdict, dimension, gap now / 6 / 12 months before, and values."""
+    where = SOURCE_FILTERS[source]
+    return read(f"""
+        WITH dims AS (SELECT pack, any_value(dimension) AS dimension
+                      FROM capability_scores GROUP BY pack),
+        v AS (SELECT gap_verdicts.*, {_DIMENSION_OF_METRIC} AS dimension
+              FROM gap_verdicts LEFT JOIN dims ON dims.pack = gap_verdicts.metric
+              WHERE gap_kind <> 'lag_months' AND {where}),
+        s AS (SELECT *, max(bucket_start) OVER (PARTITION BY metric, gap_kind, group_a, group_b,
+                                                source) AS last_bucket
+              FROM gap_series WHERE {where}),
+        agg AS (SELECT metric, gap_kind, group_a, group_b, source,
+                  arg_max(value, bucket_start) AS gap_now,
+                  arg_max(value, bucket_start) FILTER (
+                      WHERE bucket_start <= last_bucket - INTERVAL 6 MONTH) AS gap_6m_ago,
+                  arg_max(value, bucket_start) FILTER (
+                      WHERE bucket_start <= last_bucket - INTERVAL 12 MONTH) AS gap_12m_ago,
+                  list(value ORDER BY bucket_start) AS trend
+                FROM s GROUP BY ALL)
+        SELECT v.dimension, v.metric, v.gap_kind, v.group_a, v.group_b, v.unit,
+               agg.gap_now, agg.gap_6m_ago, agg.gap_12m_ago,
+               CASE WHEN v.verdict = 'not enough data' THEN 'not enough history'
+                    ELSE v.verdict END AS verdict,
+               v.slope_per_year, v.ci_low, v.ci_high, v.p_adjusted, v.n_points,
+               v.period_start, v.period_end, v.source, v.note, agg.trend
+        FROM v LEFT JOIN agg USING (metric, gap_kind, group_a, group_b, source)
+        ORDER BY v.dimension, v.period_end DESC, v.n_points DESC""", db_path=db_path)
+
+
+def verdict_board(overview: pd.DataFrame) -> pd.DataFrame:
+    """One row per dimension: its headline series (a verdict first, then the most recent,
+    then the longest), or `not enough history` when the dimension has no series."""
+    ranked = overview.assign(has_verdict=overview["verdict"] != "not enough history")
+    ranked = ranked.sort_values(["has_verdict", "period_end", "n_points"], ascending=False)
+    best = ranked.drop_duplicates("dimension").set_index("dimension")
+    rows = []
+    for dim in DIMENSIONS:
+        if dim in best.index:
+            rows.append({"dimension": dim, **best.loc[dim].drop("has_verdict").to_dict()})
+        else:
+            rows.append({"dimension": dim, "verdict": "not enough history", "trend": []})
+    return pd.DataFrame(rows, columns=["dimension", *overview.columns.drop("dimension")])
+
+
+def last_run(db_path=None) -> pd.DataFrame:
+    """The newest run of any collector or import, valid or not."""
+    return read("""SELECT collector, status, started_at_utc, finished_at_utc, n_rows, error
+                   FROM runs ORDER BY started_at_utc DESC, finished_at_utc DESC NULLS FIRST
+                   LIMIT 1""", db_path=db_path)
+
+
+# --- Gaps page ----------------------------------------------------------------------------
+
+def gap_verdicts(db_path=None) -> pd.DataFrame:
+    return read("SELECT * FROM gap_verdicts ORDER BY metric, gap_kind, group_a, group_b",
+                db_path=db_path)
+
+
+def one_gap_series(metric: str, gap_kind: str, group_a: str, group_b: str,
+                   db_path=None) -> pd.DataFrame:
+    return read("""SELECT * FROM gap_series WHERE metric = ? AND gap_kind = ? AND group_a = ?
+                   AND group_b = ? ORDER BY bucket_start""",
+                [metric, gap_kind, group_a, group_b], db_path=db_path)
+
+
+def lags(metric: str, db_path=None) -> pd.DataFrame:
+    return read("""SELECT * FROM lags WHERE metric = ?
+                   ORDER BY is_summary DESC, leader_group, follower_group, level""",
+                [metric], db_path=db_path)
+
+
+# --- SQL explorer ------------------------------------------------------------------------------
+
+EXPLORER_CONFIG = {**db.OFFLINE_CONFIG, "enable_external_access": False}
+
+
+class QueryTimeout(RuntimeError):
+    """The explorer's query ran past its time limit and was interrupted."""
+
+
+def public_views(db_path=None) -> pd.DataFrame:
+    return read("""SELECT view_name, comment FROM duckdb_views()
+                   WHERE NOT internal AND schema_name = 'main' ORDER BY view_name""",
+                db_path=db_path)
+
+
+def explore(sql: str, db_path=None, row_cap: int = 10_000,
+            timeout_s: float = 10.0) -> tuple[pd.DataFrame, bool]:
+    """Run one checked reading statement on the published file; (rows, truncated).
+
+    The file is opened read-only with external access off and the configuration locked, the
+    statement passes `sql_guard.check`, at most `row_cap` rows come back, and a timer
+    interrupts the connection after `timeout_s` seconds.
+    """
+    statement = sql_guard.check(sql)
+    path = warehouse_paths(db_path).published
+    if not path.exists():
+        raise GapWatchError(f"{path} does not exist yet: run `python -m warehouse init`.")
+    con = duckdb.connect(str(path), read_only=True, config=dict(EXPLORER_CONFIG))
+    timer = threading.Timer(timeout_s, con.interrupt)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET lock_configuration = true")
+        timer.start()
+        rows = con.execute(f"SELECT * FROM (\n{statement}\n) AS q LIMIT {int(row_cap) + 1}").df()
+    except duckdb.InterruptException:
+        raise QueryTimeout(f"The query ran longer than {timeout_s:g} s and was stopped.") from None
+    finally:
+        timer.cancel()
+        con.close()
+    return rows.head(row_cap), len(rows) > row_cap
+
+
+# --- Capability, leaderboard vs fresh ------------------------------------------------------------
+
+def capability_packs(db_path=None) -> pd.DataFrame:
+    return read("""SELECT dimension, pack, any_value(source) AS source, any_value(metric) AS metric,
+                          count(*) AS n_scores, count(DISTINCT model_id) AS n_models
+                   FROM capability_scores WHERE metric NOT LIKE '%fixed_minus_fresh'
+                   GROUP BY dimension, pack ORDER BY dimension, n_scores DESC""", db_path=db_path)
+
+
+def capability_top_models(pack: str, n_models: int = 8, db_path=None) -> pd.DataFrame:
+    """Scores over time of the pack's best `n_models` (by their best score), with intervals."""
+    return read("""WITH best AS (SELECT model_id FROM capability_scores WHERE pack = ?
+                                 GROUP BY model_id ORDER BY max(value) DESC LIMIT ?)
+                   SELECT measured_at_utc, model_id, value, ci_low, ci_high, pack_version, source
+                   FROM capability_scores JOIN best USING (model_id) WHERE pack = ?
+                   ORDER BY model_id, measured_at_utc""", [pack, n_models, pack], db_path=db_path)
+
+
+def leader_margin(pack: str, db_path=None) -> pd.DataFrame:
+    """Per snapshot: the leader and its margin over the runner-up (snapshots with 2+ models)."""
+    return read("""SELECT measured_at_utc, arg_max(model_id, value) AS leader,
+                          max(value) AS leader_value,
+                          max(value) - list(value ORDER BY value DESC)[2] AS margin,
+                          count(*) AS n_models
+                   FROM capability_scores WHERE pack = ? GROUP BY measured_at_utc
+                   HAVING count(*) >= 2 ORDER BY measured_at_utc""", [pack], db_path=db_path)
+
+
+def fixed_minus_fresh(db_path=None) -> pd.DataFrame:
+    return read("""SELECT measured_at_utc, model_id, pack, pack_version, dimension, metric, value,
+                          ci_low, ci_high, n_items, source
+                   FROM capability_scores WHERE metric LIKE '%fixed_minus_fresh'
+                   ORDER BY model_id, measured_at_utc""", db_path=db_path)
+
+
+# --- Speed, price and cost, runs -----------------------------------------------------------------
+
+def latency_stats(db_path=None) -> pd.DataFrame:
+    return read("SELECT * FROM latency_stats ORDER BY workload, model_id, day", db_path=db_path)
+
+
+def latency_samples(db_path=None, limit: int = 50_000) -> pd.DataFrame:
+    return read("""SELECT measured_at_utc, model_id, workload, ttft_s, e2e_s, output_tokens_per_s
+                   FROM latency_samples WHERE error_class IS NULL
+                   ORDER BY measured_at_utc DESC LIMIT ?""", [limit], db_path=db_path)
+
+
+def price_models(db_path=None) -> pd.DataFrame:
+    """Models with price history, the most price changes first."""
+    return read("""SELECT model_id, count(*) AS n_periods, min(effective_from) AS first_day
+                   FROM prices GROUP BY model_id ORDER BY n_periods DESC, model_id""",
+                db_path=db_path)
+
+
+def price_periods(model_ids: list[str], db_path=None) -> pd.DataFrame:
+    return read("""SELECT model_id, effective_from, effective_to, usd_per_mtok_in,
+                          usd_per_mtok_out, source, host_provider, estimated
+                   FROM prices WHERE list_contains(?, model_id)
+                   ORDER BY model_id, source, host_provider, effective_from""",
+                [model_ids], db_path=db_path)
+
+
+def cost_per_solved(db_path=None) -> pd.DataFrame:
+    return read("SELECT * FROM cost_per_solved ORDER BY model_id, dimension, day", db_path=db_path)
+
+
+def runs_ledger(db_path=None) -> pd.DataFrame:
+    return read("SELECT * FROM runs ORDER BY started_at_utc DESC", db_path=db_path)
+
+
+def failures(db_path=None) -> pd.DataFrame:
+    """Failed requests and items by collector, model and error class."""
+    return read("""SELECT 'latency' AS collector, model_id, error_class, count(*) AS n,
+                          max(measured_at_utc) AS last_utc
+                   FROM latency_samples WHERE error_class IS NOT NULL GROUP BY ALL
+                   UNION ALL
+                   SELECT 'capability', model_id, error_class, count(*), max(measured_at_utc)
+                   FROM capability_items WHERE error_class IS NOT NULL GROUP BY ALL
+                   ORDER BY n DESC""", db_path=db_path)
+
+
+def cheapest_price_steps(model_ids: list[str], db_path=None) -> pd.DataFrame:
+    """Per model and price-change day: the cheapest listed price in force that day."""
+    return read("""WITH p AS (SELECT * FROM prices WHERE list_contains(?, model_id)),
+                   days AS (SELECT DISTINCT model_id, effective_from AS day FROM p)
+                   SELECT d.model_id, d.day, min(p.usd_per_mtok_in) AS usd_per_mtok_in,
+                          min(p.usd_per_mtok_out) AS usd_per_mtok_out, count(*) AS n_sellers
+                   FROM days d JOIN p ON p.model_id = d.model_id AND p.effective_from <= d.day
+                        AND (p.effective_to IS NULL OR d.day < p.effective_to)
+                   GROUP BY ALL ORDER BY d.model_id, d.day""", [model_ids], db_path=db_path)

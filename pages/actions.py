@@ -1,0 +1,50 @@
+"""What the Runs page does outside reading: start a collector in its own process; read the jobs.
+
+A collection never runs inside Streamlit: `start_collector` launches
+`python -m collectors run <name>` detached (its own session), so closing the
+page or restarting the server does not stop it, and the run ledger records it.
+"""
+
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+COLLECTORS = ["latency", "prices", "capability"]
+REPO = Path(__file__).resolve().parent.parent
+
+
+def collect_log(name: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"gapwatch-collect-{name}.log"
+
+
+def start_collector(name: str) -> int:
+    """Start one collector detached; return its pid. Output goes to a log in the temp folder."""
+    if name not in COLLECTORS:
+        raise ValueError(f"unknown collector {name!r}")
+    with collect_log(name).open("ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "collectors", "run", name], cwd=REPO,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, close_fds=True)
+    return proc.pid
+
+
+def configured_jobs() -> pd.DataFrame:
+    """Jobs from the config with their next fire time (reads the config, never the job store)."""
+    from collectors import scheduler
+    from collectors.config import load_config
+
+    now = datetime.now(timezone.utc)
+    rows = [{"job": spec.id, "schedule": spec.schedule,
+             "next_run_utc": spec.trigger().get_next_fire_time(None, now)}
+            for spec in scheduler.job_specs(load_config()).values()]
+    return pd.DataFrame(rows, columns=["job", "schedule", "next_run_utc"])
+
+
+def scheduler_pid() -> int | None:
+    from collectors import scheduler
+
+    return scheduler.running_pid()

@@ -1,0 +1,66 @@
+"""Gaps: pick a metric and a gap kind; the series, its trend line and interval, verdict, lag."""
+
+import streamlit as st
+
+from pages import charts, data, tables
+
+SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
+          "Theil–Sen slope; the grey band spans the slopes in its 95% interval, drawn through "
+          "the series' median point. The verdict needs a Benjamini–Hochberg adjusted "
+          "Mann–Kendall p < 0.05 and an interval that excludes 0.")
+
+snap = data.snapshot()
+st.title("Gaps")
+verdicts = data.gap_verdicts(*snap)
+series_rows = verdicts[verdicts["gap_kind"] != "lag_months"]
+if not len(series_rows):
+    st.info("No gap series yet: run `python -m warehouse init` to import the public history.")
+    st.stop()
+
+kinds = sorted(series_rows["gap_kind"].unique())
+default_kind = kinds.index("frontier_a_minus_b") if "frontier_a_minus_b" in kinds else 0
+c1, c2 = st.columns([1, 2])
+kind = c1.selectbox("Gap kind", kinds, index=default_kind)
+choices = series_rows[series_rows["gap_kind"] == kind].reset_index(drop=True)
+labels = [tables.series_label(r) for _, r in choices.iterrows()]
+pick = c2.selectbox("Metric and groups", range(len(choices)), format_func=labels.__getitem__)
+verdict = choices.iloc[pick].to_dict()
+gaps = data.one_gap_series(verdict["metric"], kind, verdict["group_a"], verdict["group_b"], *snap)
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Verdict", verdict["verdict"])
+m2.metric("Trend per year", tables.number(verdict["slope_per_year"]),
+          help=f"{verdict['unit']} per year")
+m3.metric("95% interval", f"[{tables.number(verdict['ci_low'])}, {tables.number(verdict['ci_high'])}]")
+m4.metric("Gap now", tables.number(gaps["value"].iloc[-1] if len(gaps) else None),
+          help=verdict["unit"])
+if verdict.get("note"):
+    st.info(verdict["note"])
+
+st.plotly_chart(charts.gap_trend_figure(gaps, verdict), width="stretch")
+st.caption(SOURCE.format(source=verdict["source"]) + f" Points: {verdict['n_points']}, "
+           f"{verdict['period_start']:%Y-%m-%d} → {verdict['period_end']:%Y-%m-%d}; adjusted "
+           f"p = {tables.number(verdict['p_adjusted'], 4)}.")
+st.download_button("Gap series (CSV)", gaps.to_csv(index=False), "gap_series.csv")
+
+st.subheader("Lag in months")
+lag = data.lags(verdict["metric"], *snap)
+summary = lag[lag["is_summary"]]
+if not len(summary):
+    st.info(f"No lag is computed for `{verdict['metric']}`: lags need two groups that reach the "
+            "same levels (the Epoch Capabilities Index, closed vs open and labs vs the frontier).")
+else:
+    pair = summary[(summary["leader_group"] == verdict["group_a"])
+                   & (summary["follower_group"] == verdict["group_b"])]
+    head = (pair if len(pair) else summary).iloc[0]
+    st.metric(f"{head.follower_group} behind {head.leader_group} (median months)",
+              tables.number(head.lag_months, 1),
+              help=f"95% bootstrap interval [{tables.number(head.ci_low, 1)}, "
+                   f"{tables.number(head.ci_high, 1)}] months")
+    st.dataframe(summary[["leader_group", "follower_group", "lag_months", "ci_low", "ci_high"]],
+                 hide_index=True)
+    levels = lag[~lag["is_summary"] & (lag["leader_group"] == head.leader_group)
+                 & (lag["follower_group"] == head.follower_group)]
+    st.plotly_chart(charts.lag_figure(levels), width="stretch")
+    st.caption(f"Source: `lags` view ({head.source}); interval: bootstrap over levels.")
+    st.download_button("Lags (CSV)", lag.to_csv(index=False), "lags.csv")

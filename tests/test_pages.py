@@ -1,0 +1,191 @@
+"""Every page, run headless with AppTest on the public history, shows content from real rows."""
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import plotly_values
+from streamlit.testing.v1 import AppTest
+
+from warehouse import db
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture
+def app(db_copy, monkeypatch):
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def traces(at: AppTest) -> list[list[dict]]:
+    return [json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")]
+
+
+def metric(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def one(db_copy, sql: str):
+    with db.reading(db_copy) as con:
+        return con.execute(sql).fetchone()
+
+
+# --- Overview ------------------------------------------------------------------------------
+
+def board(at: AppTest):
+    return next(d.value for d in at.dataframe if "Dimension" in d.value.columns)
+
+
+def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
+    rows = board(app).set_index("Dimension")
+    assert list(rows.index) == ["understanding", "generation", "reasoning", "memory",
+                                "overall capability", "price", "speed"]
+    verdict, slope, low = one(db_copy, """SELECT verdict, slope_per_year, ci_low FROM gap_verdicts
+                                         WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'""")
+    overall = rows.loc["overall capability"]
+    assert overall["Series"] == "epoch:eci · closed − open"
+    assert overall["Verdict"] == verdict
+    assert overall["Trend per year [95% interval]"].startswith(f"{slope:+.2f} ECI points/yr [{low:+.2f}")
+    latest = one(db_copy, "SELECT value FROM gap_series WHERE metric = 'epoch:eci' "
+                          "ORDER BY bucket_start DESC LIMIT 1")[0]
+    assert overall["Gap now"] == f"{latest:,.2f}"
+    assert len(overall["Gap over time"]) == one(db_copy, "SELECT count(*) FROM gap_series "
+                                                         "WHERE metric = 'epoch:eci'")[0]
+    assert rows.loc["price", "Series"].startswith("price:usd_per_mtok_out")
+    for dim in ("understanding", "generation", "reasoning", "memory", "speed"):
+        assert rows.loc[dim, "Verdict"] == "not enough history"
+
+
+def test_board_source_filter_my_measurements_is_not_enough_history(app):
+    app.segmented_control(key="board_source").set_value("measured").run()
+    assert not app.exception
+    assert set(board(app)["Verdict"]) == {"not enough history"}
+    app.segmented_control(key="board_source").set_value("public").run()
+    assert board(app).set_index("Dimension").loc["price", "Verdict"] != "not enough history"
+
+
+def test_overview_shows_freshness_and_the_last_collection(app, db_copy):
+    status = one(db_copy, "SELECT status FROM runs ORDER BY started_at_utc DESC LIMIT 1")[0]
+    assert metric(app, "Last collection").value == status
+    assert metric(app, "Last collection finished").value.startswith("20")
+    assert "times in UTC" in " ".join(c.value for c in app.caption)
+    assert metric(app, "Newest data").value.startswith("2026-")
+
+
+# --- Gaps ----------------------------------------------------------------------------------
+
+def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
+    at = open_page(app, "pages/gaps.py")
+    verdict, slope = one(db_copy, """SELECT verdict, slope_per_year FROM gap_verdicts
+                                    WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'""")
+    assert metric(at, "Verdict").value == verdict
+    assert metric(at, "Trend per year").value == f"{slope:,.2f}"
+    series, lag = traces(at)
+    assert [t["name"] for t in series] == ["gap", "slope 95% low", "slope 95% high",
+                                           "Theil–Sen trend"]
+    n = one(db_copy, "SELECT count(*) FROM gap_series WHERE metric = 'epoch:eci'")[0]
+    assert len(plotly_values(series[0]["y"])) == n
+    months = one(db_copy, """SELECT lag_months FROM lags WHERE is_summary AND metric = 'epoch:eci'
+                             AND leader_group = 'closed' AND follower_group = 'open'""")[0]
+    assert metric(at, "open behind closed (median months)").value == f"{months:,.1f}"
+    assert [t["name"] for t in lag] == ["open behind closed"]
+    assert "Theil–Sen" in " ".join(c.value for c in at.caption)
+
+
+def test_gaps_page_switches_to_arena_and_says_no_lag(app):
+    at = open_page(app, "pages/gaps.py")
+    at.selectbox[0].select("top1_minus_top10").run()
+    labels = at.selectbox[1].options
+    assert any("fboulnois_lmsys_csv:displayed_rating" in label for label in labels)
+    at.selectbox[1].select_index(next(i for i, label in enumerate(labels)
+                                      if "fboulnois_lmsys_csv" in label)).run()
+    assert not at.exception
+    assert metric(at, "Verdict").value == "widening"
+    assert "No lag is computed" in at.info[0].value
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+def test_sql_page_runs_the_example_and_refuses_a_drop(app, db_copy):
+    at = open_page(app, "pages/sql.py")
+    n = one(db_copy, "SELECT count(*) FROM gap_verdicts")[0]
+    assert metric(at, "Rows").value == f"{n:,}"
+    assert len(at.dataframe[-1].value) == n
+    at.text_area(key="sql").input("DROP TABLE runs").run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Refused:") and "DROP statement" in at.error[0].value
+    assert one(db_copy, "SELECT count(*) FROM runs")[0] > 0
+
+
+# --- Capability, Speed, Price and cost, Leaderboard vs fresh, Runs and health ------------------
+
+def test_capability_page_shows_the_best_eci_models_and_the_margin(app, db_copy):
+    at = open_page(app, "pages/capability.py")
+    n = one(db_copy, "SELECT count(DISTINCT model_id) FROM capability_scores WHERE pack = 'epoch:eci'")[0]
+    assert metric(at, "Models scored").value == f"{n:,}"
+    scores, margin = traces(at)
+    best = one(db_copy, "SELECT arg_max(model_id, value) FROM capability_scores WHERE pack = 'epoch:eci'")[0]
+    assert len(scores) == 8 and best in [t["name"] for t in scores]
+    assert [t["name"] for t in margin] == ["leader's margin"]
+
+
+def test_speed_page_shows_the_public_2023_snapshot(app, db_copy):
+    at = open_page(app, "pages/speed.py")
+    workload = at.selectbox[1].value
+    n = one(db_copy, f"SELECT count(*) FROM latency_stats WHERE workload = '{workload}' "
+                     "AND source LIKE 'public:%'")[0]
+    assert metric(at, "Public snapshot rows").value == f"{n:,}" and n > 0
+    assert metric(at, "Measured rows").value == "0"
+    (chart,) = traces(at)
+    assert len(chart) == n and all("public:llmperf_leaderboard_2023" in t["name"] for t in chart)
+    assert "No measured rows yet" in at.info[0].value
+
+
+def test_price_page_draws_log_scale_price_steps(app, db_copy):
+    at = open_page(app, "pages/prices.py")
+    with db.reading(db_copy) as con:
+        top = {r[0] for r in con.execute("SELECT model_id FROM prices GROUP BY model_id "
+                                         "ORDER BY count(*) DESC, model_id LIMIT 6").fetchall()}
+    (chart,) = traces(at)
+    assert {t["name"] for t in chart} == top == set(at.multiselect[0].value)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    assert "No capability runs yet" in at.info[0].value
+
+
+def test_fresh_page_says_there_are_no_runs_yet(app):
+    at = open_page(app, "pages/fresh.py")
+    assert metric(at, "Models compared").value == "0"
+    assert "No capability runs yet" in at.info[0].value
+
+
+def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy, monkeypatch):
+    started = []
+
+    class FakePopen:
+        def __init__(self, args, **kwargs):
+            started.append((args, kwargs))
+            self.pid = 4242
+
+    monkeypatch.setattr("subprocess.Popen", FakePopen)
+    at = open_page(app, "pages/runs.py")
+    n = one(db_copy, "SELECT count(*) FROM runs")[0]
+    assert metric(at, "Runs in the ledger").value == f"{n:,}"
+    ledger = next(d.value for d in at.dataframe if "run_id" in d.value.columns)
+    assert len(ledger) == n
+    at.selectbox[0].select("prices").run()
+    next(b for b in at.button if b.label.startswith("Start")).click().run()
+    assert not at.exception
+    (args, kwargs), = started
+    assert args[1:] == ["-m", "collectors", "run", "prices"] and kwargs["start_new_session"]
+    assert "pid 4242" in at.success[0].value

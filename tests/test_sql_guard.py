@@ -1,0 +1,106 @@
+"""The SQL explorer runs only one reading statement, and never changes the database file."""
+
+import hashlib
+
+import pytest
+
+from warehouse import queries
+from warehouse.sql_guard import RefusedQuery, check
+
+REFUSED = {
+    "drop": ("DROP TABLE runs", "DROP statement"),
+    "drop view": ("DROP VIEW gap_verdicts", "DROP statement"),
+    "insert": ("INSERT INTO runs (run_id) VALUES ('x')", "INSERT statement"),
+    "update": ("UPDATE runs SET valid = false", "UPDATE statement"),
+    "delete": ("DELETE FROM runs", "DELETE statement"),
+    "create": ("CREATE TABLE t AS SELECT 1", "CREATE statement"),
+    "create view": ("CREATE OR REPLACE VIEW gap_verdicts AS SELECT 1", "CREATE statement"),
+    "copy to": ("COPY runs TO '/tmp/gapwatch_leak.csv'", "COPY statement"),
+    "copy select to": ("COPY (SELECT * FROM runs) TO '/tmp/gapwatch_leak.parquet'",
+                       "COPY statement"),
+    "attach": ("ATTACH '/tmp/other.duckdb' AS other", "ATTACH statement"),
+    "detach": ("DETACH other", "DETACH statement"),
+    "install": ("INSTALL httpfs", "only reading queries"),
+    "load": ("LOAD httpfs", "LOAD statement"),
+    "set": ("SET enable_external_access = true", "SET statement"),
+    "reset": ("RESET enable_external_access", "only reading queries"),
+    "pragma": ("PRAGMA database_list", "no PRAGMA"),
+    "pragma call": ("CALL pragma_database_list()", "CALL statement"),
+    "read_csv": ("SELECT * FROM read_csv('/etc/passwd')", "`read_csv` reads files"),
+    "read_csv_auto": ("SELECT * FROM read_csv_auto('/etc/passwd')", "`read_csv_auto`"),
+    "read_text": ("SELECT content FROM read_text('/etc/hostname')", "`read_text`"),
+    "read_text in where": ("SELECT 1 FROM runs WHERE EXISTS (SELECT * FROM read_text('x'))",
+                           "`read_text`"),
+    "glob": ("SELECT * FROM glob('/etc/*')", "`glob`"),
+    "replacement scan": ("SELECT * FROM '/etc/passwd'", "looks like a file"),
+    "parquet file": ("SELECT * FROM 'data/x.parquet'", "looks like a file"),
+    "getenv": ("SELECT getenv('HOME')", "`getenv`"),
+    "query()": ("SELECT * FROM query('SELECT 1')", "`query`"),
+    "two statements": ("SELECT 1; DROP TABLE runs", "found 2"),
+    "two selects": ("SELECT 1; SELECT 2", "found 2"),
+    "comment hides second": ("SELECT 1 -- harmless\n; DROP TABLE runs", "found 2"),
+    "line comment first": ("-- just a select\nDROP TABLE runs", "DROP statement"),
+    "block comment first": ("/* SELECT * FROM runs */ DELETE FROM runs", "DELETE statement"),
+    "comment inside keyword": ("SELECT 1; /* ; */ UPDATE runs SET valid = false",
+                               "found 2"),
+    "select then comment then copy": ("SELECT 1 /* x */; COPY runs TO '/tmp/x.csv'", "found 2"),
+    "empty": ("   -- nothing\n", "found 0"),
+    "blank": ("  ", "Type a query"),
+    "export": ("EXPORT DATABASE '/tmp/gapwatch_export'", "EXPORT statement"),
+    "checkpoint": ("CHECKPOINT", "only reading queries"),
+}
+
+
+@pytest.mark.parametrize("sql,why", REFUSED.values(), ids=REFUSED.keys())
+def test_check_refuses_with_a_clear_message(sql, why):
+    with pytest.raises(RefusedQuery) as refused:
+        check(sql)
+    assert why.lower() in str(refused.value).lower()
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM gap_verdicts", "select 1;", "WITH a AS (SELECT 1 AS x) SELECT * FROM a",
+    "FROM runs", "DESCRIBE runs", "SELECT * FROM duckdb_views()",
+    "SELECT 1 /* ; DROP TABLE runs */", "SELECT 'read_csv(''x'')' AS text"])
+def test_check_allows_reading_queries(sql):
+    assert check(sql)
+
+
+def fingerprint(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("sql", [sql for sql, _ in REFUSED.values()], ids=REFUSED.keys())
+def test_explore_refuses_and_the_file_is_unchanged(db_copy, sql):
+    before = fingerprint(db_copy)
+    with pytest.raises(RefusedQuery):
+        queries.explore(sql, db_copy)
+    assert fingerprint(db_copy) == before
+
+
+def test_explore_reads_caps_rows_and_leaves_the_file_alone(db_copy):
+    before = fingerprint(db_copy)
+    rows, truncated = queries.explore("SELECT * FROM capability_scores", db_copy, row_cap=50)
+    assert len(rows) == 50 and truncated
+    rows, truncated = queries.explore("SELECT verdict FROM gap_verdicts", db_copy)
+    assert not truncated and "narrowing" in set(rows["verdict"])
+    assert fingerprint(db_copy) == before
+
+
+def test_external_access_is_off_even_if_the_check_were_bypassed(db_copy, monkeypatch):
+    monkeypatch.setattr("warehouse.sql_guard.check", lambda sql: sql)
+    with pytest.raises(Exception, match="(?i)external|disabled|permission"):
+        queries.explore("SELECT * FROM read_text('/etc/hostname')", db_copy)
+
+
+def test_a_slow_query_is_interrupted(db_copy):
+    with pytest.raises(queries.QueryTimeout, match="longer than 0.5 s"):
+        queries.explore("SELECT count(*) FROM range(100000000000) a, range(1000) b",
+                        db_copy, timeout_s=0.5)
+
+
+@pytest.mark.parametrize("sql", ["SELECT 1 AS x; -- done\n", "SELECT 1 AS x -- no newline",
+                                 "SELECT 1 AS x /* ; */ ;"])
+def test_trailing_comments_and_semicolons_still_run(db_copy, sql):
+    rows, _ = queries.explore(sql, db_copy)
+    assert rows["x"].tolist() == [1]
