@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -102,10 +103,31 @@ class Item:
         return asdict(self)
 
 
+class PackError(ValueError):
+    """A pack's data cannot be used; the message names the file and the item."""
+
+
 @lru_cache(maxsize=None)
 def load_items(path: Path) -> tuple[Item, ...]:
-    """Frozen items from a data file, read once per process."""
-    return tuple(Item(**row) for row in json.loads(path.read_text())["items"])
+    """Frozen items from a data file, read once per process; a broken file or item, or an id
+    used twice (rows are keyed by id), is a PackError naming the file and the item."""
+    try:
+        rows = json.loads(path.read_text())["items"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PackError(f"{path}: cannot read its items: {type(exc).__name__}: {exc}") from exc
+    items = tuple(_item(path, index, row) for index, row in enumerate(rows))
+    twice = [item_id for item_id, n in Counter(item.item_id for item in items).items() if n > 1]
+    if twice:
+        raise PackError(f"{path}: item id {twice[0]!r} is used more than once")
+    return items
+
+
+def _item(path: Path, index: int, row: dict) -> Item:
+    try:
+        return Item(**row)
+    except (TypeError, ValueError) as exc:
+        name = row.get("item_id", "?") if isinstance(row, dict) else "?"
+        raise PackError(f"{path}: item {index} ({name}): {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -127,6 +149,10 @@ class TaskPack:
     def __post_init__(self):
         if self.dimension not in DIMENSIONS:
             raise ValueError(f"{self.name}: dimension {self.dimension!r} not in {DIMENSIONS}")
+        names = [template.name for template in self.templates]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:  # item ids are template name + slot: two templates of one name collide
+            raise ValueError(f"{self.name}: template name {twice[0]!r} is used more than once")
 
     @property
     def data_file(self) -> Path:

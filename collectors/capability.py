@@ -1,0 +1,397 @@
+"""Capability collector: task-pack items asked of each model, scored, stored with intervals.
+
+Per model and pack it asks the pack's fixed items and fresh items drawn from the run's seed
+(recorded in the run context and in every row), at temperature 0 and with llama.cpp's prompt
+cache off, so that a result repeats, and at most the item's `max_answer_tokens`. Items beyond a model's context are skipped and counted
+in a warning, not failed. An empty, garbled or refusing answer scores 0; a provider fault
+stores the item with its error class and score NULL: it was never answered, so it is left out
+of the scores and counted (collectors/capability_scores.py). A model that cannot be reached
+is skipped with a warning and the others still run; so is a broken task pack.
+
+Resumable: a run that ends early (killed, stopped by a signal, capped by --max-usd) keeps its
+answered items but stores no scores. The next run on this host within RESUME_WITHIN_H hours,
+with the same packs and item counts (and seed, if one is given), continues it: it takes its
+seed, asks nothing already answered, records `resumes` in its context and stores the scores
+over both. Rows are written every FLUSH_EVERY_S, so a SIGTERM or Ctrl-C loses no answer and
+a hard kill at most that many seconds of them (plus the requests in flight).
+"""
+
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import zip_longest
+
+import pandas as pd
+from tqdm import tqdm
+
+from collectors import capability_scores, stopping, tasks
+from collectors.config import ModelConfig
+from collectors.context import host_name
+from collectors.endpoints import context_tokens, endpoint_context, open_provider
+from collectors.providers.base import ChatRequest, ChatResult, check_serves
+from collectors.runner import Run
+from collectors.scoring import score_item
+from collectors.tasks.base import Item, TaskPack
+from warehouse import db
+from warehouse.errors import GapWatchError
+
+FLUSH_EVERY_S = 2.0
+# Base models answer, then write the next "Question: ..." until max_tokens. The scorer cuts
+# every answer at the first line starting with a prompt label (scoring.CONTINUATION), so
+# llama.cpp may stop there: no score can change, and the tokens it would throw away are not
+# generated (a base model's reasoning item: ~40 tokens instead of 256).
+STOP_AT = tuple(f"\n{label}:" for label in ("Question", "Passage", "Review", "Sentence",
+                                              "Instruction", "Records", "Document", "Text"))
+RESUME_WITHIN_H = 24
+TABLE = "capability_item_result"
+CANDIDATES_SQL = """
+SELECT run_id, status, context FROM run_ledger
+WHERE collector = 'capability' AND host = ? AND status <> 'ok' AND run_id <> ?
+  AND invalidated_at_utc IS NULL AND started_at_utc >= now() - to_hours(?)
+  AND run_id NOT IN (SELECT run_id FROM capability_score_row)
+  AND run_id NOT IN (SELECT json_extract_string(context, '$.resumes') FROM run_ledger
+                     WHERE json_extract_string(context, '$.resumes') IS NOT NULL)
+ORDER BY started_at_utc DESC"""
+# The latest price period per model; none means "unknown", never free.
+PRICES_SQL = """
+SELECT model_id, usd_per_mtok_in, usd_per_mtok_out FROM prices
+WHERE usd_per_mtok_in IS NOT NULL AND usd_per_mtok_out IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY model_id
+                           ORDER BY effective_from DESC, (source = 'config') DESC, estimated) = 1"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run's choices; `packs` are pack or dimension names, None meaning all of them."""
+
+    packs: tuple[str, ...] | None = None
+    seed: int | None = None     # None: the resumed run's seed, else a new random one
+    fresh: int | None = None    # fresh items per pack; None: as many as it has fixed ones
+    fixed: int | None = None    # only the first N fixed items (quick checks); None: all
+    concurrency: int = 1
+    max_usd: float | None = None
+    resume: bool = True
+
+
+@dataclass(frozen=True)
+class Previous:
+    """An unfinished run to continue: its seed and its chain (it, then what it resumed)."""
+
+    run_id: str
+    seed: int
+    chain: tuple[str, ...]
+
+
+class Budget:
+    """The --max-usd cap. Each item reserves its worst case (prompt estimate plus its full
+    answer allowance) before it is asked, so the estimated spend never passes the cap."""
+
+    def __init__(self, cap: float | None):
+        self.cap, self.spent, self.exhausted = cap, 0.0, False
+        self.lock = threading.Lock()  # items reserve from several threads
+
+    def allows(self, usd: float | None) -> bool:
+        if self.cap is None:
+            return True
+        with self.lock:
+            if self.exhausted or self.spent + usd > self.cap:
+                self.exhausted = True
+                return False
+            self.spent += usd
+            return True
+
+
+@dataclass
+class Work:
+    """What a run asks: items per pack (fixed and fresh interleaved) minus what is answered."""
+
+    seed: int
+    packs: dict[str, TaskPack]
+    items: dict[str, list[Item]]
+    done: set[tuple]
+    previous: Previous | None
+    prices: dict[str, tuple[float, float]]
+    budget: Budget
+
+    def key(self, model_id: str, pack: TaskPack, item: Item) -> tuple:
+        return model_id, pack.name, pack.version, item.item_id, item.variant, self.seed
+
+    def usd(self, model_id: str, item: Item) -> float | None:
+        """Estimated cost of asking `item`: its prompt estimate in, its full allowance out."""
+        price = self.prices.get(model_id)
+        if price is None:
+            return None
+        return (item.context_tokens * price[0] + item.meta["max_answer_tokens"] * price[1]) / 1e6
+
+
+def collect(run: Run, models: list[ModelConfig], settings: Settings = Settings(),
+            progress: bool = True) -> None:
+    """Ask every model; store per-item rows, then the scores unless the run ended early."""
+    work = prepare(settings, run.db_path, run.warn, exclude_run=run.run_id)
+    record_context(run, work, settings, models)
+    for model in models:
+        if stopping.requested() or work.budget.exhausted:
+            break
+        ask_model(run, model, work, settings, progress)
+    finish(run, work)
+
+
+def prepare(settings: Settings, db_path, warn, exclude_run: str = "") -> Work:
+    """Packs, seed, items and what an unfinished run already answered; warns, never raises,
+    for a broken pack."""
+    packs = selected_packs(settings.packs, warn)
+    previous = find_resumable(db_path, resume_key(settings, packs), settings.seed,
+                              exclude_run) if settings.resume else None
+    seed = previous.seed if previous else (
+        settings.seed if settings.seed is not None else secrets.randbelow(2**31))
+    items = {name: found for name, pack in packs.items()
+             if (found := pack_items(pack, seed, settings, warn)) is not None}
+    done = answered(db_path, previous.chain) if previous else set()
+    return Work(seed, packs, items, done, previous, latest_prices(db_path),
+                Budget(settings.max_usd))
+
+
+def selected_packs(names: tuple[str, ...] | None, warn) -> dict[str, TaskPack]:
+    """Loadable packs named (by pack or dimension name); every broken pack is one warning."""
+    packs, problems = tasks.load_packs()
+    for problem in problems:
+        warn(problem)
+    if not names:
+        return packs
+    for name in set(names) - set(packs) - {pack.dimension for pack in packs.values()}:
+        warn(f"task pack {name!r} not run: no loaded pack or dimension of that name "
+             f"(loaded: {', '.join(sorted(packs))})")
+    return {pack.name: pack for pack in packs.values()
+            if pack.name in names or pack.dimension in names}
+
+
+def pack_items(pack: TaskPack, seed: int, settings: Settings, warn) -> list[Item] | None:
+    """The pack's fixed items and fresh ones for `seed`, interleaved, so a run that stops
+    early still has both kinds; None (and one warning) if its data or generator fails."""
+    try:
+        fixed = pack.fixed_items()[:settings.fixed]
+        fresh = pack.fresh_items(seed, settings.fresh)
+    except Exception as exc:  # packs are code anyone may edit: report it, run the others
+        warn(f"task pack {pack.name} skipped: {tasks.describe_failure(exc)}")
+        return None
+    return [item for pair in zip_longest(fixed, fresh) for item in pair if item is not None]
+
+
+def resume_key(settings: Settings, packs: dict[str, TaskPack]) -> dict:
+    """What a resumed run must share with this one for its items to be the same."""
+    return {"packs": {name: pack.version for name, pack in sorted(packs.items())},
+            "fresh": settings.fresh, "fixed": settings.fixed}
+
+
+def find_resumable(db_path, key: dict, seed: int | None, exclude_run: str) -> Previous | None:
+    """The latest unfinished capability run of this host with the same key (and seed)."""
+    with db.reading(db_path) as con:
+        rows = con.execute(CANDIDATES_SQL, [host_name(), exclude_run, RESUME_WITHIN_H]).fetchall()
+        for run_id, status, text in rows:
+            context = json.loads(text or "{}")
+            if status == "running" and pid_alive(context.get("pid")):
+                continue  # still going in another process: leave it alone
+            if {k: context.get(k) for k in key} == key and seed in (None, context.get("seed")):
+                return Previous(run_id, context["seed"], run_chain(con, run_id))
+    return None
+
+
+def pid_alive(pid) -> bool:
+    """True if a process of that id exists (a `running` run whose process is gone is dead)."""
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return True
+
+
+def run_chain(con, run_id: str) -> tuple[str, ...]:
+    """The run and, through each context's `resumes`, every run it continued."""
+    found = []
+    while run_id and run_id not in found:
+        found.append(run_id)
+        row = con.execute("SELECT json_extract_string(context, '$.resumes') FROM run_ledger "
+                          "WHERE run_id = ?", [run_id]).fetchone()
+        run_id = row[0] if row else None
+    return tuple(found)
+
+
+def answered(db_path, chain_ids: tuple[str, ...]) -> set[tuple]:
+    """Keys of the items the chain has an answer for (faulted items get another try)."""
+    with db.reading(db_path) as con:
+        return set(con.execute(
+            "SELECT model_id, pack, pack_version, item_id, variant, seed FROM "
+            f"{TABLE} WHERE run_id IN (SELECT unnest(?)) AND error_class IS NULL",
+            [list(chain_ids)]).fetchall())
+
+
+def latest_prices(db_path) -> dict[str, tuple[float, float]]:
+    """model id -> (USD per million tokens in, out), from the latest price period."""
+    with db.reading(db_path) as con:
+        return {model: (p_in, p_out) for model, p_in, p_out in con.execute(PRICES_SQL).fetchall()}
+
+
+def record_context(run: Run, work: Work, settings: Settings, models: list[ModelConfig]) -> None:
+    """Seed, packs, counts and what it resumes into the ledger: the run has started, so its
+    context is already stored and must be updated for a later run to resume this one."""
+    run.context.update(seed=work.seed, resumes=work.previous.run_id if work.previous else None,
+                       concurrency=settings.concurrency, max_usd=settings.max_usd,
+                       models={model.id: endpoint_context(model) for model in models},
+                       **resume_key(settings, work.packs))
+    with db.writing(run.db_path) as con:
+        con.execute("UPDATE run_ledger SET context = ? WHERE run_id = ?",
+                    [json.dumps(run.context, default=str), run.run_id])
+
+
+def model_items(run: Run, model: ModelConfig, work: Work) -> list[tuple[TaskPack, Item]]:
+    """The model's items not yet answered that fit its context; the rest counted in a warning."""
+    limit, todo, skipped = context_tokens(model), [], Counter()
+    for name, items in work.items.items():
+        pack = work.packs[name]
+        for item in items:
+            if work.key(model.id, pack, item) in work.done:
+                continue
+            if item.fits(limit):
+                todo.append((pack, item))
+            else:
+                skipped[name] += 1
+    if skipped:
+        run.warn(f"{model.id}: {sum(skipped.values())} items skipped (not failed), beyond its "
+                 f"{limit}-token context: {dict(skipped)}")
+    return todo
+
+
+def ask_model(run: Run, model: ModelConfig, work: Work, settings: Settings,
+              progress: bool) -> None:
+    """All of one model's items; a model that cannot be reached or priced is skipped."""
+    if settings.max_usd is not None and model.id not in work.prices:
+        run.warn(f"{model.id}: skipped: no price known, so --max-usd cannot be kept")
+        return
+    try:
+        provider = open_provider(model)
+        check_serves(provider, model.api_model)
+    except GapWatchError as exc:
+        run.warn(f"{model.id}: cannot be reached, skipped: {exc}")
+        return
+    try:
+        ask_all(run, model, provider, model_items(run, model, work), work,
+                settings.concurrency, progress)
+    finally:
+        provider.close()
+
+
+def ask_all(run, model, provider, todo, work: Work, concurrency: int, progress: bool) -> None:
+    """Ask with `concurrency` requests in flight; rows land as answers come, flushed often."""
+    flushed, faults = time.monotonic(), Counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool, \
+            tqdm(total=len(todo), desc=model.id, disable=not progress, leave=False) as bar:
+        futures = [pool.submit(ask_one, model, provider, pack, item, work) for pack, item in todo]
+        for future in as_completed(futures):
+            row = future.result()
+            bar.update()
+            if row is not None:
+                run.add(TABLE, [row])
+                faults[row["pack"]] += row["error_class"] is not None
+            if time.monotonic() - flushed >= FLUSH_EVERY_S:
+                run.flush()
+                flushed = time.monotonic()
+    if faults.total():
+        run.warn(f"{model.id}: {faults.total()} items unanswered (provider faults), stored "
+                 f"with score NULL and left out of its scores: {dict(+faults)}")
+
+
+def ask_one(model: ModelConfig, provider, pack: TaskPack, item: Item, work: Work) -> dict | None:
+    """One item's row; None when the run is stopping or the budget would pass its cap."""
+    if stopping.requested() or not work.budget.allows(work.usd(model.id, item)):
+        return None
+    started = datetime.now(timezone.utc)
+    local = {"cache_prompt": False, "stop": list(STOP_AT)} if model.provider == "local" else {}
+    request = ChatRequest(model=model.api_model, max_tokens=item.meta["max_answer_tokens"],
+                          messages=[{"role": "user", "content": item.prompt}], temperature=0.0,
+                          extra_body=local)
+    return item_row(model.id, pack, item, work.seed, started, provider.chat(request))
+
+
+def item_row(model_id: str, pack: TaskPack, item: Item, seed: int, started: datetime,
+             result: ChatResult) -> dict:
+    """A fault is stored with score NULL (not answered); any answer at all is scored."""
+    fault = result.error_class is not None
+    return {"model_id": model_id, "pack": pack.name, "pack_version": pack.version,
+            "dimension": pack.dimension, "item_id": item.item_id, "variant": item.variant,
+            "seed": seed, "prompt_sha256": prompt_hash(item.prompt), "response": result.text,
+            "score": None if fault else score_item(item, result.text),
+            "input_tokens": result.input_tokens, "output_tokens": result.output_tokens,
+            "latency_s": result.e2e_s, "measured_at_utc": started,
+            "error_class": result.error_class, "error": result.error}
+
+
+def prompt_hash(prompt: str) -> str:
+    return hashlib.sha256(prompt.encode()).hexdigest()
+
+
+def finish(run: Run, work: Work) -> None:
+    """Scores over the run and what it resumed, only if it asked everything it meant to: an
+    early end leaves the run without scores, which is what marks it for resuming."""
+    if work.budget.exhausted:
+        run.warn(f"--max-usd {work.budget.cap:g}: stopped before the estimated spend passed the "
+                 f"cap (USD {work.budget.spent:.4f} reserved); run again to continue")
+    if stopping.requested() or work.budget.exhausted:
+        return
+    if not run.flush(wait_s=db.WRITE_WAIT_S):
+        run.warn("scores not stored: the warehouse stayed busy; run again to finish")
+        return
+    chain_ids = (run.run_id, *(work.previous.chain if work.previous else ()))
+    capability_scores.store_run_scores(run.run_id, chain_ids, run.db_path)
+
+
+def estimate(models: list[ModelConfig], work: Work) -> list[dict]:
+    """Per model and dimension: items to ask, skipped, estimated tokens and USD."""
+    rows = []
+    for model in models:
+        limit = context_tokens(model)
+        for name, items in work.items.items():
+            pack = work.packs[name]
+            todo = [i for i in items if work.key(model.id, pack, i) not in work.done]
+            fits = [i for i in todo if i.fits(limit)]
+            usd = [work.usd(model.id, i) for i in fits]
+            rows.append({"model": model.id, "dimension": pack.dimension, "pack": name,
+                         "fixed": sum(i.variant == "fixed" for i in fits),
+                         "fresh": sum(i.variant == "fresh" for i in fits),
+                         "skipped": len(todo) - len(fits),
+                         "est_tokens": sum(i.context_tokens + i.meta["max_answer_tokens"]
+                                           for i in fits),
+                         "est_usd": "unknown" if None in usd else f"{sum(usd):.4f}"})
+    return rows
+
+
+def dry_run(models: list[ModelConfig], settings: Settings, db_path=None) -> str:
+    """What a run would ask, per model and dimension, with estimated tokens and USD; reads
+    the warehouse (to skip what an unfinished run answered) but writes nothing."""
+    warnings: list[str] = []
+    work = prepare(settings, db_path, warnings.append)
+    head = [f"warning: {warning}" for warning in warnings]
+    head.append(f"seed {work.seed}" + (f", resuming run {work.previous.run_id} (its answered "
+                                       f"items are not asked again)" if work.previous else ""))
+    rows = estimate(models, work)
+    table = pd.DataFrame(rows).to_string(index=False) if rows else "(nothing to ask)"
+    return "\n".join([*head, table, "est_tokens: prompt estimate + the full answer allowance; "
+                       "est_usd from the latest price period (unknown: no price)"])
+
+
+def scheduled(run: Run, models: list[ModelConfig], config) -> None:
+    """The scheduled job: every pack, a new seed (or the unfinished run's), first concurrency."""
+    settings = config.collectors.get("capability")
+    collect(run, models, Settings(concurrency=settings.concurrency[0] if settings else 1),
+            progress=False)
+

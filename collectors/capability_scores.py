@@ -1,0 +1,125 @@
+"""Per run, model and pack: mean item scores with bootstrap 95% intervals, stored once.
+
+Four metrics per (model, pack), named after the pack's dimension: `reasoning` (every answered
+item), `reasoning_fixed`, `reasoning_fresh`, and `reasoning_fixed_minus_fresh`, the overfitting
+signal: a model trained on the public fixed items scores higher on them than on fresh twins of
+the same difficulty. Items a provider fault left unanswered (score NULL) are not zeros, since
+the model never saw them: they are left out of every metric and counted in `n_unanswered`.
+
+Intervals are percentile bootstraps (`scipy.stats.bootstrap`, fixed seed, so the same items
+always give the same interval). Not BCa: it is undefined (NaN) when every score is equal,
+which is common here (a small model failing a whole pack); the percentile interval is then
+the honest but optimistic [v, v]. The difference resamples fixed and fresh items
+independently. Under two items there is no interval (NULL).
+"""
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+from scipy.stats import bootstrap
+
+from warehouse import db
+
+BOOTSTRAP_SEED = 20250101
+RESAMPLES = 9999
+LEVEL = 0.95
+GROUP = ["model_id", "pack", "pack_version", "dimension"]
+SUMMARY_COLUMNS = ("_all", "_fixed", "_fresh", "_fixed_minus_fresh")
+# One row per item key across a run and the runs it resumed: an answer wins over a fault.
+CHAIN_ITEMS_SQL = """
+SELECT model_id, pack, pack_version, dimension, item_id, variant, score, error_class,
+       measured_at_utc
+FROM capability_item_result WHERE run_id IN (SELECT unnest($chain))
+QUALIFY row_number() OVER (PARTITION BY model_id, pack, pack_version, item_id, variant, seed
+                           ORDER BY error_class IS NULL DESC, measured_at_utc DESC) = 1
+"""
+
+
+def mean_ci(values: np.ndarray) -> tuple[float | None, float | None]:
+    """95% percentile-bootstrap interval of the mean; (None, None) under two values."""
+    if len(values) < 2:
+        return None, None
+    result = bootstrap((values,), np.mean, confidence_level=LEVEL, n_resamples=RESAMPLES,
+                       method="percentile", rng=np.random.default_rng(BOOTSTRAP_SEED))
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def difference_ci(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | None]:
+    """95% interval of mean(a) - mean(b), resampling a and b independently."""
+    if len(a) < 2 or len(b) < 2:
+        return None, None
+    result = bootstrap((a, b), _mean_difference, confidence_level=LEVEL, n_resamples=RESAMPLES,
+                       method="percentile", paired=False,
+                       rng=np.random.default_rng(BOOTSTRAP_SEED))
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _mean_difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+
+def metric_values(dimension: str, items: pd.DataFrame) -> list[tuple]:
+    """(metric, value, ci_low, ci_high, n_items) for one model and pack's answered items."""
+    fixed = items.loc[items["variant"] == "fixed", "score"].to_numpy(float)
+    fresh = items.loc[items["variant"] == "fresh", "score"].to_numpy(float)
+    every = items["score"].to_numpy(float)
+    rows = [(name, sample.mean(), *mean_ci(sample), len(sample))
+            for name, sample in ((dimension, every), (f"{dimension}_fixed", fixed),
+                                 (f"{dimension}_fresh", fresh)) if len(sample)]
+    if len(fixed) and len(fresh):
+        rows.append((f"{dimension}_fixed_minus_fresh", fixed.mean() - fresh.mean(),
+                     *difference_ci(fixed, fresh), len(fixed) + len(fresh)))
+    return rows
+
+
+def score_rows(run_id: str, items: pd.DataFrame) -> pd.DataFrame:
+    """Score rows for `capability_score_row` from item rows (see CHAIN_ITEMS_SQL's columns)."""
+    rows, now = [], datetime.now(timezone.utc)
+    for (model_id, pack, version, dimension), group in items.groupby(GROUP, sort=True):
+        answered = group[group["error_class"].isna()]
+        for metric, value, low, high, n in metric_values(dimension, answered):
+            rows.append({"run_id": run_id, "model_id": model_id, "pack": pack,
+                         "pack_version": version, "dimension": dimension, "metric": metric,
+                         "value": float(value), "ci_low": low, "ci_high": high, "n_items": n,
+                         "n_unanswered": len(group) - len(answered),
+                         "measured_at_utc": group["measured_at_utc"].max(),
+                         "computed_at_utc": now})
+    return pd.DataFrame(rows)
+
+
+def store_run_scores(run_id: str, chain: tuple[str, ...], db_path=None) -> pd.DataFrame:
+    """`store_scores` in a write of its own."""
+    with db.writing(db_path) as con:
+        return store_scores(con, run_id, chain)
+
+
+def store_scores(con, run_id: str, chain: tuple[str, ...]) -> pd.DataFrame:
+    """Score the stored items of `chain` (a run and the runs it resumed) and store the rows
+    under `run_id`; returns them. Also for tests and imports that write items directly."""
+    rows = score_rows(run_id, con.execute(CHAIN_ITEMS_SQL, {"chain": list(chain)}).df())
+    if len(rows):
+        con.register("new_scores", rows)
+        con.execute("INSERT INTO capability_score_row BY NAME SELECT * FROM new_scores "
+                    "ON CONFLICT DO NOTHING")
+        con.unregister("new_scores")
+    return rows
+
+
+def summary(run_id: str, db_path=None) -> str:
+    """The run's measured scores, one line per model and dimension, intervals in brackets."""
+    with db.reading(db_path) as con:
+        frame = con.execute("SELECT model_id, pack, dimension, metric, value, ci_low, ci_high, "
+                            "n_items FROM capability_scores WHERE run_id = ? AND "
+                            "source = 'measured'", [run_id]).df()
+    if frame.empty:
+        return "(no scores stored: the run ended early or nothing was answered)"
+    frame["metric"] = frame.apply(lambda r: r["metric"][len(r["dimension"]):] or "_all", axis=1)
+    frame["cell"] = frame.apply(_cell, axis=1)
+    table = frame.pivot(index=["model_id", "pack"], columns="metric", values="cell")
+    return table.reindex(columns=[c for c in SUMMARY_COLUMNS if c in table]).to_string()
+
+
+def _cell(row) -> str:
+    interval = "" if pd.isna(row["ci_low"]) else f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    return f"{row['value']:.2f}{interval} n={row['n_items']}"
