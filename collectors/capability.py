@@ -18,7 +18,6 @@ a hard kill at most that many seconds of them (plus the requests in flight).
 
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
@@ -33,7 +32,7 @@ from tqdm import tqdm
 
 from collectors import capability_scores, stopping, tasks
 from collectors.config import ModelConfig
-from collectors.context import host_name
+from collectors.context import host_name, process_alive
 from collectors.endpoints import context_tokens, endpoint_context, open_provider
 from collectors.providers.base import ChatRequest, ChatResult, check_serves
 from collectors.runner import Run
@@ -196,24 +195,13 @@ def find_resumable(db_path, key: dict, seed: int | None, exclude_run: str) -> Pr
         rows = con.execute(CANDIDATES_SQL, [host_name(), exclude_run, RESUME_WITHIN_H]).fetchall()
         for run_id, status, text in rows:
             context = json.loads(text or "{}")
-            if status == "running" and pid_alive(context.get("pid")):
+            if status == "running" and process_alive(context.get("pid")):
                 continue  # still going in another process: leave it alone
             if {k: context.get(k) for k in key} == key and seed in (None, context.get("seed")):
                 return Previous(run_id, context["seed"], run_chain(con, run_id))
     return None
 
 
-def pid_alive(pid) -> bool:
-    """True if a process of that id exists (a `running` run whose process is gone is dead)."""
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    return True
 
 
 def run_chain(con, run_id: str) -> tuple[str, ...]:

@@ -63,3 +63,16 @@ def run_context(**extra) -> dict:
             "python": platform.python_version(), "platform": platform.platform(),
             "cpu": cpu_model(), "cpu_count": os.cpu_count(), "memory_gb": memory_gb(),
             "packages": package_versions(), **extra}
+
+
+def process_alive(pid) -> bool:
+    """True if a process of that id exists: a `running` run whose process is gone is dead."""
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return True

@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from collectors import stopping
 from collectors.config import GapWatchConfig, cron_trigger
-from collectors.context import host_name
+from collectors.context import host_name, process_alive
 from warehouse import db, writes
 from warehouse.errors import GapWatchError
 from warehouse.paths import warehouse_paths
@@ -148,15 +148,8 @@ def abandon_dead_runs(db_path=None) -> int:
 
 
 def _pid_alive(pid) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return pid != os.getpid()
+    """Never our own pid: a new scheduler may have been given the pid of the dead one."""
+    return pid != os.getpid() and process_alive(pid)
 
 
 def configure_logging(db_path=None) -> None:
