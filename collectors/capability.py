@@ -202,8 +202,6 @@ def find_resumable(db_path, key: dict, seed: int | None, exclude_run: str) -> Pr
     return None
 
 
-
-
 def run_chain(con, run_id: str) -> tuple[str, ...]:
     """The run and, through each context's `resumes`, every run it continued."""
     found = []
