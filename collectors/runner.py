@@ -96,7 +96,7 @@ class Run:
             "partial" if error or self.n_failed or self.warnings else "ok")
         with db.writing(self.db_path) as con:
             writes.finish_run(con, self.run_id, status, self.n_rows, len(self.warnings),
-                              error or (self.warnings[-1] if self.warnings else None))
+                              error or (self.warnings[-1] if self.warnings else None), self.context)
         self.status = status
         log.info("run %s ended: %s, %d rows, %d warnings%s", self.run_id, status, self.n_rows,
                  len(self.warnings), f", error: {error}" if error else "")

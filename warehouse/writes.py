@@ -24,12 +24,14 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, host:
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, n_rows: int,
-               n_warnings: int, error: str | None) -> None:
+               n_warnings: int, error: str | None, context: dict | None = None) -> None:
+    """Record the outcome; `context` replaces the one stored at start (collectors add to it)."""
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}")
     con.execute("""UPDATE run_ledger SET finished_at_utc = now(), status = ?, n_rows = ?,
-                   n_warnings = ?, error = ? WHERE run_id = ?""",
-                [status, n_rows, n_warnings, error, run_id])
+                   n_warnings = ?, error = ?, context = coalesce(?, context) WHERE run_id = ?""",
+                [status, n_rows, n_warnings, error,
+                 json.dumps(context, default=str) if context is not None else None, run_id])
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> int:
