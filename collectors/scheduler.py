@@ -171,6 +171,7 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
     """Run in the foreground until SIGTERM/SIGINT; the job in flight finishes its item."""
     from warehouse.bootstrap import ensure_ready
 
+    stopping.install()  # first: a SIGTERM during start-up must also stop cleanly
     with SingleInstance(db_path):
         ensure_ready(db_path)
         log.info("abandoned %d runs left by dead processes on this host", abandon_dead_runs(db_path))
@@ -179,7 +180,6 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
         scheduler.start(paused=True)  # load the stored jobs before deciding what to add
         for change in sync_jobs(scheduler, job_specs(config)):
             log.info("schedule %s", change)
-        stopping.install()
         log.info("scheduler %d running %d jobs", os.getpid(), len(scheduler.get_jobs()))
         scheduler.resume()  # missed fire times now coalesce into one catch-up run per job
         while not stopping.requested():

@@ -136,8 +136,9 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(sched_env):
         time.sleep(rng.uniform(1.5, 6.0))
         proc.kill()
         proc.wait(timeout=30)
+    ok_before = sum(status == "ok" for _, status, _, _ in ledger(db_path))
     proc = start(env)  # the restart marks the dead runs abandoned
-    _wait_for(lambda: any(status == "ok" for _, status, _, _ in ledger(db_path)), 120)
+    _wait_for(lambda: sum(status == "ok" for _, status, _, _ in ledger(db_path)) > ok_before, 120)
     stop(proc)
     runs = ledger(db_path)
     stored = rows_per_run(db_path)
