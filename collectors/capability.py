@@ -350,14 +350,14 @@ def estimate(models: list[ModelConfig], work: Work) -> list[dict]:
             pack = work.packs[name]
             todo = [i for i in items if work.key(model.id, pack, i) not in work.done]
             fits = [i for i in todo if i.fits(limit)]
-            usd = [work.usd(model.id, i) for i in fits]
             rows.append({"model": model.id, "dimension": pack.dimension, "pack": name,
                          "fixed": sum(i.variant == "fixed" for i in fits),
                          "fresh": sum(i.variant == "fresh" for i in fits),
                          "skipped": len(todo) - len(fits),
                          "est_tokens": sum(i.context_tokens + i.meta["max_answer_tokens"]
                                            for i in fits),
-                         "est_usd": "unknown" if None in usd else f"{sum(usd):.4f}"})
+                         "est_usd": f"{sum(work.usd(model.id, i) for i in fits):.4f}"
+                         if model.id in work.prices else "unknown"})
     return rows
 
 
