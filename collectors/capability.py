@@ -2,11 +2,12 @@
 
 Per model and pack it asks the pack's fixed items and fresh items drawn from the run's seed
 (recorded in the run context and in every row), at temperature 0 and with llama.cpp's prompt
-cache off, so that a result repeats, and at most the item's `max_answer_tokens`. Items beyond a model's context are skipped and counted
-in a warning, not failed. An empty, garbled or refusing answer scores 0; a provider fault
-stores the item with its error class and score NULL: it was never answered, so it is left out
-of the scores and counted (collectors/capability_scores.py). A model that cannot be reached
-is skipped with a warning and the others still run; so is a broken task pack.
+cache off, so that a result repeats, and at most the item's `max_answer_tokens`. Items beyond
+a model's context are skipped and counted in a warning, not failed. An empty, garbled or
+refusing answer scores 0; a provider fault stores the item with its error class and score
+NULL: it was never answered, so it is left out of the scores and counted
+(collectors/capability_scores.py). A model that cannot be reached is skipped with a warning
+and the others still run; so is a broken task pack.
 
 Resumable: a run that ends early (killed, stopped by a signal, capped by --max-usd) keeps its
 answered items but stores no scores. The next run on this host within RESUME_WITHIN_H hours,

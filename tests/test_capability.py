@@ -273,7 +273,8 @@ def add_price(db_path: Path, model_id: str, usd_per_mtok: float) -> None:
     row = {"run_id": "test-price-book", "source": "config", "source_name": model_id,
            "model_id": model_id, "effective_from": pd.Timestamp("2024-01-01").date(),
            "usd_per_mtok_in": usd_per_mtok, "usd_per_mtok_out": usd_per_mtok,
-           "first_seen_utc": pd.Timestamp.now(tz="UTC"), "last_seen_utc": pd.Timestamp.now(tz="UTC")}
+           "first_seen_utc": pd.Timestamp.now(tz="UTC"),
+           "last_seen_utc": pd.Timestamp.now(tz="UTC")}
     with db.writing(db_path) as con:
         writes.start_run(con, "test-price-book", "prices", "test", {})
         con.register("price_row", pd.DataFrame([row]))

@@ -74,8 +74,9 @@ def get_pack(name: str) -> TaskPack:
     try:
         return PACKS[name]
     except KeyError:
+        known = ", ".join(sorted(PACKS))
         broken = "".join(f"; {problem}" for problem in PACK_PROBLEMS)
-        raise KeyError(f"unknown task pack {name!r}; known: {', '.join(sorted(PACKS))}{broken}") from None
+        raise KeyError(f"unknown task pack {name!r}; known: {known}{broken}") from None
 
 
 def all_packs() -> list[TaskPack]:
