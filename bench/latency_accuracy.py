@@ -21,6 +21,7 @@ from reference_server import ReferenceServer  # noqa: E402
 
 from collectors.providers import get_provider  # noqa: E402
 from collectors.providers.base import ChatRequest  # noqa: E402
+from collectors.providers.wire_clock import prompt_stamps  # noqa: E402
 
 
 def measure(server, model: str, streams: int, requests: int) -> list[tuple]:
@@ -30,7 +31,7 @@ def measure(server, model: str, streams: int, requests: int) -> list[tuple]:
                                               messages=[{"role": "user", "content": "go"}]))
     provider.chat(ChatRequest(model=f"{model}:warmup", max_tokens=8, messages=[{"role": "user",
                                                                                 "content": "go"}]))
-    with ThreadPoolExecutor(streams) as pool:
+    with ThreadPoolExecutor(streams) as pool, prompt_stamps(streams):
         results = list(pool.map(ask, range(requests)))
     sent = {s.model: s for s in server.log}
     return [(r, sent[f"{model}:r{i}"]) for i, r in enumerate(results)]
@@ -56,7 +57,7 @@ def main() -> None:
     p.add_argument("--ttft-ms", type=int, default=100)
     p.add_argument("--itl-ms", type=int, default=20)
     p.add_argument("--tokens", type=int, default=30)
-    p.add_argument("--rounds", type=int, default=4, help="requests per stream")
+    p.add_argument("--rounds", type=int, default=16, help="requests per stream")
     args = p.parse_args()
     model = f"ref-ttft{args.ttft_ms}-itl{args.itl_ms}-n{args.tokens}"
     print(f"injected: TTFT {args.ttft_ms} ms, ITL {args.itl_ms} ms, {args.tokens} tokens per stream")

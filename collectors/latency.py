@@ -21,6 +21,7 @@ from collectors import stopping
 from collectors.config import ModelConfig
 from collectors.endpoints import context_tokens, endpoint_context, open_provider
 from collectors.providers.base import ChatRequest, ChatResult, Provider, check_serves
+from collectors.providers.wire_clock import prompt_stamps
 from collectors.runner import Run
 from warehouse.errors import GapWatchError
 
@@ -101,7 +102,7 @@ def fits(workload: Workload, context: int) -> bool:
 def measure_cell(model, provider, prompter, workload, concurrency, n, progress) -> list[dict]:
     """n requests with `concurrency` in flight at once; one row per request."""
     label = f"{model.id} {workload.name} c={concurrency}"
-    with ThreadPoolExecutor(max_workers=concurrency) as pool, \
+    with ThreadPoolExecutor(max_workers=concurrency) as pool, prompt_stamps(concurrency), \
             tqdm(total=n, desc=label, disable=not progress, leave=False) as bar:
         futures = [pool.submit(_one_request, model, provider, prompter, workload, concurrency, i)
                    for i in range(n)]

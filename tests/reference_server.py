@@ -208,8 +208,16 @@ class _Handler(BaseHTTPRequestHandler):
         ends = {"first_id": data[0]["id"], "last_id": data[-1]["id"]} if data else {}
         self._json(200, {"object": "list", "data": data, "has_more": False, **ends})
 
+    def parse_request(self) -> bool:
+        """Stamp arrival as soon as the request line is in, before the (slow) header parsing.
+
+        Injected delays run from this stamp, so the server's own parsing is inside them.
+        """
+        self.arrived = time.monotonic()
+        return super().parse_request()
+
     def do_POST(self) -> None:
-        t_request = time.monotonic()
+        t_request = self.arrived
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         if self.path == "/tokenize":  # llama.cpp's route; one token per word here
             return self._json(200, {"tokens": list(range(_words(body.get("content"))))})

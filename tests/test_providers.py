@@ -6,6 +6,7 @@ never as an exception, with the right class and the right number of attempts.
 """
 
 import statistics
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -84,6 +85,24 @@ def test_each_chunk_arrives_as_the_server_sends_it(kind, server, name, make):
     sent = server.sent_for(name("ref-ttft20-itl30-n5"))[0].sent
     client = [t - result.chunk_times_s[0] for t in result.chunk_times_s]
     assert [t - sent[0] for t in sent] == pytest.approx(client, abs=SLACK_S)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_slow_client_side_parsing_is_not_counted_as_model_latency(kind, server, name, make, monkeypatch):
+    """Times come from the wire (wire_clock), so 40 ms of SDK work per chunk is not TTFT or ITL."""
+    provider = make(kind, server.base_url)
+    warm(provider)
+    process = type(provider.client)._process_response_data
+
+    def slow_process(self, *args, **kwargs):
+        time.sleep(0.040)
+        return process(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(provider.client), "_process_response_data", slow_process)
+    result = ask(provider, name("ref-ttft60-itl100-n4"))
+    assert result.error_class is None and result.ttft_s == pytest.approx(0.060, abs=SLACK_S)
+    gaps = [b - a for a, b in zip(result.chunk_times_s, result.chunk_times_s[1:])]
+    assert all(gap == pytest.approx(0.100, abs=SLACK_S) for gap in gaps), gaps
 
 
 @pytest.mark.parametrize("kind", KINDS)

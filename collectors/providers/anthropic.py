@@ -14,6 +14,7 @@ import httpx2
 from collectors.providers import register
 from collectors.providers.base import (NO_KEY, ChatRequest, Provider, ProviderFault, Timing, chunk_fault,
                                        status_fault, transport_fault)
+from collectors.providers.wire_clock import timed_client
 
 # Error events inside a 200 stream carry a type, not a status.
 EVENT_ERROR_STATUS = {"rate_limit_error": 429, "overloaded_error": 529, "api_error": 500,
@@ -30,7 +31,7 @@ class AnthropicProvider(Provider):
         # The SDK appends /v1/messages itself; accept a base_url written either way.
         root = base_url.rstrip("/").removesuffix("/v1") if base_url else None
         self.client = anthropic.Anthropic(api_key=api_key or NO_KEY, base_url=root, max_retries=0,
-                                          timeout=self.timeout)
+                                          timeout=self.timeout, http_client=timed_client(self.timeout))
 
     def _chat_once(self, request: ChatRequest, timing: Timing) -> None:
         system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
@@ -44,6 +45,7 @@ class AnthropicProvider(Provider):
 
     def _stream(self, args: dict, timing: Timing) -> None:
         stream = self.client.messages.create(**args, stream=True)
+        timing.from_wire_send()
         timing.started, timing.http_status = True, stream.response.status_code
         with stream:
             for event in stream:

@@ -18,6 +18,7 @@ from typing import ClassVar, TypeVar
 import httpx2
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from collectors.providers import wire_clock
 from collectors.runner import redact
 from warehouse.errors import GapWatchError
 
@@ -88,10 +89,20 @@ class Timing:
         self.served_model: str | None = None
         self.server_timings: dict | None = None
 
+    def from_wire_send(self) -> None:
+        """Re-origin on the moment the request left (wire_clock), not on SDK set-up."""
+        sent = wire_clock.sent_at()
+        self.t0 = sent if sent is not None and sent >= self.t0 else self.t0
+
     def content(self, text: str | None) -> None:
-        """Record a content delta; empty ones (role-only, keep-alive) are not tokens."""
+        """Record a content delta, timed by the network read that carried it.
+
+        Empty deltas (role-only, keep-alive) are not tokens.
+        """
         if text:
-            self.chunk_times.append(time.monotonic() - self.t0)
+            arrived = wire_clock.arrived_at()
+            at = arrived if arrived is not None and arrived >= self.t0 else time.monotonic()
+            self.chunk_times.append(at - self.t0)
             self.parts.append(text)
 
     def end(self) -> None:

@@ -6,15 +6,12 @@ backoff are ours; streams ask for `include_usage` so the token count is the
 server's, not a guess.
 """
 
-import threading
-import time
-
-import httpx2
 import openai
 
 from collectors.providers import register
 from collectors.providers.base import (NO_KEY, ChatRequest, Provider, ProviderFault, Timing, chunk_fault,
                                        status_fault, transport_fault)
+from collectors.providers.wire_clock import timed_client
 from warehouse.errors import GapWatchError
 
 
@@ -27,7 +24,7 @@ class OpenAICompatible(Provider):
         if not base_url:
             raise GapWatchError("an openai-compatible provider needs base_url, e.g. http://127.0.0.1:8080/v1")
         self.client = openai.OpenAI(base_url=base_url, api_key=api_key or NO_KEY, max_retries=0,
-                                    timeout=self.timeout, http_client=_timed_client(self.timeout))
+                                    timeout=self.timeout, http_client=timed_client(self.timeout))
 
     def _chat_once(self, request: ChatRequest, timing: Timing) -> None:
         args = dict(model=request.model, messages=request.messages, max_tokens=request.max_tokens,
@@ -40,7 +37,7 @@ class OpenAICompatible(Provider):
     def _stream(self, args: dict, timing: Timing) -> None:
         stream = self.client.chat.completions.create(
             **args, stream=True, stream_options={"include_usage": True})
-        timing.t0 = getattr(_SENT, "at", timing.t0)  # time from the send, not from SDK set-up
+        timing.from_wire_send()
         timing.started, timing.http_status = True, stream.response.status_code
         with stream:
             for chunk in stream:
@@ -106,20 +103,3 @@ def _stream_error(exc: openai.APIError) -> ProviderFault:
     body = exc.body if isinstance(exc.body, dict) else {}
     status = body.get("code") if isinstance(body.get("code"), int) else 500
     return status_fault(status, f"Error code: {status} - {exc.message}", None, body.get("type"))
-
-
-_SENT = threading.local()
-
-
-def _mark_sent(_request) -> None:
-    _SENT.at = time.monotonic()
-
-
-def _timed_client(timeout) -> httpx2.Client:
-    """The SDK's HTTP client, plus a hook that notes when each request leaves.
-
-    The SDK spends a millisecond or more building a request; timing from the
-    hook keeps that client-side work out of TTFT (the hook runs in the calling
-    thread, so a thread-local is per request).
-    """
-    return httpx2.Client(timeout=timeout, event_hooks={"request": [_mark_sent]})
