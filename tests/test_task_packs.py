@@ -138,6 +138,18 @@ def test_fresh_items_match_fixed_difficulty(pack):
             assert abs(actual - expected) <= 0.25 * abs(expected), (template, name)
 
 
+def test_needle_values_start_with_the_same_words_in_fixed_and_fresh_items():
+    """Which word starts a needle's value changes how often a small model copies it, so it is
+    dealt by slot: the fixed set and every fresh draw hold the same words (memory-retrieval v2)."""
+    def first_words(items):
+        return [item.answer.split("-")[0] for item in items if item.meta["template"] == "needle"]
+    memory = get_pack(MEMORY)
+    fixed = first_words(memory.fixed_items())
+    assert len(set(fixed)) == 10
+    for seed in SEEDS:
+        assert first_words(memory.fresh_items(seed)) == fixed
+
+
 def test_memory_items_beyond_the_context_window_are_skipped_not_generated():
     memory = get_pack(MEMORY)
     everything = memory.fresh_items(seed=9)

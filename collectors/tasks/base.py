@@ -68,7 +68,16 @@ class Template:
 
     name: str
     levels: tuple
-    build: Callable[[random.Random, Any], Draft]
+    build: Callable[..., Draft]
+    # Values dealt in turn by slot, not drawn at random, and passed as build's third argument:
+    # for a surface feature that changes difficulty for some models (which word a needle's
+    # value starts with), so the fixed set and every fresh draw hold the same mix.
+    strata: tuple = ()
+
+    def make(self, rng: random.Random, level, turn: int) -> Draft:
+        if not self.strata:
+            return self.build(rng, level)
+        return self.build(rng, level, self.strata[turn % len(self.strata)])
 
 
 @dataclass(frozen=True)
@@ -188,7 +197,8 @@ class TaskPack:
         """Slot `slot`'s item: the first draw from the slot's own random stream not yet taken."""
         template, level = self.slot_plan(slot)
         for attempt in range(MAX_DRAWS):
-            draft = template.build(random.Random(f"{self.name}|{seed}|{slot}|{attempt}"), level)
+            rng = random.Random(f"{self.name}|{seed}|{slot}|{attempt}")
+            draft = template.make(rng, level, turn=slot // len(self.templates))
             if draft.prompt not in taken:
                 taken.add(draft.prompt)
                 return self.to_item(draft, template, level, seed, slot, variant)

@@ -3,7 +3,8 @@
 How difficulty is matched: the level is the prompt's size in estimated tokens (about 200, 500,
 1000 and 1800, so the largest still fits a 2048-token window with room for the answer); the
 haystack is filled up to that size, and the seed draws only the records, filler sentences, the
-needle and where it sits (anywhere from start to end). Fixed items are this generator's output
+needle and where it sits (anywhere from start to end); the word that starts a needle's value is
+dealt by slot, so fixed and fresh items start their values with the same words. Fixed items are this generator's output
 at the frozen seed. Items larger than a model's window are skipped, never failed: see
 `Item.fits` and `TaskPack.fresh_items`.
 """
@@ -69,9 +70,14 @@ def filler_sentences(rng: random.Random):
                f"{rng.choice(WHEN)}.")
 
 
-def needle(rng: random.Random, context_tokens: int) -> Draft:
-    """One password sentence hidden at a random depth in filler filling the context."""
-    vault, value = rng.choice(NOUNS), f"{rng.choice(FRUITS)}-{rng.randint(100, 999)}"
+def needle(rng: random.Random, context_tokens: int, fruit: str) -> Draft:
+    """One password sentence hidden at a random depth in filler filling the context.
+
+    The fruit is dealt by slot (Template.strata): version 1 drew it at random, and SmolLM2
+    copies some fruits almost never (cherry, grape, melon, plum: 0 of 31) and others mostly,
+    so a 16-needle fixed set that drew those four 9 times was far harder than fresh draws.
+    """
+    vault, value = rng.choice(NOUNS), f"{fruit}-{rng.randint(100, 999)}"
     secret = f"The password for the {vault} vault is {value}."
     question = f"\nQuestion: What is the password for the {vault} vault?\nAnswer:"
     frame = f"Document:\n{secret} {question}"
@@ -86,12 +92,12 @@ def needle(rng: random.Random, context_tokens: int) -> Draft:
 PACK = TaskPack(
     name="memory-retrieval",
     dimension="memory",
-    version="1",
+    version="2",
     templates=(
         Template("key-value", CONTEXT_LEVELS, key_value),
-        Template("needle", CONTEXT_LEVELS, needle),
+        Template("needle", CONTEXT_LEVELS, needle, strata=FRUITS),
     ),
-    content_hashes={"1": "e2506dbff1cda354"},  # version -> content_hash(); never edit old ones
+    content_hashes={"1": "e2506dbff1cda354", "2": "a0bcc6549991045a"},  # version -> content_hash(); never edit old ones
     slots=32,
     frozen_seed=20250101,
 )
