@@ -16,6 +16,7 @@ import argparse
 import logging
 import sys
 
+from collectors import spool
 from collectors.config import load_config
 from warehouse import db, writes
 from warehouse.errors import GapWatchError
@@ -139,6 +140,10 @@ def cmd_status(_args) -> int:
               f"{run.get('n_rows', '')} rows{'  error: ' + run['error'] if run.get('error') else ''}")
     if not jobs:
         print("  no jobs stored yet: `python -m collectors schedule` stores them from the config")
+    waiting = spool.pending(spool.folder_for())
+    if waiting:
+        print(f"spool: {len(waiting)} batches wait in {spool.folder_for()} for the warehouse; "
+              "the next run or scheduler start lands them")
     return 0
 
 

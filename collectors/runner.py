@@ -2,8 +2,9 @@
 
 Collectors yield rows; the run buffers them and hands them to the warehouse
 in batches (each batch one transaction and one published snapshot). If the
-warehouse is busy, rows stay buffered and land with the next batch, so a
-slow reader never costs a measurement.
+warehouse is busy, a batch goes to the on-disk spool (collectors/spool.py)
+and lands with the next write of any run, so neither a slow reader nor a
+crash while it waits costs a measurement.
 """
 
 import logging
@@ -12,10 +13,11 @@ import re
 import uuid
 from collections import defaultdict
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pandas as pd
 
-from collectors import stopping
+from collectors import spool, stopping
 from collectors.context import host_name, run_context
 from warehouse import db, writes
 from warehouse.errors import DatabaseBusy
@@ -42,8 +44,13 @@ def new_run_id(collector: str) -> str:
 class Run:
     """Context manager: `with Run("latency") as run: run.add("latency_sample", rows)`."""
 
-    def __init__(self, collector: str, db_path=None, flush_every: int = 200, **context):
+    def __init__(self, collector: str, db_path=None, flush_every: int = 200, spool_dir=None,
+                 busy_wait_s: float = 5.0, end_wait_s: float = db.WRITE_WAIT_S, **context):
         self.collector, self.db_path, self.flush_every = collector, db_path, flush_every
+        self.spool_dir = Path(spool_dir) if spool_dir else spool.folder_for(db_path)
+        self.busy_wait_s, self.end_wait_s = busy_wait_s, end_wait_s
+        self.n_spooled = 0  # rows of this run waiting in the spool
+        self.spool_failure: spool.SpoolFull | None = None
         self.run_id = new_run_id(collector)
         self.context = run_context(**context)
         self.buffer: dict[str, list[dict]] = defaultdict(list)
@@ -70,34 +77,67 @@ class Run:
         log.warning(message)
         self.warnings.append(message)
 
-    def flush(self, wait_s: float = 5.0) -> bool:
-        """Write buffered rows; on a busy warehouse keep them for the next try."""
-        if not any(self.buffer.values()):
+    def flush(self, wait_s: float | None = None) -> bool:
+        """Write buffered rows, and any spooled batch that can land; if the warehouse stays
+        busy for `wait_s`, spool the buffer (SpoolFull if even that fails)."""
+        if not any(self.buffer.values()) and not spool.pending(self.spool_dir):
             return True
         try:
-            with db.writing(self.db_path, wait_s=wait_s) as con:
+            with db.writing(self.db_path, wait_s=self.busy_wait_s if wait_s is None else wait_s) as con:
+                landed = spool.land(con, self.spool_dir, self.run_id)
                 for table, rows in self.buffer.items():
                     self.n_rows += writes.insert_rows(con, table, pd.DataFrame(rows))
         except DatabaseBusy as exc:
-            log.warning("warehouse busy, %d rows wait for the next batch: %s",
-                        sum(map(len, self.buffer.values())), exc)
+            self._spool(exc)
             return False
+        spool.remove(landed.files)
+        self.n_rows += landed.rows.get(self.run_id, 0)
+        self.n_spooled = 0
         self.buffer.clear()
         return True
 
+    def _spool(self, busy: DatabaseBusy) -> None:
+        for table, rows in list(self.buffer.items()):
+            if rows:
+                spool.save(self.spool_dir, self.run_id, table, rows)
+                self.n_spooled += len(rows)
+                self.buffer[table] = []
+        log.warning("warehouse busy, %d rows of run %s wait in %s: %s", self.n_spooled,
+                    self.run_id, self.spool_dir, busy)
+
     def __exit__(self, exc_type, exc, _tb) -> bool:
-        landed = self.flush(wait_s=db.WRITE_WAIT_S)
         error = redact(f"{type(exc).__name__}: {exc}") if exc else None
+        landed = self._final_flush()
         if stopping.requested() and not error:
             error = "stopped by a signal before the run finished; completed rows kept"
         if not landed:
-            error = error or "warehouse busy: buffered rows could not be written"
-        status = "failed" if error and not self.n_rows else (
+            error = error or (f"warehouse busy: {self.n_spooled} rows wait in {self.spool_dir} "
+                              "and land with the next write")
+        full = exc if isinstance(exc, spool.SpoolFull) else self.spool_failure
+        error = error or (redact(str(full)) if full else None)
+        failed = full is not None or (error and not self.n_rows and not self.n_spooled)
+        self.status = "failed" if failed else (
             "partial" if error or self.n_failed or self.warnings else "ok")
-        with db.writing(self.db_path) as con:
-            writes.finish_run(con, self.run_id, status, self.n_rows, len(self.warnings),
-                              error or (self.warnings[-1] if self.warnings else None), self.context)
-        self.status = status
-        log.info("run %s ended: %s, %d rows, %d warnings%s", self.run_id, status, self.n_rows,
+        self._record_end(error or (self.warnings[-1] if self.warnings else None))
+        log.info("run %s ended: %s, %d rows, %d warnings%s", self.run_id, self.status, self.n_rows,
                  len(self.warnings), f", error: {error}" if error else "")
         return False
+
+    def _final_flush(self) -> bool:
+        try:
+            return self.flush(wait_s=self.end_wait_s)
+        except spool.SpoolFull as full:  # rows stay in memory: the ledger still says what happened
+            log.error("%s", full)
+            self.spool_failure = full
+            return False
+
+    def _record_end(self, error: str | None) -> None:
+        """The ledger's end of the run; spooled to land later when the warehouse stays busy."""
+        args = (self.run_id, self.status, self.n_rows, len(self.warnings), error, self.context)
+        try:
+            with db.writing(self.db_path, wait_s=self.end_wait_s) as con:
+                writes.finish_run(con, *args)
+        except DatabaseBusy:
+            spool.save(self.spool_dir, self.run_id, spool.RUN_END,
+                       [spool.end_record(self.run_id, self.status, len(self.warnings), error,
+                                         self.context)])

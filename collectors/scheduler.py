@@ -21,7 +21,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from collectors import stopping
+from collectors import spool, stopping
 from collectors.config import GapWatchConfig, cron_trigger
 from collectors.context import host_name, process_alive
 from warehouse import db, writes
@@ -175,6 +175,7 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
     with SingleInstance(db_path):
         ensure_ready(db_path)
         log.info("abandoned %d runs left by dead processes on this host", abandon_dead_runs(db_path))
+        log.info("landed %d spooled rows", spool.land_pending(db_path))
         scheduler = BackgroundScheduler(jobstores={"default": job_store(db_path)},
                                         job_defaults=JOB_DEFAULTS, timezone="UTC")
         scheduler.start(paused=True)  # load the stored jobs before deciding what to add

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from collectors import prices
+from collectors import capability, prices
 from collectors.config import GapWatchConfig, ModelConfig, load_config
 from collectors.price_sources.machine_time import usd_per_mtok
 from collectors.runner import Run
@@ -274,6 +275,32 @@ def test_local_prices_are_estimated_from_real_llama_cpp_timings(db_copy, local_s
     assert (rows["usd_per_mtok_in"] > 0).all() and (rows["usd_per_mtok_out"] > 0).all()
     assert len(run.warnings) == 1 and "local/offline" in run.warnings[0]
     assert usd_per_mtok(3.6, 1.0) == 1.0  # 1e6 tokens x 3.6 ms = one hour, at 1 USD/hour
+
+
+def test_cost_per_solved_item_for_the_three_local_models(db_copy, local_servers):
+    """Real answers priced at real machine time. Qwen solves some, so its cost per solved item is
+    its cost over its score; the Gemma base model solves nothing, so its cost per solved item is
+    empty and says why (never 0, never infinite), while its cost itself is known."""
+    config = GapWatchConfig.model_validate({
+        **load_config(REPO / "gapwatch.toml").model_dump(include={"models"}),
+        "machine": {"usd_per_hour": 0.10, "requests": 1},
+        "importers": {"openrouter": {"enabled": False}, "litellm": {"enabled": False}}})
+    with Run("capability", db_path=db_copy) as run:
+        capability.collect(run, config.models, capability.Settings(
+            packs=("understanding",), fixed=6, fresh=0, seed=3), progress=False)
+    collect(db_copy, config, config.models)
+    with db.reading(db_copy) as con:
+        costs = con.execute("SELECT * FROM costs WHERE run_id = ?", [run.run_id]).df().set_index("model_id")
+        series = con.execute("SELECT * FROM cost_per_solved WHERE dimension = 'understanding'").df()
+    print("\n" + costs[["n_items", "score_sum", "usd_cost", "usd_per_solved_item", "cost_note"]].to_string())
+    assert set(costs.index) == set(local_servers) and costs["estimated"].all()
+    assert (costs["n_items"] == 6).all() and (costs["usd_cost"] > 0).all()
+    qwen, gemma = costs.loc["local/qwen2.5-coder-0.5b"], costs.loc["local/gemma3-270m"]
+    assert qwen["score_sum"] >= 1
+    assert qwen["usd_per_solved_item"] == pytest.approx(qwen["usd_cost"] / qwen["score_sum"])
+    assert gemma["score_sum"] == 0 and pd.isna(gemma["usd_per_solved_item"])
+    assert gemma["cost_note"] == "nothing solved: cost per solved item undefined"
+    assert set(series["model_id"]) == set(local_servers)
 
 
 def test_no_api_key_reaches_rows_or_logs_and_none_is_sent(db_copy, server, monkeypatch, caplog):

@@ -49,12 +49,22 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
         con.unregister("incoming_rows")
 
 
+def _stored_rows_sql(run_param: str) -> str:
+    return " + ".join(f"(SELECT count(*) FROM {t} WHERE run_id = {run_param})" for t in sorted(ROW_TABLES))
+
+
+def recount_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Set a run's n_rows to what is stored for it (rows that landed after it ended)."""
+    con.execute(f"UPDATE run_ledger SET n_rows = {_stored_rows_sql('$run')} WHERE run_id = $run",
+                {"run": run_id})
+
+
 def abandon_stale_runs(con: duckdb.DuckDBPyConnection, host: str, alive_run_ids: set[str]) -> int:
     """Mark this host's `running` runs whose process is gone as abandoned; keep their rows."""
     stale = [r[0] for r in con.execute("SELECT run_id FROM run_ledger WHERE host = ? AND "
                                        "status = 'running'", [host]).fetchall()
              if r[0] not in alive_run_ids]
-    stored = " + ".join(f"(SELECT count(*) FROM {t} WHERE run_id = $run)" for t in sorted(ROW_TABLES))
+    stored = _stored_rows_sql("$run")
     for run_id in stale:
         con.execute(f"UPDATE run_ledger SET status = 'abandoned', finished_at_utc = now(), "
                     f"n_rows = {stored}, error = coalesce(error, 'process ended before the run "

@@ -1,0 +1,137 @@
+"""Rows, and run endings, that could not reach the warehouse yet: kept on disk until they can.
+
+Why: the warehouse can stay busy for longer than a run will wait (someone opened the
+master file itself in a shell, a restore is running). Rows held in memory would die with
+the process; a spool file per batch survives crashes and restarts, and the next write of
+any run lands it. Landing is idempotent (natural keys, `ON CONFLICT DO NOTHING`), so a
+batch landed twice (a crash between commit and delete) is still stored once.
+
+Each batch is written under a temporary name, fsynced, then renamed: a full disk leaves no
+half-written batch behind, only a clear error. Files are named `<run>~<table>~<ns>.parquet`
+and land in name order within a run, rows before the run's end.
+"""
+
+import itertools
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from warehouse import db, writes
+from warehouse.errors import GapWatchError
+from warehouse.paths import warehouse_paths
+
+# A run is spooled by one process only, so a per-process sequence keeps its batches in order.
+_SEQUENCE = itertools.count()
+RUN_END = "run_end"  # a spooled ledger update: the run finished while the warehouse was busy
+SUFFIX = ".parquet"
+
+
+class SpoolFull(GapWatchError):
+    """A batch could not be written to the spool (disk full, no permission)."""
+
+
+def folder_for(db=None) -> Path:
+    """`spool/` beside the warehouse file."""
+    return warehouse_paths(db).folder / "spool"
+
+
+def save(folder: Path, run_id: str, table: str, rows: list[dict]) -> Path:
+    """One batch to one file, atomically; SpoolFull (nothing left behind) if it cannot."""
+    name = f"{run_id}~{table}~{next(_SEQUENCE):08d}{SUFFIX}"
+    tmp = folder / f".{name}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_parquet(tmp, index=False)
+        _fsync(tmp)
+        os.replace(tmp, folder / name)
+        _fsync(folder)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SpoolFull(f"cannot spool {len(rows)} {table} rows of run {run_id} to {folder}: "
+                        f"{exc.strerror or exc}") from exc
+    return folder / name
+
+
+def pending(folder: Path) -> list[Path]:
+    """Spooled batches waiting to land, oldest first within each run."""
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.glob(f"*~*~*{SUFFIX}") if not path.name.startswith("."))
+
+
+@dataclass
+class Landed:
+    files: list[Path] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)  # run id -> rows newly stored
+
+
+def land(con: duckdb.DuckDBPyConnection, folder: Path, own_run_id: str | None = None) -> Landed:
+    """Store every pending batch, inside the caller's write transaction.
+
+    Batches of another run still `running` (and not ended in the spool) wait for that run: it
+    lands its own, or they land after it is marked abandoned. The caller deletes `files` only
+    after its commit.
+    """
+    waiting = pending(folder)
+    ended = {path.name.split("~")[0] for path in waiting if path.name.split("~")[1] == RUN_END}
+    landed, busy = Landed(), _running(con) - ended - {own_run_id}
+    for path in waiting:
+        run_id, table, _ = path.name.split("~")
+        if run_id in busy:
+            continue
+        frame = pd.read_parquet(path)
+        if table == RUN_END:
+            _end_run(con, frame.iloc[0].to_dict())
+        else:
+            landed.rows[run_id] = landed.rows.get(run_id, 0) + writes.insert_rows(con, table, frame)
+        landed.files.append(path)
+    for run_id in set(landed.rows) - {own_run_id}:
+        writes.recount_rows(con, run_id)
+    return landed
+
+
+def land_pending(db_path=None) -> int:
+    """Land what waits in the spool now (the scheduler does at start); rows newly stored."""
+    folder = folder_for(db_path)
+    if not pending(folder):
+        return 0
+    with db.writing(db_path) as con:
+        landed = land(con, folder)
+    remove(landed.files)
+    return sum(landed.rows.values())
+
+
+def remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _running(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT run_id FROM run_ledger WHERE status = 'running'")
+            .fetchall()}
+
+
+def _end_run(con: duckdb.DuckDBPyConnection, end: dict) -> None:
+    writes.finish_run(con, end["run_id"], end["status"], 0, int(end["n_warnings"]),
+                      end["error"], json.loads(end["context"]))
+    writes.recount_rows(con, end["run_id"])
+
+
+def end_record(run_id: str, status: str, n_warnings: int, error: str | None, context: dict) -> dict:
+    return {"run_id": run_id, "status": status, "n_warnings": n_warnings, "error": error,
+            "context": json.dumps(context, default=str)}
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+

@@ -1,0 +1,138 @@
+"""The spool: rows wait on disk while the warehouse is busy, and land later, once.
+
+The warehouse is made busy for real: another process opens the writer's own master
+file with DuckDB (what someone poking at the wrong file in a shell does). The full
+disk is a real 16 KB tmpfs, filled up.
+"""
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from collectors import spool
+from collectors.runner import Run
+from warehouse import db
+from warehouse.paths import warehouse_paths
+
+HOLD = """
+import duckdb, sys, time
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("holding", flush=True)
+time.sleep(float(sys.argv[2])) if len(sys.argv) > 2 else sys.stdin.read()
+"""
+
+
+def hold_master(db_path, seconds: float | None = None) -> subprocess.Popen:
+    """Another process with the master open: no GapWatch write can happen until it ends."""
+    args = [sys.executable, "-c", HOLD, str(warehouse_paths(db_path).master)]
+    proc = subprocess.Popen(args + ([str(seconds)] if seconds else []), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def release(proc: subprocess.Popen) -> None:
+    proc.stdin.close()
+    proc.wait(timeout=30)
+
+
+def samples(n: int, model: str = "ref/spooled") -> list[dict]:
+    now = datetime.now(timezone.utc)
+    return [{"model_id": model, "workload": "100-300", "concurrency": 1, "request_index": i,
+             "measured_at_utc": now, "ttft_s": 0.1 + i / 1000, "e2e_s": 1.0, "input_tokens": 100,
+             "output_tokens": 300, "output_tokens_per_s": 300.0, "itl_s": 0.003,
+             "http_status": 200, "error_class": None, "error": None} for i in range(n)]
+
+
+def stored(db_path, sql: str, params=()):
+    with db.reading(db_path) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def land_in_another_process(db_path) -> None:
+    """A later, empty run elsewhere: its first write lands what the spool holds."""
+    code = ("import sys; from collectors.runner import Run\n"
+            "with Run('prices', db_path=sys.argv[1]): pass")
+    subprocess.run([sys.executable, "-c", code, str(db_path)], check=True, timeout=120)
+
+
+def test_rows_wait_in_the_spool_while_the_warehouse_is_held_and_land_once_it_is_free(db_copy):
+    holder = None
+    with Run("latency", db_path=db_copy, flush_every=5, busy_wait_s=0.2, end_wait_s=0.5) as run:
+        holder = hold_master(db_copy)
+        for start in (0, 5, 10):
+            run.add("latency_sample", samples(12)[start:start + 5])
+    waiting = spool.pending(spool.folder_for(db_copy))
+    assert [path.name.split("~")[1] for path in waiting] == ["latency_sample"] * 3 + ["run_end"]
+    assert run.n_spooled == 12 and run.status == "partial"
+    assert stored(db_copy, "SELECT status FROM run_ledger WHERE run_id = ?", [run.run_id]) == \
+        [("running",)]  # its end waits in the spool too
+    first_batch = waiting[0].read_bytes()
+
+    release(holder)
+    land_in_another_process(db_copy)
+
+    rows = stored(db_copy, "SELECT count(*), count(DISTINCT request_index) FROM latency_sample "
+                  "WHERE run_id = ?", [run.run_id])
+    assert rows == [(12, 12)]
+    (status, n_rows, error), = stored(db_copy, "SELECT status, n_rows, error FROM run_ledger "
+                                      "WHERE run_id = ?", [run.run_id])
+    assert (status, n_rows) == ("partial", 12) and "12 rows wait in" in error
+    assert spool.pending(spool.folder_for(db_copy)) == []
+
+    # A crash between the landing commit and the file's removal lands a batch twice: still once.
+    waiting[0].write_bytes(first_batch)
+    assert spool.land_pending(db_copy) == 0
+    assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id = ?", [run.run_id]) == [(12,)]
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real 16 KB filesystem, filled to the last byte."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        with (mount / "filler").open("wb", buffering=0) as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 512)
+            except OSError:
+                pass
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_spool_disk_fails_the_run_with_one_clear_error_and_half_writes_nothing(db_copy, full_disk):
+    holder = None
+    with pytest.raises(spool.SpoolFull, match="No space left on device") as raised:
+        with Run("latency", db_path=db_copy, flush_every=5, busy_wait_s=0.2, end_wait_s=60,
+                 spool_dir=full_disk) as run:
+            holder = hold_master(db_copy, seconds=2)  # lets go while the run is ending
+            run.add("latency_sample", samples(5))
+    holder.wait(timeout=30)
+    assert str(full_disk) in str(raised.value) and "5 latency_sample rows" in str(raised.value)
+    assert sorted(path.name for path in full_disk.iterdir()) == ["filler"]  # no partial batch
+    (status, n_rows, error), = stored(db_copy, "SELECT status, n_rows, error FROM run_ledger "
+                                      "WHERE run_id = ?", [run.run_id])
+    assert status == "failed" and "No space left on device" in error
+    # The rows it could not spool were still in memory and landed once the warehouse was free.
+    assert n_rows == 5 == stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id = ?",
+                                 [run.run_id])[0][0]
+
+
+def test_status_says_what_waits_in_the_spool(gapwatch_env, db_copy):
+    gapwatch_env.parent.mkdir(parents=True, exist_ok=True)
+    gapwatch_env.write_bytes(Path(db_copy).read_bytes())
+    spool.save(spool.folder_for(gapwatch_env), "latency-x", "latency_sample", samples(2))
+    out = subprocess.run([sys.executable, "-m", "collectors", "status"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"spool: 1 batches wait in {spool.folder_for(gapwatch_env)}" in out.stdout
