@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import charts_more, data
+from pages import charts, charts_more, data
 
 snap = data.snapshot()
 st.title("Capability")
@@ -18,18 +18,21 @@ n_models = c3.slider("Models shown (best first)", 3, 20, 8)
 info = in_dim[in_dim["pack"] == pack].iloc[0]
 
 scores = data.capability_top_models(pack, n_models, *snap)
+changes = data.method_changes(*snap)
 st.metric("Models scored", f"{info.n_models:,}")
-st.plotly_chart(charts_more.capability_figure(scores, f"{pack}: the {n_models} best models"),
-                width="stretch")
+figure = charts_more.capability_figure(scores, f"{pack}: the {n_models} best models")
+st.plotly_chart(charts.mark_method_changes(figure, changes, {pack, *scores["model_id"]},
+                                           scores["measured_at_utc"]), width="stretch")
 st.caption(f"Source: `capability_scores` ({info.source}); error bars are 95% intervals where "
            "the source gives them. Values compare only within one pack version; Arena's "
-           "rating methods use different scales.")
+           "rating methods use different scales. Dotted lines mark method changes (`method_changes`).")
 st.download_button("Scores (CSV)", scores.to_csv(index=False), "capability_scores.csv")
 
 st.subheader("The leader's margin")
 margins = data.leader_margin(pack, *snap)
 if len(margins):
-    st.plotly_chart(charts_more.margin_figure(margins), width="stretch")
+    st.plotly_chart(charts.mark_method_changes(charts_more.margin_figure(margins), changes, {pack},
+                                               margins["measured_at_utc"]), width="stretch")
     st.caption(f"Source: `capability_scores` ({info.source}): best minus second-best score on each "
                "date with at least two models.")
     st.download_button("Margins (CSV)", margins.to_csv(index=False), "leader_margin.csv")

@@ -98,3 +98,21 @@ def lag_figure(lag_rows: pd.DataFrame) -> go.Figure:
                       yaxis_title="months", legend={"orientation": "h", "y": -0.2},
                       margin={"t": 50})
     return fig
+
+
+def mark_method_changes(fig: go.Figure, changes: pd.DataFrame, scopes, when) -> go.Figure:
+    """Dotted vertical lines where a shown series changes method (`method_changes` view), inside
+    the span of `when` (the figure's x values): values on either side may not compare."""
+    when = pd.to_datetime(pd.Series(when), utc=True).dropna()
+    if not len(changes) or not len(when):
+        return fig
+    at = pd.to_datetime(changes["changed_at_utc"], utc=True)
+    shown = changes[changes["scope"].isin(set(scopes)) & (at > when.min()) & (at <= when.max())]
+    for change in shown.itertuples():
+        x = pd.Timestamp(change.changed_at_utc).isoformat()
+        fig.add_shape(type="line", x0=x, x1=x, yref="paper", y0=0, y1=1,
+                      line={"dash": "dot", "width": 1, "color": "grey"})
+        fig.add_annotation(x=x, yref="paper", y=1, text=change.label, showarrow=False,
+                           textangle=-90, xanchor="right", yanchor="top", font={"size": 9},
+                           hovertext=f"{change.kind}: {change.label}")
+    return fig

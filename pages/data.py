@@ -130,3 +130,8 @@ def runs_ledger(db: str, version: int):
 @st.cache_data(ttl=60, show_spinner=False)
 def failures(db: str, version: int):
     return queries.failures(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def method_changes(db: str, version: int):
+    return queries.method_changes(db)

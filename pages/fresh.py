@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import charts_more, data
+from pages import charts, charts_more, data
 
 snap = data.snapshot()
 st.title("Leaderboard vs fresh")
@@ -15,8 +15,10 @@ if not len(rows):
     st.info("No capability runs yet, so no fixed-minus-fresh scores: run "
             "`python -m collectors run capability` (or collect now on Runs and health).")
     st.stop()
-st.plotly_chart(charts_more.fixed_fresh_figure(rows), width="stretch")
+scopes = {*rows["model_id"], *rows["pack"]}
+st.plotly_chart(charts.mark_method_changes(charts_more.fixed_fresh_figure(rows), data.method_changes(*snap),
+                                           scopes, rows["measured_at_utc"]), width="stretch")
 st.caption("Source: `capability_scores` (metrics `*_fixed_minus_fresh` from your own runs); "
-           "error bars are 95% intervals.")
+           "error bars are 95% intervals; dotted lines mark a new pack version or run context.")
 st.dataframe(rows, hide_index=True)
 st.download_button("Fixed minus fresh (CSV)", rows.to_csv(index=False), "fixed_minus_fresh.csv")

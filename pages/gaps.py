@@ -7,7 +7,8 @@ from pages import charts, data, tables
 SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
           "Theil–Sen slope; the grey band spans the slopes in its 95% interval, drawn through "
           "the series' median point. The verdict needs a Benjamini–Hochberg adjusted "
-          "Mann–Kendall p < 0.05 and an interval that excludes 0.")
+          "Mann–Kendall p < 0.05 and an interval that excludes 0. Dotted lines mark method changes "
+          "(`method_changes`).")
 
 snap = data.snapshot()
 st.title("Gaps")
@@ -37,7 +38,11 @@ m4.metric("Gap now", tables.number(gaps["value"].iloc[-1] if len(gaps) else None
 if verdict.get("note"):
     st.info(verdict["note"])
 
-st.plotly_chart(charts.gap_trend_figure(gaps, verdict), width="stretch")
+changes = data.method_changes(*snap)
+measured = verdict["source"] == "measured"
+scopes = {verdict["metric"], *(changes["scope"] if measured else [])}
+st.plotly_chart(charts.mark_method_changes(charts.gap_trend_figure(gaps, verdict), changes, scopes,
+                                           gaps["bucket_start"]), width="stretch")
 st.caption(SOURCE.format(source=verdict["source"]) + f" Points: {verdict['n_points']}, "
            f"{verdict['period_start']:%Y-%m-%d} → {verdict['period_end']:%Y-%m-%d}; adjusted "
            f"p = {tables.number(verdict['p_adjusted'], 4)}.")

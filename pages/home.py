@@ -7,7 +7,8 @@ from pages import charts, data, tables
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
              "MIT; fboulnois/llm-leaderboard-csv, MPL-2.0; LMSYS tables, Apache-2.0). The gap is "
-             "computed within each snapshot; colours mark rating methods, whose scales differ.",
+             "computed within each snapshot; colours mark rating methods, whose scales differ; dotted "
+             "lines mark where a method begins (`method_changes`).",
     "eci": "Source: Epoch AI, Epoch Capabilities Index (CC BY 4.0), by release date; open = "
            "downloadable weights. A group's frontier is its best model released by that month.",
     "board": "Source: the `gap_verdicts` and `gap_series` views (Arena, Epoch AI ECI, OpenRouter "
@@ -65,7 +66,8 @@ else:
     f1.metric("Last collection", "none yet")
 
 st.subheader("Leader vs 10th model on Arena")
-st.plotly_chart(charts.arena_top_gap_figure(arena), width="stretch")
+st.plotly_chart(charts.mark_method_changes(charts.arena_top_gap_figure(arena), data.method_changes(*snap),
+                                           set(arena["metric"]), arena["bucket_start"]), width="stretch")
 st.caption(SOURCES["arena"])
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
 

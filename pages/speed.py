@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import charts_more, data
+from pages import charts, charts_more, data
 
 MEASURES = {"ttft_s": "seconds to first token", "output_tokens_per_s": "output tokens per second",
             "e2e_s": "end-to-end seconds"}
@@ -22,10 +22,13 @@ public = rows["source"].str.startswith("public:")
 m1, m2 = st.columns(2)
 m1.metric("Public snapshot rows", f"{public.sum():,}")
 m2.metric("Measured rows", f"{(~public).sum():,}")
-st.plotly_chart(charts_more.latency_figure(rows, measure, MEASURES[measure]), width="stretch")
+figure = charts_more.latency_figure(rows, measure, MEASURES[measure])
+st.plotly_chart(charts.mark_method_changes(figure, data.method_changes(*snap), set(rows["model_id"]),
+                                           rows["day"]), width="stretch")
 st.caption("Source: `latency_stats`. Public rows: Anyscale LLMPerf leaderboard, December 2023 "
            "(p50 only, per serving provider). Measured rows: your scheduled runs, p50 with the "
-           "bar reaching p90.")
+           "bar reaching p90. Dotted lines: a model measured on a new machine, server build or model "
+           "file (`method_changes`).")
 st.download_button("Latency stats (CSV)", rows.to_csv(index=False), "latency_stats.csv")
 if not (~public).any():
     st.info("No measured rows yet: `python -m collectors run latency` (or Runs and health → "

@@ -203,6 +203,10 @@ def fixed_minus_fresh(db_path=None) -> pd.DataFrame:
                    ORDER BY model_id, measured_at_utc""", db_path=db_path)
 
 
+def method_changes(db_path=None) -> pd.DataFrame:
+    return read("SELECT * FROM method_changes ORDER BY changed_at_utc", db_path=db_path)
+
+
 # --- Speed, price and cost, runs -----------------------------------------------------------------
 
 def latency_stats(db_path=None) -> pd.DataFrame:

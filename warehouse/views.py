@@ -222,6 +222,52 @@ view("cost_per_solved", "Cost per solved item per model, dimension and day: the 
      usd_per_solved_item="usd_cost over score_sum; NULL when nothing was solved",
      estimated="true when any price used was estimated")
 
+view("method_changes",
+     "Where a series changes method, to mark on time axes: an Arena rating method's first "
+     "snapshot, a task pack's new version, a model measured on a new machine, build or file.",
+     f"""WITH arena AS (
+        SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'rating method' AS kind,
+               'Arena ' || replace(split_part(pack, ':', 3), '_', ' ') || ' (' ||
+               split_part(pack, ':', 2) || ') begins' AS label
+        FROM capability_scores WHERE pack LIKE 'arena:%' AND pack NOT LIKE 'arena:lab_frontier%'
+        GROUP BY pack),
+     versions AS (
+        SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'pack version' AS kind,
+               pack || ' version ' || pack_version || ' begins' AS label
+        FROM capability_items GROUP BY pack, pack_version
+        QUALIFY row_number() OVER (PARTITION BY pack ORDER BY min(measured_at_utc)) > 1),
+     per_model AS (
+        SELECT r.started_at_utc, m.key AS model_id, r.host,
+               json_extract_string(r.context, '$.cpu') AS cpu,
+               json_extract_string(m.value, '$.server_build') AS server_build,
+               json_extract_string(m.value, '$.sha256') AS model_sha256,
+               json_extract_string(m.value, '$.quantisation') AS quantisation
+        FROM run_ledger r, json_each(r.context, '$.models') m
+        WHERE r.collector IN ('latency', 'capability') AND r.invalidated_at_utc IS NULL),
+     compared AS (
+        SELECT *, lag(host) OVER w AS was_host, lag(cpu) OVER w AS was_cpu,
+               lag(server_build) OVER w AS was_build, lag(model_sha256) OVER w AS was_sha,
+               lag(quantisation) OVER w AS was_quant, row_number() OVER w AS nth
+        FROM per_model WINDOW w AS (PARTITION BY model_id ORDER BY started_at_utc)),
+     contexts AS (
+        SELECT started_at_utc AS changed_at_utc, model_id AS scope, 'run context' AS kind,
+               model_id || ': ' || concat_ws('; ',
+                 CASE WHEN host IS DISTINCT FROM was_host THEN 'host ' || coalesce(host, '?') END,
+                 CASE WHEN cpu IS DISTINCT FROM was_cpu THEN 'CPU ' || coalesce(cpu, '?') END,
+                 CASE WHEN server_build IS DISTINCT FROM was_build
+                      THEN 'server ' || coalesce(server_build, '?') END,
+                 CASE WHEN model_sha256 IS DISTINCT FROM was_sha
+                      THEN 'model file ' || coalesce(model_sha256[:12], '?') END,
+                 CASE WHEN quantisation IS DISTINCT FROM was_quant
+                      THEN 'quantisation ' || coalesce(quantisation, '?') END) AS label
+        FROM compared WHERE nth > 1 AND (host, cpu, server_build, model_sha256, quantisation)
+             IS DISTINCT FROM (was_host, was_cpu, was_build, was_sha, was_quant))
+     SELECT * FROM arena UNION ALL SELECT * FROM versions UNION ALL SELECT * FROM contexts""",
+     changed_at_utc="When the new method's first value was measured (UTC)",
+     scope="What it applies to: an Arena pack (`arena:<source>:<method>`), a task pack, or a model id",
+     kind="`rating method`, `pack version` or `run context`",
+     label="What changed, e.g. `local/qwen2.5-coder-0.5b: host lab-2; CPU Apple M3`")
+
 view("gap_series", "Gap between leader and follower per metric and time bucket.",
      "SELECT metric, gap_kind, group_a, group_b, bucket_start, value, n_models, source, "
      "leader_value, follower_value FROM gap_series_row",

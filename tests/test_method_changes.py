@@ -1,0 +1,73 @@
+"""Method changes: where a series' values stop being comparable, and the marks on time axes."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import plotly.graph_objects as go
+from streamlit.testing.v1 import AppTest
+
+from pages import charts
+from warehouse import db, writes
+
+DAY = datetime(2026, 3, 1, tzinfo=timezone.utc)
+MODEL = "local/qwen2.5-coder-0.5b"
+
+
+def context(host_cpu: str, sha: str) -> dict:
+    return {"cpu": host_cpu, "models": {MODEL: {"sha256": sha, "quantisation": "Q4_K_M",
+                                                "server_build": "xllamacpp 2026.10.11549"}}}
+
+
+def item(run_id: str, version: str, day: int) -> dict:
+    return {"run_id": run_id, "model_id": MODEL, "pack": "memory-retrieval", "pack_version": version,
+            "dimension": "memory", "item_id": "needle-00", "variant": "fixed", "seed": 1, "score": 1.0,
+            "measured_at_utc": DAY + timedelta(days=day), "prompt_sha256": "0" * 64}
+
+
+def record_runs(db_path) -> None:
+    """Three capability runs: the same machine twice (pack v1 then v2), then a new host and file."""
+    runs = [("cap-a", "vm", context("AMD EPYC", "1d96"), "1", 0),
+            ("cap-b", "vm", context("AMD EPYC", "1d96"), "2", 10),
+            ("cap-c", "lab-2", context("Apple M3", "ffee"), "2", 20)]
+    with db.writing(db_path) as con:
+        for run_id, host, ctx, version, day in runs:
+            writes.start_run(con, run_id, "capability", host, ctx)
+            con.execute("UPDATE run_ledger SET started_at_utc = ? WHERE run_id = ?",
+                        [DAY + timedelta(days=day), run_id])
+            writes.insert_rows(con, "capability_item_result", pd.DataFrame([item(run_id, version, day)]))
+
+
+def test_the_view_finds_arena_methods_pack_versions_and_new_machines(db_copy):
+    record_runs(db_copy)
+    with db.reading(db_copy) as con:
+        changes = con.execute("SELECT * FROM method_changes ORDER BY changed_at_utc").df()
+    kinds = changes.groupby("kind")["label"].apply(list).to_dict()
+    assert "Arena bt rating (nakasyou_result_csv) begins" in kinds["rating method"]
+    assert kinds["pack version"] == ["memory-retrieval version 2 begins"]
+    assert kinds["run context"] == [f"{MODEL}: host lab-2; CPU Apple M3; model file ffee"]
+    context_row = changes[changes["kind"] == "run context"].iloc[0]
+    assert context_row["scope"] == MODEL and context_row["changed_at_utc"] == DAY + timedelta(days=20)
+
+
+def test_marks_only_the_shown_scopes_inside_the_shown_span():
+    changes = pd.DataFrame({"changed_at_utc": pd.to_datetime(["2024-01-01", "2024-06-01", "2025-01-01"], utc=True),
+                            "scope": ["a", "b", "a"], "kind": ["run context"] * 3,
+                            "label": ["a moved", "b moved", "a moved again"]})
+    when = pd.to_datetime(["2023-12-01", "2024-12-01"], utc=True)
+    fig = charts.mark_method_changes(go.Figure(), changes, {"a"}, when)
+    assert [a.text for a in fig.layout.annotations] == ["a moved"]
+    assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].line.dash == "dot"
+
+
+def test_the_overview_arena_chart_marks_where_each_rating_method_begins(db_copy, monkeypatch):
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    at = AppTest.from_file(charts.__file__.replace("pages/charts.py", "dashboard.py"),
+                           default_timeout=120).run()
+    assert not at.exception
+    arena = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if "Arena" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    labels = [a["text"] for a in arena["layout"]["annotations"]]
+    assert "Arena bt rating (nakasyou_result_csv) begins" in labels
+    assert "Arena displayed rating (fboulnois_lmarena_text_csv) begins" in labels
+    assert len(arena["layout"]["shapes"]) == len(labels)
