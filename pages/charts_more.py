@@ -85,3 +85,22 @@ def fixed_fresh_figure(rows: pd.DataFrame) -> go.Figure:
     fig = capability_figure(rows, "Fixed minus fresh items, per model (above 0: overfitting?)")
     fig.add_hline(y=0, line_dash="dot")
     return fig
+
+
+def frontier_figure(points: pd.DataFrame, fronts: pd.DataFrame, score_label: str) -> go.Figure:
+    """Each half-year's price-capability frontier as a step line; the newest day's models as dots."""
+    fig = go.Figure()
+    if len(points):
+        newest = points[points["day"] == points["day"].max()]
+        fig.add_trace(go.Scatter(x=newest["usd_per_mtok_blended"], y=newest["score"], mode="markers",
+                                 name=f"models priced on {newest['day'].iloc[0]:%Y-%m-%d}",
+                                 text=newest["model_id"], marker={"color": "lightgrey", "size": 6},
+                                 hovertemplate="%{text}: %{y:.1f} at USD %{x:.3g}"))
+    for day, rows in fronts.groupby("day"):
+        fig.add_trace(go.Scatter(x=rows["usd_per_mtok_blended"], y=rows["score"], name=f"{day:%Y-%m-%d}",
+                                 mode="lines+markers", line={"shape": "hv"}, text=rows["model_id"],
+                                 hovertemplate="%{text}: %{y:.1f} at USD %{x:.3g}"))
+    fig.update_layout(title="Price–capability frontier: the best score each price bought, by date",
+                      xaxis_type="log", xaxis_title="blended USD per million tokens (3 in : 1 out)",
+                      yaxis_title=score_label, legend_title="frontier on", margin={"t": 50})
+    return fig

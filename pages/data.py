@@ -135,3 +135,13 @@ def failures(db: str, version: int):
 @st.cache_data(ttl=600, show_spinner=False)
 def method_changes(db: str, version: int):
     return queries.method_changes(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def frontier_choices(db: str, version: int):
+    return queries.frontier_choices(db)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def price_capability_frontier(pack: str, metric: str, db: str, version: int):
+    return queries.price_capability_frontier(pack, metric, db)

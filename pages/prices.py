@@ -1,4 +1,4 @@
-"""Price and cost: price periods over time (log scale) and cost per solved item."""
+"""Price and cost: price periods over time (log scale), cost per solved item, the frontier."""
 
 import streamlit as st
 
@@ -30,3 +30,18 @@ if len(costs):
 else:
     st.info("No capability runs yet, so no cost per solved item: `python -m collectors run "
             "capability` measures your models and prices each answer on its day.")
+
+st.subheader("Price–capability frontier")
+choices = data.frontier_choices(*snap)
+if len(choices):
+    labels = [f"{r.pack} · {r.metric} ({r.n_models} priced models)" for r in choices.itertuples()]
+    pick = choices.iloc[st.selectbox("Score", range(len(choices)), format_func=labels.__getitem__)]
+    points, fronts = data.price_capability_frontier(pick["pack"], pick["metric"], *snap)
+    st.plotly_chart(charts_more.frontier_figure(points, fronts, pick["metric"]), width="stretch")
+    st.caption("Sources: `capability_scores` and `prices`. On each date (1 January and 1 July, and "
+               "today), every model scored by then with a price in force; the line joins the models "
+               "no cheaper model beats. Left-up is better; a line moving left means that level got "
+               "cheaper. Local models' prices are estimates from machine time.")
+    st.download_button("Frontier points (CSV)", points.to_csv(index=False), "price_capability_points.csv")
+else:
+    st.info("No model has both a score and a price yet.")

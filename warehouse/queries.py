@@ -5,7 +5,7 @@ import threading
 import duckdb
 import pandas as pd
 
-from warehouse import db, sql_guard
+from warehouse import db, frontier, sql_guard
 from warehouse.errors import GapWatchError
 from warehouse.paths import warehouse_paths
 
@@ -205,6 +205,25 @@ def fixed_minus_fresh(db_path=None) -> pd.DataFrame:
 
 def method_changes(db_path=None) -> pd.DataFrame:
     return read("SELECT * FROM method_changes ORDER BY changed_at_utc", db_path=db_path)
+
+
+def frontier_choices(db_path=None) -> pd.DataFrame:
+    """Scores that can be set against prices: one value per model (ECI, measured dimensions)."""
+    return read("""SELECT pack, metric, count(DISTINCT model_id) AS n_models FROM capability_scores
+                   WHERE model_id IN (SELECT model_id FROM prices) AND (pack = 'epoch:eci' OR
+                         (source = 'measured' AND metric = dimension))
+                   GROUP BY pack, metric ORDER BY pack != 'epoch:eci', pack, metric""", db_path=db_path)
+
+
+def price_capability_frontier(pack: str, metric: str, db_path=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every priced, scored model per half-year, and each half-year's frontier."""
+    with db.reading(db_path) as con:
+        first, last = con.execute("SELECT min(effective_from), CAST(now() AS DATE) FROM prices "
+                                  "WHERE usd_per_mtok_in > 0").fetchone()
+        if first is None:
+            return pd.DataFrame(), pd.DataFrame()
+        all_points = frontier.points(con, pack, metric, frontier.half_years(first, last))
+    return all_points, frontier.frontiers(all_points)
 
 
 # --- Speed, price and cost, runs -----------------------------------------------------------------
