@@ -1,11 +1,9 @@
 """Time every gap verdict on a synthetic three-year history of 50 models.
 
-The synthetic warehouse (in memory, migrated, views created) holds about 10 million
-`capability_item_result` rows built with `range()`: 50 models (25 open-weight), 4 packs,
-500 items per model and pack every 11 days for three years (100 runs), 0/1 scores whose
-probability rises over time and is lower for open models by a gap that shrinks; plus one
-latency request per model and run. `verdicts.compute_all` then does what `init` does: the
-`capability_scores` view aggregates items to scores in SQL, and the pure functions bucket,
+The synthetic warehouse (in memory, migrated, views created) holds bench/synthetic.py's
+history: about 10 million `capability_item_result` rows of 50 models over three years, with
+the per-run scores, latency requests and prices. `verdicts.compute_all` then does what `init`
+does: SQL reads the scores, and the pure functions bucket,
 build gap series, test every trend and compute the lags. Why measure it: verdicts are
 recomputed after every import or refresh, so their cost must stay small next to a collection.
 
@@ -22,43 +20,10 @@ import time
 
 import duckdb
 
+from bench import synthetic
 from warehouse import verdicts
 from warehouse.migrations import migrate
 from warehouse.views import create_views
-
-MODELS, PACKS, ITEMS, DAYS_BETWEEN_RUNS = 50, 4, 500, 11
-
-SETUP = f"""
-INSERT INTO model_registry
-SELECT 'bench/model-' || m, 'model ' || m, 'org-' || (m % 8), m % 2 = 1, NULL, 'config'
-FROM range({MODELS}) t(m);
-INSERT INTO run_ledger (run_id, collector, host, started_at_utc, status)
-SELECT 'run-' || r, 'capability', 'bench', TIMESTAMPTZ '2023-01-02 00:00:00+00'
-       + to_days(r * {DAYS_BETWEEN_RUNS}), 'ok'
-FROM range($runs) t(r);
-"""
-
-# Row i: run r, model m, pack k, item j. Uniform draw from hash(i); the skill of model m at
-# run r rises with time, open models trail by a gap that shrinks from 0.15 to 0.05.
-ITEMS_SQL = f"""
-INSERT INTO capability_item_result
-SELECT 'run-' || r, 'bench/model-' || m, 'pack-' || k, 'v1', 'reasoning', 'item-' || j, 'fixed', 0,
-       ((hash(i) % 1000000) / 1e6 < 0.35 + 0.3 * r / $runs + 0.004 * (m // 2)
-           - (m % 2) * (0.15 - 0.1 * r / $runs))::INTEGER::DOUBLE,
-       200, 50, 1.0, started_at_utc + to_seconds(j), NULL, NULL, NULL
-FROM (SELECT i, i // ({MODELS * PACKS * ITEMS}) AS r, (i // {PACKS * ITEMS}) % {MODELS} AS m,
-             (i // {ITEMS}) % {PACKS} AS k, i % {ITEMS} AS j FROM range($n) t(i)) AS rows
-JOIN run_ledger ON run_id = 'run-' || r
-"""
-
-LATENCY_SQL = """
-INSERT INTO latency_sample (run_id, model_id, workload, concurrency, request_index,
-                            measured_at_utc, ttft_s, e2e_s)
-SELECT run_id, model_id, '100-300', 1, 0, started_at_utc,
-       0.4 + (hash(run_id || model_id) % 100) / 100.0 + (NOT open_weights)::INTEGER * 0.3, 2.0
-FROM run_ledger, model_registry
-"""
-
 
 def build(runs: int) -> tuple[duckdb.DuckDBPyConnection, float]:
     """An in-memory warehouse with `runs` runs of synthetic items; (connection, seconds)."""
@@ -67,10 +32,7 @@ def build(runs: int) -> tuple[duckdb.DuckDBPyConnection, float]:
     migrate(con)
     create_views(con)
     start = time.perf_counter()
-    n = runs * MODELS * PACKS * ITEMS
-    con.execute(SETUP.replace("$runs", str(runs)))
-    con.execute(ITEMS_SQL.replace("$runs", str(runs)).replace("$n", str(n)))
-    con.execute(LATENCY_SQL)
+    synthetic.fill(con, runs)
     return con, time.perf_counter() - start
 
 

@@ -6,7 +6,12 @@ still run). The Overview run also pays for importing the dashboard's modules onc
 whole bench starts with one untimed run. Run from the repository root:
 
     python -m bench.pages                                   # the public history, built in a temp dir
+    python -m bench.pages --synthetic-runs 100 --browser    # plus ~10M synthetic item rows; Chromium
     GAPWATCH_DB=data/gapwatch.duckdb python -m bench.pages  # an existing warehouse
+
+`--browser` also times Overview and Gaps in Debian's Chromium against `streamlit run`: from
+navigation until the page's charts are drawn (cold: the first visit after the server started;
+warm: the median of later visits).
 """
 
 import argparse
@@ -44,19 +49,47 @@ def bench(repeats: int) -> list[tuple[str, float, float]]:
     return rows
 
 
+def build_warehouse(synthetic_runs: int) -> str:
+    """The public history in a temp dir, plus `synthetic_runs` runs of bench/synthetic.py."""
+    from bench import synthetic
+    from warehouse import db
+    from warehouse.bootstrap import init, refresh_public_gaps
+
+    path = str(Path(tempfile.mkdtemp()) / "gapwatch.duckdb")
+    init(path)
+    if synthetic_runs:
+        with db.writing(path) as con:
+            synthetic.fill(con, synthetic_runs)
+            refresh_public_gaps(con)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="warm runs per page (median)")
+    parser.add_argument("--synthetic-runs", type=int, default=0, help="100 = about 10M item rows")
+    parser.add_argument("--browser", action="store_true", help="also time Overview and Gaps in Chromium")
     args = parser.parse_args()
     if not os.environ.get("GAPWATCH_DB"):
-        from warehouse.bootstrap import init
-
-        os.environ["GAPWATCH_DB"] = str(Path(tempfile.mkdtemp()) / "gapwatch.duckdb")
-        init(os.environ["GAPWATCH_DB"])
-    print(f"warehouse: {os.environ['GAPWATCH_DB']}")
+        os.environ["GAPWATCH_DB"] = build_warehouse(args.synthetic_runs)
+    print(f"warehouse: {os.environ['GAPWATCH_DB']} ({item_rows():,} item rows)")
     print("| page | cold s | warm s (median) |\n|---|---:|---:|")
     for page, cold, warm in bench(args.repeats):
         print(f"| {page} | {cold:.2f} | {warm:.2f} |")
+    if args.browser:
+        from bench import browser_pages
+
+        print("\nin Chromium, to the drawn charts:\n| page | first visit of a new server s | cold s | "
+              "warm s (median) |\n|---|---:|---:|---:|")
+        for page, first, cold, warm in browser_pages.bench(os.environ["GAPWATCH_DB"], args.repeats):
+            print(f"| {page} | {first:.2f} | {cold:.2f} | {warm:.2f} |")
+
+
+def item_rows() -> int:
+    from warehouse import db
+
+    with db.reading() as con:
+        return con.execute("SELECT count(*) FROM capability_item_result").fetchone()[0]
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from warehouse import db
@@ -100,3 +101,25 @@ def test_published_copy_without_master_becomes_the_master(db_copy):
         n = con.execute("SELECT count(*) FROM prices").fetchone()[0]
     assert n > 1000
     assert warehouse_paths(db_copy).master.exists()
+
+
+def test_a_file_with_views_from_older_code_is_rebuilt_on_open(db_copy):
+    """A new or changed view needs no migration: the stored fingerprint differs, so the next open
+    (the dashboard's ensure_ready) recreates every view."""
+    from warehouse.bootstrap import ensure_ready, is_ready
+
+    with db.writing(db_copy) as con:
+        con.execute("DROP VIEW method_changes")
+        con.execute("UPDATE view_definition SET fingerprint = 'older-code'")
+    assert not is_ready(db_copy)
+    assert ensure_ready(db_copy) is False  # it rebuilt
+    with db.reading(db_copy) as con:
+        assert con.execute("SELECT count(*) FROM method_changes").fetchone()[0] > 0
+    assert is_ready(db_copy)
+
+
+def test_sql_never_reads_a_python_object_that_shares_a_name(db_copy):
+    """No replacement scans: the SQL page runs users' SQL inside the dashboard's process."""
+    secrets = pd.DataFrame({"key": ["sk-should-never-be-queryable"]})  # noqa: F841
+    with db.reading(db_copy) as con, pytest.raises(duckdb.CatalogException, match="secrets"):
+        con.execute("SELECT * FROM secrets")

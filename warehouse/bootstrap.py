@@ -13,7 +13,7 @@ from warehouse import db
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
-from warehouse.views import create_views
+from warehouse.views import create_views, fingerprint, stored_fingerprint
 
 @dataclass
 class InitReport:
@@ -55,7 +55,9 @@ def is_ready(db_path=None) -> bool:
         if not has_ledger:
             return False
         version = con.execute("SELECT max(id) FROM gapwatch_migrations").fetchone()[0]
-        return version == latest and is_current(con)
+        if version != latest:
+            return False
+        return stored_fingerprint(con) == fingerprint() and is_current(con)
 
 
 def register_models(con: duckdb.DuckDBPyConnection, models: list) -> int:

@@ -22,7 +22,10 @@ from warehouse.errors import DatabaseBusy, GapWatchError
 from warehouse.paths import WarehousePaths, warehouse_paths
 
 PINNED_DUCKDB = "1.5.5"
-OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# No extension downloads; and no Python replacement scans: a name in SQL is a table or view, never
+# a Python object that happens to share it (the SQL page runs users' SQL inside the dashboard).
+OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                  "python_enable_replacements": False}
 WRITE_WAIT_S = 120.0
 
 

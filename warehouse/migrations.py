@@ -173,3 +173,11 @@ def m003_capability_scores(con: duckdb.DuckDBPyConnection) -> None:
         PRIMARY KEY (run_id, model_id, pack, pack_version, metric));
     ALTER TABLE capability_item_result ADD COLUMN prompt_sha256 VARCHAR;
     """)
+
+
+@migration
+def m004_view_fingerprint(con: duckdb.DuckDBPyConnection) -> None:
+    """Which definition of the public views a file holds, so a new or changed view is noticed
+    on the next open (views are rebuilt from code, never migrated one by one)."""
+    con.execute("CREATE TABLE view_definition (fingerprint VARCHAR NOT NULL, "
+                "created_at_utc TIMESTAMPTZ NOT NULL)")

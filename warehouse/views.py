@@ -6,6 +6,8 @@ user's shell say the same thing. Units live in column names. Every view
 leaves out rows of runs that were invalidated.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import duckdb
@@ -316,6 +318,17 @@ view("public_datasets", "Public history imported into this file, with licence an
      run_id="The import run")
 
 
+def fingerprint() -> str:
+    """Hash of every view's name, SQL and documentation, as this code defines them."""
+    text = json.dumps([(v.name, v.sql, v.doc, v.columns) for v in VIEWS])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("SELECT max(fingerprint) FROM view_definition").fetchone()
+    return row[0] if row else None
+
+
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every view with its comments; fail loudly if docs and SQL drift apart."""
     for v in VIEWS:
@@ -328,6 +341,8 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
             raise RuntimeError(f"view {v.name}: columns {actual} != documented {list(v.columns)}")
         for column, doc in v.columns.items():
             con.execute(f"COMMENT ON COLUMN {v.name}.{column} IS '{_quote(doc)}'")
+    con.execute("DELETE FROM view_definition")
+    con.execute("INSERT INTO view_definition VALUES (?, now())", [fingerprint()])
 
 
 def _quote(text: str) -> str:
