@@ -78,6 +78,11 @@ def cmd_run_prices(args) -> int:
     return 0 if run.status in ("ok", "partial") else 1
 
 
+def _private_folders(config) -> tuple[str, ...]:
+    settings = config.collectors.get("capability")
+    return tuple(settings.private_packs) if settings else ()
+
+
 def cmd_run_capability(args) -> int:
     """Task packs on the models; per-dimension scores with intervals (collectors/capability.py).
     Only the first --concurrency value counts; SIGTERM/Ctrl-C end it resumably."""
@@ -92,7 +97,7 @@ def cmd_run_capability(args) -> int:
     settings = capability.Settings(
         packs=tuple(args.packs) if args.packs else None, seed=args.seed, fresh=args.fresh,
         fixed=args.fixed, concurrency=args.concurrency[0], max_usd=args.max_usd,
-        resume=not args.no_resume)
+        resume=not args.no_resume, private_folders=_private_folders(config))
     if args.dry_run:
         print(capability.dry_run(models, settings))
         return 0

@@ -39,6 +39,7 @@ from collectors.providers.base import ChatRequest, ChatResult, check_serves
 from collectors.runner import Run
 from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
+from collectors.tasks.private import load_folders
 from warehouse import db
 from warehouse.errors import GapWatchError
 
@@ -78,6 +79,7 @@ class Settings:
     concurrency: int = 1
     max_usd: float | None = None
     resume: bool = True
+    private_folders: tuple[str, ...] = ()  # folders of the user's own packs (tasks/private.py)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def collect(run: Run, models: list[ModelConfig], settings: Settings = Settings()
 def prepare(settings: Settings, db_path, warn, exclude_run: str = "") -> Work:
     """Packs, seed, items and what an unfinished run already answered; warns, never raises,
     for a broken pack."""
-    packs = selected_packs(settings.packs, warn)
+    packs = selected_packs(settings.packs, warn, settings.private_folders)
     previous = find_resumable(db_path, resume_key(settings, packs), settings.seed,
                               exclude_run) if settings.resume else None
     seed = previous.seed if previous else (
@@ -158,10 +160,15 @@ def prepare(settings: Settings, db_path, warn, exclude_run: str = "") -> Work:
                 Budget(settings.max_usd))
 
 
-def selected_packs(names: tuple[str, ...] | None, warn) -> dict[str, TaskPack]:
+def selected_packs(names: tuple[str, ...] | None, warn, private_folders=()) -> dict[str, TaskPack]:
     """Loadable packs named (by pack or dimension name); every broken pack is one warning."""
     packs, problems = tasks.load_packs()
-    for problem in problems:
+    private, private_problems = load_folders(private_folders)
+    for name in set(private) & set(packs):
+        private_problems.append(f"private pack {private.pop(name).path} not loaded: pack name "
+                                f"{name!r} is a shipped pack's")
+    packs.update(private)
+    for problem in problems + private_problems:
         warn(problem)
     if not names:
         return packs
@@ -316,11 +323,19 @@ def item_row(model_id: str, pack: TaskPack, item: Item, seed: int, started: date
     fault = result.error_class is not None
     return {"model_id": model_id, "pack": pack.name, "pack_version": pack.version,
             "dimension": pack.dimension, "item_id": item.item_id, "variant": item.variant,
-            "seed": seed, "prompt_sha256": prompt_hash(item.prompt), "response": result.text,
+            "seed": seed, "prompt_sha256": prompt_hash(item.prompt),
+            "response": stored_response(pack, result.text),
             "score": None if fault else score_item(item, result.text),
             "input_tokens": result.input_tokens, "output_tokens": result.output_tokens,
             "latency_s": result.e2e_s, "measured_at_utc": started,
             "error_class": result.error_class, "error": result.error}
+
+
+def stored_response(pack: TaskPack, text: str | None) -> str | None:
+    """The answer; for a private pack that keeps no text, its SHA-256 as `sha256:<hex>`."""
+    if getattr(pack, "store_text", True) or text is None:
+        return text
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def prompt_hash(prompt: str) -> str:
@@ -379,6 +394,7 @@ def dry_run(models: list[ModelConfig], settings: Settings, db_path=None) -> str:
 def scheduled(run: Run, models: list[ModelConfig], config) -> None:
     """The scheduled job: every pack, a new seed (or the unfinished run's), first concurrency."""
     settings = config.collectors.get("capability")
-    collect(run, models, Settings(concurrency=settings.concurrency[0] if settings else 1),
+    collect(run, models, Settings(concurrency=settings.concurrency[0] if settings else 1,
+                                  private_folders=tuple(settings.private_packs) if settings else ()),
             progress=False)
 

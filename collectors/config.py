@@ -73,6 +73,8 @@ class CollectorConfig(Strict):
     requests: int = Field(4, ge=1, le=1000, description="Requests per stream and cell (latency)")
     concurrency: list[int] = Field(default_factory=lambda: [1, 4], description="Streams in flight")
     workloads: list[str] = Field(default_factory=list, description="Workload names; empty = defaults")
+    private_packs: list[str] = Field(default_factory=list,
+                                     description="Capability: folders of your own task packs (never shipped)")
 
     @field_validator("schedule")
     @classmethod

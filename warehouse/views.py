@@ -67,7 +67,8 @@ view("capability_items", "One row per model answer to one task item (valid runs 
      "input_tokens, output_tokens, latency_s, measured_at_utc, error_class, prompt_sha256 "
      f"FROM capability_item_result WHERE {VALID_RUN}",
      run_id="Run that asked it", model_id="Model asked", pack="Task pack name",
-     pack_version="Pack version; compare scores only within one version",
+     pack_version="Pack version; compare scores only within one version (private packs: "
+                  "`<version>+<content hash>`)",
      dimension="`understanding`, `generation`, `reasoning` or `memory`", item_id="Item id",
      variant="`fixed` (versioned, public) or `fresh` (generated for this run)",
      seed="The run's seed: it generated the fresh items (fixed rows carry it too)",
