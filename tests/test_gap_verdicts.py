@@ -129,7 +129,7 @@ def add_measured_rows(con, n_weeks=12):
         run = f"run-{week}"
         start_run(con, run, "capability", "test", {})
         items = [{"run_id": run, "model_id": m, "pack": "arith", "pack_version": "1",
-                  "dimension": "reasoning", "item_id": f"i{j}", "variant": "fixed", "seed": 0,
+                  "dimension": "reasoning", "item_id": f"i{j}", "variant": ("fixed", "fresh")[j % 2], "seed": 0,
                   "score": float(j < 3 + i), "measured_at_utc": day}
                  for i, m in enumerate(ids) for j in range(10)]
         insert_rows(con, "capability_item_result", pd.DataFrame(items))
@@ -156,6 +156,11 @@ def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
     rows = table[table["source"] == "measured"].set_index(["metric", "gap_kind"])
     assert rows.loc[("arith@1:reasoning", "max_a_minus_b"), "verdict"] == "no clear change"
     assert rows.loc[("arith@1:reasoning", "max_a_minus_b"), "n_points"] == 12
+    # fixed and fresh scores are gaps like any score; their difference (an overfitting signal,
+    # shown on its own page) is not a capability anyone leads on
+    metrics = set(measured["metric"])
+    assert "arith@1:reasoning_fresh" in metrics
+    assert not any(m.endswith("_fixed_minus_fresh") for m in metrics)
 
 
 def test_store_replaces_every_result_table_in_one_transaction(db_copy):

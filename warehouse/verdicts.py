@@ -47,6 +47,7 @@ SQL = {
                           'measured' AS source, any_value(m.open_weights) AS open_weights
                    FROM capability_scores s LEFT JOIN models m USING (model_id)
                    WHERE s.source = 'measured' AND s.n_items > 0
+                     AND NOT ends_with(s.metric, '_fixed_minus_fresh')
                    GROUP BY s.pack, s.pack_version, s.metric, s.run_id, s.model_id""",
     "latency": """SELECT 'latency:ttft_s_p50:' || l.workload || '@c' || l.concurrency AS pack,
                          l.day AS measured_at_utc, l.model_id, l.ttft_s_p50 AS value, l.source,
