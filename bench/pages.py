@@ -58,7 +58,7 @@ def build_warehouse(synthetic_runs: int) -> str:
     path = str(Path(tempfile.mkdtemp()) / "gapwatch.duckdb")
     init(path)
     if synthetic_runs:
-        with db.writing(path) as con:
+        with db.writing(path, atomic=False) as con:  # the refresh runs its own transaction
             synthetic.fill(con, synthetic_runs)
             refresh_public_gaps(con)
     return path

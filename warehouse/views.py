@@ -160,25 +160,28 @@ ITEM_PRICE_ORDER = ("(p.source = 'config') DESC, p.estimated, "
 # A total with an unpriced item in it would understate the cost: empty instead, never 0.
 PRICED_SUM = "(CASE WHEN count(price_source) = count(*) THEN sum(usd_cost) END)"
 
+# The price is picked once per (model, day), not once per item: millions of items, few days.
 view("item_costs", "Cost of each answered item, at the price in force on the day it was asked.",
-     f"""WITH priced AS (
-        SELECT i.*, p.usd_per_mtok_in, p.usd_per_mtok_out, p.source AS price_source, p.estimated,
-               row_number() OVER (PARTITION BY i.run_id, i.model_id, i.pack, i.pack_version,
-                                  i.item_id, i.variant, i.seed ORDER BY {ITEM_PRICE_ORDER}) AS pick
-        FROM capability_items i LEFT JOIN prices p ON p.model_id = i.model_id
-         AND CAST(i.measured_at_utc AS DATE) >= p.effective_from
-         AND (p.effective_to IS NULL OR CAST(i.measured_at_utc AS DATE) < p.effective_to))
-     SELECT run_id, model_id, pack, pack_version, dimension, item_id, variant, seed,
-            measured_at_utc, score, input_tokens, output_tokens,
-            (input_tokens * usd_per_mtok_in + output_tokens * usd_per_mtok_out) / 1e6 AS usd_cost,
-            usd_per_mtok_in, usd_per_mtok_out, price_source, estimated,
-            CASE WHEN price_source IS NULL AND model_id NOT IN (SELECT model_id FROM prices)
+     f"""WITH days AS (
+        SELECT DISTINCT model_id, CAST(measured_at_utc AS DATE) AS day FROM capability_items),
+     picked AS (
+        SELECT d.model_id, d.day, p.usd_per_mtok_in, p.usd_per_mtok_out, p.source AS price_source,
+               p.estimated
+        FROM days d JOIN prices p ON p.model_id = d.model_id AND d.day >= p.effective_from
+         AND (p.effective_to IS NULL OR d.day < p.effective_to)
+        QUALIFY row_number() OVER (PARTITION BY d.model_id, d.day ORDER BY {ITEM_PRICE_ORDER}) = 1)
+     SELECT i.run_id, i.model_id, i.pack, i.pack_version, i.dimension, i.item_id, i.variant, i.seed,
+            i.measured_at_utc, i.score, i.input_tokens, i.output_tokens,
+            (i.input_tokens * k.usd_per_mtok_in + i.output_tokens * k.usd_per_mtok_out) / 1e6 AS usd_cost,
+            k.usd_per_mtok_in, k.usd_per_mtok_out, k.price_source, k.estimated,
+            CASE WHEN k.price_source IS NULL AND i.model_id NOT IN (SELECT model_id FROM prices)
                  THEN 'no price known for this model'
-                 WHEN price_source IS NULL
-                 THEN 'no price in force on ' || CAST(measured_at_utc AS DATE)
-                 WHEN input_tokens IS NULL OR output_tokens IS NULL THEN 'no token counts' END
+                 WHEN k.price_source IS NULL
+                 THEN 'no price in force on ' || CAST(i.measured_at_utc AS DATE)
+                 WHEN i.input_tokens IS NULL OR i.output_tokens IS NULL THEN 'no token counts' END
                 AS no_cost_reason
-     FROM priced WHERE pick = 1""",
+     FROM capability_items i LEFT JOIN picked k
+       ON k.model_id = i.model_id AND k.day = CAST(i.measured_at_utc AS DATE)""",
      run_id="Collection run", model_id="Model", pack="Task pack", pack_version="Pack version",
      dimension="Capability dimension", item_id="Item id", variant="`fixed` or `fresh`",
      seed="Seed of a fresh item", measured_at_utc="When it was asked (UTC)", score="Score in [0, 1]",
@@ -189,19 +192,44 @@ view("item_costs", "Cost of each answered item, at the price in force on the day
      estimated="true when the price is an estimate (local machine time)",
      no_cost_reason="Why usd_cost is NULL; NULL when it is known")
 
+# Costs add up per (run, model, pack, day) first: one price applies to a whole cell, so the
+# millions of item rows are summed once and only the cells meet the prices.
+PRICED_CELLS = f"""WITH cells AS (
+        SELECT run_id, model_id, pack, pack_version, dimension, CAST(measured_at_utc AS DATE) AS day,
+               min(measured_at_utc) AS first_at, count(*) AS n_items,
+               count(*) FILTER (WHERE score >= 1) AS n_solved, sum(score) AS score_sum,
+               sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+        FROM capability_items GROUP BY ALL),
+     picked AS (
+        SELECT d.model_id, d.day, p.usd_per_mtok_in, p.usd_per_mtok_out, p.source AS price_source,
+               p.estimated
+        FROM (SELECT DISTINCT model_id, day FROM cells) d JOIN prices p ON p.model_id = d.model_id
+         AND d.day >= p.effective_from AND (p.effective_to IS NULL OR d.day < p.effective_to)
+        QUALIFY row_number() OVER (PARTITION BY d.model_id, d.day ORDER BY {ITEM_PRICE_ORDER}) = 1),
+     priced AS (
+        SELECT c.*, k.usd_per_mtok_in, k.usd_per_mtok_out, k.price_source, k.estimated,
+               (c.input_tokens * k.usd_per_mtok_in + c.output_tokens * k.usd_per_mtok_out) / 1e6 AS usd_cost,
+               CASE WHEN k.price_source IS NULL AND c.model_id NOT IN (SELECT model_id FROM prices)
+                    THEN 'no price known for this model'
+                    WHEN k.price_source IS NULL THEN 'no price in force on ' || c.day
+                    WHEN c.input_tokens IS NULL OR c.output_tokens IS NULL THEN 'no token counts' END
+                   AS no_cost_reason
+        FROM cells c LEFT JOIN picked k USING (model_id, day))"""
+
 view("costs", "Cost per run, model and pack, priced on the day of measurement.",
-     f"""SELECT run_id, model_id, pack, pack_version, min(measured_at_utc) AS measured_at_utc,
-            count(*) AS n_items, count(*) FILTER (WHERE score >= 1) AS n_solved,
+     f"""{PRICED_CELLS}
+     SELECT run_id, model_id, pack, pack_version, min(first_at) AS measured_at_utc,
+            sum(n_items) AS n_items, sum(n_solved) AS n_solved,
             sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-            {PRICED_SUM} AS usd_cost, {PRICED_SUM} / nullif(sum(score), 0) AS usd_per_solved_item,
+            {PRICED_SUM} AS usd_cost, {PRICED_SUM} / nullif(sum(score_sum), 0) AS usd_per_solved_item,
             any_value(price_source) AS price_source, bool_or(estimated) AS estimated,
-            sum(score) AS score_sum, count(*) - count(price_source) AS n_unpriced,
-            arg_min((3 * usd_per_mtok_in + usd_per_mtok_out) / 4, measured_at_utc)
-                AS blended_usd_per_mtok,
+            sum(score_sum) AS score_sum,
+            coalesce(sum(n_items) FILTER (WHERE price_source IS NULL), 0) AS n_unpriced,
+            arg_min((3 * usd_per_mtok_in + usd_per_mtok_out) / 4, first_at) AS blended_usd_per_mtok,
             CASE WHEN n_unpriced > 0 THEN min(no_cost_reason)
-                 WHEN coalesce(sum(score), 0) = 0 THEN 'nothing solved: cost per solved item undefined'
+                 WHEN coalesce(sum(score_sum), 0) = 0 THEN 'nothing solved: cost per solved item undefined'
                  END AS cost_note
-     FROM item_costs GROUP BY run_id, model_id, pack, pack_version""",
+     FROM priced GROUP BY run_id, model_id, pack, pack_version""",
      run_id="Collection run", model_id="Model", pack="Task pack", pack_version="Pack version",
      measured_at_utc="First item of the run (UTC)", n_items="Items asked",
      n_solved="Items with a full score", input_tokens="Prompt tokens",
@@ -215,10 +243,11 @@ view("costs", "Cost per run, model and pack, priced on the day of measurement.",
      cost_note="Why usd_cost or usd_per_solved_item is NULL")
 
 view("cost_per_solved", "Cost per solved item per model, dimension and day: the cost series.",
-     f"""SELECT CAST(measured_at_utc AS DATE) AS day, model_id, dimension, count(*) AS n_items,
-            sum(score) AS score_sum, {PRICED_SUM} AS usd_cost,
-            {PRICED_SUM} / nullif(sum(score), 0) AS usd_per_solved_item, bool_or(estimated) AS estimated
-     FROM item_costs GROUP BY ALL""",
+     f"""{PRICED_CELLS}
+     SELECT day, model_id, dimension, sum(n_items) AS n_items, sum(score_sum) AS score_sum,
+            {PRICED_SUM} AS usd_cost, {PRICED_SUM} / nullif(sum(score_sum), 0) AS usd_per_solved_item,
+            bool_or(estimated) AS estimated
+     FROM priced GROUP BY ALL""",
      day="UTC day asked", model_id="Model", dimension="Capability dimension",
      n_items="Items asked", score_sum="Sum of item scores",
      usd_cost="USD for those items; NULL when any has no price",
