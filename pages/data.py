@@ -8,12 +8,12 @@ next rerun, and two databases in one process never share a cache entry.
 import streamlit as st
 
 from warehouse import queries
-from warehouse.paths import warehouse_paths
+from warehouse.db import version_key as db_version_key
 
 
 def snapshot() -> tuple[str, int]:
-    published = warehouse_paths().published
-    return str(published), published.stat().st_mtime_ns
+    """Cache key of the data: the file and its modification time (a lake: the current minute)."""
+    return db_version_key()
 
 
 @st.cache_data(ttl=600, show_spinner=False)

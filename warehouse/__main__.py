@@ -127,6 +127,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate_to(args: argparse.Namespace) -> int:
+    from warehouse.lake_copy import copy_to_lake
+
+    counts = copy_to_lake(None, args.target)
+    print("| table | rows in the file | rows in the lake |\n|---|---:|---:|")
+    for c in counts:
+        print(f"| {c.table} | {c.source_rows:,} | {c.lake_rows:,} |")
+    print(f"copied {len(counts)} tables, {sum(c.lake_rows for c in counts):,} rows; row counts and gap "
+          f"verdicts verified. Point GAPWATCH_DB at the lake to read it; the file is untouched.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -144,11 +156,13 @@ def parser() -> argparse.ArgumentParser:
     backup.add_argument("--keep", type=int, help="keep only the newest N backups in the folder")
     restore = sub.add_parser("restore", help="make a backup the warehouse; checks row counts")
     restore.add_argument("source")
+    migrate_to = sub.add_parser("migrate-to", help="copy this warehouse into an empty DuckLake; verified")
+    migrate_to.add_argument("target", help="ducklake:postgres:<libpq conninfo> data_path=<folder or URL>")
     return p
 
 
 COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases,
-            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore}
+            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,11 +5,14 @@ what the dashboard calls on every open: a cheap read-only check, and `init`
 only when the published file is missing or behind this code.
 """
 
+import os
 from dataclasses import dataclass, field
 
 import duckdb
 
 from warehouse import db
+from warehouse.errors import GapWatchError
+from warehouse.lake import is_lake
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
@@ -40,13 +43,16 @@ def ensure_ready(db_path=None) -> bool:
     """True when the published file is current; otherwise build it and return False."""
     if is_ready(db_path):
         return True
+    if is_lake(db_path or os.environ.get("GAPWATCH_DB")):
+        raise GapWatchError("the lake is behind this code (a migration or a view changed): run `python "
+                            "-m warehouse init` on the DuckDB file and `migrate-to` a new lake")
     init(db_path)
     return False
 
 
 def is_ready(db_path=None) -> bool:
     paths = warehouse_paths(db_path)
-    if not paths.published.exists():
+    if not is_lake(db_path or os.environ.get("GAPWATCH_DB")) and not paths.published.exists():
         return False
     with db.reading(db_path) as con:
         latest = MIGRATIONS[-1][0]

@@ -11,6 +11,7 @@ Writers queue on an advisory `flock`, never on DuckDB's lock error.
 import fcntl
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +19,7 @@ from typing import Iterator
 import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from warehouse import lake
 from warehouse.errors import DatabaseBusy, GapWatchError
 from warehouse.paths import WarehousePaths, warehouse_paths
 
@@ -78,10 +80,25 @@ def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def version_key(db: str | os.PathLike | None = None) -> tuple[str, int]:
+    """What identifies the data a reader sees: the published file and its modification time.
+
+    A lake has no file to stat, and asking its catalog costs a round trip per page run, so
+    its key is the current minute: pages show a lake's new rows within a minute.
+    """
+    address = db or os.environ.get("GAPWATCH_DB")
+    if lake.is_lake(address):
+        return str(address), int(time.time() // 60)
+    published = warehouse_paths(db).published
+    return str(published), published.stat().st_mtime_ns
+
+
 @contextmanager
 def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published snapshot; it never blocks a writer."""
-    con = connect(warehouse_paths(db).published, read_only=True)
+    """A read-only connection to the published snapshot (or to a lake); it never blocks a writer."""
+    address = db or os.environ.get("GAPWATCH_DB")
+    con = lake.connect(lake.parse_target(str(address)), read_only=True) if lake.is_lake(address) \
+        else connect(warehouse_paths(db).published, read_only=True)
     try:
         yield con
     finally:
@@ -98,6 +115,10 @@ def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
     their own transactions (migrations, the public import) pass `atomic=False`.
     """
     require_pinned_duckdb()
+    if lake.is_lake(db or os.environ.get("GAPWATCH_DB")):
+        raise GapWatchError("writing to a DuckLake warehouse is not supported yet: collectors still "
+                            "write a DuckDB file; read the lake, or copy into it with `python -m "
+                            "warehouse migrate-to`")
     paths = warehouse_paths(db)
     paths.folder.mkdir(parents=True, exist_ok=True)
     with _write_lock(paths, wait_s):

@@ -359,17 +359,22 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every view with its comments; fail loudly if docs and SQL drift apart."""
+def create_views(con: duckdb.DuckDBPyConnection, column_comments: bool = True) -> None:
+    """(Re)create every view with its comments; fail loudly if docs and SQL drift apart.
+
+    A DuckLake catalog keeps no comments on a view's columns (`column_comments=False`); the
+    view comments and docs/schema.md still say what each column means.
+    """
     for v in VIEWS:
         con.execute(f"CREATE OR REPLACE VIEW {v.name} AS {v.sql}")
         con.execute(f"COMMENT ON VIEW {v.name} IS '{_quote(v.doc)}'")
         actual = [r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = "
+            "current_database() ORDER BY column_index",
             [v.name]).fetchall()]
         if actual != list(v.columns):
             raise RuntimeError(f"view {v.name}: columns {actual} != documented {list(v.columns)}")
-        for column, doc in v.columns.items():
+        for column, doc in v.columns.items() if column_comments else ():
             con.execute(f"COMMENT ON COLUMN {v.name}.{column} IS '{_quote(doc)}'")
     con.execute("DELETE FROM view_definition")
     con.execute("INSERT INTO view_definition VALUES (?, now())", [fingerprint()])

@@ -1,0 +1,107 @@
+"""DuckLake with a real PostgreSQL catalog: moving a warehouse up, and reading it there.
+
+PostgreSQL is real (tests/postgres_server.py); the lake's data path is a local folder.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from postgres_server import PostgresServer, binaries
+from streamlit.testing.v1 import AppTest
+from test_gap_verdicts import add_measured_rows
+
+from warehouse import db
+from warehouse.bootstrap import refresh_public_gaps
+
+REPO = Path(__file__).resolve().parent.parent
+
+if binaries() is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("PostgreSQL missing in CI: .ci/run must apt-get install postgresql")
+    pytest.skip("no PostgreSQL here (apt-get install -y postgresql)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def lake_address(postgres, tmp_path) -> str:
+    """An empty lake: a new catalog database and a new data folder."""
+    conninfo = postgres.create_database(f"lake_{uuid.uuid4().hex[:8]}")
+    return f"ducklake:postgres:{conninfo} data_path={tmp_path / 'lake-data'}/"
+
+
+def warehouse(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "warehouse", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **env})
+
+
+def table_counts(con) -> dict[str, int]:
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE "
+                                        "database_name = current_database()").fetchall()]
+    return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def test_migrate_to_copies_every_row_and_keeps_every_verdict(db_copy, lake_address):
+    with db.writing(db_copy, atomic=False) as con:  # public history plus measured runs
+        add_measured_rows(con)
+        refresh_public_gaps(con)
+    before = hashlib.sha256(Path(db_copy).read_bytes()).hexdigest()
+    done = warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address)
+    assert done.returncode == 0, done.stderr
+    assert "row counts and gap verdicts verified" in done.stdout
+    assert hashlib.sha256(Path(db_copy).read_bytes()).hexdigest() == before  # untouched
+    with db.reading(db_copy) as file_con, db.reading(lake_address) as lake_con:
+        assert table_counts(lake_con) == table_counts(file_con)
+        assert table_counts(file_con)["capability_item_result"] == 12 * 6 * 10
+        query = "SELECT metric, gap_kind, verdict, slope_per_year FROM gap_verdicts ORDER BY ALL"
+        assert lake_con.execute(query).fetchall() == file_con.execute(query).fetchall()
+        assert any(row[0].startswith("arith@1") for row in lake_con.execute(query).fetchall())
+
+
+def test_migrate_to_refuses_a_lake_that_already_has_tables(db_copy, lake_address):
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    again = warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert "only fills an empty lake" in again.stderr
+
+
+def test_the_dashboard_and_a_read_only_query_read_the_lake(db_copy, lake_address, monkeypatch):
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    monkeypatch.setenv("GAPWATCH_DB", lake_address)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=180).run()
+    assert not at.exception, at.exception
+    board = next(d.value for d in at.dataframe if "Dimension" in d.value.columns)
+    assert "narrowing" in set(board["Verdict"])  # the ECI verdict, read from the lake
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception and at.get("plotly_chart")
+    with db.reading(lake_address) as con:
+        assert con.execute("SELECT count(*) FROM capability_scores").fetchone()[0] > 30_000
+
+
+@pytest.mark.parametrize("address, message", [
+    ("ducklake:postgres:dbname=x host=127.0.0.1", "has no data_path="),
+    ("ducklake:postgres:dbname=x host=127.0.0.1 password=hunter2 data_path=/tmp/x/",
+     "put the catalog's password in PGPASSWORD"),
+    ("ducklake:postgres:dbname=nope host=127.0.0.1 port=1 user=postgres connect_timeout=2 data_path=/tmp/x/",
+     "cannot open the lake"),
+])
+def test_a_bad_lake_address_is_one_clear_message(db_copy, address, message):
+    done = warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", address)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert message in done.stderr and "hunter2" not in done.stderr
+
+
+def test_collectors_writing_to_a_lake_get_a_clear_refusal(lake_address):
+    done = warehouse({"GAPWATCH_DB": lake_address}, "init")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "writing to a DuckLake warehouse is not supported yet" in done.stderr

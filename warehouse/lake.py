@@ -1,0 +1,85 @@
+"""A DuckLake warehouse with a PostgreSQL catalog, for when one DuckDB file is not enough.
+
+Why: one process at a time can write a DuckDB file. DuckLake keeps the data as Parquet files
+under a data path and the catalog (tables, snapshots, which files hold what) in PostgreSQL, so
+processes on many hosts can read and write the same warehouse at once. Both extensions load
+from their pinned PyPI wheels (warehouse/extensions.py), never from the network.
+
+A lake is addressed like a file, through `GAPWATCH_DB` or a command argument:
+
+    ducklake:postgres:dbname=gapwatch host=db.internal port=5432 user=gapwatch data_path=/srv/lake/
+
+Everything after `ducklake:postgres:` is a libpq connection string, except `data_path=`, the
+folder (or object-store URL, e.g. `s3://bucket/gapwatch/` with DuckDB's httpfs configured)
+that holds the Parquet files. Passwords belong in `PGPASSWORD` or `~/.pgpass`, never in the
+address: it is printed in messages.
+"""
+
+import shlex
+from dataclasses import dataclass
+
+import duckdb
+
+from warehouse.errors import GapWatchError
+from warehouse.extensions import load_extension
+
+PREFIX = "ducklake:postgres:"
+ALIAS = "lake"
+
+
+@dataclass(frozen=True)
+class LakeTarget:
+    conninfo: str
+    data_path: str
+
+    def __str__(self) -> str:
+        return f"{PREFIX}{self.conninfo} data_path={self.data_path}"
+
+
+def is_lake(address) -> bool:
+    return str(address).startswith(PREFIX)
+
+
+def parse_target(address: str) -> LakeTarget:
+    """The catalog's connection string and the data path; a clear error when either is missing."""
+    if not is_lake(address):
+        raise GapWatchError(f"not a lake address (it starts with {PREFIX!r}): {address}")
+    try:
+        parts = shlex.split(address[len(PREFIX):])
+    except ValueError as exc:
+        raise GapWatchError(f"lake address {address!r}: {exc}") from None
+    data = [p.split("=", 1)[1] for p in parts if p.startswith("data_path=")]
+    conninfo = " ".join(p for p in parts if not p.startswith("data_path="))
+    if not data or not data[0]:
+        raise GapWatchError(f"lake address {address!r} has no data_path=<folder or URL>")
+    if "password=" in conninfo:
+        raise GapWatchError("put the catalog's password in PGPASSWORD or ~/.pgpass, not in the address")
+    if not conninfo:
+        raise GapWatchError(f"lake address {address!r} has no PostgreSQL connection string")
+    return LakeTarget(conninfo, data[0])
+
+
+def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached as the default catalog, times in UTC."""
+    from warehouse.db import OFFLINE_CONFIG
+
+    con = duckdb.connect(config=dict(OFFLINE_CONFIG))
+    con.execute("SET TimeZone = 'UTC'")
+    load_extension(con, "postgres_scanner")
+    load_extension(con, "ducklake")
+    options = f"DATA_PATH '{_quote(target.data_path)}'" + (", READ_ONLY" if read_only else "")
+    try:
+        con.execute(f"ATTACH '{_quote('ducklake:postgres:' + target.conninfo)}' AS {ALIAS} ({options})")
+    except duckdb.Error as exc:
+        con.close()
+        raise GapWatchError(f"cannot open the lake {target}: {_first_line(exc)}") from None
+    con.execute(f"USE {ALIAS}")
+    return con
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
