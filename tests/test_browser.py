@@ -108,3 +108,20 @@ def test_overview_board_and_gaps_page_in_chromium(dashboard_url):
     assert sorted(legend) == sorted(["gap", "slope 95% low", "slope 95% high", "Theil–Sen trend"])
     assert drawn == 4
     assert "Verdict" in gaps_text and "open behind closed" in gaps_text
+
+
+def test_a_deep_link_as_the_first_visit_shows_the_registered_menu(dashboard_url):
+    """A fresh server's first visit to /gaps once ran pages/gaps.py alone, in Streamlit's older
+    pages-folder mode: no database check, and a sidebar listing every module (pages/__init__.py)."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{dashboard_url}/gaps")
+        page.get_by_text("Lag in months").wait_for(timeout=60_000)
+        menu = page.get_by_test_id("stSidebarNav").inner_text()
+        browser.close()
+    entries = [line.strip() for line in menu.splitlines() if line.strip()]
+    titles = ["Overview", "Gaps", "Capability", "Speed", "Price and cost", "Leaderboard vs fresh",
+              "Runs and health", "SQL"]
+    assert [e for e in entries if e in titles] == titles
+    assert not {"charts", "data", "tables", "actions", "dashboard"} & set(entries)
