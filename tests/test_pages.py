@@ -156,8 +156,9 @@ def test_price_page_draws_log_scale_price_steps(app, db_copy):
     with db.reading(db_copy) as con:
         top = {r[0] for r in con.execute("SELECT model_id FROM prices GROUP BY model_id "
                                          "ORDER BY count(*) DESC, model_id LIMIT 6").fetchall()}
-    (chart,) = traces(at)
+    chart, frontier = traces(at)  # price steps, then the price-capability frontier
     assert {t["name"] for t in chart} == top == set(at.multiselect[0].value)
+    assert frontier[0]["name"].startswith("models priced on ")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["yaxis"]["type"] == "log"
     assert "No capability runs yet" in at.info[0].value
