@@ -7,8 +7,8 @@ any run lands it. Landing is idempotent (natural keys, `ON CONFLICT DO NOTHING`)
 batch landed twice (a crash between commit and delete) is still stored once.
 
 Each batch is written under a temporary name, fsynced, then renamed: a full disk leaves no
-half-written batch behind, only a clear error. Files are named `<run>~<table>~<ns>.parquet`
-and land in name order within a run, rows before the run's end.
+half-written batch behind, only a clear error. Files are named `<run>~<sequence>~<table>.parquet`
+and land in name order: within a run, in the order they were written, its end last.
 """
 
 import itertools
@@ -42,7 +42,7 @@ def folder_for(db=None) -> Path:
 
 def save(folder: Path, run_id: str, table: str, rows: list[dict]) -> Path:
     """One batch to one file, atomically; SpoolFull (nothing left behind) if it cannot."""
-    name = f"{run_id}~{table}~{next(_SEQUENCE):08d}{SUFFIX}"
+    name = f"{run_id}~{next(_SEQUENCE):08d}~{table}{SUFFIX}"
     tmp = folder / f".{name}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -78,10 +78,10 @@ def land(con: duckdb.DuckDBPyConnection, folder: Path, own_run_id: str | None = 
     after its commit.
     """
     waiting = pending(folder)
-    ended = {path.name.split("~")[0] for path in waiting if path.name.split("~")[1] == RUN_END}
+    ended = {run_id for run_id, table in map(_parts, waiting) if table == RUN_END}
     landed, busy = Landed(), _running(con) - ended - {own_run_id}
     for path in waiting:
-        run_id, table, _ = path.name.split("~")
+        run_id, table = _parts(path)
         if run_id in busy:
             continue
         frame = pd.read_parquet(path)
@@ -109,6 +109,12 @@ def land_pending(db_path=None) -> int:
 def remove(paths: Iterable[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def _parts(path: Path) -> tuple[str, str]:
+    """(run id, table) from `<run>~<sequence>~<table>.parquet`."""
+    run_id, _sequence, table = path.name.removesuffix(SUFFIX).split("~")
+    return run_id, table
 
 
 def _running(con: duckdb.DuckDBPyConnection) -> set[str]:

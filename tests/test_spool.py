@@ -66,7 +66,7 @@ def test_rows_wait_in_the_spool_while_the_warehouse_is_held_and_land_once_it_is_
         for start in (0, 5, 10):
             run.add("latency_sample", samples(12)[start:start + 5])
     waiting = spool.pending(spool.folder_for(db_copy))
-    assert [path.name.split("~")[1] for path in waiting] == ["latency_sample"] * 3 + ["run_end"]
+    assert [path.stem.split("~")[2] for path in waiting] == ["latency_sample"] * 3 + ["run_end"]
     assert run.n_spooled == 12 and run.status == "partial"
     assert stored(db_copy, "SELECT status FROM run_ledger WHERE run_id = ?", [run.run_id]) == \
         [("running",)]  # its end waits in the spool too
