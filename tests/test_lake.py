@@ -15,7 +15,7 @@ from postgres_server import PostgresServer, binaries
 from streamlit.testing.v1 import AppTest
 from test_gap_verdicts import add_measured_rows
 
-from warehouse import db
+from warehouse import db, lake
 from warehouse.bootstrap import refresh_public_gaps
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,3 +105,21 @@ def test_collectors_writing_to_a_lake_get_a_clear_refusal(lake_address):
     done = warehouse({"GAPWATCH_DB": lake_address}, "init")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "writing to a DuckLake warehouse is not supported yet" in done.stderr
+
+
+def test_upkeep_merges_small_files_and_expires_old_snapshots(lake_address):
+    """Thousands of small writes must not stay thousands of files: here 12 small inserts."""
+    con = lake.connect(lake.parse_target(lake_address))
+    con.execute("CREATE TABLE sample AS SELECT range AS i FROM range(1000)")
+    for batch in range(1, 12):
+        con.execute(f"INSERT INTO sample SELECT range + {batch * 1000} FROM range(1000)")
+    con.close()
+    done = warehouse({"GAPWATCH_DB": lake_address}, "maintain", "--keep-days", "0")
+    assert done.returncode == 0, done.stderr
+    counts = dict(line.split(": ") for line in done.stdout.splitlines())
+    files_before, files_after = map(int, counts["data files"].split(" -> "))
+    snapshots_before, snapshots_after = map(int, counts["snapshots"].split(" -> "))
+    assert files_before == 12 and files_after < files_before
+    assert snapshots_before >= 12 and snapshots_after == 1
+    with db.reading(lake_address) as con:  # nothing lost
+        assert con.execute("SELECT count(*), count(DISTINCT i) FROM sample").fetchone() == (12_000, 12_000)

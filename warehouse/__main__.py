@@ -139,6 +139,19 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from warehouse import lake
+    from warehouse.paths import warehouse_paths
+
+    address = str(warehouse_paths().published)
+    if not lake.is_lake(address):
+        print(f"{address} is a DuckDB file: it needs no upkeep (every write ends with a CHECKPOINT)")
+        return 0
+    for name, (before, after) in lake.maintain(lake.parse_target(address), args.keep_days).items():
+        print(f"{name}: {before} -> {after}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -158,11 +171,14 @@ def parser() -> argparse.ArgumentParser:
     restore.add_argument("source")
     migrate_to = sub.add_parser("migrate-to", help="copy this warehouse into an empty DuckLake; verified")
     migrate_to.add_argument("target", help="ducklake:postgres:<libpq conninfo> data_path=<folder or URL>")
+    maintain = sub.add_parser("maintain", help="lake upkeep: merge small files, expire old snapshots")
+    maintain.add_argument("--keep-days", type=int, default=7, help="keep snapshots this many days (time travel)")
     return p
 
 
 COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases,
-            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to}
+            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to,
+            "maintain": cmd_maintain}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -83,3 +83,30 @@ def _quote(text: str) -> str:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def maintain(target: LakeTarget, keep_days: int = 7) -> dict[str, tuple[int, int]]:
+    """Upkeep, so thousands of small writes do not stay thousands of files and snapshots.
+
+    Writes small inserts still held in the catalog out to Parquet, merges adjacent small files,
+    expires snapshots older than `keep_days` (time travel before that is given up) and deletes
+    the files no snapshot needs any more. Returns (before, after) counts of files and snapshots.
+    """
+    con = connect(target)
+    try:
+        before = _upkeep_counts(con)
+        for call in ("ducklake_flush_inlined_data('lake')", "ducklake_merge_adjacent_files('lake')",
+                     f"ducklake_expire_snapshots('lake', older_than => now() - INTERVAL {int(keep_days)} DAY)",
+                     "ducklake_cleanup_old_files('lake', cleanup_all => true)"):
+            con.execute(f"CALL {call}").fetchall()
+        after = _upkeep_counts(con)
+    finally:
+        con.close()
+    return {name: (before[name], after[name]) for name in before}
+
+
+def _upkeep_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    files = con.execute("SELECT count(*) FROM __ducklake_metadata_lake.ducklake_data_file "
+                        "WHERE end_snapshot IS NULL").fetchone()[0]
+    snapshots = con.execute("SELECT count(*) FROM ducklake_snapshots('lake')").fetchone()[0]
+    return {"data files": files, "snapshots": snapshots}
