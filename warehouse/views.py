@@ -257,7 +257,7 @@ view("cost_per_solved", "Cost per solved item per model, dimension and day: the 
 view("method_changes",
      "Where a series changes method, to mark on time axes: an Arena rating method's first "
      "snapshot, a task pack's new version, a model measured on a new machine, build or file.",
-     f"""WITH arena AS (
+     """WITH arena AS (
         SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'rating method' AS kind,
                'Arena ' || replace(split_part(pack, ':', 3), '_', ' ') || ' (' ||
                split_part(pack, ':', 2) || ') begins' AS label
