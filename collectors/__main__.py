@@ -14,6 +14,7 @@ Every user-fixable problem prints one `error:` line and exits 2; no traceback.
 
 import argparse
 import logging
+import os
 import sys
 
 from collectors import spool
@@ -68,6 +69,11 @@ def cmd_run_prices(args) -> int:
 
     from warehouse.bootstrap import ensure_ready
 
+    from warehouse.lake import is_lake
+
+    if is_lake(os.environ.get("GAPWATCH_DB")):
+        raise GapWatchError("price runs still write a DuckDB file: run them there and `migrate-to` "
+                            "(docs/lake.md)")
     config = load_config()
     models = config.select(args.models, "prices")
     ensure_ready()

@@ -36,7 +36,7 @@ from collectors.config import ModelConfig
 from collectors.context import host_name, process_alive
 from collectors.endpoints import context_tokens, endpoint_context, open_provider
 from collectors.providers.base import ChatRequest, ChatResult, check_serves
-from collectors.runner import Run
+from collectors.runner import Run, retry_conflicts
 from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
 from collectors.tasks.private import load_folders
@@ -243,9 +243,10 @@ def record_context(run: Run, work: Work, settings: Settings, models: list[ModelC
                        concurrency=settings.concurrency, max_usd=settings.max_usd,
                        models={model.id: endpoint_context(model) for model in models},
                        **resume_key(settings, work.packs))
-    with db.writing(run.db_path) as con:
-        con.execute("UPDATE run_ledger SET context = ? WHERE run_id = ?",
-                    [json.dumps(run.context, default=str), run.run_id])
+    for attempt in retry_conflicts():
+        with attempt, db.writing(run.db_path) as con:
+            con.execute("UPDATE run_ledger SET context = ? WHERE run_id = ?",
+                        [json.dumps(run.context, default=str), run.run_id])
 
 
 def model_items(run: Run, model: ModelConfig, work: Work) -> list[tuple[TaskPack, Item]]:

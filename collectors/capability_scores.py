@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import bootstrap
 
-from warehouse import db
+from warehouse import db, writes
 
 BOOTSTRAP_SEED = 20250101
 RESAMPLES = 9999
@@ -99,10 +99,7 @@ def store_scores(con, run_id: str, chain: tuple[str, ...]) -> pd.DataFrame:
     under `run_id`; returns them. Also for tests and imports that write items directly."""
     rows = score_rows(run_id, con.execute(CHAIN_ITEMS_SQL, {"chain": list(chain)}).df())
     if len(rows):
-        con.register("new_scores", rows)
-        con.execute("INSERT INTO capability_score_row BY NAME SELECT * FROM new_scores "
-                    "ON CONFLICT DO NOTHING")
-        con.unregister("new_scores")
+        writes.insert_rows(con, "capability_score_row", rows)
     return rows
 
 

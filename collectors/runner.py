@@ -16,11 +16,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from collectors import spool, stopping
 from collectors.context import host_name, run_context
 from warehouse import db, writes
 from warehouse.errors import DatabaseBusy
+from warehouse.lake import WriteConflict
 
 log = logging.getLogger("gapwatch.runner")
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$")
@@ -34,6 +36,13 @@ def redact(text: str | None) -> str | None:
         if SECRET_ENV.search(name) and len(value) >= 8 and value in text:
             text = text.replace(value, f"<{name}>")
     return text
+
+
+def retry_conflicts() -> Retrying:
+    """Ledger writes tried again when another writer on a lake committed first (run_ledger rows
+    are updated in place, which DuckLake checks at commit); a busy file is not retried here."""
+    return Retrying(retry=retry_if_exception_type(WriteConflict), stop=stop_after_attempt(8),
+                    wait=wait_random(0.05, 0.5), reraise=True)
 
 
 def new_run_id(collector: str) -> str:
@@ -58,8 +67,9 @@ class Run:
         self.warnings: list[str] = []
 
     def __enter__(self) -> "Run":
-        with db.writing(self.db_path) as con:
-            writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
+        for attempt in retry_conflicts():
+            with attempt, db.writing(self.db_path) as con:
+                writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
         log.info("run %s started (%s)", self.run_id, self.collector)
         return self
 
@@ -135,8 +145,9 @@ class Run:
         """The ledger's end of the run; spooled to land later when the warehouse stays busy."""
         args = (self.run_id, self.status, self.n_rows, len(self.warnings), error, self.context)
         try:
-            with db.writing(self.db_path, wait_s=self.end_wait_s) as con:
-                writes.finish_run(con, *args)
+            for attempt in retry_conflicts():
+                with attempt, db.writing(self.db_path, wait_s=self.end_wait_s) as con:
+                    writes.finish_run(con, *args)
         except DatabaseBusy:
             spool.save(self.spool_dir, self.run_id, spool.RUN_END,
                        [spool.end_record(self.run_id, self.status, len(self.warnings), error,

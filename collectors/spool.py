@@ -23,7 +23,8 @@ import pandas as pd
 
 from warehouse import db, writes
 from warehouse.errors import GapWatchError
-from warehouse.paths import warehouse_paths
+from warehouse.lake import is_lake
+from warehouse.paths import DEFAULT_DB, warehouse_paths
 
 # A run is spooled by one process only, so a per-process sequence keeps its batches in order.
 _SEQUENCE = itertools.count()
@@ -36,7 +37,9 @@ class SpoolFull(GapWatchError):
 
 
 def folder_for(db=None) -> Path:
-    """`spool/` beside the warehouse file."""
+    """`spool/` beside the warehouse file; for a lake, `data/spool/` on this host."""
+    if is_lake(db or os.environ.get("GAPWATCH_DB")):
+        return Path(DEFAULT_DB).parent / "spool"
     return warehouse_paths(db).folder / "spool"
 
 

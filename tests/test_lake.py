@@ -101,10 +101,41 @@ def test_a_bad_lake_address_is_one_clear_message(db_copy, address, message):
     assert message in done.stderr and "hunter2" not in done.stderr
 
 
-def test_collectors_writing_to_a_lake_get_a_clear_refusal(lake_address):
+def test_init_on_a_lake_says_to_fill_it_from_a_file(lake_address):
     done = warehouse({"GAPWATCH_DB": lake_address}, "init")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "writing to a DuckLake warehouse is not supported yet" in done.stderr
+    assert "a lake is filled from one with `python -m warehouse migrate-to`" in done.stderr
+
+
+def test_three_collectors_write_one_lake_at_once_while_it_is_read(db_copy, lake_address, local_servers,
+                                                                  monkeypatch):
+    """Three processes measure the three real local models into one lake at the same time (the
+    tiny smoke workload: three llama.cpp servers on two cores are slow), while a read-only
+    query and the dashboard read it. Every row lands once and every run is in the ledger."""
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    env = {**os.environ, "GAPWATCH_DB": lake_address, "GAPWATCH_CONFIG": str(REPO / "gapwatch.toml")}
+    writers = [subprocess.Popen([sys.executable, "-m", "collectors", "run", "latency", "--models", model,
+                                 "--workloads", "smoke-32-16", "--requests", "3", "--concurrency", "1,2",
+                                 "--quiet"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for model in sorted(local_servers)]
+    seen = []
+    while any(w.poll() is None for w in writers):
+        with db.reading(lake_address) as con:
+            seen.append(con.execute("SELECT count(*) FROM latency_sample").fetchone()[0])
+    outcomes = [w.communicate() for w in writers]
+    assert [w.returncode for w in writers] == [0, 0, 0], [err[-2000:] for _, err in outcomes]
+    assert seen == sorted(seen)  # readers never saw rows disappear
+    with db.reading(lake_address) as con:
+        rows = con.execute("SELECT model_id, count(*), count(DISTINCT (run_id, concurrency, request_index)) "
+                           "FROM latency_samples GROUP BY 1 ORDER BY 1").fetchall()
+        runs = con.execute("SELECT status, n_rows, host FROM runs WHERE collector = 'latency'").fetchall()
+    assert rows == [(model, 3 + 6, 3 + 6) for model in sorted(local_servers)]  # c=1: 3, c=2: 6
+    assert len(runs) == 3 and all(status == "ok" and n == 9 and host for status, n, host in runs)
+    monkeypatch.setenv("GAPWATCH_DB", lake_address)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=180).run()
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception, at.exception
+    assert sum(len(d.value) for d in at.dataframe) >= 3  # the ledger, read from the lake
 
 
 def test_upkeep_merges_small_files_and_expires_old_snapshots(lake_address):

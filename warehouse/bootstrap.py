@@ -28,6 +28,9 @@ class InitReport:
 
 def init(db_path=None, models: list | None = None) -> InitReport:
     """Migrate, (re)create views, import public history if changed, register configured models."""
+    if is_lake(db_path or os.environ.get("GAPWATCH_DB")):
+        raise GapWatchError("`init` builds a DuckDB file; a lake is filled from one with `python -m "
+                            "warehouse migrate-to` (docs/lake.md)")
     paths = warehouse_paths(db_path)
     with db.writing(db_path, atomic=False) as con:
         applied = migrate(con, label=str(paths.master))

@@ -115,10 +115,11 @@ def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
     their own transactions (migrations, the public import) pass `atomic=False`.
     """
     require_pinned_duckdb()
-    if lake.is_lake(db or os.environ.get("GAPWATCH_DB")):
-        raise GapWatchError("writing to a DuckLake warehouse is not supported yet: collectors still "
-                            "write a DuckDB file; read the lake, or copy into it with `python -m "
-                            "warehouse migrate-to`")
+    address = db or os.environ.get("GAPWATCH_DB")
+    if lake.is_lake(address):
+        with lake.writing(lake.parse_target(str(address)), atomic) as con:
+            yield con
+        return
     paths = warehouse_paths(db)
     paths.folder.mkdir(parents=True, exist_ok=True)
     with _write_lock(paths, wait_s):

@@ -16,11 +16,13 @@ address: it is printed in messages.
 """
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.errors import GapWatchError
+from warehouse.errors import DatabaseBusy, GapWatchError
 from warehouse.extensions import load_extension
 
 PREFIX = "ducklake:postgres:"
@@ -75,6 +77,38 @@ def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConne
         raise GapWatchError(f"cannot open the lake {target}: {_first_line(exc)}") from None
     con.execute(f"USE {ALIAS}")
     return con
+
+
+class WriteConflict(DatabaseBusy):
+    """Another writer committed a conflicting change first; the write can be tried again."""
+
+
+@contextmanager
+def writing(target: LakeTarget, atomic: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction on the lake. Many processes on many hosts may write at once: DuckLake
+    checks for conflicts at commit, and a conflict becomes WriteConflict (a DatabaseBusy, so a
+    run spools the batch and lands it with its next write)."""
+    con = connect(target)
+    try:
+        con.execute("BEGIN TRANSACTION") if atomic else None
+        try:
+            yield con
+            con.execute("COMMIT") if atomic else None
+        except duckdb.TransactionException as exc:
+            raise WriteConflict(f"{target}: {_first_line(exc)}") from None
+        except BaseException:
+            if atomic:
+                _rollback(con)
+            raise
+    finally:
+        con.close()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def _quote(text: str) -> str:

@@ -49,7 +49,7 @@ def copy_to_lake(source, address: str) -> list[TableCount]:
         con.execute("BEGIN TRANSACTION")
         for table in tables:
             con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM source_file.main."{table}"')
-        create_views(con, column_comments=False)
+        create_views(con)
         con.execute("COMMIT")
         con.execute("DETACH source_file")
         counts = [TableCount(t, source_counts[t], con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])

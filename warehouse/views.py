@@ -359,12 +359,14 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def create_views(con: duckdb.DuckDBPyConnection, column_comments: bool = True) -> None:
+def create_views(con: duckdb.DuckDBPyConnection, column_comments: bool | None = None) -> None:
     """(Re)create every view with its comments; fail loudly if docs and SQL drift apart.
 
     A DuckLake catalog keeps no comments on a view's columns (`column_comments=False`); the
     view comments and docs/schema.md still say what each column means.
     """
+    if column_comments is None:
+        column_comments = con.execute("SELECT current_database()").fetchone()[0] != "lake"
     for v in VIEWS:
         con.execute(f"CREATE OR REPLACE VIEW {v.name} AS {v.sql}")
         con.execute(f"COMMENT ON VIEW {v.name} IS '{_quote(v.doc)}'")

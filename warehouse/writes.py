@@ -12,7 +12,14 @@ import pandas as pd
 
 from warehouse.errors import GapWatchError
 
-ROW_TABLES = {"latency_sample", "capability_item_result", "price_period"}
+ROW_TABLES = {"latency_sample", "capability_item_result", "price_period"}  # a run's own rows
+# Natural keys, as the DuckDB file's PRIMARY KEYs declare them; a DuckLake table has no
+# constraints, so there the same keys are checked by the insert itself.
+NATURAL_KEYS = {
+    "latency_sample": ("run_id", "model_id", "workload", "concurrency", "request_index"),
+    "capability_item_result": ("run_id", "model_id", "pack", "pack_version", "item_id", "variant", "seed"),
+    "capability_score_row": ("run_id", "model_id", "pack", "pack_version", "metric"),
+}
 RUN_STATUSES = ("running", "ok", "partial", "failed", "abandoned")
 
 
@@ -36,7 +43,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, n_rows:
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> int:
     """Insert by column name; rows already stored (same natural key) are skipped."""
-    if table not in ROW_TABLES:
+    if table not in ROW_TABLES | set(NATURAL_KEYS):
         raise ValueError(f"not a measurement table: {table}")
     if rows.empty:
         return 0
@@ -44,9 +51,20 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
     try:
         columns = ", ".join(rows.columns)
         return con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows "
-                           "ON CONFLICT DO NOTHING").fetchone()[0]
+                           f"{_skip_stored(con, table)}").fetchone()[0]
     finally:
         con.unregister("incoming_rows")
+
+
+def _skip_stored(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """`ON CONFLICT DO NOTHING` on a DuckDB file; on a lake (no keys) the same test, spelt out."""
+    if con.execute("SELECT current_database()").fetchone()[0] != "lake":
+        return "ON CONFLICT DO NOTHING"
+    keys = NATURAL_KEYS.get(table)
+    if not keys:
+        return ""
+    match = " AND ".join(f"stored.{k} = incoming_rows.{k}" for k in keys)
+    return f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS stored WHERE {match})"
 
 
 def _stored_rows_sql(run_param: str) -> str:
