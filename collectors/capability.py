@@ -34,8 +34,8 @@ from tqdm import tqdm
 from collectors import capability_scores, stopping, tasks
 from collectors.config import ModelConfig
 from collectors.context import host_name, process_alive
-from collectors.endpoints import context_tokens, endpoint_context, open_provider
-from collectors.providers.base import ChatRequest, ChatResult, check_serves
+from collectors.endpoints import connect, context_tokens, endpoint_context
+from collectors.providers.base import ChatRequest, ChatResult
 from collectors.runner import Run, retry_conflicts
 from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
@@ -274,8 +274,7 @@ def ask_model(run: Run, model: ModelConfig, work: Work, settings: Settings,
         run.warn(f"{model.id}: skipped: no price known, so --max-usd cannot be kept")
         return
     try:
-        provider = open_provider(model)
-        check_serves(provider, model.api_model)
+        provider = connect(model)
     except GapWatchError as exc:
         run.warn(f"{model.id}: cannot be reached, skipped: {exc}")
         return

@@ -10,7 +10,8 @@ import httpx
 
 from collectors.config import ModelConfig
 from collectors.providers import get_provider
-from collectors.providers.base import Provider
+from collectors.providers.base import Provider, check_serves
+from warehouse.errors import GapWatchError
 
 DEFAULT_CONTEXT_TOKENS = 128_000
 
@@ -20,8 +21,6 @@ def local_model(model: ModelConfig):
 
     spec = local_models.MODELS.get(model.id)
     if spec is None:
-        from warehouse.errors import GapWatchError
-
         raise GapWatchError(f"model {model.id}: no local model of that id "
                             f"(known: {', '.join(local_models.MODELS)})")
     return spec
@@ -37,6 +36,18 @@ def open_provider(model: ModelConfig, timeout_s: float = 120.0, **options) -> Pr
     """Raises GapWatchError when the key variable is unset: that model fails, not the run."""
     cls = get_provider(model.provider)
     return cls(base_url=base_url(model), api_key=model.api_key(), timeout_s=timeout_s, **options)
+
+
+def connect(model: ModelConfig) -> Provider:
+    """An open provider that really serves the configured model id; GapWatchError (and nothing
+    left open) when the key is unset, the endpoint is down, or it serves another model."""
+    provider = open_provider(model)
+    try:
+        check_serves(provider, model.api_model)
+    except GapWatchError:
+        provider.close()
+        raise
+    return provider
 
 
 def context_tokens(model: ModelConfig) -> int:

@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from collectors import stopping
 from collectors.config import ModelConfig
-from collectors.endpoints import context_tokens, endpoint_context, open_provider
-from collectors.providers.base import ChatRequest, ChatResult, Provider, check_serves
+from collectors.endpoints import connect, context_tokens, endpoint_context
+from collectors.providers.base import ChatRequest, ChatResult, Provider
 from collectors.providers.wire_clock import prompt_stamps
 from collectors.runner import Run
 from warehouse.errors import GapWatchError
@@ -65,8 +65,7 @@ def collect(run: Run, models: list[ModelConfig], workloads=WORKLOADS, concurrenc
         if stopping.requested():
             return
         try:
-            provider = open_provider(model)
-            check_serves(provider, model.api_model)
+            provider = connect(model)
         except GapWatchError as exc:
             run.warn(f"{model.id}: {exc}")
             run.add("latency_sample", [_unreachable_row(model, workloads[0], exc)])

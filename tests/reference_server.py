@@ -26,15 +26,12 @@ Nagle is off. CLOCK_MONOTONIC is system-wide on Linux, so the send times in
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -353,46 +350,6 @@ class ReferenceServer:
     def arrivals(self) -> dict[str, list[float]]:
         """Arrival times of every chat request, by model name (their count is the attempt count)."""
         return defaultdict(list, self._state()["arrivals"])
-
-
-@contextmanager
-def unresponsive_endpoint() -> Iterator[str]:
-    """A base_url on 127.0.0.1 where TCP connects hang, so a client's connect timeout fires.
-
-    A listener with backlog 0 that never accepts holds one connection in its queue;
-    with that slot taken, Linux drops further SYNs (tcp_abort_on_overflow=0, the
-    default), so the next connect waits on SYN retransmits instead of failing.
-    """
-    with socket.socket() as listener:
-        listener.bind((HOST, 0))
-        listener.listen(0)
-        fillers: list[socket.socket] = []
-        try:
-            while _connects(listener.getsockname(), fillers):
-                if len(fillers) > 8:
-                    raise RuntimeError("connects to a full backlog do not hang on this kernel")
-            yield f"http://{HOST}:{listener.getsockname()[1]}/v1"
-        finally:
-            for sock in fillers:
-                sock.close()
-
-
-def _connects(address: tuple[str, int], fillers: list[socket.socket]) -> bool:
-    """One more connection to `address`; False once connects hang (the backlog is full)."""
-    fillers.append(sock := socket.socket())
-    sock.settimeout(0.2)
-    try:
-        sock.connect(address)
-    except TimeoutError:
-        return False
-    return True
-
-
-def closed_port_url() -> str:
-    """A base_url on 127.0.0.1 where nothing listens: connects are refused at once."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return f"http://{HOST}:{sock.getsockname()[1]}/v1"
 
 
 def _serve(config: dict) -> None:

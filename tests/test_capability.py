@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from reference_server import ReferenceServer
 
-from collectors import capability, capability_scores, jobs, scoring, tasks
+from collectors import capability, capability_scores, endpoints, jobs, scoring, tasks
 from collectors.config import GapWatchConfig
 from collectors.providers.base import Provider
 from collectors.runner import Run
@@ -179,8 +179,8 @@ class RefusingProvider(Provider):
 def test_empty_garbage_and_refusals_score_zero_faults_are_not_scores(db_copy, monkeypatch):
     names = {"ref/garbage": "ref-n3", "ref/empty": "ref-n0", "ref/refuses": "refuser",
              "ref/flaky": "fault-401-then-ok:capability", "ref/gone": "not-served"}
-    real_open = capability.open_provider
-    monkeypatch.setattr(capability, "open_provider", lambda model: RefusingProvider(None, None)
+    real_open = endpoints.open_provider
+    monkeypatch.setattr(endpoints, "open_provider", lambda model: RefusingProvider(None, None)
                         if model.id == "ref/refuses" else real_open(model))
     packs = ("understanding", "reasoning", "memory")  # `t0 t1 t2` does meet "all lowercase"
     with ReferenceServer(models=[n for n in names.values() if n != "not-served"]) as server:

@@ -4,7 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from reference_server import ReferenceServer, closed_port_url
+from dead_endpoints import closed_port_url
+from reference_server import ReferenceServer
 
 from collectors import endpoints, latency, local_models
 from collectors.__main__ import main as collectors_main
@@ -48,7 +49,7 @@ def fast_retries(monkeypatch):
     def quick(model, timeout_s=5.0):
         return real(model, timeout_s=timeout_s, backoff_s=0.01)
 
-    monkeypatch.setattr(latency, "open_provider", quick)
+    monkeypatch.setattr(endpoints, "open_provider", quick)
 
 
 def test_faults_become_failed_samples_and_the_rest_is_measured(db_copy, monkeypatch, fast_retries):

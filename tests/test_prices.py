@@ -8,7 +8,6 @@ URL tells them where. Every check reads the values back from the warehouse.
 import copy
 import json
 import logging
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dead_endpoints import closed_port_url
 
 from collectors import capability, prices
 from collectors.config import GapWatchConfig, ModelConfig, load_config
@@ -73,13 +73,6 @@ def server():
     yield srv
     srv.httpd.shutdown()
     srv.httpd.server_close()
-
-
-def closed_port_url(path: str = "/api/v1/models") -> str:
-    """A loopback URL nobody listens on: bound, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}{path}"
 
 
 def make_config(server, openrouter="/api/v1/models", litellm="/model_prices_and_context_window.json",
@@ -246,7 +239,7 @@ def test_a_bad_payload_is_one_named_warning_and_loses_nothing(db_copy, server, c
 
 
 def test_an_unreachable_url_is_one_warning_and_the_cli_finishes(db_copy, server, tmp_path):
-    dead = closed_port_url()
+    dead = closed_port_url("/api/v1/models")
     config_file = tmp_path / "gapwatch.toml"
     config_file.write_text(f'[importers.openrouter]\nurl = "{server.url("/api/v1/models")}"\n'
                            f'[importers.litellm]\nurl = "{dead}"\n')

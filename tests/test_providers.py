@@ -13,7 +13,8 @@ import pytest
 
 from collectors.providers import get_provider
 from collectors.providers.base import ERROR_CLASSES, ChatRequest, check_serves
-from reference_server import ReferenceServer, closed_port_url, unresponsive_endpoint
+from dead_endpoints import closed_port_url, unresponsive_endpoint
+from reference_server import ReferenceServer
 from warehouse.errors import GapWatchError
 
 KEY = "sk-test-" + "Zq8" * 10
