@@ -69,11 +69,6 @@ def cmd_run_prices(args) -> int:
 
     from warehouse.bootstrap import ensure_ready
 
-    from warehouse.lake import is_lake
-
-    if is_lake(os.environ.get("GAPWATCH_DB")):
-        raise GapWatchError("price runs still write a DuckDB file: run them there and `migrate-to` "
-                            "(docs/lake.md)")
     config = load_config()
     models = config.select(args.models, "prices")
     ensure_ready()
@@ -159,14 +154,18 @@ def cmd_status(_args) -> int:
 
 
 def _last_runs() -> dict[str, dict]:
+    """Each collector's last run on this host (the jobs listed are this host's)."""
+    from collectors.context import host_name
+    from warehouse.lake import is_lake
     from warehouse.paths import warehouse_paths
 
-    if not warehouse_paths().published.exists():
+    if not is_lake(os.environ.get("GAPWATCH_DB")) and not warehouse_paths().published.exists():
         return {}
     with db.reading() as con:
         frame = con.execute("""SELECT collector, max(started_at_utc) AS started_at_utc,
                    arg_max(status, started_at_utc) AS status, arg_max(n_rows, started_at_utc) AS n_rows,
-                   arg_max(error, started_at_utc) AS error FROM runs GROUP BY collector""").df()
+                   arg_max(error, started_at_utc) AS error FROM runs WHERE host = ?
+                   GROUP BY collector""", [host_name()]).df()
     return {row["collector"]: row for row in frame.to_dict("records")}
 
 

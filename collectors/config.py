@@ -159,9 +159,28 @@ class BackupConfig(Strict):
     _cron = field_validator("schedule")(CollectorConfig._cron.__func__)
 
 
+class UpkeepConfig(Strict):
+    """Lake upkeep (`python -m warehouse maintain`) as a scheduled job; a DuckDB file needs none."""
+
+    schedule: str = Field(description="Cron expression (UTC)")
+    keep_days: int = Field(7, ge=0, le=3650, description="Snapshots younger than this are kept")
+
+    _cron = field_validator("schedule")(CollectorConfig._cron.__func__)
+
+
+class HostConfig(Strict):
+    """One host's share of the jobs, when several hosts collect into one lake."""
+
+    models: list[str] = Field(min_length=1, description="Model ids, globs or group names this host measures")
+    upkeep: bool = Field(False, description="This host also runs the jobs of no model: prices, upkeep, backup")
+
+
 class GapWatchConfig(Strict):
     models: list[ModelConfig] = []
     backup: BackupConfig | None = None
+    upkeep: UpkeepConfig | None = None
+    hosts: dict[str, HostConfig] = Field(default_factory=dict,
+                                         description="Host name -> its share; empty = one host runs every job")
     collectors: dict[Literal["latency", "capability", "prices"], CollectorConfig] = {}
     prices: list[PriceBookEntry] = []
     aliases: list[AliasEntry] = []
@@ -184,6 +203,44 @@ class GapWatchConfig(Strict):
             raise ValueError(f"price book entries listed twice: {', '.join(dupes)}")
         return self
 
+    @model_validator(mode="after")
+    def _hosts_split_the_models(self) -> "GapWatchConfig":
+        """A model measured by two hosts would be measured twice: each model has one owner."""
+        if not self.hosts:
+            return self
+        owners: dict[str, str] = {}
+        for host, share in self.hosts.items():
+            for pattern in share.models:
+                matches = self._matching(pattern)
+                if not matches:
+                    raise ValueError(f"hosts.{host}.models: {pattern!r} matches no configured model")
+                for model_id in matches:
+                    if owners.setdefault(model_id, host) != host:
+                        raise ValueError(f"model {model_id} is in the share of both hosts "
+                                         f"{owners[model_id]!r} and {host!r}; give it to one")
+        upkeep = [host for host, share in self.hosts.items() if share.upkeep]
+        if len(upkeep) != 1:
+            raise ValueError("exactly one host needs upkeep = true (it runs prices, upkeep and "
+                             f"backups); found {len(upkeep)}: {', '.join(upkeep) or 'none'}")
+        return self
+
+    def _matching(self, pattern: str) -> list[str]:
+        return [m.id for m in self.models if fnmatch.fnmatch(m.id, pattern) or pattern in m.groups]
+
+    def host_share(self, host: str) -> "HostConfig | None":
+        """This host's share; None when no `[hosts]` are configured (one host runs everything)."""
+        if not self.hosts:
+            return None
+        if host not in self.hosts:
+            raise GapWatchError(f"this host is {host!r}, which is not in [hosts] (configured: "
+                                f"{', '.join(self.hosts)}); set GAPWATCH_HOST to one of them")
+        return self.hosts[host]
+
+    def unowned_models(self) -> list[str]:
+        """Models no host measures (a warning: nobody will collect them)."""
+        owned = {m for share in self.hosts.values() for p in share.models for m in self._matching(p)}
+        return [m.id for m in self.models if self.hosts and m.id not in owned]
+
     def select(self, patterns: list[str] | None, collector: str | None = None) -> list[ModelConfig]:
         """Model ids, globs or group names; the collector's own list when none are given."""
         if not patterns:
@@ -191,7 +248,7 @@ class GapWatchConfig(Strict):
             patterns = chosen.models if chosen else ["*"]
         picked: list[ModelConfig] = []
         for pattern in patterns:
-            matches = [m for m in self.models if fnmatch.fnmatch(m.id, pattern) or pattern in m.groups]
+            matches = [m for m in self.models if m.id in self._matching(pattern)]
             if not matches and pattern != "*":
                 raise GapWatchError(f"models {pattern!r}: matches no configured model (configured: "
                                     f"{', '.join(m.id for m in self.models) or 'none'})")

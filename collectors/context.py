@@ -17,7 +17,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def host_name() -> str:
-    return socket.gethostname()
+    """`GAPWATCH_HOST` if set (containers get random host names; one machine can play
+    several hosts), else the machine's host name. It names the host in the run ledger and
+    picks this host's share of the jobs (`[hosts]` in the config)."""
+    return os.environ.get("GAPWATCH_HOST") or socket.gethostname()
 
 
 @lru_cache(maxsize=1)

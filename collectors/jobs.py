@@ -6,6 +6,7 @@ A job loads the config afresh, runs one collector in this process under a
 """
 
 import importlib
+import os
 
 from collectors.config import load_config
 from collectors.runner import Run
@@ -15,6 +16,7 @@ from warehouse.bootstrap import ensure_ready
 COLLECTORS = {
     "latency": "collectors.latency:scheduled",
     "capability": "collectors.capability:scheduled",
+    "prices": "collectors.prices:scheduled",
 }
 
 
@@ -41,3 +43,15 @@ def run_backup(folder: str, keep: int, db_path=None) -> dict:
 
     path, counts = backup(Path(folder), db_path, keep=keep)
     return {"backup": str(path), "rows": sum(counts.values())}
+
+
+def run_upkeep(keep_days: int, db_path=None) -> dict:
+    """The scheduled lake upkeep, recorded in the run ledger like any collection."""
+    from warehouse import lake
+
+    address = str(db_path or os.environ.get("GAPWATCH_DB") or "")
+    with Run("upkeep", db_path=db_path) as run:
+        counts = lake.maintain(lake.parse_target(address), keep_days)
+        run.context["upkeep"] = {name: {"before": b, "after": a} for name, (b, a) in counts.items()}
+        run.complete = True
+    return {"run_id": run.run_id, "status": run.status, **run.context["upkeep"]}

@@ -16,13 +16,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from collectors import spool, stopping
 from collectors.context import host_name, run_context
 from warehouse import db, writes
 from warehouse.errors import DatabaseBusy
-from warehouse.lake import WriteConflict
+from warehouse.lake import retry_conflicts
 
 log = logging.getLogger("gapwatch.runner")
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$")
@@ -36,13 +35,6 @@ def redact(text: str | None) -> str | None:
         if SECRET_ENV.search(name) and len(value) >= 8 and value in text:
             text = text.replace(value, f"<{name}>")
     return text
-
-
-def retry_conflicts() -> Retrying:
-    """Ledger writes tried again when another writer on a lake committed first (run_ledger rows
-    are updated in place, which DuckLake checks at commit); a busy file is not retried here."""
-    return Retrying(retry=retry_if_exception_type(WriteConflict), stop=stop_after_attempt(8),
-                    wait=wait_random(0.05, 0.5), reraise=True)
 
 
 def new_run_id(collector: str) -> str:
@@ -65,6 +57,7 @@ class Run:
         self.buffer: dict[str, list[dict]] = defaultdict(list)
         self.n_rows = self.n_failed = 0
         self.warnings: list[str] = []
+        self.complete = False  # set by work that cannot be cut short: a signal then changes nothing
 
     def __enter__(self) -> "Run":
         for attempt in retry_conflicts():
@@ -118,7 +111,7 @@ class Run:
     def __exit__(self, exc_type, exc, _tb) -> bool:
         error = redact(f"{type(exc).__name__}: {exc}") if exc else None
         landed = self._final_flush()
-        if stopping.requested() and not error:
+        if stopping.requested() and not error and not self.complete:
             error = "stopped by a signal before the run finished; completed rows kept"
         if not landed:
             error = error or (f"warehouse busy: {self.n_spooled} rows wait in {self.spool_dir} "

@@ -26,7 +26,8 @@ from collectors.config import GapWatchConfig, cron_trigger
 from collectors.context import host_name, process_alive
 from warehouse import db, writes
 from warehouse.errors import GapWatchError
-from warehouse.paths import warehouse_paths
+from warehouse.lake import is_lake
+from warehouse.paths import local_folder
 
 JOB_FUNCTION = "collectors.jobs:run_collector"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -45,18 +46,56 @@ class JobSpec:
         return cron_trigger(self.schedule)
 
 
-def job_specs(config: GapWatchConfig) -> dict[str, JobSpec]:
-    specs = {name: JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": c.models})
-             for name, c in config.collectors.items() if c.enabled}
-    if config.backup:
-        specs["backup"] = JobSpec("backup", config.backup.schedule, 0,
-                                  {"folder": config.backup.folder, "keep": config.backup.keep},
-                                  "collectors.jobs:run_backup")
+def job_specs(config: GapWatchConfig, host: str | None = None, lake: bool = False) -> dict[str, JobSpec]:
+    """This host's jobs. Without `[hosts]` one host runs every job; with them, each collector
+    job covers only the models in this host's share, and the jobs of no model (prices, lake
+    upkeep, backup) run on the one host with `upkeep = true`. No job can then run twice."""
+    share = config.host_share(host or host_name())
+    specs = {}
+    for name, c in config.collectors.items():
+        models = _share_of(config, c.models, share) if name != "prices" else c.models
+        if c.enabled and models and (name != "prices" or share is None or share.upkeep):
+            specs[name] = JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": models})
+    if share is None or share.upkeep:
+        specs.update(_warehouse_jobs(config, lake))
     return specs
 
 
+def _share_of(config: GapWatchConfig, patterns: list[str], share) -> list[str]:
+    """The collector's own patterns, or the ids of its models this host owns."""
+    if share is None:
+        return patterns
+    owned = {m.id for m in config.select(share.models)}
+    return [m.id for m in config.select(patterns) if m.id in owned]
+
+
+def _warehouse_jobs(config: GapWatchConfig, lake: bool) -> dict[str, JobSpec]:
+    """Backups copy a DuckDB file; upkeep tends a lake. Each only where it applies."""
+    specs = {}
+    if config.backup and not lake:
+        specs["backup"] = JobSpec("backup", config.backup.schedule, 0,
+                                  {"folder": config.backup.folder, "keep": config.backup.keep},
+                                  "collectors.jobs:run_backup")
+    if config.upkeep and lake:
+        specs["upkeep"] = JobSpec("upkeep", config.upkeep.schedule, 0,
+                                  {"keep_days": config.upkeep.keep_days}, "collectors.jobs:run_upkeep")
+    return specs
+
+
+def skipped_jobs(config: GapWatchConfig, lake: bool) -> list[str]:
+    """Configured jobs that do not apply to this warehouse, each with the reason."""
+    notes = []
+    if config.backup and lake:
+        notes.append("[backup] is not scheduled: it copies a DuckDB file; back up a lake's "
+                     "PostgreSQL catalog and data path instead (docs/lake.md)")
+    if config.upkeep and not lake:
+        notes.append("[upkeep] is not scheduled: a DuckDB file needs no upkeep")
+    return notes + [f"model {m} is in no host's share: nobody collects it" for m in config.unowned_models()]
+
+
 def store_path(db_path=None) -> Path:
-    return warehouse_paths(db_path).folder / "scheduler.sqlite"
+    """On this host (each host schedules its own share, even on a shared lake)."""
+    return local_folder(db_path) / "scheduler.sqlite"
 
 
 def job_store(db_path=None) -> SQLAlchemyJobStore:
@@ -96,7 +135,7 @@ class SingleInstance:
     """One scheduler per warehouse: an flock on a file that also names the holder's pid."""
 
     def __init__(self, db_path=None):
-        self.path = warehouse_paths(db_path).folder / "scheduler.lock"
+        self.path = local_folder(db_path) / "scheduler.lock"
 
     def __enter__(self) -> "SingleInstance":
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +159,7 @@ class SingleInstance:
 
 def running_pid(db_path=None) -> int | None:
     """The pid of the running scheduler, or None (probing the lock without taking it)."""
-    path = warehouse_paths(db_path).folder / "scheduler.lock"
+    path = local_folder(db_path) / "scheduler.lock"
     if not path.exists():
         return None
     with path.open("r") as handle:
@@ -154,7 +193,7 @@ def _pid_alive(pid) -> bool:
 
 def configure_logging(db_path=None) -> None:
     """One line per run start and end, to stderr and to a rotating file under data/logs/."""
-    logs = warehouse_paths(db_path).folder / "logs"
+    logs = local_folder(db_path) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers = [logging.StreamHandler(), RotatingFileHandler(logs / "scheduler.log",
@@ -172,6 +211,7 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
     from warehouse.bootstrap import ensure_ready
 
     stopping.install()  # first: a SIGTERM during start-up must also stop cleanly
+    config.host_share(host_name())  # a host outside [hosts] stops here, before taking any lock
     with SingleInstance(db_path):
         ensure_ready(db_path)
         log.info("abandoned %d runs left by dead processes on this host", abandon_dead_runs(db_path))
@@ -179,9 +219,13 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
         scheduler = BackgroundScheduler(jobstores={"default": job_store(db_path)},
                                         job_defaults=JOB_DEFAULTS, timezone="UTC")
         scheduler.start(paused=True)  # load the stored jobs before deciding what to add
-        for change in sync_jobs(scheduler, job_specs(config)):
+        lake = is_lake(db_path or os.environ.get("GAPWATCH_DB"))
+        for change in sync_jobs(scheduler, job_specs(config, lake=lake)):
             log.info("schedule %s", change)
-        log.info("scheduler %d running %d jobs", os.getpid(), len(scheduler.get_jobs()))
+        for note in skipped_jobs(config, lake):
+            log.warning("%s", note)
+        log.info("scheduler %d on host %s running %d jobs: %s", os.getpid(), host_name(),
+                 len(scheduler.get_jobs()), ", ".join(job.id for job in scheduler.get_jobs()))
         scheduler.resume()  # missed fire times now coalesce into one catch-up run per job
         while not stopping.requested():
             time.sleep(0.2)

@@ -23,8 +23,7 @@ import pandas as pd
 
 from warehouse import db, writes
 from warehouse.errors import GapWatchError
-from warehouse.lake import is_lake
-from warehouse.paths import DEFAULT_DB, warehouse_paths
+from warehouse.paths import local_folder
 
 # A run is spooled by one process only, so a per-process sequence keeps its batches in order.
 _SEQUENCE = itertools.count()
@@ -38,9 +37,7 @@ class SpoolFull(GapWatchError):
 
 def folder_for(db=None) -> Path:
     """`spool/` beside the warehouse file; for a lake, `data/spool/` on this host."""
-    if is_lake(db or os.environ.get("GAPWATCH_DB")):
-        return Path(DEFAULT_DB).parent / "spool"
-    return warehouse_paths(db).folder / "spool"
+    return local_folder(db) / "spool"
 
 
 def save(folder: Path, run_id: str, table: str, rows: list[dict]) -> Path:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from warehouse.errors import DatabaseBusy, GapWatchError
 from warehouse.extensions import load_extension
@@ -74,6 +75,9 @@ def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConne
         con.execute(f"ATTACH '{_quote('ducklake:postgres:' + target.conninfo)}' AS {ALIAS} ({options})")
     except duckdb.Error as exc:
         con.close()
+        if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
+            raise GapWatchError(f"this lake is empty: fill it from a DuckDB file with `python -m "
+                                f"warehouse migrate-to` (docs/lake.md); lake: {target}") from None
         raise GapWatchError(f"cannot open the lake {target}: {_first_line(exc)}") from None
     con.execute(f"USE {ALIAS}")
     return con
@@ -81,6 +85,13 @@ def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConne
 
 class WriteConflict(DatabaseBusy):
     """Another writer committed a conflicting change first; the write can be tried again."""
+
+
+def retry_conflicts() -> Retrying:
+    """Writes tried again when another writer on a lake committed first (run_ledger rows are
+    updated in place, which DuckLake checks at commit); a busy file is not retried here."""
+    return Retrying(retry=retry_if_exception_type(WriteConflict), stop=stop_after_attempt(8),
+                    wait=wait_random(0.05, 0.5), reraise=True)
 
 
 @contextmanager
@@ -132,7 +143,10 @@ def maintain(target: LakeTarget, keep_days: int = 7) -> dict[str, tuple[int, int
         for call in ("ducklake_flush_inlined_data('lake')", "ducklake_merge_adjacent_files('lake')",
                      f"ducklake_expire_snapshots('lake', older_than => now() - INTERVAL {int(keep_days)} DAY)",
                      "ducklake_cleanup_old_files('lake', cleanup_all => true)"):
-            con.execute(f"CALL {call}").fetchall()
+            for attempt in Retrying(retry=retry_if_exception_type(duckdb.TransactionException),
+                                    stop=stop_after_attempt(5), wait=wait_random(0.1, 1.0), reraise=True):
+                with attempt:  # a writer on another host may commit first: try the step again
+                    con.execute(f"CALL {call}").fetchall()
         after = _upkeep_counts(con)
     finally:
         con.close()

@@ -34,5 +34,17 @@ def warehouse_paths(db: str | os.PathLike | None = None) -> WarehousePaths:
     return WarehousePaths(Path(db or os.environ.get("GAPWATCH_DB") or DEFAULT_DB))
 
 
+def local_folder(db: str | os.PathLike | None = None) -> Path:
+    """This host's own files (spool, scheduler job store and lock, logs).
+
+    Beside a warehouse file; for a lake, whose address is no folder, `GAPWATCH_STATE_DIR` or
+    `data/` on this host: every host that writes a lake keeps its own.
+    """
+    address = str(db or os.environ.get("GAPWATCH_DB") or DEFAULT_DB)
+    if address.startswith("ducklake:"):
+        return Path(os.environ.get("GAPWATCH_STATE_DIR") or Path(DEFAULT_DB).parent)
+    return warehouse_paths(db).folder
+
+
 def config_path() -> Path:
     return Path(os.environ.get("GAPWATCH_CONFIG") or DEFAULT_CONFIG)
