@@ -101,10 +101,11 @@ def test_a_bad_lake_address_is_one_clear_message(db_copy, address, message):
     assert message in done.stderr and "hunter2" not in done.stderr
 
 
-def test_init_on_a_lake_says_to_fill_it_from_a_file(lake_address):
+def test_init_on_an_empty_lake_says_to_fill_it_from_a_file(lake_address):
     done = warehouse({"GAPWATCH_DB": lake_address}, "init")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "a lake is filled from one with `python -m warehouse migrate-to`" in done.stderr
+    assert "this lake is empty: fill it from a DuckDB file with `python -m warehouse migrate-to`" \
+        in done.stderr
 
 
 def test_three_collectors_write_one_lake_at_once_while_it_is_read(db_copy, lake_address, local_servers,
@@ -154,3 +155,52 @@ def test_upkeep_merges_small_files_and_expires_old_snapshots(lake_address):
     assert snapshots_before >= 12 and snapshots_after == 1
     with db.reading(lake_address) as con:  # nothing lost
         assert con.execute("SELECT count(*), count(DISTINCT i) FROM sample").fetchone() == (12_000, 12_000)
+
+
+def test_price_runs_write_the_lake_and_a_changed_price_closes_its_period(db_copy, lake_address):
+    """The same price code as on a file (updates and deletes of periods, no ON CONFLICT); the
+    importers read recorded payloads from a real local HTTP server."""
+    from test_prices import OPENROUTER, PayloadServer, collect, make_config, openrouter_with
+
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    server = PayloadServer()
+    server.serve("/api/v1/models", OPENROUTER)
+    book = [{"model_id": "openai/gpt-4o-mini", "effective_from": "2024-07-18", "usd_per_mtok_in": 0.15,
+             "usd_per_mtok_out": 0.6}]
+    try:
+        config = make_config(server, litellm=None, prices=book)
+        first, reports = collect(lake_address, config)
+        assert first.status == "partial" and "2 of 27 names match no GapWatch model" in first.warnings[0]
+        assert reports["openrouter"].changes.opened == 25 and reports["config"].changes.opened == 1
+        server.serve("/api/v1/models", openrouter_with("openai/gpt-4o-mini", prompt="0.0000002"))
+        book[0]["usd_per_mtok_in"] = 0.12
+        _, reports = collect(lake_address, make_config(server, litellm=None, prices=book))
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+    assert (reports["openrouter"].changes.opened, reports["openrouter"].changes.closed) == (1, 1)
+    with db.reading(lake_address) as con:
+        mini = con.execute("SELECT source, usd_per_mtok_in, effective_to IS NULL FROM price_period WHERE "
+                           "source_name = 'openai/gpt-4o-mini' AND source IN ('openrouter', 'config') "
+                           "ORDER BY source, effective_from, effective_to NULLS LAST").fetchall()
+    assert mini == [("config", 0.12, True), ("openrouter", 0.15, False), ("openrouter", 0.2, True)]
+
+
+def test_init_on_a_lake_registers_models_and_brings_views_up_to_date(db_copy, lake_address, tmp_path):
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    with db.writing(lake_address) as con:  # as a lake made by an older GapWatch would be
+        con.execute("DROP VIEW runs")
+        con.execute("UPDATE view_definition SET fingerprint = 'older'")
+    config = tmp_path / "gapwatch.toml"
+    config.write_text('[[models]]\nid = "acme/new-model"\nprovider = "openai-compatible"\n'
+                      'base_url = "http://127.0.0.1:9/v1"\norganization = "Acme"\nopen_weights = true\n')
+    env = {"GAPWATCH_DB": lake_address, "GAPWATCH_CONFIG": str(config)}
+    for _ in range(2):  # twice: the second changes nothing
+        done = warehouse(env, "init")
+        assert done.returncode == 0, done.stderr
+        assert "configured models registered: 1" in done.stdout
+    with db.reading(lake_address) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] > 0  # the view is back
+        assert con.execute("SELECT organization, open_weights FROM model_registry WHERE model_id = "
+                           "'acme/new-model'").fetchall() == [("Acme", True)]
+        assert con.execute("SELECT count(*) FROM model_alias WHERE alias = 'acme/new-model'").fetchone() == (1,)

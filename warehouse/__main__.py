@@ -4,6 +4,7 @@ Every user-fixable problem prints one `error:` line and exits 2; no traceback.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from warehouse import db
 from warehouse.aliases import unmatched_report
 from warehouse.bootstrap import init
 from warehouse.errors import GapWatchError
+from warehouse.lake import is_lake
 from warehouse.migrations import migrate
 from warehouse.paths import config_path, warehouse_paths
 from warehouse.schema_doc import render
@@ -24,7 +26,9 @@ SCHEMA_DOC = Path("docs/schema.md")
 def cmd_init(args: argparse.Namespace) -> int:
     models = _configured_models()
     report = init(models=models)
-    print(f"warehouse: {warehouse_paths().published} (writer: {warehouse_paths().master.name})")
+    address = os.environ.get("GAPWATCH_DB", "")
+    print(f"warehouse: {address} (views current)" if is_lake(address) else
+          f"warehouse: {warehouse_paths().published} (writer: {warehouse_paths().master.name})")
     print(f"migrations applied: {', '.join(report.migrations) or 'none (up to date)'}")
     if report.public.imported:
         for name, n in report.public.rows.items():

@@ -12,7 +12,7 @@ import duckdb
 
 from warehouse import db
 from warehouse.errors import GapWatchError
-from warehouse.lake import is_lake
+from warehouse.lake import is_lake, retry_conflicts
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
@@ -29,8 +29,7 @@ class InitReport:
 def init(db_path=None, models: list | None = None) -> InitReport:
     """Migrate, (re)create views, import public history if changed, register configured models."""
     if is_lake(db_path or os.environ.get("GAPWATCH_DB")):
-        raise GapWatchError("`init` builds a DuckDB file; a lake is filled from one with `python -m "
-                            "warehouse migrate-to` (docs/lake.md)")
+        return _init_lake(db_path, models or [])
     paths = warehouse_paths(db_path)
     with db.writing(db_path, atomic=False) as con:
         applied = migrate(con, label=str(paths.master))
@@ -42,15 +41,55 @@ def init(db_path=None, models: list | None = None) -> InitReport:
     return InitReport(applied, public, n_models)
 
 
+def _init_lake(db_path, models: list) -> InitReport:
+    """On a lake `init` brings the views up to this code and registers configured models; the
+    lake itself is filled from a DuckDB file by `migrate-to`."""
+    upgrade_lake_views(db_path)
+    for attempt in retry_conflicts():
+        with attempt, db.writing(db_path) as con:
+            n_models = register_models(con, models)
+    return InitReport([], ImportReport(False, {}, {}), n_models)
+
+
+def _has_tables(db_path) -> bool:
+    with db.reading(db_path) as con:
+        return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                                "'gapwatch_migrations' AND database_name = current_database()").fetchone()[0])
+
+
 def ensure_ready(db_path=None) -> bool:
     """True when the published file is current; otherwise build it and return False."""
     if is_ready(db_path):
         return True
     if is_lake(db_path or os.environ.get("GAPWATCH_DB")):
-        raise GapWatchError("the lake is behind this code (a migration or a view changed): run `python "
-                            "-m warehouse init` on the DuckDB file and `migrate-to` a new lake")
+        upgrade_lake_views(db_path)
+        return False
     init(db_path)
     return False
+
+
+def upgrade_lake_views(db_path=None) -> None:
+    """A lake follows this code's views in place (views are only SQL text in the catalog).
+
+    A newer table migration or a newer shipped public history is not applied to a lake: they
+    are said plainly rather than half-done. Several hosts may upgrade at once: a commit conflict
+    is retried and the loser finds the views already current.
+    """
+    if not _has_tables(db_path):
+        raise GapWatchError("this lake is empty: fill it from a DuckDB file with `python -m "
+                            "warehouse migrate-to` (docs/lake.md)")
+    with db.reading(db_path) as con:
+        version = con.execute("SELECT max(id) FROM gapwatch_migrations").fetchone()[0]
+        public_current = is_current(con)
+    if version != MIGRATIONS[-1][0] or not public_current:
+        what = "a table migration" if version != MIGRATIONS[-1][0] else "the shipped public history"
+        raise GapWatchError(f"the lake is behind this code ({what} changed), which a lake cannot "
+                            "take in place yet: run `python -m warehouse init` on a DuckDB file and "
+                            "`migrate-to` a new lake (docs/lake.md)")
+    for attempt in retry_conflicts():
+        with attempt, db.writing(db_path) as con:
+            if stored_fingerprint(con) != fingerprint():
+                create_views(con)
 
 
 def is_ready(db_path=None) -> bool:
@@ -70,14 +109,19 @@ def is_ready(db_path=None) -> bool:
 
 
 def register_models(con: duckdb.DuckDBPyConnection, models: list) -> int:
-    """Configured models join the registry under their own `provider/model` id."""
+    """Configured models join the registry under their own `provider/model` id.
+
+    Spelt without ON CONFLICT, which needs keys a lake does not have; a row that is already
+    right is not touched (on a lake every update is a new snapshot)."""
     for m in models:
-        con.execute("INSERT INTO model_registry VALUES (?, ?, ?, ?, NULL, 'config') "
-                    "ON CONFLICT (model_id) DO UPDATE SET organization = excluded.organization, "
-                    "open_weights = excluded.open_weights",
-                    [m.id, m.api_model, m.organization, m.open_weights])
-        con.execute("INSERT INTO model_alias VALUES (?, 'config', ?) ON CONFLICT DO NOTHING",
-                    [m.id, m.id])
+        con.execute("UPDATE model_registry SET organization = ?, open_weights = ? WHERE model_id = ? "
+                    "AND (organization IS DISTINCT FROM ? OR open_weights IS DISTINCT FROM ?)",
+                    [m.organization, m.open_weights, m.id, m.organization, m.open_weights])
+        con.execute("INSERT INTO model_registry SELECT ?, ?, ?, ?, NULL, 'config' WHERE NOT EXISTS "
+                    "(SELECT 1 FROM model_registry WHERE model_id = ?)",
+                    [m.id, m.api_model, m.organization, m.open_weights, m.id])
+        con.execute("INSERT INTO model_alias SELECT ?, 'config', ? WHERE NOT EXISTS (SELECT 1 FROM "
+                    "model_alias WHERE alias = ? AND source = 'config')", [m.id, m.id, m.id])
     return len(models)
 
 
