@@ -36,13 +36,12 @@ from collectors.config import ModelConfig
 from collectors.context import host_name, process_alive
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.providers.base import ChatRequest, ChatResult
-from collectors.runner import Run
+from collectors.runner import Run, retry_conflicts
 from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
 from collectors.tasks.private import load_folders
 from warehouse import db
 from warehouse.errors import GapWatchError
-from warehouse.lake import retry_conflicts
 
 FLUSH_EVERY_S = 2.0
 # Base models answer, then write the next "Question: ..." until max_tokens. The scorer cuts

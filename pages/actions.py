@@ -5,6 +5,7 @@ A collection never runs inside Streamlit: `start_collector` launches
 page or restarting the server does not stop it, and the run ledger records it.
 """
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -33,15 +34,21 @@ def start_collector(name: str) -> int:
 
 
 def configured_jobs() -> pd.DataFrame:
-    """Jobs from the config with their next fire time (reads the config, never the job store)."""
+    """Every host's jobs from the config with their next fire time (never the job stores: each
+    host keeps its own). Without `[hosts]` one host runs them all."""
     from collectors import scheduler
     from collectors.config import load_config
+    from collectors.context import host_name
+    from warehouse.lake import is_lake
 
-    now = datetime.now(timezone.utc)
-    rows = [{"job": spec.id, "schedule": spec.schedule,
+    config, now = load_config(), datetime.now(timezone.utc)
+    lake = is_lake(os.environ.get("GAPWATCH_DB"))
+    rows = [{"host": host, "job": spec.id, "schedule": spec.schedule,
+             "models": ", ".join(spec.kwargs.get("models", [])),
              "next_run_utc": spec.trigger().get_next_fire_time(None, now)}
-            for spec in scheduler.job_specs(load_config()).values()]
-    return pd.DataFrame(rows, columns=["job", "schedule", "next_run_utc"])
+            for host in (list(config.hosts) or [host_name()])
+            for spec in scheduler.job_specs(config, host, lake).values()]
+    return pd.DataFrame(rows, columns=["host", "job", "schedule", "models", "next_run_utc"])
 
 
 def scheduler_pid() -> int | None:

@@ -138,3 +138,23 @@ def test_every_scheduled_collector_has_a_job_function():
     """The shipped config schedules prices; a job for it must exist (it once did not)."""
     for name in load_config(REPO / "gapwatch.toml").collectors:
         assert callable(jobs.collector_function(name))
+
+
+def test_the_runs_page_lists_every_hosts_jobs(tmp_path, db_copy, monkeypatch):
+    """The dashboard's host need not be a collector host: it shows each host's share."""
+    from streamlit.testing.v1 import AppTest
+
+    config = tmp_path / "gapwatch.toml"
+    config.write_text(MODELS + JOBS + HOSTS)
+    monkeypatch.setenv("GAPWATCH_CONFIG", str(config))
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    monkeypatch.setenv("GAPWATCH_HOST", "dashboard-only")
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception and not at.warning, at.warning
+    jobs = next(d.value for d in at.dataframe if "schedule" in d.value.columns)
+    assert sorted(zip(jobs["host"], jobs["job"])) == [
+        ("eu-1", "backup"), ("eu-1", "capability"), ("eu-1", "latency"), ("eu-1", "prices"),
+        ("us-1", "capability"), ("us-1", "latency")]  # a file: backups, no upkeep
+    us = jobs[(jobs["host"] == "us-1") & (jobs["job"] == "latency")].iloc[0]
+    assert us["models"] == "local/qwen2.5-coder-0.5b"
