@@ -7,7 +7,10 @@ Plotly charts have their traces and its last section's text is on screen.
   included);
 - cold: a fresh browser (the app's JavaScript not cached) opening the page on a server whose
   data caches are empty for it (the server has only served the SQL page);
+- cold, returning: the same, but the browser has opened the dashboard before (its scripts are in
+  the browser's cache), as for someone who checks the board every morning;
 - warm: a person moving between pages with the sidebar.
+Cold figures are medians over `repeats` new servers.
 """
 
 import os
@@ -25,6 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # sidebar title: path, charts that must be drawn, text of the page's last section
+VIEWPORT = {"viewport": {"width": 1400, "height": 1600}}
 PAGES = {"Overview": ("", 2, "Closed vs open weights"), "Gaps": ("gaps", 2, "Lag in months")}
 
 
@@ -34,8 +38,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(db_path: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def start_dashboard(db_path: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    port = port or free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
                              str(port), "--server.headless", "true"], cwd=REPO,
                             env={**os.environ, "GAPWATCH_DB": db_path},
@@ -57,8 +61,9 @@ def drawn(page, charts: int, last_text: str) -> None:
                            ".length >= n", arg=charts, timeout=120_000)
 
 
-def cold_visit(browser, url: str, charts: int, last_text: str) -> float:
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+def cold_visit(opener, url: str, charts: int, last_text: str) -> float:
+    """`opener`: the browser (a fresh context for this page) or a context that has visited before."""
+    page = opener.new_page(**VIEWPORT) if hasattr(opener, "contexts") else opener.new_page()
     start = time.perf_counter()
     page.goto(url)
     drawn(page, charts, last_text)
@@ -74,8 +79,8 @@ def sidebar_visit(page, title: str, charts: int, last_text: str) -> float:
     return time.perf_counter() - start
 
 
-def bench(db_path: str, repeats: int) -> list[tuple[str, float, float, float]]:
-    """(page, first, cold, warm) seconds per page."""
+def bench(db_path: str, repeats: int) -> list[tuple[str, float, float, float, float]]:
+    """(page, first, cold, cold for a returning browser, warm) seconds per page."""
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -84,15 +89,15 @@ def bench(db_path: str, repeats: int) -> list[tuple[str, float, float, float]]:
         for title, (path, charts, last_text) in PAGES.items():
             first = one_server(browser, db_path, lambda url: cold_visit(browser, f"{url}/{path}", charts,
                                                                         last_text))
-            cold, warm = one_server(browser, db_path, lambda url: cold_and_warm(
-                browser, url, title, repeats))
-            rows.append((title, first, cold, warm))
+            cold, returning = cold_visits(browser, db_path, title, repeats)
+            warm = one_server(browser, db_path, lambda url: warm_visits(browser, url, title, repeats))
+            rows.append((title, first, cold, returning, warm))
         browser.close()
     return rows
 
 
-def one_server(browser, db_path: str, measure):
-    proc, url = start_dashboard(db_path)
+def one_server(browser, db_path: str, measure, port: int | None = None):
+    proc, url = start_dashboard(db_path, port)
     try:
         return measure(url)
     finally:
@@ -100,14 +105,34 @@ def one_server(browser, db_path: str, measure):
         proc.wait(timeout=20)
 
 
-def cold_and_warm(browser, url: str, title: str, repeats: int) -> tuple[float, float]:
+def cold_visits(browser, db_path: str, title: str, repeats: int) -> tuple[float, float]:
+    """Medians: a fresh browser, and one that opened the page before on the same address."""
+    path, charts, last_text = PAGES[title]
+    port = free_port()
+    returning = browser.new_context(**VIEWPORT)
+    one_server(browser, db_path, lambda url: cold_visit(returning, f"{url}/{path}", charts, last_text), port)
+    fresh, again = [], []
+    for _ in range(repeats):
+        fresh.append(one_server(browser, db_path, lambda url: after_sql_page(
+            browser, url, lambda: cold_visit(browser, f"{url}/{path}", charts, last_text))))
+        again.append(one_server(browser, db_path, lambda url: after_sql_page(
+            browser, url, lambda: cold_visit(returning, f"{url}/{path}", charts, last_text)), port))
+    returning.close()
+    return statistics.median(fresh), statistics.median(again)
+
+
+def after_sql_page(browser, url: str, measure) -> float:
+    """The server has started a session and imported its modules, but not cached this page's data."""
     warm_up = browser.new_page()
     warm_up.goto(f"{url}/sql")
     warm_up.get_by_text("Run").first.wait_for(timeout=120_000)
     warm_up.close()
+    return measure()
+
+
+def warm_visits(browser, url: str, title: str, repeats: int) -> float:
     path, charts, last_text = PAGES[title]
-    cold = cold_visit(browser, f"{url}/{path}", charts, last_text)
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page = browser.new_page(**VIEWPORT)
     page.goto(f"{url}/{path}")
     drawn(page, charts, last_text)
     other = next(t for t in PAGES if t != title)
@@ -115,4 +140,4 @@ def cold_and_warm(browser, url: str, title: str, repeats: int) -> tuple[float, f
     for _ in range(repeats):
         sidebar_visit(page, other, *PAGES[other][1:])
         warm.append(sidebar_visit(page, title, charts, last_text))
-    return cold, statistics.median(warm)
+    return statistics.median(warm)
