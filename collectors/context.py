@@ -62,7 +62,8 @@ def memory_gb() -> float | None:
 
 def run_context(**extra) -> dict:
     """The context recorded in `run_ledger.context`; collectors add model details."""
-    return {"host": host_name(), "pid": os.getpid(), "code_version": code_version(),
+    return {"host": host_name(), "machine": socket.gethostname(), "pid": os.getpid(),
+            "code_version": code_version(),
             "python": platform.python_version(), "platform": platform.platform(),
             "cpu": cpu_model(), "cpu_count": os.cpu_count(), "memory_gb": memory_gb(),
             "packages": package_versions(), **extra}

@@ -83,6 +83,7 @@ def test_two_hosts_schedule_their_own_share_into_one_lake(db_copy, lake_address,
     for host, share in SHARES.items():
         latency = [r for r in found[host] if r[0] == "latency" and r[2] == "ok"]
         assert all(set(models) == share for *_, models in latency), (host, latency)
+        assert all(f'"host": "{host}", "machine": ' in context for *_, context, _ in latency)
         assert f"on host {host} running" in logs[host]
         assert scheduler.store_path().name in os.listdir(tmp_path / host)  # its own job store
     assert not any(r[0] == "upkeep" for r in found["us-1"])  # upkeep runs on one host only
