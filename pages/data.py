@@ -11,57 +11,63 @@ from warehouse import queries
 from warehouse.db import version_key as db_version_key
 
 
+# A new snapshot is a new key, so entries need no short life to stay right; they live for hours
+# so that a visitor after a quiet spell does not pay the cold cost, and `max_entries` bounds the
+# memory. Six hours keeps day-relative answers (the frontier's end date) current.
+SNAPSHOT_CACHE = {"ttl": 6 * 3600, "max_entries": 32, "show_spinner": False}
+
+
 def snapshot() -> tuple[str, int]:
     """Cache key of the data: the file and its modification time (a lake: the current minute)."""
     return db_version_key()
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def coverage(db: str, version: int):
     return queries.coverage(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def gap_series(gap_kind: str, db: str, version: int):
     return queries.gap_series(gap_kind, db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def freshness(db: str, version: int):
     return queries.freshness(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def gap_overview(source: str, db: str, version: int):
     return queries.gap_overview(source, db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def verdict_board(source: str, db: str, version: int):
     return queries.verdict_board(queries.gap_overview(source, db))
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def last_run(db: str, version: int):
     return queries.last_run(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def gap_verdicts(db: str, version: int):
     return queries.gap_verdicts(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def one_gap_series(metric: str, gap_kind: str, group_a: str, group_b: str, db: str, version: int):
     return queries.one_gap_series(metric, gap_kind, group_a, group_b, db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def lags(metric: str, db: str, version: int):
     return queries.lags(metric, db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def public_views(db: str, version: int):
     return queries.public_views(db)
 
@@ -72,52 +78,52 @@ def explore(sql: str, row_cap: int, db: str, version: int):
     return queries.explore(sql, db, row_cap=row_cap)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def capability_packs(db: str, version: int):
     return queries.capability_packs(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def capability_top_models(pack: str, n_models: int, db: str, version: int):
     return queries.capability_top_models(pack, n_models, db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def leader_margin(pack: str, db: str, version: int):
     return queries.leader_margin(pack, db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def fixed_minus_fresh(db: str, version: int):
     return queries.fixed_minus_fresh(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def latency_stats(db: str, version: int):
     return queries.latency_stats(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def latency_samples(db: str, version: int):
     return queries.latency_samples(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def price_models(db: str, version: int):
     return queries.price_models(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def cheapest_price_steps(model_ids: tuple[str, ...], db: str, version: int):
     return queries.cheapest_price_steps(list(model_ids), db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def price_periods(model_ids: tuple[str, ...], db: str, version: int):
     return queries.price_periods(list(model_ids), db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def cost_per_solved(db: str, version: int):
     return queries.cost_per_solved(db)
 
@@ -132,16 +138,16 @@ def failures(db: str, version: int):
     return queries.failures(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def method_changes(db: str, version: int):
     return queries.method_changes(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def frontier_choices(db: str, version: int):
     return queries.frontier_choices(db)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@st.cache_data(**SNAPSHOT_CACHE)
 def price_capability_frontier(pack: str, metric: str, db: str, version: int):
     return queries.price_capability_frontier(pack, metric, db)
