@@ -24,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from collectors import spool, stopping
 from collectors.config import GapWatchConfig, cron_trigger
 from collectors.context import host_name, process_alive
+from collectors.host_lease import lease_for
 from warehouse import db, writes
 from warehouse.errors import GapWatchError
 from warehouse.lake import is_lake
@@ -212,7 +213,7 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
 
     stopping.install()  # first: a SIGTERM during start-up must also stop cleanly
     config.host_share(host_name())  # a host outside [hosts] stops here, before taking any lock
-    with SingleInstance(db_path):
+    with SingleInstance(db_path), lease_for(db_path, host_name()):
         ensure_ready(db_path)
         log.info("abandoned %d runs left by dead processes on this host", abandon_dead_runs(db_path))
         log.info("landed %d spooled rows", spool.land_pending(db_path))

@@ -93,3 +93,48 @@ def test_two_hosts_schedule_their_own_share_into_one_lake(db_copy, lake_address,
     with db.reading(lake_address) as con:  # every sample once
         assert con.execute("SELECT count(*) = count(DISTINCT (run_id, model_id, request_index)) "
                            "FROM latency_sample").fetchone()[0]
+
+
+def scheduler_process(env: dict, host: str, state) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "collectors", "schedule"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**env, "GAPWATCH_HOST": host, "GAPWATCH_STATE_DIR": str(state)})
+
+
+def wait_for_line(proc: subprocess.Popen, text: str) -> str:
+    seen = ""
+    for line in proc.stdout:
+        seen += line
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} never came; output:\n{seen}")
+
+
+def test_two_machines_with_one_host_name_cannot_both_schedule(db_copy, lake_address, tmp_path):
+    """Separate state folders stand for separate machines (their local locks do not meet); the
+    catalog's advisory lock refuses the second, naming the first, and frees when it stops."""
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    config = tmp_path / "gapwatch.toml"
+    config.write_text(CONFIG.replace("*/4 * * * * *", "0 0 1 1 *").replace("*/7 * * * * *", "0 0 1 1 *"))
+    env = {**os.environ, "GAPWATCH_DB": lake_address, "GAPWATCH_CONFIG": str(config)}
+    first = scheduler_process(env, "eu-1", tmp_path / "machine-a")
+    try:
+        wait_for_line(first, "on host eu-1 running")
+        second = scheduler_process(env, "eu-1", tmp_path / "machine-b")
+        out = second.communicate(timeout=120)[0]
+        assert second.returncode == 2 and "Traceback" not in out
+        assert f"host 'eu-1' already has a scheduler (on {os.uname().nodename} pid {first.pid})" in out
+        other = scheduler_process(env, "us-1", tmp_path / "machine-b")  # another host name may run
+        wait_for_line(other, "on host us-1 running")
+        other.send_signal(signal.SIGTERM)
+        assert other.wait(timeout=60) == 0
+        first.kill()  # as if machine A died: PostgreSQL drops its session and the lease with it
+        first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate(timeout=60)
+    again = scheduler_process(env, "eu-1", tmp_path / "machine-b")
+    wait_for_line(again, "on host eu-1 running")
+    again.send_signal(signal.SIGTERM)
+    assert again.wait(timeout=60) == 0
