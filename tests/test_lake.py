@@ -10,6 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import duckdb
 import pytest
 from postgres_server import PostgresServer, binaries
 from streamlit.testing.v1 import AppTest
@@ -186,21 +187,57 @@ def test_price_runs_write_the_lake_and_a_changed_price_closes_its_period(db_copy
     assert mini == [("config", 0.12, True), ("openrouter", 0.15, False), ("openrouter", 0.2, True)]
 
 
-def test_init_on_a_lake_registers_models_and_brings_views_up_to_date(db_copy, lake_address, tmp_path):
+def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_address, tmp_path):
+    """A lake made by an older GapWatch (schema version 3, an older public history) is brought
+    up to this code: the table migration, the views, the public history, the configured
+    models; rows collected into it and every verdict stay."""
+    with db.writing(db_copy, atomic=False) as con:
+        add_measured_rows(con)
+        refresh_public_gaps(con)
     assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
-    with db.writing(lake_address) as con:  # as a lake made by an older GapWatch would be
-        con.execute("DROP VIEW runs")
-        con.execute("UPDATE view_definition SET fingerprint = 'older'")
+    with db.reading(lake_address) as con:
+        before = table_counts(con)
+        verdicts = con.execute("SELECT metric, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall()
+    with db.writing(lake_address) as con:  # back to what migrations 1-3 left
+        con.execute("DROP VIEW runs; DROP TABLE view_definition; DELETE FROM gapwatch_migrations WHERE id > 3; "
+                    "UPDATE public_dataset SET file_sha256 = 'older' WHERE dataset = 'epoch_capabilities_index'")
     config = tmp_path / "gapwatch.toml"
     config.write_text('[[models]]\nid = "acme/new-model"\nprovider = "openai-compatible"\n'
                       'base_url = "http://127.0.0.1:9/v1"\norganization = "Acme"\nopen_weights = true\n')
     env = {"GAPWATCH_DB": lake_address, "GAPWATCH_CONFIG": str(config)}
-    for _ in range(2):  # twice: the second changes nothing
-        done = warehouse(env, "init")
-        assert done.returncode == 0, done.stderr
-        assert "configured models registered: 1" in done.stdout
+    done = warehouse(env, "init")
+    assert done.returncode == 0, done.stderr
+    assert "migrations applied: m004_view_fingerprint" in done.stdout
+    assert "configured models registered: 1" in done.stdout and "public:epoch_capabilities_index" in done.stdout
+    again = warehouse(env, "init")  # twice: the second changes nothing
+    assert "migrations applied: none" in again.stdout and "already imported, unchanged" in again.stdout
     with db.reading(lake_address) as con:
-        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] > 0  # the view is back
+        after = table_counts(con)
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] > 0  # the views are back
         assert con.execute("SELECT organization, open_weights FROM model_registry WHERE model_id = "
                            "'acme/new-model'").fetchall() == [("Acme", True)]
-        assert con.execute("SELECT count(*) FROM model_alias WHERE alias = 'acme/new-model'").fetchone() == (1,)
+        assert con.execute("SELECT metric, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall() \
+            == verdicts
+    expected = {**before, "model_registry": before["model_registry"] + 1,
+                "model_alias": before["model_alias"] + 1}
+    assert after == expected  # the measured rows and every public table as before
+
+
+def test_every_migration_applies_to_an_empty_lake_through_the_lake_dialect(lake_address):
+    """Migrations are written for DuckDB files (PRIMARY KEY, UNIQUE); through LakeDialect each
+    one applies to a DuckLake catalog and leaves the same tables and columns as on a file."""
+    from warehouse.migrations import MIGRATIONS, migrate
+
+    def columns(con, database):
+        return con.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE "
+                           "database_name = ? ORDER BY ALL", [database]).fetchall()
+
+    con = lake.connect(lake.parse_target(lake_address))
+    try:
+        assert migrate(lake.LakeDialect(con)) == [name for _, name, _ in MIGRATIONS]
+        on_lake = columns(con, "lake")
+    finally:
+        con.close()
+    file_con = duckdb.connect()
+    migrate(file_con)
+    assert on_lake == columns(file_con, "memory") and len(on_lake) > 50

@@ -12,7 +12,7 @@ import duckdb
 
 from warehouse import db
 from warehouse.errors import GapWatchError
-from warehouse.lake import is_lake, retry_conflicts
+from warehouse.lake import LakeDialect, is_lake, retry_conflicts
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
@@ -27,28 +27,33 @@ class InitReport:
 
 
 def init(db_path=None, models: list | None = None) -> InitReport:
-    """Migrate, (re)create views, import public history if changed, register configured models."""
-    if is_lake(db_path or os.environ.get("GAPWATCH_DB")):
-        return _init_lake(db_path, models or [])
-    paths = warehouse_paths(db_path)
+    """Migrate, (re)create views, import public history if changed, register configured models.
+
+    The same on a lake, once `migrate-to` has filled it: migrations go through LakeDialect, and
+    a commit that loses to another host upgrading at the same moment is tried again."""
+    if not is_lake(db_path or os.environ.get("GAPWATCH_DB")):
+        return _init(db_path, models or [], str(warehouse_paths(db_path).master))
+    if not _has_tables(db_path):
+        raise GapWatchError("this lake is empty: fill it from a DuckDB file with `python -m "
+                            "warehouse migrate-to` (docs/lake.md)")
+    for attempt in retry_conflicts():
+        with attempt:
+            return _init(db_path, models or [], "the lake")
+
+
+def _init(db_path, models: list, label: str) -> InitReport:
     with db.writing(db_path, atomic=False) as con:
-        applied = migrate(con, label=str(paths.master))
+        applied = migrate(LakeDialect(con) if _on_lake(con) else con, label=label)
         create_views(con)
         public = import_public_history(con)
         if public.imported or not _has_public_gaps(con):
             refresh_public_gaps(con)
-        n_models = register_models(con, models or [])
+        n_models = register_models(con, models)
     return InitReport(applied, public, n_models)
 
 
-def _init_lake(db_path, models: list) -> InitReport:
-    """On a lake `init` brings the views up to this code and registers configured models; the
-    lake itself is filled from a DuckDB file by `migrate-to`."""
-    upgrade_lake_views(db_path)
-    for attempt in retry_conflicts():
-        with attempt, db.writing(db_path) as con:
-            n_models = register_models(con, models)
-    return InitReport([], ImportReport(False, {}, {}), n_models)
+def _on_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT current_database()").fetchone()[0] == "lake"
 
 
 def _has_tables(db_path) -> bool:
@@ -61,35 +66,8 @@ def ensure_ready(db_path=None) -> bool:
     """True when the published file is current; otherwise build it and return False."""
     if is_ready(db_path):
         return True
-    if is_lake(db_path or os.environ.get("GAPWATCH_DB")):
-        upgrade_lake_views(db_path)
-        return False
     init(db_path)
     return False
-
-
-def upgrade_lake_views(db_path=None) -> None:
-    """A lake follows this code's views in place (views are only SQL text in the catalog).
-
-    A newer table migration or a newer shipped public history is not applied to a lake: they
-    are said plainly rather than half-done. Several hosts may upgrade at once: a commit conflict
-    is retried and the loser finds the views already current.
-    """
-    if not _has_tables(db_path):
-        raise GapWatchError("this lake is empty: fill it from a DuckDB file with `python -m "
-                            "warehouse migrate-to` (docs/lake.md)")
-    with db.reading(db_path) as con:
-        version = con.execute("SELECT max(id) FROM gapwatch_migrations").fetchone()[0]
-        public_current = is_current(con)
-    if version != MIGRATIONS[-1][0] or not public_current:
-        what = "a table migration" if version != MIGRATIONS[-1][0] else "the shipped public history"
-        raise GapWatchError(f"the lake is behind this code ({what} changed), which a lake cannot "
-                            "take in place yet: run `python -m warehouse init` on a DuckDB file and "
-                            "`migrate-to` a new lake (docs/lake.md)")
-    for attempt in retry_conflicts():
-        with attempt, db.writing(db_path) as con:
-            if stored_fingerprint(con) != fingerprint():
-                create_views(con)
 
 
 def is_ready(db_path=None) -> bool:

@@ -15,6 +15,7 @@ that holds the Parquet files. Passwords belong in `PGPASSWORD` or `~/.pgpass`, n
 address: it is printed in messages.
 """
 
+import re
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,6 +114,27 @@ def writing(target: LakeTarget, atomic: bool = True) -> Iterator[duckdb.DuckDBPy
             raise
     finally:
         con.close()
+
+
+class LakeDialect:
+    """A connection that takes the project's DuckDB SQL into a DuckLake catalog.
+
+    Why: migrations are written once, for DuckDB files, with PRIMARY KEY, UNIQUE and CHECK
+    constraints that DuckLake does not have (rows are checked against their natural keys on
+    insert instead, warehouse/writes.py). Those constraints are dropped; all else passes.
+    """
+
+    CONSTRAINT = re.compile(r",\s*(PRIMARY KEY|UNIQUE)\s*\([^)]*\)|\s+(PRIMARY KEY|UNIQUE)\b"
+                            r"|\s+CHECK\s*\((?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def execute(self, sql: str, *args):
+        return self.con.execute(self.CONSTRAINT.sub("", sql), *args)
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

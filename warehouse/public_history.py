@@ -21,6 +21,7 @@ import pandas as pd
 from warehouse.aliases import CANDIDATE_COLUMNS, build_crosswalk, unmatched_report
 from warehouse.errors import GapWatchError
 from warehouse.public_loaders import CROSSWALK, DATASETS, Dataset
+from warehouse.writes import skip_existing
 
 DATA_DIR = Path(__file__).parent / "public_data"
 IMPORT_VERSION = "1"
@@ -129,10 +130,10 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     con.register("resolved_aliases", aliases)
     con.register("resolved_models", registry)
     con.execute("INSERT INTO model_alias SELECT alias, source, model_id FROM resolved_aliases "
-                "ON CONFLICT DO NOTHING")
+                + skip_existing(con, "model_alias", ("alias", "source"), "resolved_aliases"))
     con.execute("INSERT INTO model_registry SELECT model_id, display_name, organization, "
                 "open_weights, CAST(release_date AS DATE), source FROM resolved_models "
-                "ON CONFLICT DO NOTHING")
+                + skip_existing(con, "model_registry", ("model_id",), "resolved_models"))
     con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
     rows, skipped = {}, {}
     for dataset in DATASETS:
@@ -161,7 +162,8 @@ def _record_run(con, dataset: Dataset, run_id: str, sha: str, n_rows: int, n_ski
                 [f"public:{dataset.name}", run_id])
     con.execute("""INSERT INTO run_ledger (run_id, collector, host, started_at_utc, finished_at_utc,
                        status, n_rows, n_warnings, context)
-                   VALUES (?, ?, ?, now(), now(), 'ok', ?, 0, ?) ON CONFLICT DO NOTHING""",
-                [run_id, f"public:{dataset.name}", socket.gethostname(), n_rows, context])
+                   SELECT ?, ?, ?, now(), now(), 'ok', ?, 0, ?
+                   WHERE NOT EXISTS (SELECT 1 FROM run_ledger WHERE run_id = ?)""",
+                [run_id, f"public:{dataset.name}", socket.gethostname(), n_rows, context, run_id])
     con.execute("INSERT INTO public_dataset VALUES (?, ?, ?, now(), ?, ?, ?, ?)",
                 [dataset.name, sha, run_id, n_rows, n_skipped, dataset.licence, dataset.credit])

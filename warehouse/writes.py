@@ -57,13 +57,17 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
 
 
 def _skip_stored(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """`ON CONFLICT DO NOTHING` on a DuckDB file; on a lake (no keys) the same test, spelt out."""
+    return skip_existing(con, table, NATURAL_KEYS.get(table, ()), "incoming_rows")
+
+
+def skip_existing(con: duckdb.DuckDBPyConnection, table: str, keys, incoming: str) -> str:
+    """`ON CONFLICT DO NOTHING` on a DuckDB file; on a lake (no keys) the same test, spelt out
+    against the rows coming from `incoming`."""
     if con.execute("SELECT current_database()").fetchone()[0] != "lake":
         return "ON CONFLICT DO NOTHING"
-    keys = NATURAL_KEYS.get(table)
     if not keys:
         return ""
-    match = " AND ".join(f"stored.{k} = incoming_rows.{k}" for k in keys)
+    match = " AND ".join(f"stored.{k} = {incoming}.{k}" for k in keys)
     return f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS stored WHERE {match})"
 
 
