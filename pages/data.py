@@ -18,7 +18,7 @@ SNAPSHOT_CACHE = {"ttl": 6 * 3600, "max_entries": 32, "show_spinner": False}
 
 
 def snapshot() -> tuple[str, int]:
-    """Cache key of the data: the file and its modification time (a lake: the current minute)."""
+    """Cache key of the data: the file and its modification time (a lake: its newest snapshot)."""
     return db_version_key()
 
 

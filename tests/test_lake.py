@@ -6,6 +6,7 @@ PostgreSQL is real (tests/postgres_server.py); the lake's data path is a local f
 import hashlib
 import os
 import subprocess
+import time
 import sys
 import uuid
 from pathlib import Path
@@ -241,3 +242,15 @@ def test_every_migration_applies_to_an_empty_lake_through_the_lake_dialect(lake_
     file_con = duckdb.connect()
     migrate(file_con)
     assert on_lake == columns(file_con, "memory") and len(on_lake) > 50
+
+
+def test_pages_stay_cached_until_a_writer_commits_to_the_lake(db_copy, lake_address):
+    """The pages' cache key on a lake is its newest snapshot (asked of PostgreSQL directly), so a
+    page is not recomputed every minute, yet a new commit shows on the next rerun."""
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    first = db.version_key(lake_address)
+    time.sleep(1)
+    assert db.version_key(lake_address) == first and first[1] > 0
+    with db.writing(lake_address) as con:
+        con.execute("INSERT INTO model_alias VALUES ('acme/x', 'config', 'acme/x')")
+    assert db.version_key(lake_address)[1] > first[1]

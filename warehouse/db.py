@@ -83,12 +83,13 @@ def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 def version_key(db: str | os.PathLike | None = None) -> tuple[str, int]:
     """What identifies the data a reader sees: the published file and its modification time.
 
-    A lake has no file to stat, and asking its catalog costs a round trip per page run, so
-    its key is the current minute: pages show a lake's new rows within a minute.
+    A lake's is its newest snapshot id, so cached pages stay cached until a writer commits; if
+    the catalog cannot be asked, the current minute (new rows show within a minute).
     """
     address = db or os.environ.get("GAPWATCH_DB")
     if lake.is_lake(address):
-        return str(address), int(time.time() // 60)
+        snapshot = lake.snapshot_id(lake.parse_target(str(address)))
+        return str(address), snapshot if snapshot is not None else -int(time.time() // 60)
     published = warehouse_paths(db).published
     return str(published), published.stat().st_mtime_ns
 

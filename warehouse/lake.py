@@ -84,6 +84,18 @@ def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConne
     return con
 
 
+def snapshot_id(target: LakeTarget) -> int | None:
+    """The lake's newest snapshot, asked of the PostgreSQL catalog directly (a few ms, where
+    attaching the lake in DuckDB takes a few hundred); None if the catalog cannot say."""
+    import psycopg
+
+    try:
+        with psycopg.connect(target.conninfo, connect_timeout=5) as con:
+            return con.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
 class WriteConflict(DatabaseBusy):
     """Another writer committed a conflicting change first; the write can be tried again."""
 
