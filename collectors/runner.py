@@ -113,18 +113,24 @@ class Run:
         landed = self._final_flush()
         if stopping.requested() and not error and not self.complete:
             error = "stopped by a signal before the run finished; completed rows kept"
+        full = exc if isinstance(exc, spool.SpoolFull) else self.spool_failure
+        error = error or (redact(str(full)) if full else None)
+        if not landed and not error:  # what the ledger says once the waiting rows have landed
+            self.context["status_once_landed"] = self._status(None, full)
+            self.context["error_once_landed"] = self.warnings[-1] if self.warnings else None
         if not landed:
             error = error or (f"warehouse busy: {self.n_spooled} rows wait in {self.spool_dir} "
                               "and land with the next write")
-        full = exc if isinstance(exc, spool.SpoolFull) else self.spool_failure
-        error = error or (redact(str(full)) if full else None)
-        failed = full is not None or (error and not self.n_rows and not self.n_spooled)
-        self.status = "failed" if failed else (
-            "partial" if error or self.n_failed or self.warnings else "ok")
+        self.status = self._status(error, full)
         self._record_end(error or (self.warnings[-1] if self.warnings else None))
         log.info("run %s ended: %s, %d rows, %d warnings%s", self.run_id, self.status, self.n_rows,
                  len(self.warnings), f", error: {error}" if error else "")
         return False
+
+    def _status(self, error: str | None, full) -> str:
+        if full is not None or (error and not self.n_rows and not self.n_spooled):
+            return "failed"
+        return "partial" if error or self.n_failed or self.warnings else "ok"
 
     def _final_flush(self) -> bool:
         try:

@@ -92,6 +92,9 @@ def land(con: duckdb.DuckDBPyConnection, folder: Path, own_run_id: str | None = 
         landed.files.append(path)
     for run_id in set(landed.rows) - {own_run_id}:
         writes.recount_rows(con, run_id)
+    still_waiting = {_parts(path)[0] for path in set(waiting) - set(landed.files)}
+    for run_id in {_parts(path)[0] for path in landed.files} - still_waiting - {own_run_id}:
+        writes.settle_landed_run(con, run_id)
     return landed
 
 

@@ -78,15 +78,30 @@ def test_rows_wait_in_the_spool_while_the_warehouse_is_held_and_land_once_it_is_
     rows = stored(db_copy, "SELECT count(*), count(DISTINCT request_index) FROM latency_sample "
                   "WHERE run_id = ?", [run.run_id])
     assert rows == [(12, 12)]
-    (status, n_rows, error), = stored(db_copy, "SELECT status, n_rows, error FROM run_ledger "
-                                      "WHERE run_id = ?", [run.run_id])
-    assert (status, n_rows) == ("partial", 12) and "12 rows wait in" in error
+    (status, n_rows, error, context), = stored(db_copy, "SELECT status, n_rows, error, context FROM "
+                                               "run_ledger WHERE run_id = ?", [run.run_id])
+    assert (status, n_rows, error) == ("ok", 12, None)  # all landed: no longer "rows wait in ..."
+    assert '"status_once_landed": "ok"' in context  # the ledger still shows it waited
     assert spool.pending(spool.folder_for(db_copy)) == []
 
     # A crash between the landing commit and the file's removal lands a batch twice: still once.
     waiting[0].write_bytes(first_batch)
     assert spool.land_pending(db_copy) == 0
     assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id = ?", [run.run_id]) == [(12,)]
+
+
+def test_a_landed_run_keeps_the_status_its_warnings_and_failed_requests_give_it(db_copy):
+    """Only the "rows wait in ..." part goes once they land: a warning still makes it partial."""
+    rows = samples(4)
+    rows[3].update(error_class="timeout", error="no first token within 30 s")
+    with Run("latency", db_path=db_copy, busy_wait_s=0.2, end_wait_s=0.5) as run:
+        holder = hold_master(db_copy)
+        run.add("latency_sample", rows)
+        run.warn("model ref/spooled: context window unknown")
+    release(holder)
+    land_in_another_process(db_copy)
+    assert stored(db_copy, "SELECT status, n_rows, error FROM run_ledger WHERE run_id = ?",
+                  [run.run_id]) == [("partial", 4, "model ref/spooled: context window unknown")]
 
 
 @pytest.fixture

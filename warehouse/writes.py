@@ -81,6 +81,15 @@ def recount_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
                 {"run": run_id})
 
 
+def settle_landed_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A run that ended while its rows waited in a spool said `partial` ("rows wait in ...");
+    once they have all landed it gets the status it had apart from that (kept in its context)."""
+    con.execute("""UPDATE run_ledger SET error = json_extract_string(context, '$.error_once_landed'),
+                       status = json_extract_string(context, '$.status_once_landed')
+                   WHERE run_id = ? AND status = 'partial' AND error LIKE 'warehouse busy: %'
+                     AND json_extract_string(context, '$.status_once_landed') IS NOT NULL""", [run_id])
+
+
 def abandon_stale_runs(con: duckdb.DuckDBPyConnection, host: str, alive_run_ids: set[str]) -> int:
     """Mark this host's `running` runs whose process is gone as abandoned; keep their rows."""
     stale = [r[0] for r in con.execute("SELECT run_id FROM run_ledger WHERE host = ? AND "
