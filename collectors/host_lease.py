@@ -8,6 +8,7 @@ released by the server when the process or its machine goes away.
 """
 
 import os
+import re
 import socket
 from contextlib import contextmanager, nullcontext
 
@@ -48,3 +49,19 @@ def _holder(con, host: str) -> str:
     row = con.execute("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE %s "
                       "AND pid <> pg_backend_pid() LIMIT 1", [f"{APPLICATION} {host} on %"]).fetchone()
     return row[0].removeprefix(f"{APPLICATION} {host} ") if row else "in another process"
+
+
+def live_schedulers(target: LakeTarget) -> dict[str, str]:
+    """Host name -> "on <machine> pid <n>" for every scheduler holding its lease now (for the
+    Runs page: on a lake no single machine knows which hosts are scheduling)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(target.conninfo, connect_timeout=5) as con:
+            names = [row[0] for row in con.execute(
+                "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE %s",
+                [f"{APPLICATION} % on %"]).fetchall()]
+    except psycopg.Error:
+        return {}
+    found = (re.match(rf"^{APPLICATION} (.+?) (on .+)$", name) for name in names)
+    return {m.group(1): m.group(2) for m in found if m}

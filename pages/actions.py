@@ -51,7 +51,16 @@ def configured_jobs() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["host", "job", "schedule", "models", "next_run_utc"])
 
 
-def scheduler_pid() -> int | None:
+def schedulers() -> dict[str, str]:
+    """Host -> where its scheduler runs, for each scheduler running now: every host's on a lake
+    (each holds a lease in the catalog), this machine's on a DuckDB file."""
     from collectors import scheduler
+    from collectors.context import host_name
+    from collectors.host_lease import live_schedulers
+    from warehouse.lake import is_lake, parse_target
 
-    return scheduler.running_pid()
+    address = os.environ.get("GAPWATCH_DB")
+    if is_lake(address):
+        return live_schedulers(parse_target(address))
+    pid = scheduler.running_pid()
+    return {host_name(): f"pid {pid}"} if pid else {}

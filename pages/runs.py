@@ -9,16 +9,18 @@ tz = tables.viewer_timezone(st.context)
 st.title("Runs and health")
 
 ledger = data.runs_ledger(*snap)
-pid = actions.scheduler_pid()
+running = actions.schedulers()
 m1, m2, m3 = st.columns(3)
 m1.metric("Runs in the ledger", f"{len(ledger):,}")
 m2.metric("Failed or partial runs", f"{ledger['status'].isin(['failed', 'partial']).sum():,}")
-m3.metric("Scheduler", f"running (pid {pid})" if pid else "not running")
+m3.metric("Scheduler", f"running on {', '.join(sorted(running))}" if running else "not running",
+          help="; ".join(f"{host}: {where}" for host, where in sorted(running.items())) or None)
 
 st.subheader("Jobs and next runs")
 try:
     jobs = actions.configured_jobs()
     jobs["next_run"] = [tables.local_time(t, tz) for t in jobs.pop("next_run_utc")]
+    jobs["scheduler"] = [running.get(host, "not running") for host in jobs["host"]]
     st.dataframe(jobs, hide_index=True)
 except Exception as exc:  # a broken config is shown, not raised: the ledger is still useful
     st.warning(f"Cannot read the jobs from the config: {exc}")

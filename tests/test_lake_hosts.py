@@ -110,7 +110,8 @@ def wait_for_line(proc: subprocess.Popen, text: str) -> str:
     raise AssertionError(f"{text!r} never came; output:\n{seen}")
 
 
-def test_two_machines_with_one_host_name_cannot_both_schedule(db_copy, lake_address, tmp_path):
+def test_two_machines_with_one_host_name_cannot_both_schedule(db_copy, lake_address, tmp_path,
+                                                              monkeypatch):
     """Separate state folders stand for separate machines (their local locks do not meet); the
     catalog's advisory lock refuses the second, naming the first, and frees when it stops."""
     assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
@@ -126,6 +127,12 @@ def test_two_machines_with_one_host_name_cannot_both_schedule(db_copy, lake_addr
         assert f"host 'eu-1' already has a scheduler (on {os.uname().nodename} pid {first.pid})" in out
         other = scheduler_process(env, "us-1", tmp_path / "machine-b")  # another host name may run
         wait_for_line(other, "on host us-1 running")
+        runs_page = runs_page_on(lake_address, config, monkeypatch)  # from a third machine
+        assert next(m for m in runs_page.metric if m.label == "Scheduler").value == "running on eu-1, us-1"
+        jobs = next(d.value for d in runs_page.dataframe if "scheduler" in d.value.columns)
+        assert set(zip(jobs["host"], jobs["scheduler"])) == {
+            ("eu-1", f"on {os.uname().nodename} pid {first.pid}"),
+            ("us-1", f"on {os.uname().nodename} pid {other.pid}")}
         other.send_signal(signal.SIGTERM)
         assert other.wait(timeout=60) == 0
         first.kill()  # as if machine A died: PostgreSQL drops its session and the lease with it
@@ -138,3 +145,15 @@ def test_two_machines_with_one_host_name_cannot_both_schedule(db_copy, lake_addr
     wait_for_line(again, "on host eu-1 running")
     again.send_signal(signal.SIGTERM)
     assert again.wait(timeout=60) == 0
+
+
+def runs_page_on(address: str, config, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GAPWATCH_DB", address)
+    monkeypatch.setenv("GAPWATCH_CONFIG", str(config))
+    monkeypatch.setenv("GAPWATCH_HOST", "dashboard")
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=180).run()
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception, at.exception
+    return at
