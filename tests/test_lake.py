@@ -254,3 +254,24 @@ def test_pages_stay_cached_until_a_writer_commits_to_the_lake(db_copy, lake_addr
     with db.writing(lake_address) as con:
         con.execute("INSERT INTO model_alias VALUES ('acme/x', 'config', 'acme/x')")
     assert db.version_key(lake_address)[1] > first[1]
+
+
+def test_two_hosts_upgrading_one_lake_at_once_both_succeed_and_apply_everything_once(db_copy,
+                                                                                     lake_address):
+    """Two `init`s start together on a lake behind the code; DuckLake lets one commit first and
+    the other, whose commit conflicts, is tried again and finds the work done."""
+    assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
+    with db.writing(lake_address) as con:
+        con.execute("DROP TABLE view_definition; DELETE FROM gapwatch_migrations WHERE id > 3; "
+                    "UPDATE public_dataset SET file_sha256 = 'older' WHERE dataset = 'arena_elo_history'")
+    env = {**os.environ, "GAPWATCH_DB": lake_address, "GAPWATCH_CONFIG": str(REPO / "gapwatch.toml")}
+    both = [subprocess.Popen([sys.executable, "-m", "warehouse", "init"], cwd=REPO, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outcomes = [proc.communicate(timeout=300) for proc in both]
+    assert [proc.returncode for proc in both] == [0, 0], [err[-1500:] for _, err in outcomes]
+    with db.reading(lake_address) as con:
+        assert con.execute("SELECT id, count(*) FROM gapwatch_migrations GROUP BY id ORDER BY id").fetchall() \
+            == [(1, 1), (2, 1), (3, 1), (4, 1)]
+        assert con.execute("SELECT count(*), count(DISTINCT dataset) FROM public_dataset").fetchone() == (8, 8)
+        assert con.execute("SELECT count(*) FROM view_definition").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM capability_scores WHERE pack LIKE 'arena:%'").fetchone()[0] > 0

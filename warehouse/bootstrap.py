@@ -12,7 +12,7 @@ import duckdb
 
 from warehouse import db
 from warehouse.errors import GapWatchError
-from warehouse.lake import LakeDialect, is_lake, retry_conflicts
+from warehouse.lake import LakeDialect, WriteConflict, is_lake, retry_conflicts
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
@@ -43,13 +43,24 @@ def init(db_path=None, models: list | None = None) -> InitReport:
 
 def _init(db_path, models: list, label: str) -> InitReport:
     with db.writing(db_path, atomic=False) as con:
-        applied = migrate(LakeDialect(con) if _on_lake(con) else con, label=label)
+        applied = _migrate_lake(con, label) if _on_lake(con) else migrate(con, label=label)
         create_views(con)
         public = import_public_history(con)
         if public.imported or not _has_public_gaps(con):
             refresh_public_gaps(con)
         n_models = register_models(con, models)
     return InitReport(applied, public, n_models)
+
+
+def _migrate_lake(con: duckdb.DuckDBPyConnection, label: str) -> list[str]:
+    """Another host may apply the same migration first: its table then "already exists" here,
+    which is a lost race like any commit conflict (tried again, it finds the migration done)."""
+    try:
+        return migrate(LakeDialect(con), label=label)
+    except duckdb.CatalogException as exc:
+        if "already exists" not in str(exc):
+            raise
+        raise WriteConflict(f"{label}: {str(exc).splitlines()[0]}") from None
 
 
 def _on_lake(con: duckdb.DuckDBPyConnection) -> bool:
