@@ -6,13 +6,13 @@ from the shipped public history; the pages themselves never write.
 
 import streamlit as st
 
-from warehouse.bootstrap import ensure_ready
+from pages.data import database_ready
 from warehouse.errors import GapWatchError
 
 st.set_page_config(page_title="GapWatch", layout="wide")
 
 try:
-    if not ensure_ready():
+    if not database_ready():
         st.toast("Built the database from the public history.")
 except GapWatchError as exc:
     st.error(f"GapWatch cannot open its database: {exc}")

@@ -7,7 +7,7 @@ next rerun, and two databases in one process never share a cache entry.
 
 import streamlit as st
 
-from warehouse import queries
+from warehouse import bootstrap, queries
 from warehouse.db import version_key as db_version_key
 
 
@@ -15,6 +15,21 @@ from warehouse.db import version_key as db_version_key
 # so that a visitor after a quiet spell does not pay the cold cost, and `max_entries` bounds the
 # memory. Six hours keeps day-relative answers (the frontier's end date) current.
 SNAPSHOT_CACHE = {"ttl": 6 * 3600, "max_entries": 32, "show_spinner": False}
+
+
+def database_ready() -> bool:
+    """Build or upgrade the database if needed; False when it had to. A snapshot found current
+    stays current, so the check runs once per snapshot, not on every rerun (on a lake it
+    attaches the catalog: ~0.4 s). A fresh install has no snapshot to key on yet."""
+    try:
+        return _checked(*db_version_key())
+    except FileNotFoundError:
+        return bootstrap.ensure_ready()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _checked(db: str, version: int) -> bool:
+    return bootstrap.ensure_ready()
 
 
 def snapshot() -> tuple[str, int]:

@@ -190,3 +190,19 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
     (args, kwargs), = started
     assert args[1:] == ["-m", "collectors", "run", "prices"] and kwargs["start_new_session"]
     assert "pid 4242" in at.success[0].value
+
+
+def test_the_database_check_runs_once_per_snapshot_not_on_every_rerun(db_copy, monkeypatch):
+    """dashboard.py calls database_ready() on every rerun; on a lake the check attaches the
+    catalog (~0.4 s), so it must run again only when a new snapshot arrives."""
+    from pages import data
+    from warehouse import bootstrap
+
+    calls = []
+    real = bootstrap.ensure_ready
+    monkeypatch.setattr(bootstrap, "ensure_ready", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    assert data.database_ready() and data.database_ready() and len(calls) == 1
+    with db.writing(db_copy) as con:  # a collector publishes a new snapshot
+        con.execute("INSERT INTO model_alias VALUES ('acme/x', 'config', 'acme/x')")
+    assert data.database_ready() and len(calls) == 2
