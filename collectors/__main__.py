@@ -136,6 +136,7 @@ def cmd_status(_args) -> int:
 
     pid = scheduler.running_pid()
     print(f"scheduler: {'running, pid ' + str(pid) if pid else 'not running'}")
+    _print_lake_schedulers()
     jobs = scheduler.stored_jobs()
     last = _last_runs()
     for job in jobs:
@@ -151,6 +152,18 @@ def cmd_status(_args) -> int:
         print(f"spool: {len(waiting)} batches wait in {spool.folder_for()} for the warehouse; "
               "the next run or scheduler start lands them")
     return 0
+
+
+def _print_lake_schedulers() -> None:
+    """On a lake, every host's scheduler that holds its lease now, wherever it runs."""
+    from collectors.host_lease import live_schedulers
+    from warehouse.lake import is_lake, parse_target
+
+    address = os.environ.get("GAPWATCH_DB")
+    if is_lake(address):
+        running = live_schedulers(parse_target(address))
+        print("schedulers on this lake: " + ("; ".join(f"{host} {where}" for host, where in
+                                                      sorted(running.items())) or "none"))
 
 
 def _last_runs() -> dict[str, dict]:

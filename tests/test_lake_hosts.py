@@ -129,6 +129,10 @@ def test_two_machines_with_one_host_name_cannot_both_schedule(db_copy, lake_addr
         wait_for_line(other, "on host us-1 running")
         runs_page = runs_page_on(lake_address, config, monkeypatch)  # from a third machine
         assert next(m for m in runs_page.metric if m.label == "Scheduler").value == "running on eu-1, us-1"
+        status = subprocess.run([sys.executable, "-m", "collectors", "status"], cwd=REPO, env=env,
+                                capture_output=True, text=True, timeout=120).stdout
+        assert (f"schedulers on this lake: eu-1 on {os.uname().nodename} pid {first.pid}; "
+                f"us-1 on {os.uname().nodename} pid {other.pid}") in status
         jobs = next(d.value for d in runs_page.dataframe if "scheduler" in d.value.columns)
         assert set(zip(jobs["host"], jobs["scheduler"])) == {
             ("eu-1", f"on {os.uname().nodename} pid {first.pid}"),
