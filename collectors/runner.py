@@ -60,9 +60,16 @@ class Run:
         self.complete = False  # set by work that cannot be cut short: a signal then changes nothing
 
     def __enter__(self) -> "Run":
-        for attempt in retry_conflicts():
-            with attempt, db.writing(self.db_path) as con:
-                writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
+        """Record the start; a warehouse still busy after `busy_wait_s` gets it from the spool."""
+        try:
+            for attempt in retry_conflicts():
+                with attempt, db.writing(self.db_path, wait_s=self.busy_wait_s) as con:
+                    writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
+        except DatabaseBusy as busy:
+            spool.save(self.spool_dir, self.run_id, spool.RUN_START,
+                       [spool.start_record(self.run_id, self.collector, host_name(), self.context)])
+            log.warning("warehouse busy at the start of run %s; its start waits in %s: %s",
+                        self.run_id, self.spool_dir, busy)
         log.info("run %s started (%s)", self.run_id, self.collector)
         return self
 

@@ -215,8 +215,10 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
     config.host_share(host_name())  # a host outside [hosts] stops here, before taking any lock
     with SingleInstance(db_path), lease_for(db_path, host_name()):
         ensure_ready(db_path)
-        log.info("abandoned %d runs left by dead processes on this host", abandon_dead_runs(db_path))
+        abandoned = abandon_dead_runs(db_path)  # first: their spooled rows may then land
         log.info("landed %d spooled rows", spool.land_pending(db_path))
+        abandoned += abandon_dead_runs(db_path)  # dead runs whose start had waited in the spool
+        log.info("abandoned %d runs left by dead processes on this host", abandoned)
         scheduler = BackgroundScheduler(jobstores={"default": job_store(db_path)},
                                         job_defaults=JOB_DEFAULTS, timezone="UTC")
         scheduler.start(paused=True)  # load the stored jobs before deciding what to add

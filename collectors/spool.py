@@ -8,7 +8,8 @@ batch landed twice (a crash between commit and delete) is still stored once.
 
 Each batch is written under a temporary name, fsynced, then renamed: a full disk leaves no
 half-written batch behind, only a clear error. Files are named `<run>~<sequence>~<table>.parquet`
-and land in name order: within a run, in the order they were written, its end last.
+and land in name order: within a run, in the order they were written, its start first and
+its end last.
 """
 
 import itertools
@@ -21,12 +22,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from collectors.context import process_alive
 from warehouse import db, writes
 from warehouse.errors import GapWatchError
 from warehouse.paths import local_folder
 
 # A run is spooled by one process only, so a per-process sequence keeps its batches in order.
 _SEQUENCE = itertools.count()
+RUN_START = "run_start"  # a spooled ledger row: the run began while the warehouse was busy
 RUN_END = "run_end"  # a spooled ledger update: the run finished while the warehouse was busy
 SUFFIX = ".parquet"
 
@@ -79,13 +82,15 @@ def land(con: duckdb.DuckDBPyConnection, folder: Path, own_run_id: str | None = 
     """
     waiting = pending(folder)
     ended = {run_id for run_id, table in map(_parts, waiting) if table == RUN_END}
-    landed, busy = Landed(), _running(con) - ended - {own_run_id}
+    landed, busy = Landed(), (_running(con) | _started_here(waiting)) - ended - {own_run_id}
     for path in waiting:
         run_id, table = _parts(path)
         if run_id in busy:
             continue
         frame = pd.read_parquet(path)
-        if table == RUN_END:
+        if table == RUN_START:
+            writes.start_run_once(con, **frame.iloc[0].to_dict())
+        elif table == RUN_END:
             _end_run(con, frame.iloc[0].to_dict())
         else:
             landed.rows[run_id] = landed.rows.get(run_id, 0) + writes.insert_rows(con, table, frame)
@@ -118,6 +123,19 @@ def _parts(path: Path) -> tuple[str, str]:
     """(run id, table) from `<run>~<sequence>~<table>.parquet`."""
     run_id, _sequence, table = path.name.removesuffix(SUFFIX).split("~")
     return run_id, table
+
+
+def _started_here(waiting: list[Path]) -> set[str]:
+    """Runs whose start waits in this host's spool and whose process still lives: they land
+    their own rows (a dead one's rows land, and the scheduler marks it abandoned)."""
+    starts = [path for path in waiting if _parts(path)[1] == RUN_START]
+    return {_parts(path)[0] for path in starts
+            if process_alive(json.loads(pd.read_parquet(path).iloc[0]["context"]).get("pid"))}
+
+
+def start_record(run_id: str, collector: str, host: str, context: dict) -> dict:
+    return {"run_id": run_id, "collector": collector, "host": host,
+            "context": json.dumps(context, default=str)}
 
 
 def _running(con: duckdb.DuckDBPyConnection) -> set[str]:

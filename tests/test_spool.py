@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from collectors import spool
+from collectors import scheduler, spool
+from collectors.context import host_name as scheduler_host
 from collectors.runner import Run
 from warehouse import db
 from warehouse.paths import warehouse_paths
@@ -102,6 +103,42 @@ def test_a_landed_run_keeps_the_status_its_warnings_and_failed_requests_give_it(
     land_in_another_process(db_copy)
     assert stored(db_copy, "SELECT status, n_rows, error FROM run_ledger WHERE run_id = ?",
                   [run.run_id]) == [("partial", 4, "model ref/spooled: context window unknown")]
+
+
+def test_a_run_that_starts_while_the_warehouse_is_held_still_collects(db_copy):
+    """Its start, rows and end all wait in the spool; once the warehouse is free they land:
+    the ledger has the run, `ok`, started when it started, with every row once."""
+    holder = hold_master(db_copy)
+    try:
+        with Run("latency", db_path=db_copy, busy_wait_s=0.2, end_wait_s=0.5) as run:
+            run.add("latency_sample", samples(7))
+    finally:
+        release(holder)
+    names = [path.stem.split("~")[2] for path in spool.pending(spool.folder_for(db_copy))]
+    assert names == ["run_start", "latency_sample", "run_end"] and run.status == "partial"
+    assert stored(db_copy, "SELECT count(*) FROM run_ledger WHERE run_id = ?", [run.run_id]) == [(0,)]
+    land_in_another_process(db_copy)
+    (status, n_rows, started), = stored(db_copy, "SELECT status, n_rows, started_at_utc FROM run_ledger "
+                                        "WHERE run_id = ?", [run.run_id])
+    assert (status, n_rows) == ("ok", 7)
+    assert started.strftime("%Y%m%dT%H%M%SZ") in run.run_id  # its own start time, not the landing's
+    assert spool.pending(spool.folder_for(db_copy)) == []
+
+
+def test_a_spooled_start_whose_process_died_lands_and_is_marked_abandoned(db_copy):
+    """The process died after spooling its start and some rows, before its end."""
+    folder = spool.folder_for(db_copy)
+    folder.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    run_id = "latency-20261129T010203Z-dead01"
+    spool.save(folder, run_id, spool.RUN_START, [spool.start_record(
+        run_id, "latency", scheduler_host(), {"host": scheduler_host(), "pid": int(dead)})])
+    spool.save(folder, run_id, "latency_sample", [dict(row, run_id=run_id) for row in samples(3)])
+    assert spool.land_pending(db_copy) == 3
+    assert scheduler.abandon_dead_runs(db_copy) == 1
+    assert stored(db_copy, "SELECT status, n_rows FROM run_ledger WHERE run_id = ?", [run_id]) == \
+        [("abandoned", 3)]
 
 
 @pytest.fixture

@@ -30,6 +30,16 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, host:
                 [run_id, collector, host, json.dumps(context, default=str)])
 
 
+def start_run_once(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, host: str,
+                   context: str) -> None:
+    """A start that waited in a spool: its time is the one in the run id; landed twice, kept once."""
+    con.execute("""INSERT INTO run_ledger (run_id, collector, host, started_at_utc, status, context)
+                   SELECT $run, $collector, $host, strptime(regexp_extract($run, '[0-9]{8}T[0-9]{6}Z'),
+                          '%Y%m%dT%H%M%SZ')::TIMESTAMP AT TIME ZONE 'UTC', 'running', $context
+                   WHERE NOT EXISTS (SELECT 1 FROM run_ledger WHERE run_id = $run)""",
+                {"run": run_id, "collector": collector, "host": host, "context": context})
+
+
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, n_rows: int,
                n_warnings: int, error: str | None, context: dict | None = None) -> None:
     """Record the outcome; `context` replaces the one stored at start (collectors add to it)."""
