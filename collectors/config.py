@@ -248,7 +248,8 @@ class GapWatchConfig(Strict):
             patterns = chosen.models if chosen else ["*"]
         picked: list[ModelConfig] = []
         for pattern in patterns:
-            matches = [m for m in self.models if m.id in self._matching(pattern)]
+            ids = set(self._matching(pattern))
+            matches = [m for m in self.models if m.id in ids]
             if not matches and pattern != "*":
                 raise GapWatchError(f"models {pattern!r}: matches no configured model (configured: "
                                     f"{', '.join(m.id for m in self.models) or 'none'})")

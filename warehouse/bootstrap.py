@@ -12,7 +12,7 @@ import duckdb
 
 from warehouse import db
 from warehouse.errors import GapWatchError
-from warehouse.lake import LakeDialect, WriteConflict, is_lake, retry_conflicts
+from warehouse.lake import EMPTY, LakeDialect, WriteConflict, is_lake, on_lake, retry_conflicts
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
@@ -34,8 +34,7 @@ def init(db_path=None, models: list | None = None) -> InitReport:
     if not is_lake(db_path or os.environ.get("GAPWATCH_DB")):
         return _init(db_path, models or [], str(warehouse_paths(db_path).master))
     if not _has_tables(db_path):
-        raise GapWatchError("this lake is empty: fill it from a DuckDB file with `python -m "
-                            "warehouse migrate-to` (docs/lake.md)")
+        raise GapWatchError(EMPTY)
     for attempt in retry_conflicts():
         with attempt:
             return _init(db_path, models or [], "the lake")
@@ -43,7 +42,7 @@ def init(db_path=None, models: list | None = None) -> InitReport:
 
 def _init(db_path, models: list, label: str) -> InitReport:
     with db.writing(db_path, atomic=False) as con:
-        applied = _migrate_lake(con, label) if _on_lake(con) else migrate(con, label=label)
+        applied = _migrate_lake(con, label) if on_lake(con) else migrate(con, label=label)
         create_views(con)
         public = import_public_history(con)
         if public.imported or not _has_public_gaps(con):
@@ -61,10 +60,6 @@ def _migrate_lake(con: duckdb.DuckDBPyConnection, label: str) -> list[str]:
         if "already exists" not in str(exc):
             raise
         raise WriteConflict(f"{label}: {str(exc).splitlines()[0]}") from None
-
-
-def _on_lake(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute("SELECT current_database()").fetchone()[0] == "lake"
 
 
 def _has_tables(db_path) -> bool:

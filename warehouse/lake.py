@@ -44,6 +44,14 @@ def is_lake(address) -> bool:
     return str(address).startswith(PREFIX)
 
 
+EMPTY = "this lake is empty: fill it from a DuckDB file with `python -m warehouse migrate-to` (docs/lake.md)"
+
+
+def on_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a connection writes a lake (attached as the default catalog) or a DuckDB file."""
+    return con.execute("SELECT current_database()").fetchone()[0] == ALIAS
+
+
 def parse_target(address: str) -> LakeTarget:
     """The catalog's connection string and the data path; a clear error when either is missing."""
     if not is_lake(address):
@@ -77,8 +85,7 @@ def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConne
     except duckdb.Error as exc:
         con.close()
         if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
-            raise GapWatchError(f"this lake is empty: fill it from a DuckDB file with `python -m "
-                                f"warehouse migrate-to` (docs/lake.md); lake: {target}") from None
+            raise GapWatchError(f"{EMPTY}; lake: {target}") from None
         raise GapWatchError(f"cannot open the lake {target}: {_first_line(exc)}") from None
     con.execute(f"USE {ALIAS}")
     return con

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse import lake
+
 VALID_RUN = "run_id IN (SELECT run_id FROM run_ledger WHERE invalidated_at_utc IS NULL)"
 
 
@@ -366,7 +368,7 @@ def create_views(con: duckdb.DuckDBPyConnection, column_comments: bool | None = 
     view comments and docs/schema.md still say what each column means.
     """
     if column_comments is None:
-        column_comments = con.execute("SELECT current_database()").fetchone()[0] != "lake"
+        column_comments = not lake.on_lake(con)
     for v in VIEWS:
         con.execute(f"CREATE OR REPLACE VIEW {v.name} AS {v.sql}")
         con.execute(f"COMMENT ON VIEW {v.name} IS '{_quote(v.doc)}'")

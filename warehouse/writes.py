@@ -10,6 +10,7 @@ import json
 import duckdb
 import pandas as pd
 
+from warehouse import lake
 from warehouse.errors import GapWatchError
 
 ROW_TABLES = {"latency_sample", "capability_item_result", "price_period"}  # a run's own rows
@@ -73,7 +74,7 @@ def _skip_stored(con: duckdb.DuckDBPyConnection, table: str) -> str:
 def skip_existing(con: duckdb.DuckDBPyConnection, table: str, keys, incoming: str) -> str:
     """`ON CONFLICT DO NOTHING` on a DuckDB file; on a lake (no keys) the same test, spelt out
     against the rows coming from `incoming`."""
-    if con.execute("SELECT current_database()").fetchone()[0] != "lake":
+    if not lake.on_lake(con):
         return "ON CONFLICT DO NOTHING"
     if not keys:
         return ""
