@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
+from collectors import capability_scores
 from pages import charts
 from warehouse import db, writes
 
@@ -36,6 +37,7 @@ def record_runs(db_path) -> None:
             con.execute("UPDATE run_ledger SET started_at_utc = ? WHERE run_id = ?",
                         [DAY + timedelta(days=day), run_id])
             writes.insert_rows(con, "capability_item_result", pd.DataFrame([item(run_id, version, day)]))
+            capability_scores.store_scores(con, run_id, (run_id,))
 
 
 def test_the_view_finds_arena_methods_pack_versions_and_new_machines(db_copy):

@@ -259,7 +259,7 @@ view("cost_per_solved", "Cost per solved item per model, dimension and day: the 
 view("method_changes",
      "Where a series changes method, to mark on time axes: an Arena rating method's first "
      "snapshot, a task pack's new version, a model measured on a new machine, build or file.",
-     """WITH arena AS (
+     f"""WITH arena AS (
         SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'rating method' AS kind,
                'Arena ' || replace(split_part(pack, ':', 3), '_', ' ') || ' (' ||
                split_part(pack, ':', 2) || ') begins' AS label
@@ -268,7 +268,7 @@ view("method_changes",
      versions AS (
         SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'pack version' AS kind,
                pack || ' version ' || pack_version || ' begins' AS label
-        FROM capability_items GROUP BY pack, pack_version
+        FROM capability_score_row WHERE {VALID_RUN} GROUP BY pack, pack_version
         QUALIFY row_number() OVER (PARTITION BY pack ORDER BY min(measured_at_utc)) > 1),
      per_model AS (
         SELECT r.started_at_utc, m.key AS model_id, r.host,
