@@ -11,6 +11,9 @@ Plotly charts have their traces and its last section's text is on screen.
   the browser's cache), as for someone who checks the board every morning;
 - warm: a person moving between pages with the sidebar.
 Cold figures are medians over `repeats` new servers.
+
+The same is measured on bench/floor_app.py, a page with no data (text only, then two
+three-point Plotly charts): the floor under which no dashboard page can go here.
 """
 
 import os
@@ -19,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -27,9 +31,27 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-# sidebar title: path, charts that must be drawn, text of the page's last section
 VIEWPORT = {"viewport": {"width": 1400, "height": 1600}}
-PAGES = {"Overview": ("", 2, "Closed vs open weights"), "Gaps": ("gaps", 2, "Lag in months")}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A page to time: its app, address, sidebar title, charts that must be drawn and the text
+    of its last section; the page visited first so that the server has imported its modules."""
+    app: str
+    path: str
+    sidebar_title: str
+    charts: int
+    last_text: str
+    warm_up: tuple[str, str] = ("sql", "Run")
+
+
+PAGES = {"Overview": Target("dashboard.py", "", "Overview", 2, "Closed vs open weights"),
+         "Gaps": Target("dashboard.py", "gaps", "Gaps", 2, "Lag in months")}
+FLOOR = {"Floor: text only": Target("bench/floor_app.py", "", "Text", 0, "End of the page.",
+                                    ("charts", "End of the page.")),
+         "Floor: two small Plotly charts": Target("bench/floor_app.py", "charts", "Charts", 2,
+                                                  "End of the page.", ("", "End of the page."))}
 
 
 def free_port() -> int:
@@ -38,9 +60,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(db_path: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_dashboard(db_path: str, port: int | None = None,
+                    app: str = "dashboard.py") -> tuple[subprocess.Popen, str]:
     port = port or free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", app, "--server.port",
                              str(port), "--server.headless", "true"], cwd=REPO,
                             env={**os.environ, "GAPWATCH_DB": db_path},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -55,49 +78,52 @@ def start_dashboard(db_path: str, port: int | None = None) -> tuple[subprocess.P
     raise TimeoutError("streamlit did not start")
 
 
-def drawn(page, charts: int, last_text: str) -> None:
-    page.get_by_text(last_text).first.wait_for(timeout=120_000)
+def drawn(page, target: Target) -> None:
+    page.get_by_text(target.last_text).first.wait_for(timeout=120_000)
     page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .scatterlayer .trace')"
-                           ".length >= n", arg=charts, timeout=120_000)
+                           ".length >= n", arg=target.charts, timeout=120_000)
 
 
-def cold_visit(opener, url: str, charts: int, last_text: str) -> float:
+def cold_visit(opener, url: str, target: Target) -> float:
     """`opener`: the browser (a fresh context for this page) or a context that has visited before."""
     page = opener.new_page(**VIEWPORT) if hasattr(opener, "contexts") else opener.new_page()
     start = time.perf_counter()
-    page.goto(url)
-    drawn(page, charts, last_text)
+    page.goto(f"{url}/{target.path}")
+    drawn(page, target)
     elapsed = time.perf_counter() - start
     page.close()
     return elapsed
 
 
-def sidebar_visit(page, title: str, charts: int, last_text: str) -> float:
+def sidebar_visit(page, target: Target) -> float:
     start = time.perf_counter()
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    drawn(page, charts, last_text)
+    page.get_by_test_id("stSidebarNav").get_by_text(target.sidebar_title, exact=True).click()
+    drawn(page, target)
     return time.perf_counter() - start
 
 
-def bench(db_path: str, repeats: int) -> list[tuple[str, float, float, float, float]]:
+def bench(db_path: str, repeats: int, pages: dict[str, Target] | None = None
+          ) -> list[tuple[str, float, float, float, float]]:
     """(page, first, cold, cold for a returning browser, warm) seconds per page."""
     from playwright.sync_api import sync_playwright
 
+    pages = pages or PAGES
     rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for title, (path, charts, last_text) in PAGES.items():
-            first = one_server(browser, db_path, lambda url: cold_visit(browser, f"{url}/{path}", charts,
-                                                                        last_text))
-            cold, returning = cold_visits(browser, db_path, title, repeats)
-            warm = one_server(browser, db_path, lambda url: warm_visits(browser, url, title, repeats))
+        for title, target in pages.items():
+            first = one_server(browser, db_path, target, lambda url: cold_visit(browser, url, target))
+            cold, returning = cold_visits(browser, db_path, target, repeats)
+            other = next(t for name, t in pages.items() if name != title and t.app == target.app)
+            warm = one_server(browser, db_path, target,
+                              lambda url: warm_visits(browser, url, target, other, repeats))
             rows.append((title, first, cold, returning, warm))
         browser.close()
     return rows
 
 
-def one_server(browser, db_path: str, measure, port: int | None = None):
-    proc, url = start_dashboard(db_path, port)
+def one_server(browser, db_path: str, target: Target, measure, port: int | None = None):
+    proc, url = start_dashboard(db_path, port, target.app)
     try:
         return measure(url)
     finally:
@@ -105,39 +131,37 @@ def one_server(browser, db_path: str, measure, port: int | None = None):
         proc.wait(timeout=20)
 
 
-def cold_visits(browser, db_path: str, title: str, repeats: int) -> tuple[float, float]:
+def cold_visits(browser, db_path: str, target: Target, repeats: int) -> tuple[float, float]:
     """Medians: a fresh browser, and one that opened the page before on the same address."""
-    path, charts, last_text = PAGES[title]
     port = free_port()
     returning = browser.new_context(**VIEWPORT)
-    one_server(browser, db_path, lambda url: cold_visit(returning, f"{url}/{path}", charts, last_text), port)
+    one_server(browser, db_path, target, lambda url: cold_visit(returning, url, target), port)
     fresh, again = [], []
     for _ in range(repeats):
-        fresh.append(one_server(browser, db_path, lambda url: after_sql_page(
-            browser, url, lambda: cold_visit(browser, f"{url}/{path}", charts, last_text))))
-        again.append(one_server(browser, db_path, lambda url: after_sql_page(
-            browser, url, lambda: cold_visit(returning, f"{url}/{path}", charts, last_text)), port))
+        fresh.append(one_server(browser, db_path, target, lambda url: after_warm_up(
+            browser, url, target, lambda: cold_visit(browser, url, target))))
+        again.append(one_server(browser, db_path, target, lambda url: after_warm_up(
+            browser, url, target, lambda: cold_visit(returning, url, target)), port))
     returning.close()
     return statistics.median(fresh), statistics.median(again)
 
 
-def after_sql_page(browser, url: str, measure) -> float:
+def after_warm_up(browser, url: str, target: Target, measure) -> float:
     """The server has started a session and imported its modules, but not cached this page's data."""
+    path, text = target.warm_up
     warm_up = browser.new_page()
-    warm_up.goto(f"{url}/sql")
-    warm_up.get_by_text("Run").first.wait_for(timeout=120_000)
+    warm_up.goto(f"{url}/{path}")
+    warm_up.get_by_text(text).first.wait_for(timeout=120_000)
     warm_up.close()
     return measure()
 
 
-def warm_visits(browser, url: str, title: str, repeats: int) -> float:
-    path, charts, last_text = PAGES[title]
+def warm_visits(browser, url: str, target: Target, other: Target, repeats: int) -> float:
     page = browser.new_page(**VIEWPORT)
-    page.goto(f"{url}/{path}")
-    drawn(page, charts, last_text)
-    other = next(t for t in PAGES if t != title)
+    page.goto(f"{url}/{target.path}")
+    drawn(page, target)
     warm = []
     for _ in range(repeats):
-        sidebar_visit(page, other, *PAGES[other][1:])
-        warm.append(sidebar_visit(page, title, charts, last_text))
+        sidebar_visit(page, other)
+        warm.append(sidebar_visit(page, target))
     return statistics.median(warm)

@@ -11,7 +11,8 @@ whole bench starts with one untimed run. Run from the repository root:
 
 `--browser` also times Overview and Gaps in Debian's Chromium against `streamlit run`: from
 navigation until the page's charts are drawn (cold: the first visit after the server started;
-warm: the median of later visits).
+warm: the median of later visits), and bench/floor_app.py the same way: a page with no data,
+the least any page costs in this browser.
 """
 
 import argparse
@@ -81,8 +82,9 @@ def main() -> None:
 
         print("\nin Chromium, to the drawn charts:\n| page | first visit of a new server s | cold s | "
               "cold, returning browser s | warm s |\n|---|---:|---:|---:|---:|")
+        targets = {**browser_pages.PAGES, **browser_pages.FLOOR}
         for page, first, cold, returning, warm in browser_pages.bench(os.environ["GAPWATCH_DB"],
-                                                                     args.repeats):
+                                                                     args.repeats, targets):
             print(f"| {page} | {first:.2f} | {cold:.2f} | {returning:.2f} | {warm:.2f} |")
 
 
