@@ -275,3 +275,33 @@ def test_two_hosts_upgrading_one_lake_at_once_both_succeed_and_apply_everything_
         assert con.execute("SELECT count(*), count(DISTINCT dataset) FROM public_dataset").fetchone() == (8, 8)
         assert con.execute("SELECT count(*) FROM view_definition").fetchone() == (1,)
         assert con.execute("SELECT count(*) FROM capability_scores WHERE pack LIKE 'arena:%'").fetchone()[0] > 0
+
+
+def test_reads_share_one_attached_reader_and_still_see_every_commit(lake_address, monkeypatch):
+    """Attaching the catalog is 0.3-0.5 s; a cold page runs several reads in a row. They share
+    one reader, which still sees each new commit, and a failed read does not pass its
+    connection on."""
+    target = lake.parse_target(lake_address)
+    writer = lake.connect(target)
+    writer.execute("CREATE TABLE readings (n INTEGER)")
+    writer.execute("INSERT INTO readings VALUES (1)")
+    attaches = []
+    real_connect = lake.connect
+    monkeypatch.setattr(lake, "connect", lambda *a, **k: attaches.append(k) or real_connect(*a, **k))
+
+    def count() -> int:
+        with db.reading(lake_address) as con:
+            return con.execute("SELECT count(*) FROM readings").fetchone()[0]
+
+    assert count() == 1
+    writer.execute("INSERT INTO readings VALUES (2)")
+    writer.execute("CREATE VIEW doubled AS SELECT n * 2 AS n2 FROM readings")
+    assert count() == 2
+    with db.reading(lake_address) as con:
+        assert con.execute("SELECT sum(n2) FROM doubled").fetchone()[0] == 6
+    assert attaches == [{"read_only": True}]
+    with pytest.raises(duckdb.Error, match="no_such_table"):
+        with db.reading(lake_address) as con:
+            con.execute("SELECT * FROM no_such_table")
+    assert count() == 2 and len(attaches) == 2
+    writer.close()

@@ -98,8 +98,11 @@ def version_key(db: str | os.PathLike | None = None) -> tuple[str, int]:
 def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the published snapshot (or to a lake); it never blocks a writer."""
     address = db or os.environ.get("GAPWATCH_DB")
-    con = lake.connect(lake.parse_target(str(address)), read_only=True) if lake.is_lake(address) \
-        else connect(warehouse_paths(db).published, read_only=True)
+    if lake.is_lake(address):
+        with lake.reading(lake.parse_target(str(address))) as con:
+            yield con
+        return
+    con = connect(warehouse_paths(db).published, read_only=True)
     try:
         yield con
     finally:

@@ -15,8 +15,11 @@ that holds the Parquet files. Passwords belong in `PGPASSWORD` or `~/.pgpass`, n
 address: it is printed in messages.
 """
 
+import os
 import re
 import shlex
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,6 +92,57 @@ def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConne
         raise GapWatchError(f"cannot open the lake {target}: {_first_line(exc)}") from None
     con.execute(f"USE {ALIAS}")
     return con
+
+
+# Attaching the catalog costs 0.3-0.5 s, more than most of the queries behind a page (5-15 ms),
+# so a read-only connection is handed on to the next read for a while. Each read still sees the
+# newest snapshot: DuckLake consults the catalog at every transaction, new tables and views too.
+IDLE_READER_S = 60.0
+MAX_IDLE_READERS = 4
+_idle: dict[LakeTarget, list[tuple[float, int, duckdb.DuckDBPyConnection]]] = {}
+_idle_lock = threading.Lock()
+
+
+@contextmanager
+def reading(target: LakeTarget) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, reused if one was left idle here in the last minute. A read that
+    fails closes its connection instead of handing it on."""
+    con = _take_idle(target) or connect(target, read_only=True)
+    try:
+        yield con
+    except BaseException:
+        con.close()
+        raise
+    _give_back(target, con)
+
+
+def _take_idle(target: LakeTarget) -> duckdb.DuckDBPyConnection | None:
+    """The newest idle reader made by this process (never one inherited through a fork)."""
+    with _idle_lock:
+        fresh = _drop_expired(target)
+        while fresh:
+            _, pid, con = fresh.pop()
+            if pid == os.getpid():
+                return con
+    return None
+
+
+def _give_back(target: LakeTarget, con: duckdb.DuckDBPyConnection) -> None:
+    with _idle_lock:
+        idle = _drop_expired(target)
+        idle.append((time.monotonic(), os.getpid(), con))
+        while len(idle) > MAX_IDLE_READERS:
+            idle.pop(0)[2].close()
+
+
+def _drop_expired(target: LakeTarget) -> list:
+    idle = _idle.setdefault(target, [])
+    now = time.monotonic()
+    for entry in [e for e in idle if now - e[0] > IDLE_READER_S]:
+        idle.remove(entry)
+        if entry[1] == os.getpid():
+            entry[2].close()
+    return idle
 
 
 def snapshot_id(target: LakeTarget) -> int | None:
