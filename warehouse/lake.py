@@ -117,30 +117,27 @@ def reading(target: LakeTarget) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _take_idle(target: LakeTarget) -> duckdb.DuckDBPyConnection | None:
-    """The newest idle reader made by this process (never one inherited through a fork)."""
     with _idle_lock:
-        fresh = _drop_expired(target)
-        while fresh:
-            _, pid, con = fresh.pop()
-            if pid == os.getpid():
-                return con
-    return None
+        idle = _usable_idle(target)
+        return idle.pop()[2] if idle else None
 
 
 def _give_back(target: LakeTarget, con: duckdb.DuckDBPyConnection) -> None:
     with _idle_lock:
-        idle = _drop_expired(target)
+        idle = _usable_idle(target)
         idle.append((time.monotonic(), os.getpid(), con))
         while len(idle) > MAX_IDLE_READERS:
             idle.pop(0)[2].close()
 
 
-def _drop_expired(target: LakeTarget) -> list:
+def _usable_idle(target: LakeTarget) -> list:
+    """This process's idle readers under a minute old, oldest first. Expired ones are closed;
+    ones inherited through a fork are dropped unclosed (their sockets are the parent's)."""
     idle = _idle.setdefault(target, [])
-    now = time.monotonic()
-    for entry in [e for e in idle if now - e[0] > IDLE_READER_S]:
+    now, pid = time.monotonic(), os.getpid()
+    for entry in [e for e in idle if e[1] != pid or now - e[0] > IDLE_READER_S]:
         idle.remove(entry)
-        if entry[1] == os.getpid():
+        if entry[1] == pid:
             entry[2].close()
     return idle
 
