@@ -59,3 +59,14 @@ def gapwatch_env(monkeypatch, tmp_path):
     monkeypatch.setenv("GAPWATCH_DB", str(db))
     monkeypatch.setenv("GAPWATCH_CONFIG", str(REPO / "gapwatch.toml"))
     return db
+
+
+# Fixtures that start a real heavy part: a test that asks for one is slow by definition, so the
+# quick loop (`pytest -m "not slow"`) never waits for a model server, PostgreSQL or Chromium.
+SLOW_FIXTURES = {"local_servers", "postgres", "lake_address", "dashboard_url"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
