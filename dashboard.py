@@ -4,12 +4,17 @@ Registers the pages. On first open the warehouse layer builds the database
 from the shipped public history; the pages themselves never write.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.data import database_ready
 from warehouse.errors import GapWatchError
 
-st.set_page_config(page_title="GapWatch", layout="wide")
+# A local favicon: without one, each page's `:material/...` icon becomes the tab's favicon, which
+# the browser fetches from fonts.gstatic.com (the menu's icons come from the bundled font).
+FAVICON = Path(__file__).resolve().parent / "pages" / "assets" / "favicon.png"
+st.set_page_config(page_title="GapWatch", page_icon=str(FAVICON), layout="wide")
 
 try:
     if not database_ready():
