@@ -41,9 +41,9 @@ def time_once(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     t0 = time.perf_counter()
     data = {name: con.execute(sql).df() for name, sql in verdicts.SQL.items()}
     t1 = time.perf_counter()
-    series, table, lag_rows = verdicts.compute(data)
+    series, table, lag_rows, breaks = verdicts.compute(data)
     t2 = time.perf_counter()
-    verdicts.store(con, series, table, lag_rows)
+    verdicts.store(con, series, table, lag_rows, breaks)
     t3 = time.perf_counter()
     return {"sql": t1 - t0, "pure": t2 - t1, "store": t3 - t2, "total": t3 - t0,
             "series": table["n_points"].size, "points": len(series),

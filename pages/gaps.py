@@ -1,5 +1,6 @@
 """Gaps: pick a metric and a gap kind; the series, its trend line and interval, verdict, lag."""
 
+import pandas as pd
 import streamlit as st
 
 from pages import charts, data, tables
@@ -20,21 +21,34 @@ if not len(series_rows):
 
 kinds = sorted(series_rows["gap_kind"].unique())
 default_kind = kinds.index("frontier_a_minus_b") if "frontier_a_minus_b" in kinds else 0
-c1, c2 = st.columns([1, 2])
+c1, c2, c3 = st.columns([1, 2, 1])
 kind = c1.selectbox("Gap kind", kinds, index=default_kind)
-choices = series_rows[series_rows["gap_kind"] == kind].reset_index(drop=True)
+key = ["metric", "group_a", "group_b", "source"]
+choices = series_rows[series_rows["gap_kind"] == kind].drop_duplicates(key).reset_index(drop=True)
 labels = [tables.series_label(r) for _, r in choices.iterrows()]
 pick = c2.selectbox("Metric and groups", range(len(choices)), format_func=labels.__getitem__)
-verdict = choices.iloc[pick].to_dict()
-gaps = data.one_gap_series(verdict["metric"], kind, verdict["group_a"], verdict["group_b"], *snap)
+periods = series_rows[(series_rows["gap_kind"] == kind)
+                      & (series_rows[key] == choices.iloc[pick][key]).all(axis=1)]
+periods = periods.sort_values(["period", "period_start"], ascending=[True, False],
+                              key=lambda c: c.ne("last 12 months") if c.name == "period" else c)
+period = c3.selectbox("Period", list(periods["period"]), key="gap_period",
+                      help="The last 12 months is the headline (as on the Overview); no period "
+                           "spans a break, so a series with breaks has one segment per stretch.")
+verdict = periods[periods["period"] == period].iloc[0].to_dict()
+whole = data.one_gap_series(verdict["metric"], kind, verdict["group_a"], verdict["group_b"], *snap)
+days = whole["bucket_start"].astype("datetime64[ns]")
+gaps = whole[(days >= pd.Timestamp(verdict["period_start"]))
+             & (days <= pd.Timestamp(verdict["period_end"]))]
 
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Verdict", verdict["verdict"])
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric("Verdict", verdict["verdict"], help=f"{period}: {tables.span_text(verdict, 'period_start', 'period_end')}")
 m2.metric("Trend per year", tables.number(verdict["slope_per_year"]),
           help=f"{verdict['unit']} per year")
 m3.metric("95% interval", f"[{tables.number(verdict['ci_low'])}, {tables.number(verdict['ci_high'])}]")
-m4.metric("Gap now", tables.number(gaps["value"].iloc[-1] if len(gaps) else None),
+m4.metric("Gap at start", tables.number(gaps["value"].iloc[0] if len(gaps) else None),
           help=verdict["unit"])
+m5.metric("Gap now" if period == "last 12 months" else "Gap at end",
+          tables.number(gaps["value"].iloc[-1] if len(gaps) else None), help=verdict["unit"])
 if verdict.get("note"):
     st.info(verdict["note"])
 
@@ -46,7 +60,10 @@ st.plotly_chart(charts.mark_method_changes(charts.gap_trend_figure(gaps, verdict
 st.caption(SOURCE.format(source=verdict["source"]) + f" Points: {verdict['n_points']}, "
            f"{verdict['period_start']:%Y-%m-%d} → {verdict['period_end']:%Y-%m-%d}; adjusted "
            f"p = {tables.number(verdict['p_adjusted'], 4)}.")
-st.download_button("Gap series (CSV)", gaps.to_csv(index=False), "gap_series.csv")
+st.download_button("Gap series (CSV)", whole.to_csv(index=False), "gap_series.csv")
+with st.expander("Every period of this series"):
+    st.dataframe(periods[["period", "verdict", "slope_per_year", "ci_low", "ci_high", "n_points",
+                          "period_start", "period_end", "note"]], hide_index=True)
 
 st.subheader("Lag in months")
 lag = data.lags(verdict["metric"], *snap)

@@ -6,15 +6,20 @@ from pages import charts, data, tables
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
-             "MIT; fboulnois/llm-leaderboard-csv, MPL-2.0; LMSYS tables, Apache-2.0). The gap is "
-             "computed within each snapshot; colours mark rating methods, whose scales differ; dotted "
-             "lines mark where a method begins (`method_changes`).",
+             "MIT; fboulnois/llm-leaderboard-csv, MPL-2.0). The gap is computed within each "
+             "snapshot, the 10th among the distinct models that snapshot lists; packs that carry "
+             "the same ratings are joined into one series; colours mark the pack; dotted lines "
+             "mark where the series breaks (a new rating method or listing, `method_changes`), "
+             "and no verdict spans a break.",
     "eci": "Source: Epoch AI, Epoch Capabilities Index (CC BY 4.0), by release date; open = "
            "downloadable weights. A group's frontier is its best model released by that month.",
     "board": "Source: the `gap_verdicts` and `gap_series` views (Arena, Epoch AI ECI, OpenRouter "
-             "prices, and your own measurements). Trend: Theil–Sen slope with its 95% interval; "
-             "widening/narrowing need a Benjamini–Hochberg adjusted Mann–Kendall p < 0.05 and an "
-             "interval that excludes 0. Fewer than 8 points: `not enough history`.",
+             "prices, and your own measurements). Verdict: the last 12 months of the series "
+             "(never across a break: a new rating method, listing, pack version or machine); "
+             "`Gap then` and `Gap now` are that period's first and last points. Whole history: "
+             "the whole series, or its latest segment when it has breaks. Trend: slope per year "
+             "with its 95% interval; widening/narrowing need Benjamini–Hochberg adjusted "
+             "evidence and the gap to have moved that way. Fewer than 8 points: `not enough data`.",
 }
 SOURCE_CHOICES = {"both": "Public history and my measurements", "public": "Public history",
                   "measured": "My measurements"}
@@ -36,8 +41,13 @@ c2.metric("History", f"{cov.first_utc:%Y-%m} → {cov.last_utc:%Y-%m}")
 c3.metric("Arena snapshots", f"{cov.n_arena_snapshots:,}")
 if len(eci) > 12:
     now, year_ago = eci.iloc[-1], eci.iloc[-13]
+    eci_verdicts = data.gap_verdicts(*snap).query("metric == 'epoch:eci' and gap_kind == "
+                                                  "'frontier_a_minus_b'").set_index("period")
+    recent = eci_verdicts["verdict"].get("last 12 months", "not enough data")
     c4.metric("ECI gap, closed − open", f"{now.value:.1f}",
-              delta=f"{now.value - year_ago.value:+.1f} vs 12 months earlier", delta_color="inverse")
+              delta=f"{now.value - year_ago.value:+.1f} vs 12 months earlier", delta_color="inverse",
+              help=f"Last 12 months ({year_ago.bucket_start:%Y-%m} → {now.bucket_start:%Y-%m}): "
+                   f"{recent}; whole history: {eci_verdicts['verdict'].get('whole history', '—')}.")
 
 st.subheader("Verdict board: is each gap widening?")
 source = st.segmented_control("Source", list(SOURCE_CHOICES), default="both",
@@ -46,6 +56,7 @@ board = tables.board_table(data.verdict_board(source, *snap))
 st.dataframe(board, hide_index=True, width="stretch", column_config={
     "Series": st.column_config.TextColumn(width="medium"),
     "Trend per year [95% interval]": st.column_config.TextColumn(width="medium"),
+    "Whole history": st.column_config.TextColumn(width="medium"),
     "Gap over time": st.column_config.LineChartColumn("Gap over time", width="medium")})
 st.caption(SOURCES["board"])
 st.download_button("Verdict board (CSV)", board.drop(columns="Gap over time").to_csv(index=False),
@@ -66,8 +77,10 @@ else:
     f1.metric("Last collection", "none yet")
 
 st.subheader("Leader vs 10th model on Arena")
-st.plotly_chart(charts.mark_method_changes(charts.arena_top_gap_figure(arena), data.method_changes(*snap),
-                                           set(arena["metric"]), arena["bucket_start"]), width="stretch")
+# One series (`arena:text`) chained from packs; drawn per pack, marked where it breaks.
+st.plotly_chart(charts.mark_method_changes(charts.arena_top_gap_figure(arena.assign(metric=arena["pack"])),
+                                           data.method_changes(*snap), set(arena["metric"]),
+                                           arena["bucket_start"]), width="stretch")
 st.caption(SOURCES["arena"])
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
 

@@ -30,19 +30,42 @@ def series_label(row) -> str:
 
 
 def board_table(board: pd.DataFrame) -> pd.DataFrame:
-    """The verdict board as people read it: one row per dimension, words and numbers."""
+    """The verdict board as people read it: one row per dimension, words and numbers.
+
+    `Verdict` is the last 12 months (never across a break) and the two gap columns are that
+    period's first and last points, so the row cannot contradict itself; the whole history
+    (or, for a series with breaks, its latest segment) sits beside it.
+    """
     return pd.DataFrame({
         "Dimension": board["dimension"],
         "Series": [series_label(r) for _, r in board.iterrows()],
-        "Gap now": [number(v) for v in board["gap_now"]],
-        "6 months ago": [number(v) for v in board["gap_6m_ago"]],
-        "12 months ago": [number(v) for v in board["gap_12m_ago"]],
-        "Unit": board["unit"].astype(object).fillna(DASH),
         "Verdict": board["verdict"],
+        "Last 12 months": [span_text(r, "period_start", "period_end") for _, r in board.iterrows()],
+        "Gap then": [number(v) for v in board.get("gap_then", board["gap_12m_ago"])],
+        "Gap now": [number(v) for v in board["gap_now"]],
+        "Unit": board["unit"].astype(object).fillna(DASH),
         "Trend per year [95% interval]": [slope_text(r) for _, r in board.iterrows()],
+        "Whole history": [whole_text(r) for _, r in board.iterrows()],
         "Gap over time": [list(t) if isinstance(t, (list, tuple)) or hasattr(t, "tolist")
                           else [] for t in board["trend"]],
     })
+
+
+def span_text(row, start: str, end: str) -> str:
+    if pd.isna(row.get(start)) or pd.isna(row.get(end)):
+        return DASH
+    return f"{pd.Timestamp(row[start]):%Y-%m-%d} → {pd.Timestamp(row[end]):%Y-%m-%d}"
+
+
+def whole_text(row) -> str:
+    """`narrowing, −1.72 ECI points/yr [−2.53, −0.51], 2023-03-01 → 2026-03-01`."""
+    if pd.isna(row.get("whole_verdict")):
+        return DASH
+    slope = slope_text({"slope_per_year": row.get("whole_slope_per_year"), "unit": row.get("unit"),
+                        "ci_low": row.get("whole_ci_low"), "ci_high": row.get("whole_ci_high")})
+    which = "" if row.get("whole_period") == "whole history" else " (latest segment)"
+    return (f"{row['whole_verdict']}{which}, {slope}, "
+            f"{span_text(row, 'whole_period_start', 'whole_period_end')}")
 
 
 def local_time(ts, tz_name: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -83,7 +83,7 @@ def test_init_stores_the_required_public_verdicts(built_db):
     assert set(table.loc[table["gap_kind"] == "top1_minus_top10", "metric"]) == set(arena["metric"])
     required = {("epoch:eci", "frontier_a_minus_b"), ("epoch:eci", "lag_months"),
                 (verdicts.PRICE_METRIC, "log10_median_ratio")}
-    rows = table.set_index(["metric", "gap_kind"])
+    rows = table[table["period"] == "whole history"].set_index(["metric", "gap_kind"])
     for key in required:
         row = rows.loc[key]
         assert row["n_points"] >= 8 and row["ci_low"] <= row["slope_per_year"] <= row["ci_high"]
@@ -143,7 +143,7 @@ def add_measured_rows(con, n_weeks=12):
 def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
     with db.writing(db_copy, atomic=False) as con:
         add_measured_rows(con)
-        series, table, _ = verdicts.compute_all(con)
+        series, table, *_ = verdicts.compute_all(con)
     measured = series[series["source"] == "measured"]
     kinds = set(measured["gap_kind"])
     assert {"top1_minus_top2", "top1_minus_median", "max_a_minus_b", "log10_median_ratio"} <= kinds
@@ -153,7 +153,8 @@ def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
     assert (frontier["group_a"] == "closed").all() and np.allclose(frontier["value"], 0.3)
     latency = measured[measured["gap_kind"] == "log10_median_ratio"]
     assert (latency["group_a"] == "open").all() and np.allclose(latency["value"], np.log10(2))
-    rows = table[table["source"] == "measured"].set_index(["metric", "gap_kind"])
+    rows = table[(table["source"] == "measured")
+                 & (table["period"] == "whole history")].set_index(["metric", "gap_kind"])
     assert rows.loc[("arith@1:reasoning", "max_a_minus_b"), "verdict"] == "no clear change"
     assert rows.loc[("arith@1:reasoning", "max_a_minus_b"), "n_points"] == 12
     # fixed and fresh scores are gaps like any score; their difference (an overfitting signal,
@@ -165,7 +166,7 @@ def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
 
 def test_store_replaces_every_result_table_in_one_transaction(db_copy):
     with db.writing(db_copy, atomic=False) as con:
-        series, table, lag_rows = verdicts.compute_all(con)
+        series, table, lag_rows, _ = verdicts.compute_all(con)
         counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in verdicts.TABLES]
         verdicts.store(con, series, table, lag_rows)
         assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in verdicts.TABLES] == counts
@@ -183,3 +184,109 @@ def test_gaps_command_prints_verdicts_with_units(db_copy, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "ECI points/year" in out and "log10(closed/open)/year" in out
     assert "open behind closed:" in out and "months [" in out
+
+
+# --- Breaks, segments and the recent window (issue 15) -----------------------------------------
+
+def arena_weeks(n_weeks=80, shift_week=40, seed=0):
+    """Arena-like snapshots, no trend: 40 models with fixed ratings plus noise, weekly; from
+    `shift_week` on the source stops listing ranks 3-12 (as fboulnois did with deprecated
+    models), which moves "the 10th" down 50 points in one step."""
+    rng = np.random.default_rng(seed)
+    base = 1400 - 5.0 * np.arange(40)
+    rows = []
+    for week, day in enumerate(pd.date_range("2024-01-01", periods=n_weeks, freq="7D", tz="UTC")):
+        listed = [i for i in range(40) if week < shift_week or not 2 <= i < 12]
+        rows += [{"pack": "arena:src:displayed_rating", "measured_at_utc": day, "model_id": f"m{i}",
+                  "value": base[i] + rng.normal(0, 3), "source": "public:test"} for i in listed]
+    return pd.DataFrame(rows)
+
+
+def empty_inputs():
+    return {name: pd.DataFrame(columns=cols) for name, cols in {
+        "eci": ["pack", "measured_at_utc", "model_id", "value", "source", "open_weights",
+                "organization"],
+        "prices": ["model_id", "source_name", "effective_from", "effective_to", "last_seen",
+                   "value", "source", "open_weights"],
+        "measured": ["pack", "measured_at_utc", "model_id", "value", "source", "open_weights"],
+        "latency": ["pack", "measured_at_utc", "model_id", "value", "source", "open_weights"]}.items()}
+
+
+def test_a_level_shift_at_a_listing_change_is_not_called_widening():
+    """Through the production pipeline (verdicts.compute): the step is a break, not a trend."""
+    arena = arena_weeks()
+    series, table, _, breaks = verdicts.compute(empty_inputs() | {"arena": arena})
+    assert list(breaks["kind"].unique()) == ["listing change"]
+    assert set(breaks["changed_at_utc"]) == {pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(weeks=40)}
+    rows = table[table["metric"] == "arena:text"]
+    assert "widening" not in set(rows["verdict"]), rows[["period", "verdict", "slope_per_year"]]
+    assert set(rows["period"]) == {"segment 2024-01-01 to 2024-09-30",
+                                   "segment 2024-10-07 to 2025-07-07", "last 12 months"}
+    # the same points read as one series are a clear widening: the test can fail
+    naive = series.assign(segment_start=pd.NaT)
+    assert "widening" in set(verdicts.period_verdicts(naive)["verdict"])
+
+
+def test_the_recent_window_never_reaches_back_across_a_break():
+    arena = arena_weeks(n_weeks=60, shift_week=55)
+    _, table, _, _ = verdicts.compute(empty_inputs() | {"arena": arena})
+    recent = table[table["period"] == "last 12 months"].iloc[0]
+    assert recent["period_start"] == pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=55)
+    assert recent["verdict"] == "not enough data" and "break" in recent["note"]
+
+
+def test_a_verdict_whose_ends_moved_the_other_way_is_no_clear_change():
+    days = pd.date_range("2023-01-01", periods=30, freq="MS")
+    series = pd.DataFrame({"metric": "m", "gap_kind": "k", "group_a": "a", "group_b": "b",
+                           "source": "s", "bucket_start": days,
+                           "value": np.r_[np.linspace(20, 0, 29), 25.0]})
+    row = {"metric": "m", "gap_kind": "k", "group_a": "a", "group_b": "b", "source": "s",
+           "period_start": days[0], "period_end": days[-1], "note": None}
+    table = pd.DataFrame([row | {"verdict": "narrowing"}, row | {"verdict": "widening"}])
+    out = verdicts.ends_agree(table, series)
+    assert list(out["verdict"]) == ["no clear change", "widening"]
+    assert "went from 20 to 25" in out["note"].iloc[0]
+
+
+def test_the_arena_answer_is_one_statement_per_segment(built_db):
+    table, _, series = stored(built_db)
+    arena = table[table["gap_kind"] == "top1_minus_top10"]
+    assert set(arena["metric"]) == {"arena:text"}  # packs with the same ratings are one series
+    segments = arena[arena["period"].str.startswith("segment")].sort_values("period_start")
+    assert list(segments["period_start"].dt.strftime("%Y-%m-%d")) == [
+        "2023-05-08", "2024-06-29", "2025-02-16", "2025-07-27"]
+    assert (segments["period_start"].iloc[1:].to_numpy() > segments["period_end"].iloc[:-1].to_numpy()).all()
+    points = series[series["metric"] == "arena:text"]
+    assert points.groupby("bucket_start").size().max() == 1  # one snapshot per date
+    assert set(points["pack"]) >= {"arena:nakasyou_result_csv:bt_rating",
+                                   "arena:fboulnois_lmsys_csv:displayed_rating"}
+    print("\n" + segments[["period", "verdict", "slope_per_year", "n_points"]].to_string())
+
+
+def test_eci_whole_history_and_recent_verdicts_agree_with_the_plotted_values(built_db):
+    table, _, series = stored(built_db)
+    eci = table[(table["metric"] == "epoch:eci") & (table["gap_kind"] == "frontier_a_minus_b")]
+    rows = eci.set_index("period")
+    assert set(rows.index) == {"whole history", "last 12 months"}
+    points = series[series["metric"] == "epoch:eci"].set_index("bucket_start")["value"]
+    recent, whole = rows.loc["last 12 months"], rows.loc["whole history"]
+    assert recent["period_start"] == points.index[-13] and recent["period_end"] == points.index[-1]
+    assert recent["n_points"] == 13 and whole["n_points"] == len(points)
+    rose = points.iloc[-1] - points.iloc[-13]  # ≈ 5.2 -> 10.2: the recent gap rose
+    fell = points.iloc[-1] - points.iloc[0]  # ≈ 15.7 -> 10.2 over the whole history
+    assert rose > 0 and recent["verdict"] in {"widening", "no clear change"}
+    assert fell < 0 and whole["verdict"] in {"narrowing", "no clear change"}
+    print(f"\nECI recent {recent['verdict']} {recent['slope_per_year']:+.2f}/yr "
+          f"({points.iloc[-13]:.2f} -> {points.iloc[-1]:.2f}); whole {whole['verdict']} "
+          f"{whole['slope_per_year']:+.2f}/yr ({points.iloc[0]:.2f} -> {points.iloc[-1]:.2f})")
+
+
+def test_no_stored_verdict_contradicts_its_own_end_points(built_db):
+    table, _, series = stored(built_db)
+    values = series.set_index(["metric", "gap_kind", "group_a", "group_b", "bucket_start"])["value"]
+    for r in table[table["verdict"].isin(["widening", "narrowing"])].itertuples():
+        key = (r.metric, r.gap_kind, r.group_a, r.group_b)
+        if r.gap_kind == "lag_months":
+            continue
+        moved = values[key + (r.period_end,)] - values[key + (r.period_start,)]
+        assert moved * (1 if r.verdict == "widening" else -1) >= 0, r

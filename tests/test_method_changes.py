@@ -46,6 +46,8 @@ def test_the_view_finds_arena_methods_pack_versions_and_new_machines(db_copy):
         changes = con.execute("SELECT * FROM method_changes ORDER BY changed_at_utc").df()
     kinds = changes.groupby("kind")["label"].apply(list).to_dict()
     assert "Arena bt rating (nakasyou_result_csv) begins" in kinds["rating method"]
+    assert any("elo online to bt rating" in label for label in kinds["rating method"])
+    assert any("no longer listed" in label for label in kinds["listing change"])
     assert kinds["pack version"] == ["memory-retrieval version 2 begins"]
     assert kinds["run context"] == [f"{MODEL}: host lab-2; CPU Apple M3; model file ffee"]
     context_row = changes[changes["kind"] == "run context"].iloc[0]
@@ -62,7 +64,7 @@ def test_marks_only_the_shown_scopes_inside_the_shown_span():
     assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].line.dash == "dot"
 
 
-def test_the_overview_arena_chart_marks_where_each_rating_method_begins(db_copy, monkeypatch):
+def test_the_overview_arena_chart_marks_where_the_arena_series_breaks(db_copy, monkeypatch):
     monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
     at = AppTest.from_file(charts.__file__.replace("pages/charts.py", "dashboard.py"),
                            default_timeout=120).run()
@@ -70,6 +72,23 @@ def test_the_overview_arena_chart_marks_where_each_rating_method_begins(db_copy,
     arena = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                  if "Arena" in json.loads(c.proto.spec)["layout"]["title"]["text"])
     labels = [a["text"] for a in arena["layout"]["annotations"]]
-    assert "Arena bt rating (nakasyou_result_csv) begins" in labels
-    assert "Arena displayed rating (fboulnois_lmarena_text_csv) begins" in labels
-    assert len(arena["layout"]["shapes"]) == len(labels)
+    assert any("elo online to bt rating" in label for label in labels)
+    assert any("lists 161 models" in label and "no longer listed" in label for label in labels)
+    assert len(arena["layout"]["shapes"]) == len(labels) == 3
+
+
+def test_the_fboulnois_listing_change_is_a_break_no_verdict_spans(built_db):
+    """On 2025-02-16 fboulnois stopped listing 27 models (188 -> 161 distinct): a break."""
+    with db.reading(built_db) as con:
+        changes = con.execute("SELECT * FROM method_changes WHERE kind = 'listing change'").df()
+        spans = con.execute("""SELECT metric, period, period_start, period_end FROM gap_verdicts
+                               WHERE metric LIKE 'arena:%'""").df()
+    fboulnois = changes[changes["scope"] == "arena:fboulnois_lmsys_csv:displayed_rating"]
+    assert [f"{t:%Y-%m-%d}" for t in fboulnois["changed_at_utc"]] == ["2025-02-16"]
+    assert "lists 161 models, was 188 (27 no longer listed)" in fboulnois["label"].item()
+    assert "arena:text" in set(changes["scope"])
+    brk = pd.Timestamp("2025-02-16")
+    across = spans[(spans["period_start"] < brk) & (spans["period_end"] >= brk)]
+    assert across.empty, across
+    assert (spans["period_end"] == pd.Timestamp("2025-02-14")).any()  # a segment ends just before
+    assert (spans["period_start"] == brk).any()  # and the next one begins on the break

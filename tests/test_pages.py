@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import plotly_values
 from streamlit.testing.v1 import AppTest
@@ -49,28 +50,56 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     rows = board(app).set_index("Dimension")
     assert list(rows.index) == ["understanding", "generation", "reasoning", "memory",
                                 "overall capability", "price", "speed"]
-    verdict, slope, low = one(db_copy, """SELECT verdict, slope_per_year, ci_low FROM gap_verdicts
-                                         WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'""")
+    verdict, slope, low, start = one(db_copy, """
+        SELECT verdict, slope_per_year, ci_low, period_start FROM gap_verdicts
+        WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")
+    whole = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE metric = 'epoch:eci'
+                            AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""")[0]
     overall = rows.loc["overall capability"]
     assert overall["Series"] == "epoch:eci · closed − open"
     assert overall["Verdict"] == verdict
+    assert overall["Whole history"].startswith(f"{whole}, ")
     assert overall["Trend per year [95% interval]"].startswith(f"{slope:+.2f} ECI points/yr [{low:+.2f}")
     latest = one(db_copy, "SELECT value FROM gap_series WHERE metric = 'epoch:eci' "
                           "ORDER BY bucket_start DESC LIMIT 1")[0]
-    assert overall["Gap now"] == f"{latest:,.2f}"
+    then = one(db_copy, f"SELECT value FROM gap_series WHERE metric = 'epoch:eci' "
+                        f"AND bucket_start = DATE '{start:%Y-%m-%d}'")[0]
+    assert overall["Gap now"] == f"{latest:,.2f}" and overall["Gap then"] == f"{then:,.2f}"
     assert len(overall["Gap over time"]) == one(db_copy, "SELECT count(*) FROM gap_series "
                                                          "WHERE metric = 'epoch:eci'")[0]
     assert rows.loc["price", "Series"].startswith("price:usd_per_mtok_out")
     for dim in ("understanding", "generation", "reasoning", "memory", "speed"):
-        assert rows.loc[dim, "Verdict"] == "not enough history"
+        assert rows.loc[dim, "Verdict"] == "not enough data"
 
 
-def test_board_source_filter_my_measurements_is_not_enough_history(app):
+def test_no_board_row_contradicts_its_own_columns(app):
+    """The page as a person reads it: a widening row's gap rose from then to now, and so on."""
+    for source in ("both", "public"):
+        app.segmented_control(key="board_source").set_value(source).run()
+        for _, r in board(app).iterrows():
+            if r["Verdict"] in ("widening", "narrowing"):
+                moved = float(r["Gap now"].replace(",", "")) - float(r["Gap then"].replace(",", ""))
+                assert moved * (1 if r["Verdict"] == "widening" else -1) >= 0, r
+
+
+def test_the_board_function_never_says_narrowing_beside_a_doubled_gap():
+    from warehouse import queries
+
+    row = {"dimension": "overall capability", "metric": "epoch:eci", "verdict": "narrowing",
+           "gap_then": 5.22, "gap_now": 10.23, "period_end": pd.Timestamp("2026-03-01"),
+           "n_points": 13, "trend": [5.22, 10.23]}
+    out = queries.verdict_board(pd.DataFrame([row])).set_index("dimension")
+    assert out.loc["overall capability", "verdict"] == "no clear change"
+    kept = queries.verdict_board(pd.DataFrame([row | {"verdict": "widening"}]))
+    assert kept.set_index("dimension").loc["overall capability", "verdict"] == "widening"
+
+
+def test_board_source_filter_my_measurements_is_not_enough_data(app):
     app.segmented_control(key="board_source").set_value("measured").run()
     assert not app.exception
-    assert set(board(app)["Verdict"]) == {"not enough history"}
+    assert set(board(app)["Verdict"]) == {"not enough data"}
     app.segmented_control(key="board_source").set_value("public").run()
-    assert board(app).set_index("Dimension").loc["price", "Verdict"] != "not enough history"
+    assert board(app).set_index("Dimension").loc["price", "Verdict"] != "not enough data"
 
 
 def test_overview_shows_freshness_and_the_last_collection(app, db_copy):
@@ -85,14 +114,20 @@ def test_overview_shows_freshness_and_the_last_collection(app, db_copy):
 
 def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     at = open_page(app, "pages/gaps.py")
-    verdict, slope = one(db_copy, """SELECT verdict, slope_per_year FROM gap_verdicts
-                                    WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'""")
+    verdict, slope, n = one(db_copy, """SELECT verdict, slope_per_year, n_points FROM gap_verdicts
+                                       WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'
+                                       AND period = 'last 12 months'""")
+    assert at.selectbox(key="gap_period").value == "last 12 months"  # the board's headline
     assert metric(at, "Verdict").value == verdict
     assert metric(at, "Trend per year").value == f"{slope:,.2f}"
     series, lag = traces(at)
-    assert [t["name"] for t in series] == ["gap", "slope 95% low", "slope 95% high",
-                                           "Theil–Sen trend"]
-    n = one(db_copy, "SELECT count(*) FROM gap_series WHERE metric = 'epoch:eci'")[0]
+    assert [t["name"] for t in series][:1] == ["gap"]
+    assert len(plotly_values(series[0]["y"])) == n == 13
+    at.selectbox(key="gap_period").select("whole history").run()
+    whole, n = one(db_copy, """SELECT verdict, n_points FROM gap_verdicts WHERE metric = 'epoch:eci'
+                               AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""")
+    assert metric(at, "Verdict").value == whole
+    series, lag = traces(at)
     assert len(plotly_values(series[0]["y"])) == n
     months = one(db_copy, """SELECT lag_months FROM lags WHERE is_summary AND metric = 'epoch:eci'
                              AND leader_group = 'closed' AND follower_group = 'open'""")[0]
@@ -101,16 +136,19 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     assert "Theil–Sen" in " ".join(c.value for c in at.caption)
 
 
-def test_gaps_page_switches_to_arena_and_says_no_lag(app):
+def test_gaps_page_switches_to_arena_and_says_no_lag(app, db_copy):
     at = open_page(app, "pages/gaps.py")
     at.selectbox[0].select("top1_minus_top10").run()
     labels = at.selectbox[1].options
-    assert any("fboulnois_lmsys_csv:displayed_rating" in label for label in labels)
-    at.selectbox[1].select_index(next(i for i, label in enumerate(labels)
-                                      if "fboulnois_lmsys_csv" in label)).run()
+    assert [label.split(" · ")[0] for label in labels] == ["arena:text"]  # one Arena series
+    periods = at.selectbox(key="gap_period").options
+    assert periods[0] == "last 12 months" and "segment 2025-02-16 to 2025-07-18" in periods
+    at.selectbox(key="gap_period").select("segment 2025-02-16 to 2025-07-18").run()
     assert not at.exception
-    assert metric(at, "Verdict").value == "widening"
-    assert "No lag is computed" in at.info[0].value
+    verdict = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE metric = 'arena:text'
+                              AND period = 'segment 2025-02-16 to 2025-07-18'""")[0]
+    assert metric(at, "Verdict").value == verdict
+    assert "No lag is computed" in at.info[-1].value
 
 
 # --- SQL -----------------------------------------------------------------------------------

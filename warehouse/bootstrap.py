@@ -118,11 +118,11 @@ def _has_public_gaps(con: duckdb.DuckDBPyConnection) -> bool:
 def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute every gap series, verdict and lag (public history and measured rows alike).
 
-    `verdicts.store` replaces the three result tables in one transaction; returns the number
+    `verdicts.store` replaces the result tables (series, verdicts, lags, breaks) in one transaction; returns the number
     of gap series rows.
     """
     from warehouse import verdicts  # on use: only a refresh needs scipy.stats and pymannkendall
 
-    series, table, lag_rows = verdicts.compute_all(con)
-    verdicts.store(con, series, table, lag_rows)
-    return len(series)
+    results = verdicts.compute_all(con)
+    verdicts.store(con, *results)
+    return len(results[0])

@@ -181,3 +181,19 @@ def m004_view_fingerprint(con: duckdb.DuckDBPyConnection) -> None:
     on the next open (views are rebuilt from code, never migrated one by one)."""
     con.execute("CREATE TABLE view_definition (fingerprint VARCHAR NOT NULL, "
                 "created_at_utc TIMESTAMPTZ NOT NULL)")
+
+
+@migration
+def m005_series_periods_and_breaks(con: duckdb.DuckDBPyConnection) -> None:
+    """Verdicts per period (whole history, each segment between breaks, the last 12 months);
+    gap points say which pack and segment they belong to; breaks the warehouse detects itself
+    (Arena listing changes) are stored to be listed in `method_changes`."""
+    con.execute("""
+    ALTER TABLE gap_series_row ADD COLUMN pack VARCHAR;
+    ALTER TABLE gap_series_row ADD COLUMN segment_start DATE;
+    ALTER TABLE gap_verdict_row ADD COLUMN period VARCHAR;
+    CREATE TABLE series_break_row (
+        changed_at_utc TIMESTAMPTZ NOT NULL, scope VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        label VARCHAR NOT NULL, computed_at_utc TIMESTAMPTZ NOT NULL);
+    """)
+

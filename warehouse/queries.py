@@ -55,7 +55,14 @@ _DIMENSION_OF_METRIC = """
 
 
 def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
-    """Every gap series with its verdict, dimension, gap now / 6 / 12 months before, and values."""
+    """Every gap series with its dimension, headline and whole-history verdicts, and values.
+
+    The headline is the `last 12 months` verdict, and the gap columns are that period's own
+    points: `gap_then` at its first point (`period_start`, the gap 12 months before the newest
+    unless a break is more recent), `gap_now` at its last. `whole_*` is the `whole history`
+    verdict, or for a series with breaks its latest segment (no verdict spans a break).
+    `gap_6m_ago` / `gap_12m_ago` never reach back across a break (NULL then).
+    """
     where = SOURCE_FILTERS[source]
     return read(f"""
         WITH dims AS (SELECT pack, any_value(dimension) AS dimension
@@ -63,31 +70,50 @@ def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
         v AS (SELECT gap_verdicts.*, {_DIMENSION_OF_METRIC} AS dimension
               FROM gap_verdicts LEFT JOIN dims ON dims.pack = gap_verdicts.metric
               WHERE gap_kind <> 'lag_months' AND {where}),
-        s AS (SELECT *, max(bucket_start) OVER (PARTITION BY metric, gap_kind, group_a, group_b,
-                                                source) AS last_bucket
-              FROM gap_series WHERE {where}),
+        recent AS (SELECT * FROM v WHERE period = 'last 12 months'),
+        whole AS (SELECT * FROM v WHERE period <> 'last 12 months'
+                  QUALIFY row_number() OVER (PARTITION BY metric, gap_kind, group_a, group_b, source
+                                             ORDER BY period = 'whole history' DESC,
+                                                      period_end DESC) = 1),
+        s AS (SELECT *, max(bucket_start) OVER key AS last_bucket,
+                     max(segment_start) OVER key AS last_segment
+              FROM gap_series WHERE {where}
+              WINDOW key AS (PARTITION BY metric, gap_kind, group_a, group_b, source)),
         agg AS (SELECT metric, gap_kind, group_a, group_b, source,
                   arg_max(value, bucket_start) AS gap_now,
                   arg_max(value, bucket_start) FILTER (
-                      WHERE bucket_start <= last_bucket - INTERVAL 6 MONTH) AS gap_6m_ago,
+                      WHERE bucket_start <= last_bucket - INTERVAL 6 MONTH
+                        AND bucket_start >= coalesce(last_segment, bucket_start)) AS gap_6m_ago,
                   arg_max(value, bucket_start) FILTER (
-                      WHERE bucket_start <= last_bucket - INTERVAL 12 MONTH) AS gap_12m_ago,
+                      WHERE bucket_start <= last_bucket - INTERVAL 12 MONTH
+                        AND bucket_start >= coalesce(last_segment, bucket_start)) AS gap_12m_ago,
                   list(value ORDER BY bucket_start) AS trend
                 FROM s GROUP BY ALL)
-        SELECT v.dimension, v.metric, v.gap_kind, v.group_a, v.group_b, v.unit,
-               agg.gap_now, agg.gap_6m_ago, agg.gap_12m_ago,
-               CASE WHEN v.verdict = 'not enough data' THEN 'not enough history'
-                    ELSE v.verdict END AS verdict,
-               v.slope_per_year, v.ci_low, v.ci_high, v.p_adjusted, v.n_points,
-               v.period_start, v.period_end, v.source, v.note, agg.trend
-        FROM v LEFT JOIN agg USING (metric, gap_kind, group_a, group_b, source)
-        ORDER BY v.dimension, v.period_end DESC, v.n_points DESC""", db_path=db_path)
+        SELECT r.dimension, r.metric, r.gap_kind, r.group_a, r.group_b, r.unit,
+               agg.gap_now, agg.gap_6m_ago, agg.gap_12m_ago, r.verdict, r.slope_per_year,
+               r.ci_low, r.ci_high, r.p_adjusted, r.n_points, r.period_start, r.period_end,
+               r.source, r.note, r.period,
+               (SELECT value FROM s WHERE s.metric = r.metric AND s.gap_kind = r.gap_kind
+                  AND s.group_a = r.group_a AND s.group_b = r.group_b AND s.source = r.source
+                  AND s.bucket_start = r.period_start LIMIT 1) AS gap_then,
+               w.verdict AS whole_verdict, w.period AS whole_period,
+               w.slope_per_year AS whole_slope_per_year, w.ci_low AS whole_ci_low,
+               w.ci_high AS whole_ci_high, w.period_start AS whole_period_start,
+               w.period_end AS whole_period_end, w.n_points AS whole_n_points, agg.trend
+        FROM recent r LEFT JOIN agg USING (metric, gap_kind, group_a, group_b, source)
+        LEFT JOIN whole w USING (metric, gap_kind, group_a, group_b, source)
+        ORDER BY r.dimension, r.period_end DESC, r.n_points DESC""", db_path=db_path)
 
 
 def verdict_board(overview: pd.DataFrame) -> pd.DataFrame:
     """One row per dimension: its headline series (a verdict first, then the most recent,
-    then the longest), or `not enough history` when the dimension has no series."""
-    ranked = overview.assign(has_verdict=overview["verdict"] != "not enough history")
+    then the longest), or `not enough data` when the dimension has no series.
+
+    Pure, so the rule that a row never contradicts its own columns is tested without a page:
+    the verdicts pipeline already turns a `widening`/`narrowing` whose period's first and last
+    points moved the other way into `no clear change`; `agrees_with_columns` checks it again.
+    """
+    ranked = overview.assign(has_verdict=overview["verdict"] != NOT_ENOUGH)
     ranked = ranked.sort_values(["has_verdict", "period_end", "n_points"], ascending=False)
     best = ranked.drop_duplicates("dimension").set_index("dimension")
     rows = []
@@ -95,8 +121,21 @@ def verdict_board(overview: pd.DataFrame) -> pd.DataFrame:
         if dim in best.index:
             rows.append({"dimension": dim, **best.loc[dim].drop("has_verdict").to_dict()})
         else:
-            rows.append({"dimension": dim, "verdict": "not enough history", "trend": []})
-    return pd.DataFrame(rows, columns=["dimension", *overview.columns.drop("dimension")])
+            rows.append({"dimension": dim, "verdict": NOT_ENOUGH, "trend": []})
+    board = pd.DataFrame(rows, columns=["dimension", *overview.columns.drop("dimension")])
+    wrong = ~board.apply(agrees_with_columns, axis=1).astype(bool)
+    return board.assign(verdict=board["verdict"].where(~wrong, "no clear change"))
+
+
+NOT_ENOUGH = "not enough data"
+
+
+def agrees_with_columns(row) -> bool:
+    """False when the row says widening (narrowing) while its gap fell (rose) from then to now."""
+    then, now = row.get("gap_then"), row.get("gap_now")
+    if row.get("verdict") not in ("widening", "narrowing") or pd.isna(then) or pd.isna(now):
+        return True
+    return (now - then) * (1 if row["verdict"] == "widening" else -1) >= 0
 
 
 def last_run(db_path=None) -> pd.DataFrame:

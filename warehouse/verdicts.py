@@ -4,10 +4,10 @@
 the pure functions in `gaps`, `trends` and `lags`; `store` replaces the three result tables in
 one transaction. What is computed, and why:
 
-* Arena: leader minus 10th model per snapshot, one series and one verdict per pack. A pack is
-  one source and one rating method (online Elo, Bradley–Terry, displayed rating); their scales
-  differ and they cover different years, so pooling them would turn a method change into a
-  trend. The lab-frontier packs hold one flagship per lab, not a leaderboard: left out.
+* Arena: leader minus 10th model per snapshot, as one series (`arena:text`) chained from the
+  packs that carry the same ratings, split into segments where the rating method or the
+  listing changes (`warehouse.arena` says how). The lab-frontier packs hold one flagship per
+  lab, not a leaderboard: left out.
 * Epoch ECI: best closed minus best open model released by each month; the open-vs-closed lag
   in months (threshold crossings) with its trend; each organisation's lag behind the frontier.
 * OpenRouter: log10 of the closed / open median output price per month, from the price in force
@@ -17,6 +17,18 @@ one transaction. What is computed, and why:
   median / interquartile spread / top-10 spread, and best closed vs best open; latency as
   log10 ratios of median TTFT between open and closed models, per workload and concurrency.
 
+Periods (the `period` column): no verdict spans a break. A series without a break inside gets
+a `whole history` verdict; a series with breaks gets one `segment <start> to <end>` verdict per
+stretch between breaks instead (a single trend across a break would read the step as a trend).
+Every series also gets a `last 12 months` verdict: the points from the last one at or before
+12 months before the newest, clipped at the latest break. That recent verdict is the headline
+(board, Gaps page, terminal); the whole history (or, with breaks, the latest segment) sits
+beside it. A `widening` or `narrowing` whose period's first and last points moved the other
+way becomes `no clear change` with a note, so no row contradicts the numbers shown beside it.
+Breaks: Arena listing and rating-method changes (`warehouse.arena`); for measured series, a
+model of the series measured in a new run context (machine, server build, model file), from
+`method_changes`. New pack versions are separate series already.
+
 All verdicts are adjusted together (Benjamini–Hochberg), so adding series can move p_adjusted.
 """
 
@@ -24,11 +36,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from warehouse import gaps, lags, trends
+from warehouse import arena, gaps, lags, trends
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
 PRICE_METRIC = "price:usd_per_mtok_out"
+WHOLE, RECENT = "whole history", "last 12 months"
+RECENT_MONTHS = 12
+SERIES_COLUMNS = gaps.GAP_COLUMNS + ["pack", "segment_start"]
+BREAK_COLUMNS = arena.BREAK_COLUMNS
 SQL = {
     "arena": """SELECT pack, measured_at_utc, model_id, value, source FROM capability_scores
                 WHERE pack LIKE 'arena:%' AND pack NOT LIKE 'arena:lab_frontier:%'""",
@@ -54,24 +70,97 @@ SQL = {
                          m.open_weights
                   FROM latency_stats l LEFT JOIN models m USING (model_id)
                   WHERE l.ttft_s_p50 > 0""",
+    "changes": """SELECT changed_at_utc, scope, kind, label FROM method_changes
+                  WHERE kind = 'run context'""",
 }
 
 
-def compute_all(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(gap series, verdicts, lags) from whatever the warehouse holds right now."""
+def compute_all(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, ...]:
+    """(gap series, verdicts, lags, breaks) from whatever the warehouse holds right now."""
     return compute({name: con.execute(sql).df() for name, sql in SQL.items()})
 
 
-def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The pure part of `compute_all`: the frames named as in `SQL` to the three results."""
-    series = _concat([gaps.top_k_gap(data["arena"], ARENA_TOP_K), eci_series(data["eci"]),
-                      price_series(data["prices"]), measured_series(data["measured"]),
-                      ratio_series(data["latency"])], gaps.GAP_COLUMNS)
+def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
+    """The pure part of `compute_all`: the frames named as in `SQL` to the four results."""
+    changes = data.get("changes", pd.DataFrame(columns=BREAK_COLUMNS))
+    arena_gap, arena_breaks = arena.top_gap(data["arena"], ARENA_TOP_K)
+    series = _concat([arena_gap, eci_series(data["eci"]), price_series(data["prices"]),
+                      measured_series(data["measured"], changes),
+                      ratio_series(data["latency"], changes)], SERIES_COLUMNS)
+    series = series.assign(pack=series["pack"].fillna(series["metric"]))
     lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"])],
                        lags.LAG_COLUMNS)
     open_closed = lag_rows[lag_rows["leader_group"] == "closed"]
-    tested = _concat([series, lags.lag_series(open_closed)], gaps.GAP_COLUMNS)
-    return series, trends.verdicts(tested, units(tested)), lag_rows
+    tested = _concat([series, lags.lag_series(open_closed)], SERIES_COLUMNS)
+    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks], BREAK_COLUMNS)
+    return series, period_verdicts(tested, units(tested)), lag_rows, breaks
+
+
+def period_verdicts(series: pd.DataFrame, units: dict | None = None,
+                    alpha: float = trends.ALPHA) -> pd.DataFrame:
+    """A verdict per series and period (see the module docstring), adjusted together (BH)."""
+    units, rows = units or {}, []
+    for key, group in series.groupby(trends.SERIES_KEY, sort=True, dropna=False):
+        for period, part, note in periods(group):
+            row = trends.verdict(part, alpha, units.get((key[0], key[1]), ""))
+            rows.append(row | {"period": period, "note": _join(row.get("note"), note)})
+    table = pd.DataFrame(rows, columns=[*trends.VERDICT_COLUMNS, "period"])
+    adjusted = trends.adjust(table[trends.VERDICT_COLUMNS].reset_index(drop=True), alpha)
+    adjusted["period"] = table["period"].to_numpy()
+    return ends_agree(adjusted, series)
+
+
+def periods(group: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str | None]]:
+    """(period name, its points, a note) for one series: whole history or segments, and recent."""
+    group = group.dropna(subset=["value"]).sort_values("bucket_start", kind="stable")
+    days = pd.to_datetime(group["bucket_start"])
+    starts = pd.to_datetime(group["segment_start"]).fillna(days.min()) if len(group) else days
+    out = []
+    if starts.nunique() <= 1:
+        out.append((WHOLE, group, None))
+    else:
+        for start in sorted(starts.unique()):
+            part = group[(starts == start).to_numpy()]
+            note = None if start == starts.min() else f"begins at a break on {start:%Y-%m-%d}"
+            out.append((f"segment {start:%Y-%m-%d} to {days[starts == start].max():%Y-%m-%d}",
+                        part, note))
+    return out + [(RECENT, *recent(group, days, starts))]
+
+
+def recent(group: pd.DataFrame, days: pd.Series, starts: pd.Series) -> tuple[pd.DataFrame, str | None]:
+    """The last 12 months: from the last point at or before 12 months before the newest (so
+    its first point is the gap "12 months ago"), never reaching back across the latest break."""
+    if not len(group):
+        return group, None
+    cutoff = days.max() - pd.DateOffset(months=RECENT_MONTHS)
+    before = days[days <= cutoff]
+    start = max(before.max() if len(before) else days.min(), starts.max())
+    note = (f"only since the break on {start:%Y-%m-%d}: earlier points are not comparable"
+            if starts.max() > cutoff and starts.nunique() > 1 else None)
+    return group[(days >= start).to_numpy()], note
+
+
+def ends_agree(table: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """`widening`/`narrowing` stand only if the period's first and last points moved that way."""
+    table = table.copy()
+    values = series.dropna(subset=["value"]).assign(bucket_start=lambda f: pd.to_datetime(
+        f["bucket_start"])).set_index([*trends.SERIES_KEY, "bucket_start"])["value"]
+    for i, r in table[table["verdict"].isin(["widening", "narrowing"])].iterrows():
+        key = tuple(r[k] for k in trends.SERIES_KEY)
+        first, last = (values.get(key + (pd.Timestamp(r[d]),)) for d in ("period_start", "period_end"))
+        if first is None or last is None or np.ndim(first) or np.ndim(last):
+            continue
+        if (last - first) * (1 if r["verdict"] == "widening" else -1) < 0:
+            table.loc[i, "note"] = _join(r["note"], (
+                f"called {r['verdict']} by the trend test, but the gap went from {first:.3g} to "
+                f"{last:.3g} over the period: no clear change"))
+            table.loc[i, "verdict"] = "no clear change"
+    return table
+
+
+def _join(*notes) -> str | None:
+    text = "; ".join(n for n in notes if isinstance(n, str) and n)
+    return text or None
 
 
 def openness(rows: pd.DataFrame) -> pd.Series:
@@ -108,7 +197,7 @@ def price_series(periods: pd.DataFrame) -> pd.DataFrame:
                           lower_is_better=True, metric=PRICE_METRIC)
 
 
-def measured_series(scores: pd.DataFrame) -> pd.DataFrame:
+def measured_series(scores: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rank gaps and the best-closed-vs-best-open gap for each measured pack."""
     parts = []
     for _, rows in scores.groupby("pack"):
@@ -116,20 +205,38 @@ def measured_series(scores: pd.DataFrame) -> pd.DataFrame:
         bucketed = (rows.assign(measured_at_utc=gaps.bucket_start(rows["measured_at_utc"], freq))
                     .groupby(["pack", "measured_at_utc", "model_id", "source"], as_index=False)
                     .agg(value=("value", "mean"), open_weights=("open_weights", "first")))
-        parts.append(gaps.rank_gaps(bucketed, ARENA_TOP_K))
         a, b = leader_first(bucketed, openness(bucketed), lower_is_better=False)
-        parts.append(gaps.group_gap(bucketed, openness(bucketed), a, b, freq, "max"))
-    return _concat(parts, gaps.GAP_COLUMNS)
+        found = [gaps.rank_gaps(bucketed, ARENA_TOP_K),
+                 gaps.group_gap(bucketed, openness(bucketed), a, b, freq, "max")]
+        parts += [with_segments(p, rows["model_id"], changes, freq) for p in found]
+    return _concat(parts, SERIES_COLUMNS)
 
 
-def ratio_series(values: pd.DataFrame) -> pd.DataFrame:
+def ratio_series(values: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Open vs closed median latency as log10 ratios, per (source, workload, concurrency)."""
     parts = []
     for _, rows in values.groupby(["source", "pack"]):
         a, b = leader_first(rows, openness(rows), lower_is_better=True)
-        parts.append(gaps.group_gap(rows, openness(rows), a, b, stat="median",
-                                    lower_is_better=True))
-    return _concat(parts, gaps.GAP_COLUMNS)
+        gap = gaps.group_gap(rows, openness(rows), a, b, stat="median", lower_is_better=True)
+        parts.append(with_segments(gap, rows["model_id"], changes, "D"))
+    return _concat(parts, SERIES_COLUMNS)
+
+
+def with_segments(out: pd.DataFrame, models: pd.Series, changes: pd.DataFrame | None,
+                  freq: str) -> pd.DataFrame:
+    """`segment_start` of each point: the latest run-context change of one of the series'
+    models in or before its bucket (NaT when none); the bucket holding a change starts anew."""
+    out = out.assign(segment_start=pd.NaT)
+    if changes is None or out.empty:
+        return out
+    moved = pd.to_datetime(changes.loc[changes["scope"].isin(set(models)), "changed_at_utc"], utc=True)
+    if moved.empty:
+        return out
+    starts = np.sort(gaps.bucket_start(moved.dt.tz_localize(None), freq).unique())
+    buckets = pd.to_datetime(out["bucket_start"]).to_numpy()
+    idx = np.searchsorted(starts, buckets, side="right") - 1
+    return out.assign(segment_start=np.where(idx >= 0, starts[np.maximum(idx, 0)],
+                                             np.datetime64("NaT")))
 
 
 def leader_first(rows: pd.DataFrame, group: pd.Series, lower_is_better: bool) -> tuple[str, str]:
@@ -164,19 +271,25 @@ def unit_for(metric: str, gap_kind: str, group_a: str, group_b: str) -> str:
 
 
 def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    parts = [p[columns] for p in parts if len(p)]
+    parts = [p.reindex(columns=columns) for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def report(verdicts: pd.DataFrame, lag_rows: pd.DataFrame) -> str:
     """The verdict table and lag summaries as terminal text, each figure with its unit."""
     lines = ["Gap verdicts: widening = group_a's lead grows; slope per year with its 95% "
-             "interval; p adjusted (Benjamini-Hochberg) across all rows", ""]
-    for r in verdicts.sort_values(["metric", "gap_kind"]).itertuples():
-        lines += [f"{r.metric}  {r.gap_kind}  ({r.group_a} vs {r.group_b})",
-                  f"    {r.verdict:<16} {_slope(r)}".rstrip(),
-                  f"    {r.n_points} points, {_day(r.period_start)} to {_day(r.period_end)}"]
-        lines += [f"    note: {r.note}"] if isinstance(r.note, str) and r.note else []
+             "interval; p adjusted (Benjamini-Hochberg) across all rows. Each series: the last "
+             "12 months first (the headline), then the whole history, or each segment between "
+             "breaks when the series has breaks (no verdict spans a break).", ""]
+    verdicts = verdicts.assign(period=verdicts.get("period", WHOLE)).fillna({"period": WHOLE})
+    for key, rows in verdicts.groupby(["metric", "gap_kind", "group_a", "group_b", "source"],
+                                      sort=True):
+        lines.append(f"{key[0]}  {key[1]}  ({key[2]} vs {key[3]})")
+        for r in rows.sort_values(["period", "period_start"], key=_headline_first).itertuples():
+            lines += [f"    {r.period:<36} {r.verdict:<16} {_slope(r)}".rstrip(),
+                      f"        {r.n_points} points, {_day(r.period_start)} to "
+                      f"{_day(r.period_end)}{_phi(r)}"]
+            lines += [f"        note: {r.note}"] if isinstance(r.note, str) and r.note else []
     summary = lag_rows[lag_rows["is_summary"].astype(bool)]
     if len(summary):
         lines += ["", "Lags: months the follower took to reach the leader's levels (median, "
@@ -185,6 +298,15 @@ def report(verdicts: pd.DataFrame, lag_rows: pd.DataFrame) -> str:
                   f"{r.lag_months:.1f} months [{r.ci_low:.1f}, {r.ci_high:.1f}]"
                   for r in summary.itertuples()]
     return "\n".join(lines)
+
+
+def _headline_first(column: pd.Series) -> pd.Series:
+    return column.ne(RECENT) if column.name == "period" else column
+
+
+def _phi(r) -> str:
+    phi = getattr(r, "phi", np.nan)
+    return "" if pd.isna(phi) else f"; lag-1 autocorrelation φ = {phi:.2f}"
 
 
 def _slope(r) -> str:
@@ -206,17 +328,19 @@ def _day(stamp) -> str:
     return "?" if pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m-%d}"
 
 
-TABLES = {"gap_series_row": gaps.GAP_COLUMNS, "gap_verdict_row": trends.VERDICT_COLUMNS,
-          "lag_row": lags.LAG_COLUMNS}
+TABLES = {"gap_series_row": SERIES_COLUMNS, "gap_verdict_row": [*trends.VERDICT_COLUMNS, "period"],
+          "lag_row": lags.LAG_COLUMNS, "series_break_row": BREAK_COLUMNS}
 
 
 def store(con: duckdb.DuckDBPyConnection, series: pd.DataFrame, verdicts: pd.DataFrame,
-          lag_rows: pd.DataFrame) -> None:
-    """Replace all rows of the three result tables in one transaction (all or nothing)."""
+          lag_rows: pd.DataFrame, breaks: pd.DataFrame | None = None) -> None:
+    """Replace all rows of the result tables in one transaction (all or nothing); the breaks
+    table is left as it is when `breaks` is None."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for (table, columns), frame in zip(TABLES.items(), (series, verdicts, lag_rows)):
-            _replace(con, table, columns, frame)
+        for (table, columns), frame in zip(TABLES.items(), (series, verdicts, lag_rows, breaks)):
+            if frame is not None:
+                _replace(con, table, columns, frame)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -258,7 +258,8 @@ view("cost_per_solved", "Cost per solved item per model, dimension and day: the 
 
 view("method_changes",
      "Where a series changes method, to mark on time axes: an Arena rating method's first "
-     "snapshot, a task pack's new version, a model measured on a new machine, build or file.",
+     "snapshot, an Arena listing change, a task pack's new version, a model measured on a new "
+     "machine, build or file.",
      f"""WITH arena AS (
         SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'rating method' AS kind,
                'Arena ' || replace(split_part(pack, ':', 3), '_', ' ') || ' (' ||
@@ -296,27 +297,37 @@ view("method_changes",
                       THEN 'quantisation ' || coalesce(quantisation, '?') END) AS label
         FROM compared WHERE nth > 1 AND (host, cpu, server_build, model_sha256, quantisation)
              IS DISTINCT FROM (was_host, was_cpu, was_build, was_sha, was_quant))
-     SELECT * FROM arena UNION ALL SELECT * FROM versions UNION ALL SELECT * FROM contexts""",
+     SELECT * FROM arena UNION ALL SELECT * FROM versions UNION ALL SELECT * FROM contexts
+     UNION ALL SELECT changed_at_utc, scope, kind, label FROM series_break_row""",
      changed_at_utc="When the new method's first value was measured (UTC)",
-     scope="What it applies to: an Arena pack (`arena:<source>:<method>`), a task pack, or a model id",
-     kind="`rating method`, `pack version` or `run context`",
+     scope="What it applies to: an Arena pack (`arena:<source>:<method>`), the joined Arena "
+           "series `arena:text`, a task pack, or a model id",
+     kind="`rating method`, `pack version`, `run context`, or `listing change` (an Arena "
+          "snapshot lists ≥ 10% fewer models than the one before, or ≥ 10% more that were "
+          "listed before); gap verdicts never span a `listing change` or `rating method` of "
+          "their series, nor a `run context` change of one of their models",
      label="What changed, e.g. `local/qwen2.5-coder-0.5b: host lab-2; CPU Apple M3`")
 
 view("gap_series", "Gap between leader and follower per metric and time bucket.",
      "SELECT metric, gap_kind, group_a, group_b, bucket_start, value, n_models, source, "
-     "leader_value, follower_value FROM gap_series_row",
+     "leader_value, follower_value, coalesce(pack, metric) AS pack, segment_start "
+     "FROM gap_series_row",
      metric="Metric (a `capability_scores.pack`, a latency or price measure)",
      gap_kind="e.g. `top1_minus_top10`, `frontier_a_minus_b`",
      group_a="Leader side (a model, a group such as `closed`, or `top1`)",
      group_b="Follower side", bucket_start="Start of the bucket (snapshot day, week or month)",
      value="Gap: group_a minus group_b for scores; positive when group_a is ahead",
      n_models="Models behind the bucket", source="Data source of the underlying scores",
-     leader_value="group_a's value", follower_value="group_b's value")
+     leader_value="group_a's value", follower_value="group_b's value",
+     pack="The pack this point was computed from: for the joined Arena series `arena:text`, "
+          "which Arena pack; otherwise the metric itself",
+     segment_start="First bucket of the segment (stretch between breaks) this point belongs "
+                   "to; NULL when the series has no break before it")
 
-view("gap_verdicts", "Is each gap widening? One row per series, with its trend and interval.",
+view("gap_verdicts", "Is each gap widening? One row per series and period, with its trend and interval.",
      "SELECT metric, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high, "
-     "p_value, p_adjusted, n_points, period_start, period_end, source, crossed, note, unit "
-     "FROM gap_verdict_row",
+     "p_value, p_adjusted, n_points, period_start, period_end, source, crossed, note, unit, "
+     "coalesce(period, 'whole history') AS period FROM gap_verdict_row",
      metric="Metric", gap_kind="Gap kind", group_a="Leader side", group_b="Follower side",
      verdict="`widening` (group_a's lead grows), `narrowing`, `no clear change` or `not enough "
              "data` (fewer than 8 points); widening/narrowing need p_adjusted < 0.05 and a slope "
@@ -329,7 +340,11 @@ view("gap_verdicts", "Is each gap widening? One row per series, with its trend a
      source="Data source",
      crossed="true when the gap changed sign: the two groups swapped the lead",
      note="Plain-words caveat: who led when, if the groups crossed",
-     unit="Unit of the gap (slope_per_year is this unit per year)")
+     unit="Unit of the gap (slope_per_year is this unit per year)",
+     period="Which points the verdict covers: `whole history` (a series with no break inside), "
+            "`segment <start> to <end>` (one per stretch between breaks, instead of the whole "
+            "history), or `last 12 months` (the headline: from the last point at or before 12 "
+            "months before the newest, never across a break)")
 
 view("lags", "How many months the follower group took to reach each level the leader reached.",
      "SELECT metric, leader_group, follower_group, level, lag_months, ci_low, ci_high, "
