@@ -34,7 +34,7 @@ def test_series_ids_become_words(metric, words):
     (labels.source, "public:arena_elo_history:0123456789ab", "LMArena rating history"),
     (labels.gap_kind, "top1_minus_top10", "leader minus the 10th model"),
     (labels.group, "closed", "closed weights"),
-    (labels.verdict, "not enough data", "not enough history"),
+    (labels.verdict, "not enough data", "not enough data"),
     (labels.column, "lag_months", "Lag (months)"),
     (labels.column, "ttft_s_p90", "Time to first token (s), 90th percentile"),
 ])

@@ -175,7 +175,7 @@ GROUPS = {"closed": "closed weights", "open": "open weights", "rank 1": "leader"
           "rank 2": "runner-up", "rank 10": "10th model", "median": "median model",
           "top 10": "top 10"}
 VERDICTS = {"widening": "widening", "narrowing": "narrowing", "no clear change": "no clear change",
-            "not enough data": "not enough history", "not enough history": "not enough history"}
+            "not enough data": "not enough data", "not enough history": "not enough data"}
 WINDOWS = {"whole": "whole history", "all": "whole history", "whole_history": "whole history",
            "12m": "last 12 months", "last_12_months": "last 12 months",
            "last_12m": "last 12 months", "segment": "since the last break",
