@@ -16,6 +16,7 @@ import argparse
 import logging
 import os
 import sys
+from datetime import datetime, timezone
 
 from collectors import spool
 from collectors.config import load_config
@@ -137,21 +138,39 @@ def cmd_status(_args) -> int:
     pid = scheduler.running_pid()
     print(f"scheduler: {'running, pid ' + str(pid) if pid else 'not running'}")
     _print_lake_schedulers()
-    jobs = scheduler.stored_jobs()
+    jobs = scheduler.stored_jobs()  # read-only: never starts a scheduler or moves a fire time
     last = _last_runs()
+    now = None if pid else datetime.now(timezone.utc)  # a running scheduler is about to fire
     for job in jobs:
-        run = last.get(job.id, {})
-        next_fire = f"{job.next_run_time:%Y-%m-%d %H:%M %Z}" if job.next_run_time else "paused"
-        print(f"  {job.id:<11} {str(job.trigger):<40} next {next_fire}")
-        print(f"  {'':<11} last run: {run.get('started_at_utc', 'never')} {run.get('status', '')} "
-              f"{run.get('n_rows', '')} rows{'  error: ' + run['error'] if run.get('error') else ''}")
+        _print_job(job.id, str(job.trigger), _next_fire(job.next_run_time, now), last.get(job.id, {}))
     if not jobs:
-        print("  no jobs stored yet: `python -m collectors schedule` stores them from the config")
+        print("  no jobs stored yet (`python -m collectors schedule` stores them); from the config:")
+        for spec, fire in scheduler.configured_next_fires(load_config(), _on_lake()):
+            _print_job(spec.id, spec.schedule, _next_fire(fire, now), last.get(spec.id, {}))
     waiting = spool.pending(spool.folder_for())
     if waiting:
         print(f"spool: {len(waiting)} batches wait in {spool.folder_for()} for the warehouse; "
               "the next run or scheduler start lands them")
     return 0
+
+
+def _next_fire(when, now) -> str:
+    if when is None:
+        return "paused"
+    text = f"{when:%Y-%m-%d %H:%M %Z}"
+    return text + ("  (missed: one catch-up run when the scheduler starts)" if now and when < now else "")
+
+
+def _print_job(job_id: str, trigger: str, next_fire: str, run: dict) -> None:
+    print(f"  {job_id:<11} {trigger:<40} next {next_fire}")
+    print(f"  {'':<11} last run: {run.get('started_at_utc', 'never')} {run.get('status', '')} "
+          f"{run.get('n_rows', '')} rows{'  error: ' + run['error'] if run.get('error') else ''}")
+
+
+def _on_lake() -> bool:
+    from warehouse.lake import is_lake
+
+    return is_lake(os.environ.get("GAPWATCH_DB"))
 
 
 def _print_lake_schedulers() -> None:

@@ -12,11 +12,15 @@ import fcntl
 import json
 import logging
 import os
+import pickle
+import sqlite3
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -193,17 +197,17 @@ def _pid_alive(pid) -> bool:
 
 
 def configure_logging(db_path=None) -> None:
-    """One line per run start and end, to stderr and to a rotating file under data/logs/."""
+    """One line per run start and end, to stderr and to a rotating file under data/logs/.
+
+    `force=True` replaces the handler the CLI's `basicConfig` already put on the root logger:
+    adding ours beside it printed every stderr line twice.
+    """
     logs = local_folder(db_path) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers = [logging.StreamHandler(), RotatingFileHandler(logs / "scheduler.log",
                                                              maxBytes=5_000_000, backupCount=5)]
-    root = logging.getLogger()
-    for handler in handlers:
-        handler.setFormatter(fmt)
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
@@ -237,12 +241,50 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
 
 
 def stored_jobs(db_path=None) -> list:
-    """The stored jobs, read without running a scheduler (for `status`)."""
-    if not store_path(db_path).exists():
+    """The stored jobs, read without starting a scheduler or writing anything (for `status`).
+
+    A scheduler started even paused may run its wakeup logic and move a missed fire time on,
+    eating the catch-up; APScheduler's own store deletes any job it cannot unpickle. So the
+    SQLite file is opened read-only and each row rebuilt the way the store does it.
+    """
+    path = store_path(db_path)
+    if not path.exists():
         return []
-    scheduler = BackgroundScheduler(jobstores={"default": job_store(db_path)}, timezone="UTC")
-    scheduler.start(paused=True)
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return scheduler.get_jobs()
+        rows = con.execute("SELECT id, job_state FROM apscheduler_jobs "
+                           "ORDER BY next_run_time IS NULL, next_run_time").fetchall()
+    except sqlite3.Error as exc:
+        raise GapWatchError(f"cannot read the job store {path}: {exc}; stop the scheduler and "
+                            "delete the file, the next `collectors schedule` rebuilds it") from None
     finally:
-        scheduler.shutdown(wait=False)
+        con.close()
+    return [_job_from_state(job_id, state) for job_id, state in rows]
+
+
+def _job_from_state(job_id: str, state: bytes):
+    """A Job as the store rebuilds it; a row that cannot be rebuilt stays listed, with why."""
+    try:
+        job = Job.__new__(Job)
+        job.__setstate__(pickle.loads(state))
+        return job
+    except Exception as exc:  # noqa: BLE001 - the store itself would silently delete it
+        return UnreadableJob(job_id, f"{type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
+class UnreadableJob:
+    id: str
+    problem: str
+    next_run_time: None = None
+
+    @property
+    def trigger(self) -> str:
+        return f"(cannot be read: {self.problem})"
+
+
+def configured_next_fires(config: GapWatchConfig, lake: bool = False) -> list[tuple[JobSpec, datetime]]:
+    """This host's jobs from the config with the fire time a scheduler started now would give."""
+    now = datetime.now(timezone.utc)
+    return [(spec, spec.trigger().get_next_fire_time(None, now))
+            for spec in job_specs(config, lake=lake).values()]

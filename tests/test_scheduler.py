@@ -116,7 +116,7 @@ def test_one_catch_up_run_after_missing_three_due_times(sched_env):
     env, db_path, config = sched_env
     config.write_text(CONFIG.format(schedule="0 3 1 1 *"))
     proc = start(env)
-    time.sleep(4)  # long enough to store the job
+    _wait_for(lambda: scheduler.stored_jobs(db_path), 60)  # the job is stored
     stop(proc)
     set_next_fire_time(db_path, "latency", datetime(2023, 1, 1, 3, tzinfo=timezone.utc))
     before = len(ledger(db_path))
@@ -126,6 +126,41 @@ def test_one_catch_up_run_after_missing_three_due_times(sched_env):
     stop(proc)
     assert len(ledger(db_path)) - before == 1
     assert scheduler.stored_jobs(db_path)[0].next_run_time.year >= datetime.now().year + 1
+
+
+def test_status_reads_the_job_store_without_eating_the_catch_up(sched_env):
+    """`status` between a missed fire time and the restart: no traceback, the stored job
+    store's bytes unchanged, the miss shown, and the restart still runs exactly one catch-up."""
+    env, db_path, config = sched_env
+    config.write_text(CONFIG.format(schedule="0 3 1 1 *"))
+    proc = start(env)
+    out = until_running(proc) + stop(proc)
+    assert out.count("schedule added latency") == 1, out  # each log line once, not twice
+    set_next_fire_time(db_path, "latency", datetime(2023, 1, 1, 3, tzinfo=timezone.utc))
+    store = scheduler.store_path(db_path)
+    before_bytes, before = store.read_bytes(), len(ledger(db_path))
+    status = subprocess.run([sys.executable, "-m", "collectors", "status"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0 and "Traceback" not in status.stderr + status.stdout, status
+    assert "latency" in status.stdout and "next 2023-01-01 03:00 UTC  (missed" in status.stdout
+    assert store.read_bytes() == before_bytes, "status wrote to the job store"
+    assert scheduler.stored_jobs(db_path)[0].next_run_time.year == 2023
+    proc = start(env)
+    _wait_for(lambda: len(ledger(db_path)) > before, 60)
+    time.sleep(5)  # a second catch-up would have started by now
+    stop(proc)
+    assert len(ledger(db_path)) - before == 1
+
+
+def test_status_lists_the_configured_jobs_before_any_scheduler_stored_them(sched_env):
+    env, db_path, config = sched_env
+    config.write_text(CONFIG.format(schedule="0 3 1 1 *"))
+    status = subprocess.run([sys.executable, "-m", "collectors", "status"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0, status
+    assert "no jobs stored yet" in status.stdout
+    assert f"next {datetime.now().year + 1}-01-01 03:00 UTC" in status.stdout, status.stdout
+    assert not scheduler.store_path(db_path).exists()
 
 
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(sched_env):
@@ -174,17 +209,14 @@ def test_a_reader_holding_the_file_loses_no_run(sched_env):
 def test_stored_jobs_are_kept_and_a_changed_schedule_is_reported(sched_env):
     env, db_path, config = sched_env
     proc = start(env)
-    time.sleep(4)
-    out = stop(proc)
+    out = until_running(proc) + stop(proc)
     assert "schedule added latency" in out
     proc = start(env)
-    time.sleep(3)
-    out = stop(proc)
+    out = until_running(proc) + stop(proc)
     assert "schedule added" not in out and "schedule changed" not in out
     config.write_text(CONFIG.format(schedule="0 */6 * * *"))
     proc = start(env)
-    time.sleep(3)
-    out = stop(proc)
+    out = until_running(proc) + stop(proc)
     assert "schedule changed latency" in out and "hour='*/6'" in out
     jobs = scheduler.stored_jobs(db_path)
     assert [j.id for j in jobs] == ["latency"] and "hour='*/6'" in str(jobs[0].trigger)
@@ -204,6 +236,18 @@ def set_next_fire_time(db_path, job_id: str, when: datetime) -> None:
     job.next_run_time = when
     store.update_job(job)
     store.shutdown()
+
+
+def until_running(proc: subprocess.Popen, timeout_s: float = 90) -> str:
+    """The scheduler's output up to its "running N jobs" line (start-up time varies with load)."""
+    lines = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if not line or " jobs: " in line:
+            break
+    return "".join(lines)
 
 
 def _wait_for(predicate, timeout_s: float) -> None:
