@@ -24,7 +24,7 @@ from warehouse.public_loaders import CROSSWALK, DATASETS, Dataset
 from warehouse.writes import skip_existing
 
 DATA_DIR = Path(__file__).parent / "public_data"
-IMPORT_VERSION = "1"
+IMPORT_VERSION = "2"  # 2: Epoch benchmark dimensions from warehouse/benchmark_dimensions.py
 PUBLIC_TABLES = ["public_capability_score", "public_latency_summary", "price_period"]
 
 

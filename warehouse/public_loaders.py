@@ -9,6 +9,8 @@ the resolved crosswalk.
 
 from dataclasses import dataclass, field
 
+from warehouse.benchmark_dimensions import sql_case
+
 EPOCH_CREDIT = "Epoch AI, 'AI Benchmarking' and 'Notable AI Models', https://epoch.ai (CC BY 4.0)"
 CANDIDATE = ("SELECT {priority} AS priority, '{source}' AS source, {alias} AS alias, "
              "{group} AS group_key, {org} AS organization, {open} AS open_weights, "
@@ -43,15 +45,8 @@ F = "DOUBLE"
 B = "BOOLEAN"
 I = "BIGINT"
 EPOCH_OPEN = "coalesce(open_weights, model_accessibility ILIKE 'Open weights%')"
-EPOCH_DIMENSIONS = """CASE
-    WHEN regexp_matches(lower(benchmark), 'math|gsm8k|aime|arc_agi|bbh|simplebench|winogrande|hellaswag|piqa')
-        THEN 'reasoning'
-    WHEN regexp_matches(lower(benchmark), 'mmlu|gpqa|boolq|arc_ai2|scienceqa|openbookqa|nli|lambada')
-        THEN 'understanding'
-    WHEN regexp_matches(lower(benchmark), 'triviaqa|fiction|simpleqa') THEN 'memory'
-    WHEN regexp_matches(lower(benchmark), 'aider|swe|webdev|livebench|terminal|cybench|weirdml')
-        THEN 'generation'
-    ELSE 'other' END"""
+# The benchmark → dimension table (docs/dimensions.md); its version names the dimension series.
+EPOCH_DIMENSIONS = sql_case("s.benchmark")
 
 PRICE_PERIODS = """
 INSERT INTO price_period
