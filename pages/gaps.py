@@ -40,7 +40,7 @@ days = whole["bucket_start"].astype("datetime64[ns]")
 gaps = whole[(days >= pd.Timestamp(verdict["period_start"]))
              & (days <= pd.Timestamp(verdict["period_end"]))]
 
-m1, m2, m3, m4, m5 = st.columns(5)
+m1, m2, m3, m4, m5 = st.columns([1.6, 1, 1.4, 1, 1])
 m1.metric("Verdict", verdict["verdict"], help=f"{period}: {tables.span_text(verdict, 'period_start', 'period_end')}")
 m2.metric("Trend per year", tables.number(verdict["slope_per_year"]),
           help=f"{verdict['unit']} per year")
@@ -49,7 +49,7 @@ m4.metric("Gap at start", tables.number(gaps["value"].iloc[0] if len(gaps) else 
           help=verdict["unit"])
 m5.metric("Gap now" if period == "last 12 months" else "Gap at end",
           tables.number(gaps["value"].iloc[-1] if len(gaps) else None), help=verdict["unit"])
-if verdict.get("note"):
+if isinstance(verdict.get("note"), str) and verdict["note"]:
     st.info(verdict["note"])
 
 changes = data.method_changes(*snap)
