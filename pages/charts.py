@@ -89,12 +89,18 @@ def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
 
 
 def lag_figure(lag_rows: pd.DataFrame) -> go.Figure:
-    """Months the follower took to reach each level the leader reached first."""
+    """Months the follower took to match each record the leader set; a record not matched yet
+    (`censored`) is an upward triangle at its lower bound: at least that many months."""
     fig = go.Figure()
     for (leader, follower), rows in lag_rows.groupby(["leader_group", "follower_group"], sort=False):
-        fig.add_trace(go.Scatter(x=rows["level"], y=rows["lag_months"], mode="markers+lines",
-                                 name=f"{follower} behind {leader}"))
-    fig.update_layout(title="Lag to reach each level", xaxis_title="level (score)",
+        waiting = rows.get("censored", pd.Series(False, index=rows.index)).fillna(False).astype(bool)
+        fig.add_trace(go.Scatter(
+            x=rows["level"], y=rows["lag_months"], mode="markers+lines",
+            name=f"{follower} behind {leader}",
+            marker={"symbol": ["triangle-up-open" if w else "circle" for w in waiting], "size": 9},
+            text=["not matched yet: at least" if w else "matched after" for w in waiting],
+            hovertemplate="record %{x:.1f}: %{text} %{y:.1f} months<extra></extra>"))
+    fig.update_layout(title="Lag to match each record", xaxis_title="record (score)",
                       yaxis_title="months", legend={"orientation": "h", "y": -0.2},
                       margin={"t": 50})
     return fig

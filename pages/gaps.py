@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import charts, data, tables
+from warehouse import lag_report
 
 SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
           "Theil–Sen slope; the grey band spans the slopes in its 95% interval, drawn through "
@@ -75,14 +76,31 @@ else:
     pair = summary[(summary["leader_group"] == verdict["group_a"])
                    & (summary["follower_group"] == verdict["group_b"])]
     head = (pair if len(pair) else summary).iloc[0]
-    st.metric(f"{head.follower_group} behind {head.leader_group} (median months)",
-              tables.number(head.lag_months, 1),
-              help=f"95% bootstrap interval [{tables.number(head.ci_low, 1)}, "
-                   f"{tables.number(head.ci_high, 1)}] months")
-    st.dataframe(summary[["leader_group", "follower_group", "lag_months", "ci_low", "ci_high"]],
-                 hide_index=True)
-    levels = lag[~lag["is_summary"] & (lag["leader_group"] == head.leader_group)
-                 & (lag["follower_group"] == head.follower_group)]
-    st.plotly_chart(charts.lag_figure(levels), width="stretch")
-    st.caption(f"Source: `lags` view ({head.source}); interval: bootstrap over levels.")
+    mine = lag[(lag["leader_group"] == head.leader_group)
+               & (lag["follower_group"] == head.follower_group)]
+    rules = mine[mine["is_summary"]].sort_values("tolerance_points")
+    records = mine[~mine["is_summary"]]
+    cols = st.columns(len(rules) + 1)
+    for col, r in zip(cols, rules.itertuples()):
+        rule = "" if r.tolerance_points == 0 else f", within {r.tolerance_points:g} point"
+        col.metric(f"{head.follower_group} behind {head.leader_group}{rule} (median months)",
+                   ("≥ " if r.censored else "") + tables.number(r.lag_months, 1),
+                   help=lag_report.median_help(r))
+    top = lag_report.top_bound(records[records["tolerance_points"] == 0])
+    cols[-1].metric("At the top, at least (months)",
+                    tables.number(top["months"], 1) if top else "caught up",
+                    help=(f"The {head.follower_group} group has not reached "
+                          f"{top['level_low']:.1f}, which the {head.leader_group} group passed on "
+                          f"{top['since']:%Y-%m-%d}." if top else None))
+    for r in rules.itertuples():
+        levels = records[records["tolerance_points"] == r.tolerance_points]
+        st.markdown(f"**{lag_report.rule_text(r.tolerance_points, head.leader_group, head.follower_group)}**"
+                    f": {lag_report.meaning(r, levels)}")
+    st.dataframe(lag_report.summary_table(summary), hide_index=True)
+    st.plotly_chart(charts.lag_figure(records[records["tolerance_points"] == 0]), width="stretch")
+    st.caption(f"Source: `lags` view ({head.source}). Each point is a record of the "
+               f"{head.leader_group} group; a triangle is a record not matched yet (at least that "
+               "many months). Median: Kaplan–Meier over records, with its 95% confidence "
+               "interval. Sensitivity: how far the median moves when the models are resampled "
+               "(bootstrap over models), not a confidence interval.")
     st.download_button("Lags (CSV)", lag.to_csv(index=False), "lags.csv")

@@ -1,10 +1,15 @@
-"""Lags in months from threshold crossings, with a bootstrap interval over models."""
+"""Lags in months: each leader record until the follower matched it, censored when it has not yet
+(Kaplan–Meier median), under the threshold rule and Epoch's catch-up-within-1-point rule."""
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from warehouse import db, lags
+from warehouse import db, lag_report, lags
 
 
 def models(dates, values, group, pack="epoch:eci"):
@@ -19,6 +24,23 @@ def staircase(start: str, shift_months: int, group: str, n: int = 12) -> pd.Data
     return models(dates, 100 + 5.0 * np.arange(n), group)
 
 
+def months(later: str, earlier: str) -> float:
+    return float(lags.months_between(np.datetime64(later), np.datetime64(earlier)))
+
+
+def pair(leader: pd.DataFrame, follower: pd.DataFrame, **kw) -> pd.DataFrame:
+    scores = pd.concat([leader, follower], ignore_index=True)
+    return lags.group_lags(scores, scores["group"], "closed", "open", n_resamples=99, **kw)
+
+
+# Closed sets five records (10..50) a month apart; open matches the first three 2, 4 and 6
+# months later and is still short of 40 on the last release in the data (2024-12-01).
+CLOSED = models(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"],
+                [10, 20, 30, 40, 50], "closed")
+OPEN = models(["2023-12-01", "2024-03-01", "2024-06-01", "2024-09-01", "2024-12-01"],
+              [5, 10, 20, 30, 35], "open")
+
+
 def test_first_crossing_uses_the_running_best():
     dates = pd.to_datetime(["2024-03-01", "2024-01-01", "2024-02-01"]).to_numpy()
     crossed = lags.first_crossing(dates, [130, 120, 110], [105, 120, 125, 131])
@@ -26,63 +48,131 @@ def test_first_crossing_uses_the_running_best():
     assert np.isnat(crossed[3])
 
 
-def test_a_follower_six_months_behind_lags_six_months():
-    scores = pd.concat([staircase("2023-01-01", 0, "closed"), staircase("2023-01-01", 6, "open")])
-    rows = lags.group_lags(scores, scores["group"], "closed", "open", n_levels=20, seed=1)
-    levels, summary = rows[~rows["is_summary"]], rows[rows["is_summary"]].iloc[0]
-    assert len(levels) == 20 and levels["level"].between(100, 155).all()
+def test_levels_are_the_leaders_records_once_both_frontiers_have_started():
+    leader = models(["2023-01-01", "2023-06-01", "2023-06-01", "2023-08-01", "2024-01-01"],
+                    [120, 130, 135, 125, 160], "closed")
+    follower = models(["2023-03-01", "2023-09-01"], [128, 140], "open")
+    # 120 is below open's first value (its crossing is not observed); 135 and 130 share a day;
+    # 125 is no record; 160 is above open's best and stays in (censored)
+    assert list(lags.record_levels(leader, follower)) == [135, 160]
+
+
+def test_a_follower_six_months_behind_lags_six_months_under_both_rules():
+    rows = pair(staircase("2023-01-01", 0, "closed"), staircase("2023-01-01", 6, "open"))
+    summary = rows[rows["is_summary"]].set_index("tolerance_points")
+    levels = rows[~rows["is_summary"] & (rows["tolerance_points"] == 0)]
+    assert len(levels) == 12 and not levels["censored"].any()
     assert levels["lag_months"].between(5.8, 6.2).all()
-    assert summary["lag_months"] == pytest.approx(6, abs=0.2)
-    assert summary["ci_low"] <= summary["lag_months"] <= summary["ci_high"]
-    assert np.isnan(summary["level"]) and summary["leader_group"] == "closed"
+    assert summary.loc[0.0, "lag_months"] == pytest.approx(6, abs=0.2)
+    assert summary.loc[0.0, "ci_low"] <= summary.loc[0.0, "lag_months"] <= summary.loc[0.0, "ci_high"]
+    assert summary.loc[0.0, "sensitivity_low_months"] <= summary.loc[0.0, "lag_months"]
+    assert not summary.loc[0.0, "censored"] and summary.loc[1.0, "lag_months"] <= 6.2
     assert list(rows.columns) == lags.LAG_COLUMNS
 
 
-def test_levels_stay_where_both_crossings_are_observed():
-    leader = models(["2023-01-01", "2023-06-01", "2024-01-01"], [120, 130, 160], "closed")
-    follower = models(["2022-01-01", "2023-09-01", "2024-06-01"], [100, 125, 140], "open")
-    grid = lags.level_grid(leader, follower, 5)
-    assert grid[0] == 120 and grid[-1] == 140  # not below the leader's first, not above the follower's best
-    assert len(lags.level_grid(leader, follower.iloc[:1], 5)) == 0  # follower never got to 120
+def test_unreached_records_are_kept_as_censored_and_raise_the_median():
+    rows = pair(CLOSED, OPEN, tolerances=(0.0,))
+    levels, summary = rows[~rows["is_summary"]], rows[rows["is_summary"]].iloc[0]
+    assert list(levels["censored"]) == [False, False, False, True, True]
+    # waiting records count the months from the record to the last release in the data
+    assert levels["lag_months"].iloc[3] == pytest.approx(months("2024-12-01", "2024-04-01"))
+    # By hand: lags 2, 4, 6 observed, 7+ and 8+ censored. S(2) = 4/5, S(4) = 3/5,
+    # S(6) = 3/5 * 2/3 = 2/5 <= 1/2: the median is the third lag, 6 months, where dropping
+    # the waiting records would say 4.
+    third = months("2024-09-01", "2024-03-01")
+    assert summary["lag_months"] == pytest.approx(third) and not summary["censored"]
+    dropped = np.median(levels.loc[~levels["censored"].astype(bool), "lag_months"])
+    assert dropped == pytest.approx(months("2024-06-01", "2024-02-01"))
+    assert summary["lag_months"] > dropped + 1.9
 
 
-def test_bootstrap_is_reproducible_and_counts_unreached_levels_as_late():
-    scores = pd.concat([staircase("2023-01-01", 0, "closed"), staircase("2023-01-01", 3, "open")])
-    grid = np.linspace(100, 155, 12)
-    lead, follow = (scores[scores["group"] == g] for g in ("closed", "open"))
-    first = lags.median_lag_ci(lead, follow, grid, seed=5, n_resamples=199)
-    assert first == lags.median_lag_ci(lead, follow, grid, seed=5, n_resamples=199)
-    assert first[1] <= first[0] <= first[2] and first[2] > first[0]  # dropping records only delays
+def test_a_median_that_is_not_reached_says_at_least():
+    follower = OPEN[OPEN["value"] <= 10].pipe(lambda f: pd.concat(
+        [f, models(["2024-12-01"], [15], "open")], ignore_index=True))
+    rows = pair(CLOSED, follower, tolerances=(0.0,))
+    summary = rows[rows["is_summary"]].iloc[0]
+    assert bool(summary["censored"]) and np.isnan(summary["ci_low"])
+    # 4 of 5 records wait: lags 2, then at least 10, 9, 8 and 7 months; the median of those
+    # bounds (8 months, the record of April) is a floor whatever the waiting records do
+    assert summary["lag_months"] == pytest.approx(months("2024-12-01", "2024-04-01"))
+    text = "\n".join(lag_report.report_lines(rows))
+    assert "median: at least 8.0 months" in text
+    assert "so the open group is at least 10.0 months behind" in text  # 20, set in February
+
+
+def test_the_catch_up_rule_counts_a_near_tie_as_caught_up():
+    leader = models(["2024-01-01", "2024-02-01"], [10, 50], "closed")
+    follower = models(["2023-12-01", "2024-03-01", "2024-05-01", "2024-08-01"],
+                      [5, 10, 49.5, 45], "open")
+    rows = pair(leader, follower)
+    top = rows[~rows["is_summary"] & (rows["level"] == 50)].set_index("tolerance_points")
+    assert bool(top.loc[0.0, "censored"])  # 49.5 never reaches 50
+    assert top.loc[0.0, "lag_months"] == pytest.approx(months("2024-08-01", "2024-02-01"))
+    assert not top.loc[1.0, "censored"]  # within 1 point
+    assert top.loc[1.0, "lag_months"] == pytest.approx(months("2024-05-01", "2024-02-01"))
+    text = "\n".join(lag_report.report_lines(rows))
+    assert "threshold rule" in text and "catch-up within 1 point (Epoch's rule" in text
+
+
+def test_one_release_matching_several_records_is_one_point_of_the_trend():
+    leader = models(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"], [10, 20, 30, 40],
+                    "closed")
+    follower = models(["2023-12-01", "2024-09-01", "2024-12-01"], [5, 35, 45], "open")
+    series = lags.lag_series(pair(leader, follower))
+    # records 10, 20, 30 all matched by the release of September: one event, not three
+    # points whose lags fall 8, 7, 6 and read as a narrowing trend
+    assert len(series) == 2 and series["bucket_start"].is_unique
+    first = series.sort_values("bucket_start").iloc[0]
+    assert first["value"] == pytest.approx(months("2024-09-01", "2024-03-01"))
+    assert set(series["gap_kind"]) == {"lag_months"}
+
+
+def test_a_leader_jump_across_many_follower_steps_is_one_record():
+    leader = models(["2024-01-01", "2024-02-01"], [10, 100], "closed")
+    follower = models(["2023-12-01", "2024-03-01", "2024-05-01", "2024-07-01", "2024-09-01"],
+                      [5, 10, 40, 70, 100], "open")
+    rows = pair(leader, follower, tolerances=(0.0,))
+    assert list(rows.loc[~rows["is_summary"], "level"]) == [10, 100]
+    assert len(lags.lag_series(rows)) == 2
 
 
 def test_the_organisation_that_sets_the_record_has_no_lag():
     scores = pd.concat([staircase("2023-01-01", 0, "A"), staircase("2023-01-01", 4, "B")])
-    rows = lags.organisation_lags(scores, scores["group"], min_models=3, n_levels=10)
+    rows = lags.organisation_lags(scores, scores["group"], min_models=3, n_resamples=99)
     summary = rows[rows["is_summary"]].set_index("follower_group")["lag_months"]
     assert summary["A"] == 0 and summary["B"] == pytest.approx(4, abs=0.2)
-    assert set(rows["leader_group"]) == {"frontier"}
-
-
-def test_lag_series_keeps_one_point_per_pair_of_crossings():
-    scores = pd.concat([staircase("2023-01-01", 0, "closed"), staircase("2023-01-01", 6, "open")])
-    rows = lags.group_lags(scores, scores["group"], "closed", "open", n_levels=60)
-    series = lags.lag_series(rows)
-    assert len(series) == series[["bucket_start", "value"]].drop_duplicates().shape[0] <= 12
-    assert set(series["gap_kind"]) == {"lag_months"}
+    assert set(rows["leader_group"]) == {"frontier"} and set(rows["tolerance_points"]) == {0}
 
 
 def test_open_weights_lag_on_the_public_eci(built_db):
     with db.reading(built_db) as con:
-        summary = con.execute("""SELECT lag_months, ci_low, ci_high FROM lags
-                                 WHERE metric = 'epoch:eci' AND leader_group = 'closed'
-                                   AND follower_group = 'open' AND is_summary""").fetchall()
-        per_level = con.execute("""SELECT count(*), min(lag_months), max(lag_months) FROM lags
-                                   WHERE leader_group = 'closed' AND NOT is_summary""").fetchone()
-        orgs = con.execute("SELECT count(DISTINCT follower_group) FROM lags "
-                           "WHERE leader_group = 'frontier' AND is_summary").fetchone()[0]
-    (median, low, high), = summary
-    print(f"\nECI: open weights behind closed by {median:.1f} months [{low:.1f}, {high:.1f}], "
-          f"{per_level[0]} levels ({per_level[1]:.1f} to {per_level[2]:.1f} months)")
-    assert 0 < low <= median <= high < 24
-    assert per_level[0] == lags.N_LEVELS
-    assert orgs >= 5
+        summary = con.execute("""SELECT tolerance_points, lag_months, ci_low, ci_high,
+                                        sensitivity_low_months, sensitivity_high_months, censored
+                                 FROM lags WHERE metric = 'epoch:eci' AND leader_group = 'closed'
+                                   AND follower_group = 'open' AND is_summary
+                                 ORDER BY tolerance_points""").df()
+        waiting = con.execute("""SELECT min(level), max(level), max(lag_months) FROM lags
+                                 WHERE leader_group = 'closed' AND NOT is_summary AND censored
+                                   AND tolerance_points = 0""").fetchone()
+    print("\n" + summary.to_string())
+    assert list(summary["tolerance_points"]) == [0, 1]
+    assert not summary["censored"].any()
+    assert (summary["ci_low"] <= summary["lag_months"]).all()
+    assert (summary["sensitivity_low_months"] <= summary["sensitivity_high_months"]).all()
+    assert 0 < summary["lag_months"].min() < 24
+    # the top of the closed frontier is kept, not dropped: ECI 148+ is still waiting
+    assert waiting[0] > 148 and waiting[1] > 155 and waiting[2] > 7.5
+
+
+def test_gaps_prints_both_lags_with_intervals_and_what_they_mean(built_db):
+    env = {**os.environ, "GAPWATCH_DB": str(built_db)}
+    out = subprocess.run([sys.executable, "-m", "warehouse", "gaps"], capture_output=True,
+                         text=True, env=env, check=True, timeout=300).stdout
+    lag_part = out[out.index("Lags:"):]
+    print("\n" + lag_part)
+    assert "open behind closed" in lag_part
+    assert "threshold rule" in lag_part and "catch-up within 1 point" in lag_part
+    assert lag_part.count("95% CI [") >= 2 and lag_part.count("sensitivity [") >= 2
+    assert "not a confidence interval" in lag_part
+    assert "at the top:" in lag_part and "at least" in lag_part
+    assert "= half of the closed group's records" in lag_part

@@ -197,3 +197,15 @@ def m005_series_periods_and_breaks(con: duckdb.DuckDBPyConnection) -> None:
         label VARCHAR NOT NULL, computed_at_utc TIMESTAMPTZ NOT NULL);
     """)
 
+
+@migration
+def m006_lag_censoring(con: duckdb.DuckDBPyConnection) -> None:
+    """Lags keep the records the follower has not matched yet (censored, a lower bound), under
+    two rules (threshold, and catch-up within a tolerance), and the summary row carries the
+    model-bootstrap interval apart from the Kaplan–Meier one: it is a sensitivity check."""
+    con.execute("""
+    ALTER TABLE lag_row ADD COLUMN tolerance_points DOUBLE;
+    ALTER TABLE lag_row ADD COLUMN censored BOOLEAN;
+    ALTER TABLE lag_row ADD COLUMN sensitivity_low_months DOUBLE;
+    ALTER TABLE lag_row ADD COLUMN sensitivity_high_months DOUBLE;
+    """)

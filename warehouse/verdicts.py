@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from warehouse import arena, gaps, lags, trends
+from warehouse import arena, gaps, lag_report, lags, trends
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
@@ -290,13 +290,7 @@ def report(verdicts: pd.DataFrame, lag_rows: pd.DataFrame) -> str:
                       f"        {r.n_points} points, {_day(r.period_start)} to "
                       f"{_day(r.period_end)}{_phi(r)}"]
             lines += [f"        note: {r.note}"] if isinstance(r.note, str) and r.note else []
-    summary = lag_rows[lag_rows["is_summary"].astype(bool)]
-    if len(summary):
-        lines += ["", "Lags: months the follower took to reach the leader's levels (median, "
-                  "95% bootstrap interval over models)", ""]
-        lines += [f"    {r.metric}  {r.follower_group} behind {r.leader_group}: "
-                  f"{r.lag_months:.1f} months [{r.ci_low:.1f}, {r.ci_high:.1f}]"
-                  for r in summary.itertuples()]
+    lines += lag_report.report_lines(lag_rows)
     return "\n".join(lines)
 
 

@@ -346,15 +346,31 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
             "history), or `last 12 months` (the headline: from the last point at or before 12 "
             "months before the newest, never across a break)")
 
-view("lags", "How many months the follower group took to reach each level the leader reached.",
+view("lags", "How many months the follower group took to match each record the leader group set "
+     "(one row per record and rule, plus one summary row per pair and rule).",
      "SELECT metric, leader_group, follower_group, level, lag_months, ci_low, ci_high, "
-     "leader_date, follower_date, is_summary, source FROM lag_row",
-     metric="Metric", leader_group="Group that reached the level first",
-     follower_group="Group that followed", level="Score level (NULL on the summary row)",
-     lag_months="Months between the two first crossings (median on the summary row)",
-     ci_low="Bootstrap interval, summary row only", ci_high="Bootstrap interval, summary row only",
-     leader_date="Leader's first crossing", follower_date="Follower's first crossing",
-     is_summary="true for the one summary row per pair", source="Data source")
+     "leader_date, follower_date, is_summary, source, coalesce(tolerance_points, 0) AS "
+     "tolerance_points, coalesce(censored, false) AS censored, sensitivity_low_months, "
+     "sensitivity_high_months FROM lag_row",
+     metric="Metric", leader_group="Group that set the record (`frontier` = every model)",
+     follower_group="Group that followed",
+     level="The leader's record score (NULL on the summary row)",
+     lag_months="Months from the record to the follower's match; when `censored`, a lower "
+                "bound (months from the record to the last release date in the data). Summary "
+                "row: the Kaplan–Meier median over records, or its lower bound when `censored`",
+     ci_low="Summary row: lower end of the median's 95% Kaplan–Meier confidence interval",
+     ci_high="Summary row: upper end of that interval; NULL when the data set no upper limit",
+     leader_date="When the leader set the record",
+     follower_date="When the follower matched it (NULL while censored)",
+     is_summary="true for the summary row of each pair and rule", source="Data source",
+     tolerance_points="Catch-up rule: 0 = the follower scores at least the record; 1 = within "
+                      "1 score point of it (Epoch's rule)",
+     censored="Record rows: not matched yet. Summary row: the median is not reached (fewer "
+              "than half the records surely matched), so lag_months is a lower bound",
+     sensitivity_low_months="Summary row: how low the median goes when the models are "
+                            "resampled (2.5th percentile of a bootstrap over models): a "
+                            "sensitivity check, not a confidence interval",
+     sensitivity_high_months="Summary row: the same, 97.5th percentile")
 
 view("public_datasets", "Public history imported into this file, with licence and credit.",
      "SELECT dataset, licence, credit, n_rows, n_skipped, imported_at_utc, file_sha256, run_id "
