@@ -46,7 +46,7 @@ def test_the_view_finds_arena_methods_pack_versions_and_new_machines(db_copy):
         changes = con.execute("SELECT * FROM method_changes ORDER BY changed_at_utc").df()
     kinds = changes.groupby("kind")["label"].apply(list).to_dict()
     assert "Arena bt rating (nakasyou_result_csv) begins" in kinds["rating method"]
-    assert any("elo online to bt rating" in label for label in kinds["rating method"])
+    assert any("online Elo to Bradley–Terry rating" in label for label in kinds["rating method"])
     assert any("no longer listed" in label for label in kinds["listing change"])
     assert kinds["pack version"] == ["memory-retrieval version 2 begins"]
     assert kinds["run context"] == [f"{MODEL}: host lab-2; CPU Apple M3; model file ffee"]
@@ -72,7 +72,7 @@ def test_the_overview_arena_chart_marks_where_the_arena_series_breaks(db_copy, m
     arena = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                  if "Arena" in json.loads(c.proto.spec)["layout"]["title"]["text"])
     labels = [a["text"] for a in arena["layout"]["annotations"]]
-    assert any("elo online to bt rating" in label for label in labels)
+    assert any("online Elo to Bradley–Terry rating" in label for label in labels)
     assert any("lists 161 models" in label and "no longer listed" in label for label in labels)
     assert len(arena["layout"]["shapes"]) == len(labels) == 3
 

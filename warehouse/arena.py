@@ -34,6 +34,9 @@ SAME_RATING_POINTS = 5.0
 SAME_LISTING = 0.90
 SEAM_DAYS = 14
 BREAK_COLUMNS = ["changed_at_utc", "scope", "kind", "label"]
+METHODS = {"elo_online": "online Elo", "bt_rating": "Bradley–Terry rating",
+           "displayed_rating": "displayed rating",
+           "bt_rating_style_control": "Bradley–Terry rating with style control"}
 
 
 def listed(scores: pd.DataFrame) -> pd.DataFrame:
@@ -50,10 +53,11 @@ def snapshots(rows: pd.DataFrame) -> pd.DataFrame:
         ["measured_at_utc", "pack"], ignore_index=True)
 
 
-def listing_change(before: frozenset, after: frozenset, seen_before: set) -> str | None:
-    """Words for a listing change between two consecutive snapshots, or None."""
+def listing_change(before: frozenset, after: frozenset, first_seen: dict, at) -> str | None:
+    """Words for a listing change between two consecutive snapshots (the second taken at
+    `at`), or None. `first_seen`: each model's first snapshot in any Arena pack."""
     gone = before - after
-    back = (after - before) & seen_before
+    back = {m for m in after - before if first_seen[m] < at}
     if len(gone) >= LISTING_CHANGE * len(before):
         return f"lists {len(after)} models, was {len(before)} ({len(gone)} no longer listed)"
     if len(after) >= (1 + LISTING_CHANGE) * len(before) and len(back) >= LISTING_CHANGE * len(before):
@@ -64,16 +68,17 @@ def listing_change(before: frozenset, after: frozenset, seen_before: set) -> str
 
 def listing_changes(scores: pd.DataFrame) -> pd.DataFrame:
     """Every listing change inside each Arena pack, as `method_changes` rows."""
-    snaps = snapshots(listed(scores))
-    first_seen = listed(scores).groupby("model_id")["measured_at_utc"].min()
-    rows = []
+    rows = listed(scores)
+    first_seen = rows.groupby("model_id")["measured_at_utc"].min().to_dict()
+    snaps, out = snapshots(rows), []
     for pack, group in snaps.groupby("pack"):
-        for prev, cur in zip(group.itertuples(), group.iloc[1:].itertuples()):
-            seen = set(first_seen.index[first_seen < cur.measured_at_utc])
-            words = listing_change(prev.models, cur.models, seen)
+        records = group.to_dict("records")
+        for prev, cur in zip(records, records[1:]):
+            words = listing_change(prev["models"], cur["models"], first_seen, cur["measured_at_utc"])
             if words:
-                rows.append((cur.measured_at_utc, pack, "listing change",
-                             f"{pack_label(pack)} {words}"))
+                out.append((cur["measured_at_utc"], pack, "listing change",
+                            f"{pack_label(pack)} {words}"))
+    rows = out
     return pd.DataFrame(rows, columns=BREAK_COLUMNS)
 
 
@@ -82,22 +87,27 @@ def pack_label(pack: str) -> str:
     parts = pack.split(":")
     if len(parts) < 3:
         return pack
-    return f"Arena {parts[1].replace('_', ' ')} ({parts[2].replace('_', ' ')})"
+    return f"Arena {parts[1].replace('_', ' ')} ({method_words(pack)})"
 
 
 def ratings(rows: pd.DataFrame) -> dict:
-    """(pack, snapshot) -> the listed models' ratings (a Series indexed by model_id)."""
-    return {key: group.set_index("model_id")["value"]
-            for key, group in rows.groupby(["pack", "measured_at_utc"])}
+    """(pack, snapshot) -> {model_id: rating} of the listed models."""
+    out: dict = {}
+    days = pd.to_datetime(rows["measured_at_utc"], utc=True).dt.tz_localize(None).to_numpy()
+    for pack, day, model, value in zip(rows["pack"].tolist(), days, rows["model_id"].tolist(),
+                                       rows["value"].tolist()):
+        out.setdefault((pack, day), {})[model] = value
+    return out
 
 
-def agree(left: pd.Series, right: pd.Series) -> bool:
-    """Two snapshots carry the same ratings and list the same models."""
-    common = left.index.intersection(right.index)
-    if not len(common):
+def agree(left: dict, right: dict) -> bool:
+    """Two snapshots ({model_id: rating}) carry the same ratings and list the same models."""
+    common = left.keys() & right.keys()
+    if not common:
         return False
-    same_listing = len(common) / len(left.index.union(right.index)) >= SAME_LISTING
-    return same_listing and (left[common] - right[common]).abs().median() <= SAME_RATING_POINTS
+    same_listing = len(common) / len(left.keys() | right.keys()) >= SAME_LISTING
+    diff = np.median([abs(left[m] - right[m]) for m in common])
+    return same_listing and diff <= SAME_RATING_POINTS
 
 
 def packs_agree(snaps: dict, p: str, q: str) -> bool:
@@ -109,7 +119,7 @@ def packs_agree(snaps: dict, p: str, q: str) -> bool:
         votes = [agree(snaps[(p, d)], snaps[(q, d)]) for d in common]
         return sum(votes) > len(votes) / 2
     (first, end), (last, start) = ((p, a[-1]), (q, b[0])) if a[-1] < b[0] else ((q, b[-1]), (p, a[0]))
-    return start - end <= pd.Timedelta(days=SEAM_DAYS) and agree(snaps[(first, end)],
+    return start - end <= np.timedelta64(SEAM_DAYS, "D") and agree(snaps[(first, end)],
                                                                   snaps[(last, start)])
 
 
@@ -128,6 +138,10 @@ def families(rows: pd.DataFrame) -> dict[str, str]:
 
 def method(pack: str) -> str:
     return pack.split(":")[-1]
+
+
+def method_words(pack: str) -> str:
+    return METHODS.get(method(pack), method(pack).replace("_", " "))
 
 
 def chain(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -180,23 +194,21 @@ def _jaccard(a: frozenset, b: frozenset) -> float:
 
 def _breaks(points: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """Where the chained series changes rating method or listing, as `method_changes` rows."""
-    first_seen = rows.groupby("model_id")["measured_at_utc"].min()
+    first_seen = rows.groupby("model_id")["measured_at_utc"].min().to_dict()
     out = []
     records = points.to_dict("records")
     for prev, cur in zip(records, records[1:]):
-        prev, cur = pd.Series(prev), pd.Series(cur)
-        seen = set(first_seen.index[first_seen < cur.measured_at_utc])
-        listing = listing_change(prev.models, cur.models, seen)
-        if method(prev.pack) != method(cur.pack) and prev.family != cur.family:
-            kind, words = "rating method", (f"{method(prev.pack).replace('_', ' ')} to "
-                                            f"{method(cur.pack).replace('_', ' ')}")
-        elif listing or prev.family != cur.family and _jaccard(prev.models, cur.models) < SAME_LISTING:
+        at, was, now = cur["measured_at_utc"], prev["models"], cur["models"]
+        listing = listing_change(was, now, first_seen, at)
+        new_family = prev["family"] != cur["family"]
+        if method(prev["pack"]) != method(cur["pack"]) and new_family:
+            kind, words = "rating method", f"{method_words(prev['pack'])} to {method_words(cur['pack'])}"
+        elif listing or new_family and _jaccard(was, now) < SAME_LISTING:
             kind, words = "listing change", listing or (
-                f"lists {len(cur.models)} models, was {len(prev.models)} (other models listed)")
+                f"lists {len(now)} models, was {len(was)} (other models listed)")
         else:
             continue
-        out.append((cur.measured_at_utc, SERIES, kind,
-                    f"Arena leader − 10th: {words}; now {pack_label(cur.pack)}"))
+        out.append((at, SERIES, kind, f"Arena leader − 10th: {words}; now {pack_label(cur['pack'])}"))
     return pd.DataFrame(out, columns=BREAK_COLUMNS)
 
 
