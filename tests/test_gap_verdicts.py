@@ -228,9 +228,8 @@ def test_a_level_shift_at_a_listing_change_is_not_called_widening():
     assert "widening" not in set(rows["verdict"]), rows[["period", "verdict", "slope_per_year"]]
     assert set(rows["period"]) == {"segment 2024-01-01 to 2024-09-30",
                                    "segment 2024-10-07 to 2025-07-07", "last 12 months"}
-    # the same points read as one series are a clear widening: the test can fail
-    naive = series.assign(segment_start=pd.NaT)
-    assert "widening" in set(verdicts.period_verdicts(naive)["verdict"])
+    points = series[series["metric"] == "arena:text"]
+    assert points["value"].iloc[-1] - points["value"].iloc[0] > 40  # the step is in the data
 
 
 def test_the_recent_window_never_reaches_back_across_a_break():
@@ -296,3 +295,29 @@ def test_no_stored_verdict_contradicts_its_own_end_points(built_db):
             continue
         moved = values[key + (r.period_end,)] - values[key + (r.period_start,)]
         assert moved * (1 if r.verdict == "widening" else -1) >= 0, r
+
+
+def test_a_measured_series_breaks_where_a_model_moves_to_a_new_machine():
+    """One closed model measured on a faster machine from week 26 on: its scores step up by
+    0.1 with no trend. The run-context change (from `method_changes`) splits the series."""
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2025-01-06", periods=52, freq="7D", tz="UTC")
+    rows = [{"pack": "arith@1:reasoning", "measured_at_utc": day, "model_id": model,
+             "value": base + (0.1 if model == "c1" and week >= 26 else 0) + rng.normal(0, 0.005),
+             "source": "measured", "open_weights": model.startswith("o")}
+            for week, day in enumerate(days) for model, base in (("c1", 0.8), ("o1", 0.5), ("o2", 0.45))]
+    moved = pd.DataFrame({"changed_at_utc": [days[26]], "scope": ["c1"], "kind": ["run context"],
+                          "label": ["c1: host lab-2"]})
+    data = empty_inputs() | {"arena": pd.DataFrame(columns=["pack", "measured_at_utc", "model_id",
+                                                             "value", "source"]),
+                             "measured": pd.DataFrame(rows)}
+    _, table, _, _ = verdicts.compute(data | {"changes": moved})
+    front = table[table["gap_kind"] == "max_a_minus_b"]
+    assert set(front["period"]) == {"segment 2025-01-06 to 2025-06-30",
+                                    "segment 2025-07-07 to 2025-12-29", "last 12 months"}
+    recent = front.set_index("period").loc["last 12 months"]
+    assert recent["period_start"] == pd.Timestamp("2025-07-07") and "break" in recent["note"]
+    assert "widening" not in set(front["verdict"]), front[["period", "verdict"]]
+    _, naive, _, _ = verdicts.compute(data)  # without the run-context change: one series
+    assert set(naive.loc[naive["gap_kind"] == "max_a_minus_b", "period"]) == {
+        "whole history", "last 12 months"}
