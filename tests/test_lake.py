@@ -188,6 +188,17 @@ def test_price_runs_write_the_lake_and_a_changed_price_closes_its_period(db_copy
     assert mini == [("config", 0.12, True), ("openrouter", 0.15, False), ("openrouter", 0.2, True)]
 
 
+# What migrations 5 and later add, taken away again to fake a lake from before them (m004's
+# table is dropped below). A new migration that adds to the schema adds its undo here.
+UNDO_AFTER_M003 = """
+    DROP TABLE series_break_row;
+    ALTER TABLE gap_series_row DROP COLUMN pack; ALTER TABLE gap_series_row DROP COLUMN segment_start;
+    ALTER TABLE gap_verdict_row DROP COLUMN period;
+    ALTER TABLE lag_row DROP COLUMN tolerance_points; ALTER TABLE lag_row DROP COLUMN censored;
+    ALTER TABLE lag_row DROP COLUMN sensitivity_low_months;
+    ALTER TABLE lag_row DROP COLUMN sensitivity_high_months;"""
+
+
 def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_address, tmp_path):
     """A lake made by an older GapWatch (schema version 3, an older public history) is brought
     up to this code: the table migration, the views, the public history, the configured
@@ -200,6 +211,7 @@ def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_a
         before = table_counts(con)
         verdicts = con.execute("SELECT metric, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall()
     with db.writing(lake_address) as con:  # back to what migrations 1-3 left
+        con.execute(UNDO_AFTER_M003)
         con.execute("DROP VIEW runs; DROP TABLE view_definition; DELETE FROM gapwatch_migrations WHERE id > 3; "
                     "UPDATE public_dataset SET file_sha256 = 'older' WHERE dataset = 'epoch_capabilities_index'")
     config = tmp_path / "gapwatch.toml"
