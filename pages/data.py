@@ -154,6 +154,11 @@ def failures(db: str, version: int):
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
+def public_vs_heldout(db: str, version: int):
+    return queries.public_vs_heldout(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
 def method_changes(db: str, version: int):
     return queries.method_changes(db)
 

@@ -2,13 +2,16 @@
 
 import streamlit as st
 
-from pages import charts, charts_more, data
+from pages import charts, charts_more, data, public_sections
 
 snap = data.snapshot()
 st.title("Leaderboard vs fresh")
 st.caption("Each capability run asks a pack's fixed, public items and freshly generated items of "
            "the same kind. A model that scores clearly higher on the fixed items may have seen "
            "them in training.")
+public_sections.public_vs_heldout(snap)
+
+st.subheader("Your runs: fixed items vs fresh items")
 rows = data.fixed_minus_fresh(*snap)
 st.metric("Models compared", f"{rows['model_id'].nunique():,}")
 if not len(rows):

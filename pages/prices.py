@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import charts_more, data
+from pages import charts_more, data, public_sections
 
 snap = data.snapshot()
 st.title("Price and cost")
@@ -45,3 +45,5 @@ if len(choices):
     st.download_button("Frontier points (CSV)", points.to_csv(index=False), "price_capability_points.csv")
 else:
     st.info("No model has both a score and a price yet.")
+
+public_sections.price_of_a_capability(snap)

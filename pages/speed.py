@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from pages import charts, charts_more, data
+from pages import charts, charts_more, data, public_sections
 
 MEASURES = {"ttft_s": "seconds to first token", "output_tokens_per_s": "output tokens per second",
             "e2e_s": "end-to-end seconds"}
 
 snap = data.snapshot()
 st.title("Speed")
+public_sections.speed_history_note()
 stats = data.latency_stats(*snap)
 if not len(stats):
     st.info("No latency data: the public LLMPerf 2023 snapshot is imported by "

@@ -25,7 +25,7 @@ def slope_text(row) -> str:
 
 def series_label(row) -> str:
     if pd.isna(row.get("metric")):
-        return DASH
+        return row["note"] if isinstance(row.get("note"), str) else DASH
     return f"{row['metric']} · {row['group_a']} − {row['group_b']}"
 
 

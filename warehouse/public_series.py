@@ -15,7 +15,7 @@ code as the rest. Pure functions over the frames named in `SQL`; no database.
 
 import pandas as pd
 
-from warehouse import arena, contamination, dimension_series, gaps, price_index
+from warehouse import arena, contamination, dimension_series, gaps, lags, price_index
 
 SQL = {
     **dimension_series.SQL,
@@ -31,6 +31,8 @@ SERIES_EXTRA = ["pack", "segment_start"]
 
 def series(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every gap series this module adds (GAP_COLUMNS plus pack and segment_start)."""
+    if not set(SQL) <= set(data):  # a caller that did not read our queries: nothing to add
+        return pd.DataFrame(columns=gaps.GAP_COLUMNS + SERIES_EXTRA)
     parts = [dimension_series.dimension_series(data["epoch_benchmarks"]),
              arena_extras(data["arena_open"]),
              price_index.series(data["price_offers"], data["eci_levels"]),
@@ -39,6 +41,8 @@ def series(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def lag_rows(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    if "epoch_benchmarks" not in data:
+        return pd.DataFrame(columns=lags.LAG_COLUMNS)
     return dimension_series.dimension_lags(data["epoch_benchmarks"])
 
 

@@ -42,11 +42,13 @@ def freshness(db_path=None) -> pd.DataFrame:
 # --- Overview: the verdict board -------------------------------------------------------------
 
 DIMENSIONS = ["understanding", "generation", "reasoning", "memory", "overall capability",
-              "price", "speed"]
+              "human preference (Arena)", "price", "speed"]
 SOURCE_FILTERS = {"both": "TRUE", "public": "source LIKE 'public:%'",
                   "measured": "source NOT LIKE 'public:%'"}
 _DIMENSION_OF_METRIC = """
-    CASE WHEN metric LIKE 'arena:%' OR metric LIKE 'epoch:eci%' THEN 'overall capability'
+    CASE WHEN metric LIKE 'arena:%' THEN 'human preference (Arena)'
+         WHEN metric LIKE 'epoch:eci%' THEN 'overall capability'
+         WHEN metric LIKE 'dimension:%' THEN split_part(split_part(metric, ':', 2), '@', 1)
          WHEN metric LIKE 'price:%' OR metric LIKE 'cost:%' THEN 'price'
          WHEN metric LIKE 'latency:%' OR metric LIKE 'speed:%' OR metric LIKE '%ttft%'
               OR metric LIKE '%tokens_per_s%' OR metric LIKE '%e2e_s%' THEN 'speed'
@@ -113,21 +115,43 @@ def verdict_board(overview: pd.DataFrame) -> pd.DataFrame:
     the verdicts pipeline already turns a `widening`/`narrowing` whose period's first and last
     points moved the other way into `no clear change`; `agrees_with_columns` checks it again.
     """
-    ranked = overview.assign(has_verdict=overview["verdict"] != NOT_ENOUGH)
-    ranked = ranked.sort_values(["has_verdict", "period_end", "n_points"], ascending=False)
+    ranked = overview.assign(has_verdict=overview["verdict"] != NOT_ENOUGH,
+                             headline=_headline(overview))
+    ranked = ranked.sort_values(["has_verdict", "headline", "period_end", "n_points"],
+                                ascending=False)
     best = ranked.drop_duplicates("dimension").set_index("dimension")
     rows = []
     for dim in DIMENSIONS:
         if dim in best.index:
-            rows.append({"dimension": dim, **best.loc[dim].drop("has_verdict").to_dict()})
+            rows.append({"dimension": dim,
+                         **best.loc[dim].drop(["has_verdict", "headline"]).to_dict()})
         else:
-            rows.append({"dimension": dim, "verdict": NOT_ENOUGH, "trend": []})
+            rows.append({"dimension": dim, "verdict": NOT_ENOUGH, "trend": [],
+                         "note": EMPTY_ROW_NOTES.get(dim)})
     board = pd.DataFrame(rows, columns=["dimension", *overview.columns.drop("dimension")])
     wrong = ~board.apply(agrees_with_columns, axis=1).astype(bool)
     return board.assign(verdict=board["verdict"].where(~wrong, "no clear change"))
 
 
 NOT_ENOUGH = "not enough data"
+MEASURE_SPEED = "python -m collectors local up && python -m collectors run latency --models 'local/*'"
+EMPTY_ROW_NOTES = {"speed": "no public speed history: the only public series is one LLMPerf "
+                            "snapshot (Dec 2023, Llama 2 on 8 hosts). A dated latency history "
+                            "(e.g. Artificial Analysis or OpenRouter throughput over time) or "
+                            f"your own runs would fill it: {MEASURE_SPEED}"}
+HEADLINES = {("dimension:", "frontier_a_minus_b"), ("epoch:eci", "frontier_a_minus_b"),
+             ("arena:", "top1_minus_top10"), ("price:cheapest_", "log10_cheapest_ratio")}
+
+
+def _headline(overview: pd.DataFrame) -> pd.Series:
+    """True for the series a dimension's row should show when it has a verdict: the closed −
+    open composite of the dimension's benchmarks (not one benchmark of it), the ECI's closed −
+    open gap, Arena's leader − 10th, the price of a fixed capability level. The rest stay one click away (every series behind it)."""
+    if overview.empty:
+        return pd.Series(dtype=bool, index=overview.index)
+    return pd.Series([any(str(m).startswith(p) and k == kind for p, kind in HEADLINES)
+                      for m, k in zip(overview["metric"], overview.get("gap_kind", overview["metric"]))],
+                     index=overview.index)
 
 
 def agrees_with_columns(row) -> bool:
@@ -240,6 +264,13 @@ def fixed_minus_fresh(db_path=None) -> pd.DataFrame:
                           ci_low, ci_high, n_items, source
                    FROM capability_scores WHERE metric LIKE '%fixed_minus_fresh'
                    ORDER BY model_id, measured_at_utc""", db_path=db_path)
+
+
+def public_vs_heldout(db_path=None) -> pd.DataFrame:
+    """Per model scored on a public and a held-out test of one skill (`contamination.PAIRS`)."""
+    from warehouse import contamination
+
+    return contamination.per_model(read(contamination.SQL["heldout_pairs"], db_path=db_path))
 
 
 def method_changes(db_path=None) -> pd.DataFrame:

@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from warehouse import arena, gaps, lag_report, lags, trends
+from warehouse import arena, gaps, lag_report, lags, public_series, trends
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
@@ -73,6 +73,7 @@ SQL = {
     "changes": """SELECT changed_at_utc, scope, kind, label FROM method_changes
                   WHERE kind = 'run context'""",
 }
+SQL |= public_series.SQL  # per-dimension Epoch gaps, Arena extras, price index, contamination
 
 
 def compute_all(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, ...]:
@@ -86,10 +87,11 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
     arena_gap, arena_breaks = arena.top_gap(data["arena"], ARENA_TOP_K)
     series = _concat([arena_gap, eci_series(data["eci"]), price_series(data["prices"]),
                       measured_series(data["measured"], changes),
-                      ratio_series(data["latency"], changes)], SERIES_COLUMNS)
+                      ratio_series(data["latency"], changes), public_series.series(data)],
+                     SERIES_COLUMNS)
     series = series.assign(pack=series["pack"].fillna(series["metric"]))
-    lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"])],
-                       lags.LAG_COLUMNS)
+    lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
+                        public_series.lag_rows(data)], lags.LAG_COLUMNS)
     open_closed = lag_rows[lag_rows["leader_group"] == "closed"]
     tested = _concat([series, lags.lag_series(open_closed)], SERIES_COLUMNS)
     breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks], BREAK_COLUMNS)
@@ -261,6 +263,8 @@ def units(series: pd.DataFrame) -> dict[tuple[str, str], str]:
 def unit_for(metric: str, gap_kind: str, group_a: str, group_b: str) -> str:
     if gap_kind == "lag_months":
         return "months"
+    if mine := public_series.unit(metric, gap_kind):
+        return mine
     if gap_kind.startswith("log10_"):
         return f"log10({group_b}/{group_a})"
     if metric.startswith("arena:"):

@@ -1,0 +1,168 @@
+"""A fresh install answers every capability dimension from the shipped public history (issue 16):
+in `gap_verdicts`, in `python -m warehouse gaps`, on the Overview board (AppTest) and in a
+real browser (Chromium via Playwright, the way tests/test_browser.py runs it)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from warehouse import db, labels
+from warehouse.benchmark_dimensions import DIMENSIONS, MAPPING_VERSION
+
+REPO = Path(__file__).resolve().parent.parent
+ANSWERS = {"widening", "narrowing", "no clear change", "stable"}
+
+
+def verdicts(path, where: str) -> list[tuple]:
+    with db.reading(path) as con:
+        return con.execute(f"SELECT metric, gap_kind, period, verdict, n_points FROM gap_verdicts "
+                           f"WHERE source LIKE 'public:%' AND {where}").fetchall()
+
+
+def test_fresh_install_has_public_verdicts_for_dimensions_arena_and_price(built_db):
+    answered = {m.split(":")[1].split("@")[0]
+                for m, _, _, v, _ in verdicts(built_db, "metric LIKE 'dimension:%' AND "
+                                                        "gap_kind = 'frontier_a_minus_b'")
+                if v in ANSWERS}
+    assert len(answered & set(DIMENSIONS)) >= 3, answered
+    assert all(m.endswith(f"@{MAPPING_VERSION}")
+               for m, *_ in verdicts(built_db, "metric LIKE 'dimension:%'"))
+    arena = verdicts(built_db, "metric LIKE 'arena:%' AND gap_kind = 'top1_minus_top10'")
+    assert {v for *_, v, _ in arena} & ANSWERS
+    for kind in ("top1_minus_top2", "max_a_minus_b"):  # leader − 2nd, best closed − best open
+        assert verdicts(built_db, f"metric LIKE 'arena:%' AND gap_kind = '{kind}'")
+    for kind in ("log10_cheapest_ratio", "log10_geomean_ratio", "log10_median_ratio"):
+        assert {v for *_, v, _ in verdicts(built_db, f"gap_kind = '{kind}'")} & ANSWERS, kind
+
+
+def test_every_dimension_says_what_its_verdict_rests_on(built_db):
+    """Each per-benchmark series of a dimension is stored too, with its point count."""
+    rows = verdicts(built_db, "metric LIKE 'epoch:%' AND metric <> 'epoch:eci'")
+    assert len({m for m, *_ in rows}) >= 20
+    assert all(n is not None and n >= 1 for *_, n in rows)
+    with db.reading(built_db) as con:
+        dims = dict(con.execute("SELECT pack, any_value(dimension) FROM capability_scores "
+                                "WHERE pack IN ('epoch:wino_grande', 'epoch:trivia_qa') "
+                                "GROUP BY pack").fetchall())
+    assert dims == {"epoch:wino_grande": "reasoning", "epoch:trivia_qa": "memory"}
+
+
+def test_gaps_command_prints_the_dimension_verdicts(built_db, monkeypatch, capsys):
+    from warehouse.__main__ import main
+
+    monkeypatch.setenv("GAPWATCH_DB", str(built_db))
+    assert main(["gaps"]) == 0
+    out = capsys.readouterr().out
+    for dim in DIMENSIONS:
+        assert f"dimension:{dim}@{MAPPING_VERSION}  frontier_a_minus_b" in out
+    assert "benchmark SDs/year" in out
+    assert "price:cheapest_usd_per_mtok_blended@eci" in out
+
+
+@pytest.fixture
+def board_app(db_copy, monkeypatch):
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def test_board_answers_all_but_at_most_two_rows_on_a_fresh_install(board_app):
+    board = next(d.value for d in board_app.dataframe if "Dimension" in d.value.columns)
+    rows = board.set_index("Dimension")
+    assert set(DIMENSIONS) <= set(rows.index)
+    assert (board["Verdict"] == "not enough data").sum() <= 2, board[["Dimension", "Verdict"]]
+    for dim in DIMENSIONS:
+        assert rows.loc[dim, "Verdict"] != "not enough data", dim
+        metric = f"dimension:{dim}@{MAPPING_VERSION}"
+        assert rows.loc[dim, "Series"] in {f"{metric} · closed − open", labels.gap_series(
+            metric, "frontier_a_minus_b", "closed", "open")}
+    assert "python -m collectors run latency --models 'local/*'" in rows.loc["speed", "Series"]
+    assert "human preference (Arena)" in rows.index
+
+
+@pytest.mark.slow
+def test_board_in_chromium(db_copy, tmp_path):
+    from test_browser import CHROMIUM, FLAGS, free_port, wait_healthy
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed")
+    import subprocess
+    import sys
+
+    port = free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                             "--server.port", str(port), "--server.headless", "true"], cwd=REPO,
+                            env={**os.environ, "GAPWATCH_DB": str(db_copy)}, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        (REPO / "artifacts").mkdir(exist_ok=True)
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 1400})
+            page.goto(url)
+            page.get_by_text("Verdict board").first.wait_for(timeout=90_000)
+            grid = page.locator("[data-testid='stDataFrame']").first
+            grid.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            grid.screenshot(path=str(REPO / "artifacts" / "verdict_board.png"))
+            page.screenshot(path=str(REPO / "artifacts" / "overview_board.png"), full_page=True)
+            text = page.inner_text("body")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "Traceback" not in text
+    assert re.search(r"Verdict board", text)
+    assert (REPO / "artifacts" / "verdict_board.png").stat().st_size > 10_000
+
+
+def page(at: AppTest, path: str) -> AppTest:
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_price_page_draws_the_price_of_a_fixed_capability_on_a_log_scale(board_app, db_copy):
+    at = page(board_app, "pages/prices.py")
+    spec = next(f for f in figures(at) if "Cheapest model at or above ECI" in
+                f["layout"]["title"]["text"])
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    assert [t["name"] for t in spec["data"]] == ["cheapest open", "cheapest closed"]
+    with db.reading(db_copy) as con:
+        n = con.execute("SELECT count(*) FROM gap_series WHERE gap_kind = 'log10_cheapest_ratio'"
+                        ).fetchone()[0]
+    assert n >= 20 and len(spec["data"][0]["x"]) == n
+    assert any(m.value.startswith("**whole history**") for m in at.markdown)
+
+
+def test_fresh_page_answers_the_overfitting_question_from_public_scores(board_app, db_copy):
+    at = page(board_app, "pages/fresh.py")
+    both = next(m for m in at.metric if m.label == "Models scored on both")
+    with db.reading(db_copy) as con:
+        n = con.execute("""SELECT count(*) FROM (SELECT model_id FROM capability_scores
+                           WHERE pack IN ('epoch:math_level_5', 'epoch:frontiermath')
+                           GROUP BY model_id HAVING count(DISTINCT pack) = 2)""").fetchone()[0]
+    assert both.value == f"{n:,}" and n > 20
+    spec = figures(at)[0]
+    assert spec["layout"]["yaxis"]["title"]["text"] == "Public minus held-out score (logits)"
+    assert "monthly median" in [t["name"] for t in spec["data"]]
+
+
+def test_speed_page_prints_the_one_command_that_measures_the_local_models(board_app):
+    at = page(board_app, "pages/speed.py")
+    assert any("python -m collectors run latency --models 'local/*'" in c.value for c in at.code)
+    assert any("Public speed history is thin" in m.value for m in at.markdown)
