@@ -89,17 +89,23 @@ def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
 
 
 def lag_figure(lag_rows: pd.DataFrame) -> go.Figure:
-    """Months the follower took to match each record the leader set; a record not matched yet
-    (`censored`) is an upward triangle at its lower bound: at least that many months."""
+    """Months the follower took to match each record the leader set. A record not matched yet
+    (`censored`) is an open upward triangle at its lower bound (at least that many months),
+    not joined to the line: the line would read as a lag falling to 0 at the newest records."""
     fig = go.Figure()
     for (leader, follower), rows in lag_rows.groupby(["leader_group", "follower_group"], sort=False):
         waiting = rows.get("censored", pd.Series(False, index=rows.index)).fillna(False).astype(bool)
         fig.add_trace(go.Scatter(
-            x=rows["level"], y=rows["lag_months"], mode="markers+lines",
-            name=f"{follower} behind {leader}",
-            marker={"symbol": ["triangle-up-open" if w else "circle" for w in waiting], "size": 9},
-            text=["not matched yet: at least" if w else "matched after" for w in waiting],
-            hovertemplate="record %{x:.1f}: %{text} %{y:.1f} months<extra></extra>"))
+            x=rows.loc[~waiting, "level"], y=rows.loc[~waiting, "lag_months"],
+            mode="markers+lines", name=f"{follower} behind {leader}",
+            hovertemplate="record %{x:.1f}: matched after %{y:.1f} months<extra></extra>"))
+        if waiting.any():
+            fig.add_trace(go.Scatter(
+                x=rows.loc[waiting, "level"], y=rows.loc[waiting, "lag_months"], mode="markers",
+                name="not matched yet (at least)",
+                marker={"symbol": "triangle-up-open", "size": 11},
+                hovertemplate="record %{x:.1f}: not matched yet, at least %{y:.1f} months"
+                              "<extra></extra>"))
     fig.update_layout(title="Lag to match each record", xaxis_title="record (score)",
                       yaxis_title="months", legend={"orientation": "h", "y": -0.2},
                       margin={"t": 50})

@@ -82,8 +82,9 @@ else:
     records = mine[~mine["is_summary"]]
     cols = st.columns(len(rules) + 1)
     for col, r in zip(cols, rules.itertuples()):
-        rule = "" if r.tolerance_points == 0 else f", within {r.tolerance_points:g} point"
-        col.metric(f"{head.follower_group} behind {head.leader_group}{rule} (median months)",
+        who = (f"{head.follower_group} behind {head.leader_group}" if r.tolerance_points == 0
+               else f"within {r.tolerance_points:g} point")
+        col.metric(f"{who} (median months)",
                    ("≥ " if r.censored else "") + tables.number(r.lag_months, 1),
                    help=lag_report.median_help(r))
     top = lag_report.top_bound(records[records["tolerance_points"] == 0])
