@@ -49,7 +49,8 @@ def board(at: AppTest):
 def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     rows = board(app).set_index("Dimension")
     assert list(rows.index) == ["understanding", "generation", "reasoning", "memory",
-                                "overall capability", "price", "speed"]
+                                "overall capability", "human preference (Arena)", "price",
+                                "speed"]
     verdict, slope, low, start = one(db_copy, """
         SELECT verdict, slope_per_year, ci_low, period_start FROM gap_verdicts
         WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")
@@ -67,9 +68,11 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     assert overall["Gap now"] == f"{latest:,.2f}" and overall["Gap then"] == f"{then:,.2f}"
     assert len(overall["Gap over time"]) == one(db_copy, "SELECT count(*) FROM gap_series "
                                                          "WHERE metric = 'epoch:eci'")[0]
-    assert rows.loc["price", "Series"].startswith("price:usd_per_mtok_out")
-    for dim in ("understanding", "generation", "reasoning", "memory", "speed"):
-        assert rows.loc[dim, "Verdict"] == "not enough data"
+    assert "cheapest" in rows.loc["price", "Series"]  # the price of a fixed ECI level (issue 16)
+    for dim in ("understanding", "generation", "reasoning", "memory"):  # issue 16: public answers
+        assert rows.loc[dim, "Series"] != "—"  # the dimension's composite, not an empty row
+        assert rows.loc[dim, "Verdict"] != "not enough data"
+    assert rows.loc["speed", "Verdict"] == "not enough data"
 
 
 def test_no_board_row_contradicts_its_own_columns(app):
@@ -195,7 +198,7 @@ def test_price_page_draws_log_scale_price_steps(app, db_copy):
     with db.reading(db_copy) as con:
         top = {r[0] for r in con.execute("SELECT model_id FROM prices GROUP BY model_id "
                                          "ORDER BY count(*) DESC, model_id LIMIT 6").fetchall()}
-    chart, frontier = traces(at)  # price steps, then the price-capability frontier
+    chart, frontier = traces(at)[:2]  # price steps, the price-capability frontier, ...
     assert {t["name"] for t in chart} == top == set(at.multiselect[0].value)
     assert frontier[0]["name"].startswith("models priced on ")
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
