@@ -1,18 +1,25 @@
-"""Capability: scores over time per model with intervals, per dimension; the leader's margin."""
+"""Capability: the best models of a pack, named on the chart with their intervals; the leader's
+margin; and every gap series of the dimension over time."""
 
 import streamlit as st
 
 from pages import charts, charts_more, data
+from warehouse import labels
+
+MAX_GAP_SERIES = 4
 
 snap = data.snapshot()
 st.title("Capability")
 packs = data.capability_packs(*snap)
+if not len(packs):
+    st.info("No capability scores yet: `python -m warehouse init` imports the public history.")
+    st.stop()
 dims = sorted(packs["dimension"].unique(), key=lambda d: (d != "overall", d))
 c1, c2, c3 = st.columns([1, 2, 1])
-dim = c1.selectbox("Dimension", dims)
+dim = c1.selectbox("Dimension", dims, format_func=labels.dimension)
 in_dim = packs[packs["dimension"] == dim].reset_index(drop=True)
 names = list(in_dim["pack"])
-pack = c2.selectbox("Pack or leaderboard", names,
+pack = c2.selectbox("Benchmark or leaderboard", names, format_func=labels.series,
                     index=names.index("epoch:eci") if "epoch:eci" in names else 0)
 n_models = c3.slider("Models shown (best first)", 3, 20, 8)
 info = in_dim[in_dim["pack"] == pack].iloc[0]
@@ -20,12 +27,16 @@ info = in_dim[in_dim["pack"] == pack].iloc[0]
 scores = data.capability_top_models(pack, n_models, *snap)
 changes = data.method_changes(*snap)
 st.metric("Models scored", f"{info.n_models:,}")
-figure = charts_more.capability_figure(scores, f"{pack}: the {n_models} best models")
+figure = charts_more.capability_figure(scores, f"{labels.series(pack)}: the {n_models} best models")
 st.plotly_chart(charts.mark_method_changes(figure, changes, {pack, *scores["model_id"]},
                                            scores["measured_at_utc"]), width="stretch")
-st.caption(f"Source: `capability_scores` ({info.source}); error bars are 95% intervals where "
-           "the source gives them. Values compare only within one pack version; Arena's "
-           "rating methods use different scales. Dotted lines mark method changes (`method_changes`).")
+has_interval = scores["ci_low"].notna().any()
+st.caption(f"Source: {labels.source(info.source)}, via the `capability_scores` view. "
+           + ("Error bars: 95% intervals as the source gives them. " if has_interval else
+              "This source gives no interval, so no error bars are drawn. ")
+           + "Each model is named at its newest point; red and orange: closed weights, blue and "
+           "green: open weights. Values compare only within one pack version; Arena's rating "
+           "methods use different scales. Dotted lines mark method changes.")
 st.download_button("Scores (CSV)", scores.to_csv(index=False), "capability_scores.csv")
 
 st.subheader("The leader's margin")
@@ -33,8 +44,21 @@ margins = data.leader_margin(pack, *snap)
 if len(margins):
     st.plotly_chart(charts.mark_method_changes(charts_more.margin_figure(margins), changes, {pack},
                                                margins["measured_at_utc"]), width="stretch")
-    st.caption(f"Source: `capability_scores` ({info.source}): best minus second-best score on each "
+    st.caption(f"Source: {labels.source(info.source)}: best minus second-best score on each "
                "date with at least two models.")
     st.download_button("Margins (CSV)", margins.to_csv(index=False), "leader_margin.csv")
 else:
     st.info("No date has two or more models in this pack, so there is no margin to show.")
+
+st.subheader(f"The gap in {labels.dimension(dim)} over time")
+overview = data.gap_overview("both", *snap)
+mine = overview[overview["dimension"] == labels.dimension(dim)]
+mine = mine.drop_duplicates(["metric", "gap_kind", "group_a", "group_b"]).head(MAX_GAP_SERIES)
+if len(mine):
+    series = [(row, data.one_gap_series(row["metric"], row["gap_kind"], row["group_a"],
+                                        row["group_b"], *snap)) for row in mine.to_dict("records")]
+    st.plotly_chart(charts_more.dimension_gaps_figure(series), width="stretch")
+    st.caption("Source: the `gap_series` and `gap_verdicts` views; each panel's verdict is the one "
+               "the Gaps page explains, with its trend and interval.")
+else:
+    st.info(f"No gap series covers {labels.dimension(dim)} yet.")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import actions, data, tables
+from warehouse import labels
 
 snap = data.snapshot()
 tz = tables.viewer_timezone(st.context)
@@ -21,14 +22,15 @@ try:
     jobs = actions.configured_jobs()
     jobs["next_run"] = [tables.local_time(t, tz) for t in jobs.pop("next_run_utc")]
     jobs["scheduler"] = [running.get(host, "not running") for host in jobs["host"]]
-    st.dataframe(jobs, hide_index=True)
+    st.dataframe(tables.readable(jobs), hide_index=True)
 except Exception as exc:  # a broken config is shown, not raised: the ledger is still useful
     st.warning(f"Cannot read the jobs from the config: {exc}")
 
 st.subheader("Collect now")
 c1, c2 = st.columns([1, 3])
-collector = c1.selectbox("Collector", actions.COLLECTORS)
-if c2.button(f"Start `{collector}` now", help="Runs `python -m collectors run` in its own process"):
+collector = c1.selectbox("Collector", actions.COLLECTORS, format_func=labels.source)
+if c2.button(f"Start the {labels.source(collector)} now",
+             help="Runs `python -m collectors run` in its own process"):
     started = actions.start_collector(collector)
     st.success(f"Started `python -m collectors run {collector}` as pid {started}; it appears in "
                f"the ledger when it finishes. Log: {actions.collect_log(collector)}")
@@ -37,15 +39,18 @@ st.subheader("Run ledger")
 shown = ledger.copy()
 for column in ("started_at_utc", "finished_at_utc"):
     shown[column.removesuffix("_utc")] = [tables.local_time(t, tz) for t in shown.pop(column)]
-st.dataframe(shown, hide_index=True, width="stretch")
-st.caption(f"Source: `runs` view; times in {tz or 'UTC'}. Invalidated runs stay listed "
-           "(valid = false) and are left out of every other view.")
+shown["run_id"] = [tables.run_name(r) for r in shown["run_id"]]
+shown["collector"] = [labels.source(c) for c in shown["collector"]]
+st.dataframe(tables.readable(shown), hide_index=True, width="stretch")
+st.caption(f"Source: the `runs` view; times in {tz or 'UTC'}. Invalidated runs stay listed "
+           "(valid: no) and are left out of every other view.")
 st.download_button("Run ledger (CSV)", ledger.to_csv(index=False), "runs.csv")
 
 st.subheader("Failures by error class")
 fails = data.failures(*snap)
 if len(fails):
-    st.dataframe(fails, hide_index=True)
+    st.dataframe(tables.readable(fails.assign(collector=fails["collector"].map(labels.source))),
+                 hide_index=True)
     st.download_button("Failures (CSV)", fails.to_csv(index=False), "failures.csv")
 else:
     st.info("No failed requests or items recorded.")

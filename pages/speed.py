@@ -1,44 +1,88 @@
-"""Speed: TTFT, output tokens per second and end-to-end time; public 2023 snapshot beside ours."""
+"""Speed: your measurements per model over time, every request's spread, the speed gap and its
+verdict, and the thin public history (LLMPerf, one week of December 2023, Llama-2 only)."""
 
 import streamlit as st
 
-from pages import charts, charts_more, data, public_sections
+from pages import charts, charts_speed, data, public_sections, tables
+from warehouse import labels
 
-MEASURES = {"ttft_s": "seconds to first token", "output_tokens_per_s": "output tokens per second",
-            "e2e_s": "end-to-end seconds"}
+MEASURES = ["ttft_s", "output_tokens_per_s", "e2e_s"]
 
 snap = data.snapshot()
 st.title("Speed")
+st.caption("How fast models answer: time to first token, output tokens per second and "
+           "end-to-end time, from your own scheduled runs and the public record.")
 public_sections.speed_history_note()
 stats = data.latency_stats(*snap)
-if not len(stats):
+samples = data.latency_samples(*snap)
+if not len(stats) and not len(samples):
     st.info("No latency data: the public LLMPerf 2023 snapshot is imported by "
             "`python -m warehouse init`; `python -m collectors run latency` measures your own.")
     st.stop()
-c1, c2 = st.columns(2)
-measure = c1.selectbox("Measure", list(MEASURES), format_func=MEASURES.get)
-workload = c2.selectbox("Workload (input→output tokens)", sorted(stats["workload"].unique()))
-rows = stats[stats["workload"] == workload]
-public = rows["source"].str.startswith("public:")
-m1, m2 = st.columns(2)
-m1.metric("Public snapshot rows", f"{public.sum():,}")
-m2.metric("Measured rows", f"{(~public).sum():,}")
-figure = charts_more.latency_figure(rows, measure, MEASURES[measure])
-st.plotly_chart(charts.mark_method_changes(figure, data.method_changes(*snap), set(rows["model_id"]),
-                                           rows["day"]), width="stretch")
-st.caption("Source: `latency_stats`. Public rows: Anyscale LLMPerf leaderboard, December 2023 "
-           "(p50 only, per serving provider). Measured rows: your scheduled runs, p50 with the "
-           "bar reaching p90. Dotted lines: a model measured on a new machine, server build or model "
-           "file (`method_changes`).")
-st.download_button("Latency stats (CSV)", rows.to_csv(index=False), "latency_stats.csv")
-if not (~public).any():
-    st.info("No measured rows yet: `python -m collectors run latency` (or Runs and health → "
-            "collect now) adds your own beside the 2023 snapshot.")
 
-samples = data.latency_samples(*snap)
-if len(samples):
-    st.subheader("Distributions of your measured requests")
-    st.plotly_chart(charts_more.latency_histogram(samples[samples["workload"] == workload],
-                                                  measure, MEASURES[measure]), width="stretch")
-    st.caption("Source: `latency_samples`, successful requests (newest 50,000).")
-    st.download_button("Samples (CSV)", samples.to_csv(index=False), "latency_samples.csv")
+public = stats[stats["source"].str.startswith("public:")]
+workloads = sorted(set(samples["workload"]) | set(stats["workload"]))
+c1, c2 = st.columns(2)
+workload = c1.selectbox("Workload (input → output tokens)", workloads, format_func=labels.workload,
+                        index=workloads.index(samples["workload"].iloc[0]) if len(samples) else 0)
+measure = c2.selectbox("Spread of", MEASURES, format_func=labels.unit)
+mine = samples[samples["workload"] == workload]
+
+st.subheader("Your measurements")
+if len(mine):
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Requests", f"{len(mine):,}")
+    m2.metric("Models", f"{mine['model_id'].nunique():,}")
+    first, last = (tables.local_time(mine["measured_at_utc"].agg(f), None, "%Y-%m-%d")
+                   for f in ("min", "max"))
+    m3.metric("First measured" if first != last else "Measured on", first,
+              help=None if first == last else f"newest: {last}")
+    st.plotly_chart(charts_speed.speed_multiples_figure(charts_speed.speed_over_time(mine)),
+                    width="stretch")
+    st.plotly_chart(charts_speed.speed_box_figure(mine, measure), width="stretch")
+    st.caption("Source: the `latency_samples` view, successful requests only (the newest "
+               "50,000). Over time: each point is one time bucket sized to the span shown; "
+               "boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile range.")
+    st.download_button("Requests (CSV)", mine.to_csv(index=False), "latency_samples.csv")
+else:
+    st.info("No measured requests for this workload yet: `python -m collectors run latency` "
+            "(or Runs and health → Collect now) measures your models.")
+
+st.subheader("Speed gap: open vs closed weights")
+verdicts = data.gap_verdicts(*snap)
+speed = verdicts[verdicts["metric"].str.startswith("latency:")].reset_index(drop=True)
+if len(speed):
+    names = [labels.gap_series(r.metric, r.gap_kind, r.group_a, r.group_b) + f" · {labels.workload(r.metric.split(':')[-1])}"
+             for r in speed.itertuples()]
+    verdict = speed.iloc[st.selectbox("Gap series", range(len(speed)), format_func=names.__getitem__)].to_dict()
+    gaps = data.one_gap_series(verdict["metric"], verdict["gap_kind"], verdict["group_a"],
+                               verdict["group_b"], *snap)
+    st.metric("Verdict", labels.verdict(verdict["verdict"]),
+              help=labels.with_interval(verdict["slope_per_year"], verdict["ci_low"],
+                                        verdict["ci_high"], f"{labels.unit(verdict['unit'])} per year",
+                                        signed=True))
+    st.plotly_chart(charts.gap_trend_figure(gaps, verdict), width="stretch")
+    st.caption("The gap is the log10 ratio of the two groups' median time to first token "
+               "(positive: the leader is faster). Source: the `gap_series` and `gap_verdicts` views.")
+else:
+    st.info("No speed gap series yet: it needs open-weights and closed-weights models measured "
+            "on the same workload on several days. The local models are all open-weights; add a "
+            "closed model (an API model in gapwatch.toml) to the latency job.")
+
+st.subheader("Public history: thin")
+if len(public):
+    st.markdown(f"The only public speed record here is the **LLMPerf leaderboard** "
+                f"(Anyscale, Apache-2.0): {len(public)} rows from one week of December 2023, "
+                f"**Llama-2 models only** ({public['model_id'].nunique()} sizes) on "
+                f"{public['host_provider'].nunique()} serving providers, medians only. It is one "
+                "point in time, so it shows how providers differed then, not a trend.")
+    shown = public[public["workload"] == workload]
+    shown = shown if len(shown) else public
+    pick = measure if shown[f"{measure}_p50"].notna().any() else "ttft_s"
+    st.plotly_chart(charts_speed.llmperf_2023_figure(shown, pick), width="stretch")
+    st.caption("Source: the `latency_stats` view, LLMPerf leaderboard rows "
+               f"({labels.workload(shown['workload'].iloc[0])}, "
+               f"{shown['concurrency'].iloc[0]} requests at once).")
+    st.download_button("Latency stats (CSV)", stats.to_csv(index=False), "latency_stats.csv")
+else:
+    st.info("The public LLMPerf 2023 snapshot is not imported: `python -m warehouse init`.")

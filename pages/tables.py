@@ -5,6 +5,8 @@ from datetime import datetime
 
 import pandas as pd
 
+from warehouse import labels
+
 DASH = "—"
 
 
@@ -26,7 +28,26 @@ def slope_text(row) -> str:
 def series_label(row) -> str:
     if pd.isna(row.get("metric")):
         return row["note"] if isinstance(row.get("note"), str) else DASH
-    return f"{row['metric']} · {row['group_a']} − {row['group_b']}"
+    return labels.gap_series(row["metric"], row.get("gap_kind"), row["group_a"], row["group_b"])
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as people read it: column names in words, yes/no for flags, floats rounded to
+    three significant figures. For display only; downloads keep the view's columns."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == bool:
+            out[name] = out[name].map({True: "yes", False: "no"})
+        elif pd.api.types.is_float_dtype(out[name]):
+            out[name] = [labels.significant(v) for v in out[name]]
+    return out.rename(columns={c: labels.column(c) for c in out.columns})
+
+
+def run_name(run_id) -> str:
+    """A run as people read it: an import of the public history is named by its source; a
+    collection keeps its id (`latency-20261202T020932Z-0dcf0f`), which the CLI takes."""
+    text = str(run_id)
+    return f"import: {labels.source(text)}" if text.startswith("public:") else text
 
 
 def board_table(board: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Every page, run headless with AppTest on the public history, shows content from real rows."""
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -175,34 +176,51 @@ def test_capability_page_shows_the_best_eci_models_and_the_margin(app, db_copy):
     at = open_page(app, "pages/capability.py")
     n = one(db_copy, "SELECT count(DISTINCT model_id) FROM capability_scores WHERE pack = 'epoch:eci'")[0]
     assert metric(at, "Models scored").value == f"{n:,}"
-    scores, margin = traces(at)
+    scores, margin, dimension_gaps = traces(at)
+    assert len(dimension_gaps) >= 1  # the gap series of the overall-capability dimension
     best = one(db_copy, "SELECT arg_max(model_id, value) FROM capability_scores WHERE pack = 'epoch:eci'")[0]
     assert len(scores) == 8 and best in [t["name"] for t in scores]
+    assert all(t["text"][-1] == t["name"].split("/", 1)[-1] for t in scores)  # named on the chart
     assert [t["name"] for t in margin] == ["leader's margin"]
 
 
 def test_speed_page_shows_the_public_2023_snapshot(app, db_copy):
+    """No measurements yet: the page says so, and draws the LLMPerf 2023 rows as bars per
+    provider, one colour per Llama-2 model (three legend entries, not one per row)."""
     at = open_page(app, "pages/speed.py")
-    workload = at.selectbox[1].value
-    n = one(db_copy, f"SELECT count(*) FROM latency_stats WHERE workload = '{workload}' "
-                     "AND source LIKE 'public:%'")[0]
-    assert metric(at, "Public snapshot rows").value == f"{n:,}" and n > 0
-    assert metric(at, "Measured rows").value == "0"
+    workload = at.selectbox[0].value
+    n, models = one(db_copy, f"SELECT count(*), count(DISTINCT model_id) FROM latency_stats "
+                             f"WHERE workload = '{workload}' AND source LIKE 'public:%'")
     (chart,) = traces(at)
-    assert len(chart) == n and all("public:llmperf_leaderboard_2023" in t["name"] for t in chart)
-    assert "No measured rows yet" in at.info[0].value
+    assert sum(len(t["y"]) for t in chart) == n > 0 and len(chart) == models
+    assert all(t["type"] == "bar" and t["name"].startswith("meta-llama/llama-2") for t in chart)
+    assert any("No measured requests" in i.value for i in at.info)
+    assert any("LLMPerf" in m.value and "Llama-2 models only" in m.value for m in at.markdown)
 
 
 def test_price_page_draws_log_scale_price_steps(app, db_copy):
+    """Closed and open models by default; a log axis labelled in decades with its unit; each
+    line ends on its last listing's last day, and no free (zero) price reaches the log axis."""
     at = open_page(app, "pages/prices.py")
     with db.reading(db_copy) as con:
-        top = {r[0] for r in con.execute("SELECT model_id FROM prices GROUP BY model_id "
-                                         "ORDER BY count(*) DESC, model_id LIMIT 6").fetchall()}
+        kinds = dict(con.execute("SELECT model_id, open_weights FROM models").fetchall())
+        ends = dict(con.execute("SELECT model_id, max(coalesce(effective_to, CAST(last_seen_utc AS "
+                                "DATE) + 1)) FROM prices WHERE usd_per_mtok_out > 0 AND "
+                                "source_name NOT LIKE '%:free' GROUP BY model_id").fetchall())
+    picked = at.multiselect[0].value
+    assert [kinds[m] for m in picked] == [False] * 3 + [True] * 3
     chart, frontier = traces(at)[:2]  # price steps, the price-capability frontier, ...
-    assert {t["name"] for t in chart} == top == set(at.multiselect[0].value)
+    assert {t["name"] for t in chart} == set(picked)
+    for t in chart:
+        assert pd.Timestamp(t["x"][-1]).date() == ends[t["name"]]
+        assert min(plotly_values(t["y"])) > 0
     assert frontier[0]["name"].startswith("models priced on ")
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert spec["layout"]["yaxis"]["type"] == "log"
+    axis = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["yaxis"]
+    assert axis["type"] == "log" and axis["title"]["text"] == "$ per million output tokens"
+    assert all(t.startswith("$") for t in axis["ticktext"])
+    assert [round(v, 6) for v in axis["tickvals"]] == [round(10.0 ** k, 6) for k in
+                                                       range(round(math.log10(axis["tickvals"][0])),
+                                                             round(math.log10(axis["tickvals"][-1])) + 1)]
     assert "No capability runs yet" in at.info[0].value
 
 
@@ -224,8 +242,10 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
     at = open_page(app, "pages/runs.py")
     n = one(db_copy, "SELECT count(*) FROM runs")[0]
     assert metric(at, "Runs in the ledger").value == f"{n:,}"
-    ledger = next(d.value for d in at.dataframe if "run_id" in d.value.columns)
+    ledger = next(d.value for d in at.dataframe if "Run" in d.value.columns)
     assert len(ledger) == n
+    assert not any("_" in c for c in ledger.columns)  # headers in words, not the view's names
+    assert "import: LMArena rating history" in set(ledger["Run"])
     at.selectbox[0].select("prices").run()
     next(b for b in at.button if b.label.startswith("Start")).click().run()
     assert not at.exception

@@ -113,6 +113,10 @@ def series(metric, short: bool = False) -> str:
     if kind == "epoch" and rest:
         name = BENCHMARKS.get(rest, humanize(rest))
         return name if short or rest == "eci" else f"{name} (Epoch AI)"
+    if kind == "dimension" and rest:
+        dim, _, version = rest.partition("@")
+        name = f"{dimension(dim)}: Epoch AI benchmarks combined"
+        return name if short or not version else f"{name} (mapping v{version})"
     if kind == "price" and rest:
         return PRICES.get(rest, f"price: {unit(rest)}")
     if kind == "latency" and rest:
@@ -146,12 +150,16 @@ def measured_metric(metric: str) -> str:
 
 
 def workload(text) -> str:
-    """`550-150@c5` -> `550→150 tokens, 5 at once`; `550-150` -> `550→150 tokens`."""
+    """`100-300@c5` -> `100→300 tokens, 5 at once`; `1k-1k` -> `1k→1k tokens`;
+    `smoke-32-16` -> `smoke test, 32→16 tokens`."""
     if _missing(text):
         return DASH
     shape, _, conc = str(text).partition("@c")
-    match = re.fullmatch(r"(\d+)-(\d+)", shape)
-    words = f"{match[1]}→{match[2]} tokens" if match else humanize(shape)
+    match = re.fullmatch(r"(?:([a-z]+)-)?(\d[\d.]*k?)-(\d[\d.]*k?)", shape)
+    words = humanize(shape)
+    if match:
+        words = f"{match[2]}→{match[3]} tokens"
+        words = f"{match[1]} test, {words}" if match[1] else words
     return f"{words}, {conc} at once" if conc else words
 
 
@@ -191,7 +199,14 @@ def gap_kind(kind) -> str:
     match = re.fullmatch(r"top1_minus_top(\d+)", text)
     if text not in GAP_KINDS and match:
         return f"leader minus model number {match[1]}"
+    match = re.fullmatch(r"org1_minus_org(\d+)", text)
+    if match:
+        return f"best organisation minus the {_ordinal(int(match[1]))}"
     return GAP_KINDS.get(text, humanize(text))
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def group(name) -> str:

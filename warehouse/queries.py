@@ -244,9 +244,11 @@ def capability_top_models(pack: str, n_models: int = 8, db_path=None) -> pd.Data
     """Scores over time of the pack's best `n_models` (by their best score), with intervals."""
     return read("""WITH best AS (SELECT model_id FROM capability_scores WHERE pack = ?
                                  GROUP BY model_id ORDER BY max(value) DESC LIMIT ?)
-                   SELECT measured_at_utc, model_id, value, ci_low, ci_high, pack_version, source
-                   FROM capability_scores JOIN best USING (model_id) WHERE pack = ?
-                   ORDER BY model_id, measured_at_utc""", [pack, n_models, pack], db_path=db_path)
+                   SELECT s.measured_at_utc, s.model_id, s.value, s.ci_low, s.ci_high,
+                          s.pack_version, s.source, m.open_weights
+                   FROM capability_scores s JOIN best USING (model_id)
+                        LEFT JOIN models m USING (model_id) WHERE s.pack = ?
+                   ORDER BY s.model_id, s.measured_at_utc""", [pack, n_models, pack], db_path=db_path)
 
 
 def leader_margin(pack: str, db_path=None) -> pd.DataFrame:
@@ -309,10 +311,11 @@ def latency_samples(db_path=None, limit: int = 50_000) -> pd.DataFrame:
 
 
 def price_models(db_path=None) -> pd.DataFrame:
-    """Models with price history, the most price changes first."""
-    return read("""SELECT model_id, count(*) AS n_periods, min(effective_from) AS first_day
-                   FROM prices GROUP BY model_id ORDER BY n_periods DESC, model_id""",
-                db_path=db_path)
+    """Models with price history, the most price changes first, with their weights' openness."""
+    return read("""SELECT p.model_id, count(*) AS n_periods, min(p.effective_from) AS first_day,
+                          any_value(m.open_weights) AS open_weights
+                   FROM prices p LEFT JOIN models m USING (model_id)
+                   GROUP BY p.model_id ORDER BY n_periods DESC, p.model_id""", db_path=db_path)
 
 
 def price_periods(model_ids: list[str], db_path=None) -> pd.DataFrame:
@@ -343,11 +346,19 @@ def failures(db_path=None) -> pd.DataFrame:
 
 
 def cheapest_price_steps(model_ids: list[str], db_path=None) -> pd.DataFrame:
-    """Per model and price-change day: the cheapest listed price in force that day."""
-    return read("""WITH p AS (SELECT * FROM prices WHERE list_contains(?, model_id)),
-                   days AS (SELECT DISTINCT model_id, effective_from AS day FROM p)
-                   SELECT d.model_id, d.day, min(p.usd_per_mtok_in) AS usd_per_mtok_in,
-                          min(p.usd_per_mtok_out) AS usd_per_mtok_out, count(*) AS n_sellers
+    """Per model and price-change day: the cheapest paid price in force that day, plus a last
+    row on the day its last listing ends (or was last seen), so a line stops where it ends.
+    Free offerings (`:free` ids, zero prices) are left out: a log scale cannot draw them."""
+    return read("""WITH p AS (SELECT *, coalesce(effective_to, CAST(last_seen_utc AS DATE) + 1) AS until
+                             FROM prices WHERE list_contains(?, model_id)
+                               AND usd_per_mtok_in > 0 AND usd_per_mtok_out > 0
+                               AND source_name NOT LIKE '%:free'),
+                   days AS (SELECT DISTINCT model_id, effective_from AS day, false AS is_end FROM p
+                            UNION SELECT model_id, max(until) - 1, true FROM p GROUP BY model_id)
+                   SELECT d.model_id, CASE WHEN d.is_end THEN d.day + 1 ELSE d.day END AS day,
+                          min(p.usd_per_mtok_in) AS usd_per_mtok_in,
+                          min(p.usd_per_mtok_out) AS usd_per_mtok_out, count(*) AS n_sellers,
+                          d.is_end
                    FROM days d JOIN p ON p.model_id = d.model_id AND p.effective_from <= d.day
-                        AND (p.effective_to IS NULL OR d.day < p.effective_to)
-                   GROUP BY ALL ORDER BY d.model_id, d.day""", [model_ids], db_path=db_path)
+                        AND d.day < p.until
+                   GROUP BY ALL ORDER BY d.model_id, day, d.is_end""", [model_ids], db_path=db_path)
