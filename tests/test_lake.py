@@ -196,7 +196,13 @@ UNDO_AFTER_M003 = """
     ALTER TABLE gap_verdict_row DROP COLUMN period;
     ALTER TABLE lag_row DROP COLUMN tolerance_points; ALTER TABLE lag_row DROP COLUMN censored;
     ALTER TABLE lag_row DROP COLUMN sensitivity_low_months;
-    ALTER TABLE lag_row DROP COLUMN sensitivity_high_months;"""
+    ALTER TABLE lag_row DROP COLUMN sensitivity_high_months;
+    ALTER TABLE gap_verdict_row DROP COLUMN n_months; ALTER TABLE gap_verdict_row DROP COLUMN phi;
+    ALTER TABLE gap_verdict_row DROP COLUMN phi_upper; ALTER TABLE gap_verdict_row DROP COLUMN change;
+    ALTER TABLE gap_verdict_row DROP COLUMN change_low;
+    ALTER TABLE gap_verdict_row DROP COLUMN change_high;
+    ALTER TABLE gap_verdict_row DROP COLUMN min_effect;
+    ALTER TABLE gap_verdict_row DROP COLUMN min_effect_declared;"""
 
 
 def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_address, tmp_path):

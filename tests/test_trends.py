@@ -1,125 +1,210 @@
-"""The trend verdict is valid on synthetic gaps: few false alarms, real widenings found.
+"""The trend verdict is valid on synthetic gaps like the real ones, two-sided, and finds real
+changes on short-memory data.
 
-Series: 36 monthly points, Gaussian AR(1) noise with coefficient 0.3 and stationary sd
-SIGMA, 600 seeds. Rates are printed (`pytest -s` shows them) and asserted.
+The simulation is `bench/validity.py` (its docstring describes the series): every series goes
+through `trends.verdicts`, one series per call, BH included. `pytest -s` prints the rates.
 """
 
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from scipy import stats
-from scipy.signal import lfilter
 
-from warehouse import trends
+from bench import validity
+from warehouse import trends, verdicts
 
-N_SEEDS, N_POINTS, PHI, SIGMA = 600, 36, 0.3, 1.0
-DATES = pd.date_range("2023-01-01", periods=N_POINTS, freq="MS")
-RISE = 2 * SIGMA * np.arange(N_POINTS) / (N_POINTS - 1)  # 2σ from the first to the last point
+SEEDS = 500
+LIMIT = 0.07  # 5% nominal plus Monte Carlo error at 500 seeds
+DATES = pd.date_range("2023-01-01", periods=36, freq="MS")
 
 
-def ar1_noise(seed: int) -> np.ndarray:
-    """One stationary AR(1) path of N_POINTS with marginal sd SIGMA, from its own seed."""
+def false_calls(layout: str, n: int, phi: float, seeds: int = SEEDS) -> float:
+    rate = validity.run_cell(layout, n, phi, seeds)["false_calls"]
+    print(f"\n{layout} n={n} φ={phi}: {rate:.1%} widening or narrowing without a trend "
+          f"({seeds} seeds)")
+    return rate
+
+
+@pytest.mark.parametrize("layout, n, phi", [("monthly", 36, 0.6), ("monthly", 12, 0.9)])
+def test_two_sided_false_calls_stay_at_or_below_7_percent(layout, n, phi):
+    """The old pre-whitened Mann–Kendall rule called 26% at φ = 0.6 here; n = 12, φ = 0.9 is
+    the hardest cell (φ estimated ≈ 0.64 on average)."""
+    assert false_calls(layout, n, phi) <= LIMIT
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout, n, phi", validity.CELLS)
+def test_two_sided_false_calls_in_every_cell(layout, n, phi):
+    assert false_calls(layout, n, phi) <= LIMIT
+
+
+def test_the_check_fails_a_test_that_trusts_the_estimated_phi(monkeypatch):
+    """GLS at the REML φ alone (no worst case over φ's upper range) calls about 20% at n = 12,
+    φ = 0.9: the validity check above would catch it, so it can fail."""
+    monkeypatch.setattr(trends, "PHI_UPPER_LEVEL", 0.5)
+    assert false_calls("monthly", 12, 0.9, seeds=200) > 2 * LIMIT
+
+
+def test_a_2_sigma_rise_on_short_memory_data_is_found():
+    cell = validity.run_cell("monthly", 88, 0.3, seeds=150, power_seeds=150)
+    print(f"\n2σ rise, monthly n=88, φ=0.3: widening {cell['power']:.1%} (oracle GLS "
+          f"{cell['oracle_power']:.1%}), narrowing {cell['wrong_direction']:.1%}")
+    assert cell["power"] >= 0.70 and cell["wrong_direction"] == 0
+    assert cell["power"] <= cell["oracle_power"] + 0.05  # nothing beats knowing φ and σ
+
+
+def test_the_bench_judges_each_series_as_verdicts_does():
+    """bench/validity.py calls `trends.verdict` per series (fast); `verdicts` adds BH, which
+    over one series changes nothing."""
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        days = validity.observation_days(rng, "monthly", 36)
+        values = validity.ar1_noise(rng, days, 0.6) + validity.rise(days) * (seed % 2)
+        full, alone = validity.verdict_row(days, values), validity.verdict_row_alone(days, values)
+        assert (full["verdict"], full["p_adjusted"]) == (alone["verdict"], alone["p_value"])
+
+
+def test_the_vectorised_whitening_is_statsmodels_gls():
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.choice(40, 25, replace=False)).astype(float)
+    y = rng.normal(size=25) + 0.05 * t
+    profile = trends.ar1_profile(t, y, np.array([0.0, 0.5, 0.9]))
+    for i, phi in enumerate((0.0, 0.5, 0.9)):
+        corr = phi ** np.abs(t[:, None] - t[None, :]) if phi else np.eye(25)
+        fit = sm.GLS(y, np.c_[np.ones(25), (t - t.mean()) / 12], sigma=corr).fit()
+        assert profile["slope"][i] == pytest.approx(fit.params[1])
+        assert profile["se"][i] == pytest.approx(fit.bse[1])
+
+
+def test_phi_is_estimated_per_month_with_gaps():
+    rng = np.random.default_rng(1)
+    days = validity.observation_days(rng, "monthly", 400)
+    values = validity.ar1_noise(rng, days, 0.6)
+    row = validity.verdict_row(days, values)
+    assert row["phi"] == pytest.approx(0.6, abs=0.1) and row["phi"] <= row["phi_upper"]
+
+
+def call(values, dates=DATES, unit="ECI points") -> dict:
+    frame = pd.DataFrame({"metric": "m", "gap_kind": "k", "group_a": "a", "group_b": "b",
+                          "source": "s", "bucket_start": dates, "value": values})
+    return trends.verdicts(frame, {("m", "k"): unit}).iloc[0].to_dict()
+
+
+def test_snapshots_in_one_month_are_one_point():
+    dense = pd.date_range("2024-01-01", periods=40, freq="2D")  # 40 snapshots in 3 months
+    row = call(np.arange(40.0), dense)
+    assert (row["n_points"], row["n_months"], row["verdict"]) == (40, 3, "not enough data")
+    twice = call(np.repeat(np.sin(np.arange(12.0)) + np.arange(12.0), 2), DATES[:12].repeat(2))
+    once = call(np.sin(np.arange(12.0)) + np.arange(12.0), DATES[:12])
+    assert twice["p_value"] == pytest.approx(once["p_value"])  # a tie is not new evidence
+
+
+def test_fewer_than_8_months_give_not_enough_data():
+    steep = np.arange(8) * 10.0
+    assert call(steep[:7], DATES[:7])["verdict"] == "not enough data"
+    assert call(steep, DATES[:8])["verdict"] == "widening"
+    assert call(-steep, DATES[:8])["verdict"] == "narrowing"
+
+
+def test_a_change_below_the_minimum_effect_is_not_a_trend():
+    """A clear rise of 1 ECI point over three years is real but too small to call (3 points)."""
+    wobble = 0.05 * np.sin(np.arange(36.0))
+    small = call(np.linspace(0, 1, 36) + wobble)
+    assert small["p_adjusted"] < 0.001 and small["change"] == pytest.approx(1, abs=0.1)
+    assert small["verdict"] == "stable"  # its 90% interval lies inside ±3 points
+    assert call(np.linspace(0, 6, 36) + wobble)["verdict"] == "widening"
+    unguarded = trends.verdicts(pd.DataFrame({"metric": "m", "gap_kind": "k", "group_a": "a",
+                                              "group_b": "b", "source": "s", "bucket_start": DATES,
+                                              "value": np.linspace(0, 1, 36) + wobble}),
+                                {("m", "k"): "ECI points"}, min_effects={"ECI points": 0.0})
+    assert unguarded["verdict"].item() == "widening"
+
+
+def test_stable_needs_the_equivalence_interval_inside_the_minimum_effect():
+    rng = np.random.default_rng(2)
+    assert call(np.full(12, 3.0), DATES[:12])["verdict"] == "stable"
+    noisy = call(rng.normal(0, 8, 12), DATES[:12])  # sd 8 ECI points: equivalence unprovable
+    assert noisy["verdict"] == "no clear change" and noisy["change_high"] > 3
+
+
+def test_an_unknown_unit_gets_a_conservative_default_and_says_so():
+    row = call(np.full(12, 3.0), DATES[:12], unit="widgets")
+    assert row["verdict"] == "no clear change" and not row["min_effect_declared"]
+    assert "no minimum effect is declared for unit 'widgets'" in row["note"]
+    rng = np.random.default_rng(4)
+    noisy = call(rng.normal(0, 1, 36) + np.linspace(0, 0.5, 36), unit="widgets")
+    assert noisy["min_effect"] == pytest.approx(1, abs=0.4)  # the series' own noise sd
+
+
+def test_every_unit_the_warehouse_names_has_a_declared_minimum_effect():
+    named = {verdicts.unit_for(*key) for key in [
+        ("arena:x:y", "top1_minus_top10", "rank 1", "rank 10"), ("epoch:eci", "lag_months", "closed", "open"),
+        ("epoch:eci", "frontier_a_minus_b", "closed", "open"),
+        (verdicts.PRICE_METRIC, "log10_median_ratio", "open", "closed"),
+        ("arith@1:reasoning", "max_a_minus_b", "closed", "open")]}
+    assert all(trends.min_effect_for(u) is not None for u in named), named
+    assert trends.min_effect_for("metric units") is None
+    assert all(e.why for e in trends.MIN_EFFECTS.values())
+
+
+def ar1(seed: int, n: int = 36, phi: float = 0.3) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    shocks = rng.normal(0, SIGMA * np.sqrt(1 - PHI ** 2), N_POINTS)
-    shocks[0] = rng.normal(0, SIGMA)  # start in the stationary distribution
-    return lfilter([1], [1, -PHI], shocks)
-
-
-def call(values, dates=DATES) -> str:
-    """The verdict `trends.verdict` gives one series on its own (p_adjusted == p_value)."""
-    t = trends.trend(dates, values)
-    return trends.classify(t["n_points"], t["p_value"], t["ci_low"], t["ci_high"])
-
-
-@pytest.fixture(scope="module")
-def calls() -> dict[str, np.ndarray]:
-    """Verdicts for seeds 0..N_SEEDS-1: trendless, widening, and each with one 5σ outlier."""
-    noise = np.array([ar1_noise(seed) for seed in range(N_SEEDS)])
-    rng = np.random.default_rng(N_SEEDS)
-    spike = np.zeros_like(noise)
-    spike[np.arange(N_SEEDS), rng.integers(0, N_POINTS, N_SEEDS)] = 5 * SIGMA * rng.choice([-1, 1], N_SEEDS)
-    cases = {"null": noise, "rise": noise + RISE, "null_spike": noise + spike,
-             "rise_spike": noise + RISE + spike}
-    return {name: np.array([call(row) for row in rows]) for name, rows in cases.items()}
-
-
-def rate(verdicts: np.ndarray, word: str) -> float:
-    return float(np.mean(verdicts == word))
-
-
-def test_false_alarms_without_a_trend_stay_at_or_below_6_percent(calls):
-    widening, narrowing = rate(calls["null"], "widening"), rate(calls["null"], "narrowing")
-    print(f"\nno trend, {N_SEEDS} seeds: false widening {widening:.1%}, false narrowing "
-          f"{narrowing:.1%}, either {widening + narrowing:.1%}")
-    assert widening <= 0.06 and narrowing <= 0.06
-    assert widening + narrowing <= 0.12
-
-
-def test_a_2_sigma_widening_is_detected_at_least_80_percent_of_the_time(calls):
-    detected = rate(calls["rise"], "widening")
-    print(f"\n2σ rise over 36 points, {N_SEEDS} seeds: widening {detected:.1%}, "
-          f"narrowing {rate(calls['rise'], 'narrowing'):.1%}")
-    assert detected >= 0.80
-    assert rate(calls["rise"], "narrowing") == 0
-
-
-def test_one_5_sigma_outlier_rarely_flips_a_verdict(calls):
-    same = np.mean(np.r_[calls["null"] == calls["null_spike"], calls["rise"] == calls["rise_spike"]])
-    print(f"\none 5σ outlier at a random point: verdict unchanged in {same:.1%} of "
-          f"{2 * N_SEEDS} series; detection {rate(calls['rise_spike'], 'widening'):.1%}, "
-          f"false widening {rate(calls['null_spike'], 'widening'):.1%}")
-    assert same >= 0.90
-    assert rate(calls["null_spike"], "widening") <= 0.06
+    return validity.ar1_noise(rng, np.arange(n) * validity.DAYS_PER_MONTH, phi) / validity.SIGMA
 
 
 def clear_series(expected: str, rise: np.ndarray) -> np.ndarray:
-    """The first seed whose verdict is far from the threshold (p < 0.001 or p > 0.5).
+    """The first seed whose verdict is far from the threshold (p < 0.001, or p > 0.5).
 
     Only a series near the threshold can flip whatever the test; the claim is about the rest.
     """
     for seed in range(1000, 1100):
-        x = ar1_noise(seed) + rise
-        p = trends.trend(DATES, x)["p_value"]
-        if call(x) == expected and (p < 0.001 or p > 0.5):
+        x = 3 * (ar1(seed) + rise)  # sd 3 ECI points, so the guard (3) is one sd
+        row = call(x)
+        if row["verdict"] == expected and (row["p_value"] < 0.001 or row["p_value"] > 0.5):
             return x
     raise AssertionError("no clear series found")
 
 
-@pytest.mark.parametrize("sign", [1, -1])
-@pytest.mark.parametrize("expected, rise", [("widening", 2 * RISE), ("no clear change", 0 * RISE)])
-def test_one_5_sigma_outlier_anywhere_does_not_flip_a_clear_verdict(sign, expected, rise):
+@pytest.mark.parametrize("expected, rise", [("widening", 4 * np.linspace(0, 1, 36)),
+                                            ("no clear change", np.zeros(36))])
+def test_one_5_sigma_outlier_anywhere_does_not_flip_a_clear_verdict(expected, rise):
+    """An outlier is a point pushed 5σ further from the series' trend line (away from it;
+    pushing a high point down lands it inside the data, which is a different series, not an
+    outlier). The month is left out and said so in the note."""
     base = clear_series(expected, rise)
-    for at in range(N_POINTS):
+    sen = stats.theilslopes(base, np.arange(36.0))
+    away = np.sign(base - (sen.intercept + sen.slope * np.arange(36.0)))
+    for at in range(36):
         spiked = base.copy()
-        spiked[at] += sign * 5 * SIGMA
-        assert call(spiked) == expected, f"outlier at point {at} flipped {expected}"
+        spiked[at] += away[at] * 5 * 3
+        row = call(spiked)
+        assert row["verdict"] == expected, f"outlier at point {at} flipped {expected}"
+        assert f"{DATES[at]:%Y-%m}" in row["note"]
 
 
-def test_fewer_than_8_points_give_not_enough_data():
-    steep = np.arange(8) * 10.0
-    assert call(steep[:7], DATES[:7]) == "not enough data"
-    assert call(steep, DATES[:8]) == "widening"
-    assert call(-steep, DATES[:8]) == "narrowing"
+def test_a_5_sigma_spike_at_a_random_point_rarely_changes_a_verdict():
+    rng = np.random.default_rng(7)
+    changed, false_widening = [], []
+    for seed in range(100):
+        at, sign = rng.integers(36), rng.choice([-1, 1])
+        for rise in (np.zeros(36), 2 * np.linspace(0, 1, 36)):
+            x = 3 * (ar1(seed) + rise)
+            spiked = x.copy()
+            spiked[at] += sign * 15
+            after = call(spiked)["verdict"]
+            changed.append(call(x)["verdict"] != after)
+            false_widening.append(not rise.any() and after == "widening")
+    print(f"\n5σ spike at a random point: verdict changed in {np.mean(changed):.1%} of 200 series, "
+          f"false widening {np.sum(false_widening)} of 100")
+    assert np.mean(changed) <= 0.10 and np.sum(false_widening) <= 6
 
 
 def test_a_flat_or_straight_series_is_handled():
-    assert call(np.full(12, 3.0), DATES[:12]) == "no clear change"
-    assert call(np.arange(12.0), DATES[:12]) == "widening"
-
-
-def test_no_test_can_meet_6_percent_two_sided_and_80_percent_power():
-    """Why false alarms are counted per direction: the oracle's power (GLS slope, known AR
-    coefficient and σ, so no estimation loss) at a 6% two-sided level is below 80%."""
-    t = np.arange(N_POINTS)
-    cov = SIGMA ** 2 * PHI ** np.abs(t[:, None] - t[None, :])
-    design = np.c_[np.ones(N_POINTS), t]
-    slope_var = np.linalg.inv(design.T @ np.linalg.inv(cov) @ design)[1, 1]
-    z = (RISE[1] - RISE[0]) / np.sqrt(slope_var)
-    two_sided = stats.norm.cdf(z - stats.norm.isf(0.03))
-    one_sided = stats.norm.cdf(z - stats.norm.isf(0.06))
-    print(f"\noracle power for a 2σ rise: {two_sided:.1%} at 6% two-sided, "
-          f"{one_sided:.1%} at 6% per direction")
-    assert two_sided < 0.80 < one_sided
+    flat = call(np.full(12, 3.0), DATES[:12])
+    assert (flat["slope_per_year"], flat["p_value"]) == (0, 1)
+    straight = call(np.arange(12.0) * 5, DATES[:12])
+    assert straight["verdict"] == "widening" and straight["slope_per_year"] == pytest.approx(60, rel=0.02)
 
 
 def gap(values, dates, a="closed", b="open", metric="m"):
@@ -128,14 +213,14 @@ def gap(values, dates, a="closed", b="open", metric="m"):
 
 
 def test_crossing_groups_are_named_in_the_verdict():
-    values = np.linspace(-3, 5, 12)
-    row = trends.verdict(gap(values, DATES[:12]), unit="points")
+    values = np.linspace(-30, 50, 12)
+    row = trends.verdict(gap(values, DATES[:12]), unit="ECI points")
     assert row["crossed"] and row["verdict"] == "widening"
     assert "groups crossed: open ahead in 5 of 12 points" in row["note"]
     assert "closed ahead at the end" in row["note"]
-    behind = trends.verdict(gap(-values - 10, DATES[:12]))
+    behind = trends.verdict(gap(-values - 100, DATES[:12]))
     assert not behind["crossed"] and "open ahead throughout" in behind["note"]
-    assert not trends.verdict(gap(values + 10, DATES[:12]))["crossed"]
+    assert not trends.verdict(gap(values + 100, DATES[:12]))["crossed"]
 
 
 def test_benjamini_hochberg_runs_across_all_verdicts():
@@ -151,10 +236,10 @@ def test_benjamini_hochberg_runs_across_all_verdicts():
     assert list(table.columns) == trends.VERDICT_COLUMNS
 
 
-def test_irregular_dates_give_a_slope_per_year():
-    dates = pd.to_datetime(["2024-01-01", "2024-01-03", "2024-02-01", "2024-04-01", "2024-05-15",
-                            "2024-07-01", "2024-09-01", "2024-12-31"])
-    years = (dates - dates[0]).days / 365.25
-    t = trends.trend(dates, 12 * years)
-    assert t["slope_per_year"] == pytest.approx(12)
-    assert t["period_start"] == dates[0] and t["period_end"] == dates[-1]
+def test_irregular_months_give_a_slope_per_year():
+    months = np.array([0, 1, 3, 4, 6, 8, 11, 12, 15])
+    dates = pd.DatetimeIndex([pd.Timestamp("2024-01-10") + pd.DateOffset(months=int(m))
+                              for m in months])
+    row = call(12 * months / 12.0, dates)
+    assert row["slope_per_year"] == pytest.approx(12)
+    assert row["period_start"] == dates[0] and row["n_months"] == 9

@@ -209,3 +209,20 @@ def m006_lag_censoring(con: duckdb.DuckDBPyConnection) -> None:
     ALTER TABLE lag_row ADD COLUMN sensitivity_low_months DOUBLE;
     ALTER TABLE lag_row ADD COLUMN sensitivity_high_months DOUBLE;
     """)
+
+
+@migration
+def m007_verdict_effect_and_autocorrelation(con: duckdb.DuckDBPyConnection) -> None:
+    """Verdicts carry what the calibrated trend test used: months with data, the estimated AR(1)
+    φ and the upper φ tested, the change over the period with its 90% (equivalence) interval,
+    and the minimum effect the unit declares."""
+    con.execute("""
+    ALTER TABLE gap_verdict_row ADD COLUMN n_months INTEGER;
+    ALTER TABLE gap_verdict_row ADD COLUMN phi DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN phi_upper DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN change DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN change_low DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN change_high DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN min_effect DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN min_effect_declared BOOLEAN;
+    """)

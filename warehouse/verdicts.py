@@ -303,8 +303,14 @@ def _headline_first(column: pd.Series) -> pd.Series:
 
 
 def _phi(r) -> str:
+    """Months tested, the AR(1) φ per month (estimated, and the largest the test allowed for),
+    and the change over the period against the unit's minimum effect."""
     phi = getattr(r, "phi", np.nan)
-    return "" if pd.isna(phi) else f"; lag-1 autocorrelation φ = {phi:.2f}"
+    if pd.isna(phi):
+        return ""
+    return (f" ({r.n_months:.0f} months); AR(1) φ = {phi:.2f} per month, tested up to "
+            f"{r.phi_upper:.2f}; change {r.change:+.3g} [{r.change_low:+.3g}, "
+            f"{r.change_high:+.3g}] (90%), minimum effect {r.min_effect:.3g} {r.unit}")
 
 
 def _slope(r) -> str:

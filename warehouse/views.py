@@ -327,24 +327,39 @@ view("gap_series", "Gap between leader and follower per metric and time bucket."
 view("gap_verdicts", "Is each gap widening? One row per series and period, with its trend and interval.",
      "SELECT metric, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high, "
      "p_value, p_adjusted, n_points, period_start, period_end, source, crossed, note, unit, "
-     "coalesce(period, 'whole history') AS period FROM gap_verdict_row",
+     "coalesce(period, 'whole history') AS period, n_months, phi, phi_upper, change, "
+     "change_low, change_high, min_effect, min_effect_declared FROM gap_verdict_row",
      metric="Metric", gap_kind="Gap kind", group_a="Leader side", group_b="Follower side",
-     verdict="`widening` (group_a's lead grows), `narrowing`, `no clear change` or `not enough "
-             "data` (fewer than 8 points); widening/narrowing need p_adjusted < 0.05 and a slope "
-             "interval excluding 0",
-     slope_per_year="Theil–Sen slope in `unit` per year",
-     ci_low="Lower end of the slope's 95% interval", ci_high="Upper end of the slope's 95% interval",
-     p_value="Mann–Kendall p-value, trend-free pre-whitened for autocorrelation",
+     verdict="`widening` (group_a's lead grows), `narrowing`, `stable`, `no clear change` or "
+             "`not enough data` (fewer than 8 months with data); widening/narrowing need "
+             "p_adjusted < 0.05, a slope interval excluding 0 and a `change` of at least "
+             "`min_effect`; `stable` needs the change's 90% interval inside ± `min_effect`",
+     slope_per_year="GLS slope in `unit` per year, on monthly means with AR(1) errors in "
+                    "continuous time at the estimated `phi`",
+     ci_low="Lower end of the slope's 95% interval (widest over φ from `phi` to `phi_upper`)",
+     ci_high="Upper end of the slope's 95% interval (widest over φ from `phi` to `phi_upper`)",
+     p_value="Two-sided p-value of the slope, the largest over φ from `phi` to `phi_upper`",
      p_adjusted="Benjamini–Hochberg adjusted p-value across all verdicts computed together",
-     n_points="Points in the series", period_start="First bucket", period_end="Last bucket",
+     n_points="Points in the series (before monthly means)", period_start="First bucket",
+     period_end="Last bucket",
      source="Data source",
      crossed="true when the gap changed sign: the two groups swapped the lead",
-     note="Plain-words caveat: who led when, if the groups crossed",
+     note="Plain-words caveats: who led when if the groups crossed, months left out as "
+          "outlying, a unit without a declared minimum effect",
      unit="Unit of the gap (slope_per_year is this unit per year)",
      period="Which points the verdict covers: `whole history` (a series with no break inside), "
             "`segment <start> to <end>` (one per stretch between breaks, instead of the whole "
             "history), or `last 12 months` (the headline: from the last point at or before 12 "
-            "months before the newest, never across a break)")
+            "months before the newest, never across a break)",
+     n_months="Calendar months with data: the test's points (a month's points are averaged)",
+     phi="Estimated AR(1) autocorrelation between consecutive months (REML, floored at 0)",
+     phi_upper="One-sided 95% upper confidence limit of phi: the test holds up to this φ",
+     change="Estimated change of the gap over the period, in `unit` (slope × span)",
+     change_low="Lower end of the change's 90% interval (the equivalence test for `stable`)",
+     change_high="Upper end of the change's 90% interval",
+     min_effect="Smallest change over the period worth calling, in `unit` (declared per unit "
+                "in warehouse/trends.py; the series' noise sd when the unit declares none)",
+     min_effect_declared="false when the unit declares no minimum effect (then never `stable`)")
 
 view("lags", "How many months the follower group took to match each record the leader group set "
      "(one row per record and rule, plus one summary row per pair and rule).",
