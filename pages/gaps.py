@@ -22,12 +22,14 @@ if not len(series_rows):
 
 kinds = sorted(series_rows["gap_kind"].unique())
 default_kind = kinds.index("frontier_a_minus_b") if "frontier_a_minus_b" in kinds else 0
-c1, c2, c3 = st.columns([1, 2, 1])
+c1, c2, c3 = st.columns([1.3, 2.7, 1])
 kind = c1.selectbox("Gap kind", kinds, index=default_kind)
 key = ["metric", "group_a", "group_b", "source"]
 choices = series_rows[series_rows["gap_kind"] == kind].drop_duplicates(key).reset_index(drop=True)
 labels = [tables.series_label(r) for _, r in choices.iterrows()]
-pick = c2.selectbox("Metric and groups", range(len(choices)), format_func=labels.__getitem__)
+default_pick = next((i for i, m in enumerate(choices["metric"]) if m == "epoch:eci"), 0)
+pick = c2.selectbox("Metric and groups", range(len(choices)), index=default_pick,
+                    format_func=labels.__getitem__)
 periods = series_rows[(series_rows["gap_kind"] == kind)
                       & (series_rows[key] == choices.iloc[pick][key]).all(axis=1)]
 periods = periods.sort_values(["period", "period_start"], ascending=[True, False],
