@@ -89,8 +89,8 @@ def test_unreached_records_are_kept_as_censored_and_raise_the_median():
 def test_a_median_that_is_not_reached_says_at_least():
     follower = OPEN[OPEN["value"] <= 10].pipe(lambda f: pd.concat(
         [f, models(["2024-12-01"], [15], "open")], ignore_index=True))
-    rows = pair(CLOSED, follower, tolerances=(0.0,))
-    summary = rows[rows["is_summary"]].iloc[0]
+    rows = pair(CLOSED, follower)
+    summary = rows[rows["is_summary"] & (rows["tolerance_points"] == 0)].iloc[0]
     assert bool(summary["censored"]) and np.isnan(summary["ci_low"])
     # 4 of 5 records wait: lags 2, then at least 10, 9, 8 and 7 months; the median of those
     # bounds (8 months, the record of April) is a floor whatever the waiting records do
@@ -152,7 +152,8 @@ def test_open_weights_lag_on_the_public_eci(built_db):
                                    AND follower_group = 'open' AND is_summary
                                  ORDER BY tolerance_points""").df()
         waiting = con.execute("""SELECT min(level), max(level), max(lag_months) FROM lags
-                                 WHERE leader_group = 'closed' AND NOT is_summary AND censored
+                                 WHERE metric = 'epoch:eci' AND leader_group = 'closed'
+                                   AND NOT is_summary AND censored
                                    AND tolerance_points = 0""").fetchone()
     print("\n" + summary.to_string())
     assert list(summary["tolerance_points"]) == [0, 1]
@@ -176,3 +177,14 @@ def test_gaps_prints_both_lags_with_intervals_and_what_they_mean(built_db):
     assert "not a confidence interval" in lag_part
     assert "at the top:" in lag_part and "at least" in lag_part
     assert "= half of the closed group's records" in lag_part
+
+
+def test_too_few_records_get_no_interval_and_secondary_pairs_one_line_each():
+    leader = models(["2024-01-01", "2024-02-01"], [10, 20], "closed")
+    follower = models(["2023-12-01", "2024-04-01", "2024-06-01"], [5, 10, 20], "open")
+    rows = pair(leader, follower, tolerances=(0.0,))
+    summary = rows[rows["is_summary"]].iloc[0]
+    assert np.isnan(summary["ci_low"]) and np.isnan(summary["ci_high"])  # 2 records
+    text = "\n".join(lag_report.report_lines(rows))
+    assert "95% CI — (too few records); sensitivity" in text and "2 records" in text
+    assert "Other series, threshold rule only:" in text and "threshold rule (" not in text

@@ -17,8 +17,9 @@ def report_lines(lag_rows: pd.DataFrame) -> list[str]:
              "dropped; median = Kaplan-Meier over records with its 95% confidence interval; "
              "'sensitivity' = how far the median moves when the models are resampled "
              "(bootstrap), not a confidence interval.", ""]
-    pairs = summary[summary["leader_group"] != "frontier"]
-    for (metric, leader, follower), rows in pairs.groupby(
+    both = summary.groupby(["metric", "leader_group", "follower_group"])["tolerance_points"]
+    headline = both.transform(lambda t: (t > 0).any()) & (summary["leader_group"] != "frontier")
+    for (metric, leader, follower), rows in summary[headline].groupby(
             ["metric", "leader_group", "follower_group"], sort=False):
         lines += [f"    {metric}  {follower} behind {leader}"]
         for r in rows.sort_values("tolerance_points").itertuples():
@@ -26,14 +27,22 @@ def report_lines(lag_rows: pd.DataFrame) -> list[str]:
             lines += [f"      {rule_text(r.tolerance_points, leader, follower)}:",
                       f"        {_median_text(r, levels)}", f"        = {meaning(r, levels)}"]
         lines += _top_lines(lag_rows, metric, leader, follower)
-    orgs = summary[summary["leader_group"] == "frontier"]
-    if len(orgs):
-        lines += ["", "    Each organisation behind the frontier (threshold rule). Kaplan-Meier "
-                  "assumes a waiting record will be matched like earlier ones were: optimistic "
-                  "for an organisation that has stopped releasing."]
-        lines += [f"      {r.metric}  {r.follower_group}: {_median_text(r, _levels_of(lag_rows, r))}"
-                  for r in orgs.itertuples()]
+    lines += _compact(lag_rows, summary[~headline & (summary["leader_group"] != "frontier")],
+                      "Other series, threshold rule only:")
+    lines += _compact(lag_rows, summary[summary["leader_group"] == "frontier"],
+                      "Each organisation behind the frontier (threshold rule). Kaplan-Meier "
+                      "assumes a waiting record will be matched like earlier ones were: "
+                      "optimistic for an organisation that has stopped releasing.")
     return lines
+
+
+def _compact(lag_rows: pd.DataFrame, summary: pd.DataFrame, title: str) -> list[str]:
+    """One line per pair: for the secondary tables (organisations, per-benchmark lags)."""
+    if not len(summary):
+        return []
+    return ["", f"    {title}"] + [
+        f"      {r.metric}  {r.follower_group} behind {r.leader_group}: "
+        f"{_median_text(r, _levels_of(lag_rows, r))}" for r in summary.itertuples()]
 
 
 def _levels_of(lag_rows: pd.DataFrame, r) -> pd.DataFrame:
@@ -53,11 +62,12 @@ def rule_text(tolerance: float, leader: str, follower: str) -> str:
 
 def _median_text(r, levels: pd.DataFrame) -> str:
     n, waiting = len(levels), int(levels["censored"].astype(bool).sum())
-    counts = f"{n} records, {waiting} not matched yet"
+    counts = f"{n} record{'s' if n != 1 else ''}, {waiting} not matched yet"
     if bool(r.censored):
         return (f"median: at least {r.lag_months:.1f} months (more than half of the records are "
                 f"not matched yet); sensitivity {_interval(r.sensitivity_low_months, r.sensitivity_high_months)}; {counts}")
-    return (f"median {r.lag_months:.1f} months, 95% CI {_interval(r.ci_low, r.ci_high)}; "
+    ci = "— (too few records)" if pd.isna(r.ci_low) else _interval(r.ci_low, r.ci_high)
+    return (f"median {r.lag_months:.1f} months, 95% CI {ci}; "
             f"sensitivity {_interval(r.sensitivity_low_months, r.sensitivity_high_months)}; {counts}")
 
 
@@ -71,15 +81,18 @@ def meaning(r, levels: pd.DataFrame) -> str:
     if bool(r.censored):
         return (f"of the {r.leader_group} records since {since:%Y-%m}, fewer than half have been "
                 f"matched: the median wait is at least {r.lag_months:.1f} months (counting each "
-            "waiting record at the months it has waited so far) and still growing.")
+                "waiting record at the months it has waited so far) and still growing.")
+    waiting = int(levels["censored"].astype(bool).sum())
+    said = (f"half of the {r.leader_group} group's records since {since:%Y-%m} get matched by "
+            f"the {r.follower_group} group within {r.lag_months:.1f} months (Kaplan-Meier: the "
+            f"{waiting} still waiting count as waiting, not as matched)")
+    if pd.isna(r.ci_low):
+        return said + "; too few records for a confidence interval."
     ceiling = (f"at least {r.ci_low:.1f} months, with no upper limit yet (too many records "
                "still waiting)" if pd.isna(r.ci_high)
                else f"between {r.ci_low:.1f} and {r.ci_high:.1f} months")
-    waiting = int(levels["censored"].astype(bool).sum())
-    return (f"half of the {r.leader_group} group's records since {since:%Y-%m} get matched by "
-            f"the {r.follower_group} group within {r.lag_months:.1f} months (Kaplan-Meier: the "
-            f"{waiting} still waiting count as waiting, not as matched); treating records as "
-            f"independent events, the median wait is {ceiling} (95% confidence).")
+    return said + (f"; treating records as independent events, the median wait is {ceiling} "
+                   "(95% confidence).")
 
 
 def top_bound(levels: pd.DataFrame) -> dict | None:
@@ -103,9 +116,9 @@ def _top_lines(lag_rows: pd.DataFrame, metric: str, leader: str, follower: str) 
         return [f"      at the top: the {follower} group has matched every {leader} record."]
     end = threshold["since"] + pd.Timedelta(days=round(threshold["months"] * DAYS_PER_MONTH))
     text = (f"      at the top: by {end:%Y-%m-%d} (the last release in the data) the {follower} "
-            f"group has not reached the {leader} records of {threshold['level_low']:.1f} to "
-            f"{threshold['level_high']:.1f} points; the {leader} group passed "
-            f"{threshold['level_low']:.1f} on {threshold['since']:%Y-%m-%d}, so the {follower} "
+            f"group has not reached the {leader} records of {threshold['level_low']:.4g} to "
+            f"{threshold['level_high']:.4g} points; the {leader} group passed "
+            f"{threshold['level_low']:.4g} on {threshold['since']:%Y-%m-%d}, so the {follower} "
             f"group is at least {threshold['months']:.1f} months behind")
     others = [f"at least {b['months']:.1f} months within {t:g} point" for t, b in bounds.items()
               if t != 0 and b is not None]

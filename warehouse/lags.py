@@ -40,6 +40,7 @@ DAYS_PER_MONTH = 365.25 / 12
 CATCH_UP_TOLERANCE = 1.0
 N_RESAMPLES = 999
 ORG_RESAMPLES = 199
+MIN_RECORDS_FOR_INTERVAL = 5  # below it Greenwood's band is a formality ([5.6, 5.6] from 1)
 
 
 def first_crossing(dates, values, levels) -> np.ndarray:
@@ -113,6 +114,8 @@ def censored_median(lag_months, censored) -> tuple[float, bool, float, float]:
                                                                  curve.probabilities)
     if np.isnan(point):
         return lower_bound(lag_months), True, np.nan, np.nan
+    if len(lag_months) < MIN_RECORDS_FOR_INTERVAL:
+        return point, False, np.nan, np.nan
     with warnings.catch_warnings():  # the band is undefined where S = 0 or 1: NaN, handled
         warnings.simplefilter("ignore", RuntimeWarning)
         band = curve.confidence_interval(0.95, method="log-log")
