@@ -1,6 +1,7 @@
 """Figures for the public-history sections (price of a capability level, public vs held-out):
 plain functions, DataFrame in, Plotly figure out, testable without Streamlit."""
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -27,7 +28,19 @@ def price_level_figure(rows: pd.DataFrame, level_text: str) -> go.Figure:
                       xaxis_title="Month (price in force on the 1st)",
                       yaxis_title="USD per million tokens, blended 3:1 (log scale)",
                       yaxis_type="log", legend_title_text="", margin={"t": 60})
+    values = pd.concat([rows["leader_value"], rows["follower_value"]]).dropna()
+    if len(values) and (values > 0).all():
+        ticks = dollar_ticks(values.min(), values.max())
+        fig.update_yaxes(tickvals=ticks, ticktext=[f"${t:g}" for t in ticks])
     return fig
+
+
+def dollar_ticks(low: float, high: float) -> list[float]:
+    """1-2-5 steps covering [low, high]: a log axis labelled in plain dollars, no minor digits."""
+    exponents = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    steps = [m * 10.0 ** e for e in exponents for m in (1, 2, 5)]
+    inside = [t for t in steps if low / 1.5 <= t <= high * 1.5]
+    return inside or [low, high]
 
 
 def heldout_figure(per_model: pd.DataFrame, monthly: pd.DataFrame) -> go.Figure:
@@ -43,8 +56,10 @@ def heldout_figure(per_model: pd.DataFrame, monthly: pd.DataFrame) -> go.Figure:
             hovertemplate=("%{text}<br>released %{x|%Y-%m-%d}<br>public %{customdata[0]:.0%}, "
                            "held out %{customdata[1]:.0%}<br>gap %{y:.2f} logits<extra></extra>")))
     if len(monthly):
-        fig.add_trace(go.Scatter(x=monthly["bucket_start"], y=monthly["value"], mode="lines",
-                                 name="monthly median", line={"color": "black", "width": 2}))
+        middle = pd.to_datetime(monthly["bucket_start"]) + pd.Timedelta(days=14)  # mid-month
+        fig.add_trace(go.Scatter(x=middle, y=monthly["value"], mode="lines",
+                                 name="monthly median", line={"color": "black", "width": 2},
+                                 hovertemplate="%{x|%Y-%m}: median %{y:.2f} logits<extra></extra>"))
     fig.update_layout(xaxis_title="Model release date",
                       yaxis_title="Public minus held-out score (logits)", legend_title_text="",
                       margin={"t": 30})

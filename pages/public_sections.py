@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages import charts_public, data
+from pages import charts_public, data, tables
 from warehouse.queries import MEASURE_SPEED
 
 EPOCH_CREDIT = "Epoch AI Benchmarking Hub and Epoch Capabilities Index (CC BY 4.0)"
@@ -27,7 +27,8 @@ def price_of_a_capability(snap) -> None:
             f": ratio ×{10 ** v.slope_per_year:.2f} per year "
             f"[×{10 ** v.ci_low:.2f}, ×{10 ** v.ci_high:.2f}]")
         st.markdown(f"**{getattr(v, 'period', 'whole history')}**: {v.verdict}{slope} "
-                    f"({v.n_points} months, {v.group_a} cheaper when `widening` grows)")
+                    f"({v.n_points} months; `widening` = {v.group_a} weights' price advantage "
+                    "grows)")
     st.caption(f"Sources: OpenRouter price history (jvrck/openrouterlist, MIT) and the {EPOCH_CREDIT}. "
                f"Each month, the cheapest model whose ECI is at least {level} (a level both "
                "groups reached when the price history starts), at the price in force on the 1st, "
@@ -61,7 +62,7 @@ def public_vs_heldout(snap) -> None:
                "model); a model far above the others does better on the public test than its "
                "held-out score predicts, the pattern memorised test items leave. A rising median "
                "line would mean newer models lean more on the public test. See docs/dimensions.md.")
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(tables.readable(rows.assign(metric=rows["metric"].map(names))), hide_index=True)
 
 
 def speed_history_note() -> None:
