@@ -229,7 +229,7 @@ def test_a_level_shift_at_a_listing_change_is_not_called_widening():
     assert "widening" not in set(rows["verdict"]), rows[["period", "verdict", "slope_per_year"]]
     assert set(rows["period"]) == {"segment 2024-01-01 to 2024-09-30",
                                    "segment 2024-10-07 to 2025-07-07", "last 12 months"}
-    points = series[series["metric"] == "arena:text"]
+    points = series[(series["metric"] == "arena:text") & (series["gap_kind"] == "top1_minus_top10")]
     assert points["value"].iloc[-1] - points["value"].iloc[0] > 40  # the step is in the data
 
 
