@@ -18,8 +18,11 @@ SOURCES = {
              "(never across a break: a new rating method, listing, pack version or machine); "
              "`Gap then` and `Gap now` are that period's first and last points. Whole history: "
              "the whole series, or its latest segment when it has breaks. Trend: slope per year "
-             "with its 95% interval; widening/narrowing need Benjamini–Hochberg adjusted "
-             "evidence and the gap to have moved that way. Fewer than 8 points: `not enough data`.",
+             "with its 95% interval (one point per month, AR(1) errors); widening/narrowing need "
+             "Benjamini–Hochberg adjusted evidence, a change of at least the unit's minimum effect "
+             "(e.g. 3 ECI points, 20 Arena points) and the gap to have moved that way; stable: "
+             "the change's 90% interval lies within that effect. Fewer than 8 months with data: "
+             "`not enough data`.",
 }
 SOURCE_CHOICES = {"both": "Public history and my measurements", "public": "Public history",
                   "measured": "My measurements"}
