@@ -7,10 +7,11 @@ from pages import charts, data, tables
 from warehouse import lag_report
 
 SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
-          "Theil–Sen slope; the grey band spans the slopes in its 95% interval, drawn through "
-          "the series' median point. The verdict needs a Benjamini–Hochberg adjusted "
-          "Mann–Kendall p < 0.05 and an interval that excludes 0. Dotted lines mark method changes "
-          "(`method_changes`).")
+          "period's GLS slope (monthly means, AR(1) errors up to the upper limit of their "
+          "autocorrelation); the grey band spans the slopes in its 95% interval, drawn through "
+          "the series' median point. The verdict needs a Benjamini–Hochberg adjusted p < 0.05, "
+          "an interval that excludes 0 and a change of at least the unit's minimum effect. "
+          "Dotted lines mark method changes (`method_changes`); no period spans one.")
 
 snap = data.snapshot()
 st.title("Gaps")

@@ -138,7 +138,7 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
                              AND tolerance_points = 0""")[0]
     assert metric(at, "open behind closed (median months)").value == f"{months:,.1f}"
     assert [t["name"] for t in lag] == ["open behind closed", "not matched yet (at least)"]
-    assert "Theil–Sen" in " ".join(c.value for c in at.caption)
+    assert "GLS slope" in " ".join(c.value for c in at.caption)
 
 
 def test_gaps_page_switches_to_arena_and_says_no_lag(app, db_copy):
