@@ -9,7 +9,8 @@
     python -m collectors schedule      # foreground scheduler, jobs from gapwatch.toml
     python -m collectors status        # jobs, next fire times, last outcomes
 
-Every user-fixable problem prints one `error:` line and exits 2; no traceback.
+Every user-fixable problem prints one `error:` line and exits 2; no traceback. A run whose
+rows could not reach a busy warehouse (they wait in the spool) exits 3.
 """
 
 import argparse
@@ -58,9 +59,9 @@ def cmd_run(args) -> int:
     with Run(args.collector) as run:
         latency.collect(run, models, workloads=workloads, concurrencies=args.concurrency,
                         requests=args.requests, progress=not args.quiet)
-    print(f"run {run.run_id}: {run.status}, {run.n_rows} rows, {len(run.warnings)} warnings")
+    print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings")
     print_latency_summary(run.run_id)
-    return 0 if run.status in ("ok", "partial") else 1
+    return exit_code(run)
 
 
 def cmd_run_prices(args) -> int:
@@ -75,9 +76,9 @@ def cmd_run_prices(args) -> int:
     ensure_ready()
     with Run("prices") as run:
         reports = prices.collect(run, config, models)
-    print(f"run {run.run_id}: {run.status}, {run.n_rows} rows, {len(run.warnings)} warnings")
+    print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings")
     print("\n".join(prices.summary(reports)))
-    return 0 if run.status in ("ok", "partial") else 1
+    return exit_code(run)
 
 
 def _private_folders(config) -> tuple[str, ...]:
@@ -106,10 +107,19 @@ def cmd_run_capability(args) -> int:
     stopping.install()
     with Run("capability") as run:
         capability.collect(run, models, settings, progress=not args.quiet)
-    print(f"run {run.run_id}: {run.status}, {run.n_rows} rows, {len(run.warnings)} warnings, "
+    print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings, "
           f"seed {run.context['seed']}" + (f", resumed {run.context['resumes']}"
                                            if run.context.get("resumes") else ""))
     print(capability_scores.summary(run.run_id))
+    return exit_code(run)
+
+
+def exit_code(run) -> int:
+    """0: stored (ok or partial); 1: failed; 3: measured, but its rows wait in the spool."""
+    if run.n_spooled:
+        print(f"error: the warehouse stayed busy: {run.n_spooled} rows of run {run.run_id} wait in "
+              f"{run.spool_dir}; they land with the next run or scheduler start", file=sys.stderr)
+        return 3
     return 0 if run.status in ("ok", "partial") else 1
 
 

@@ -11,7 +11,7 @@ that downloads its data.
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -88,9 +88,9 @@ def _measure_model(run, model, provider, workloads, concurrencies, requests, pro
         for concurrency in concurrencies:
             if stopping.requested():
                 return
-            rows = measure_cell(model, provider, prompter, workload, concurrency,
-                                requests * concurrency, progress)
-            run.add("latency_sample", rows)
+            measure_cell(model, provider, prompter, workload, concurrency,
+                         requests * concurrency, progress,
+                         on_row=lambda row: run.add("latency_sample", [row]))
 
 
 def fits(workload: Workload, context: int) -> bool:
@@ -98,18 +98,24 @@ def fits(workload: Workload, context: int) -> bool:
     return workload.input_tokens + workload.output_tokens <= context
 
 
-def measure_cell(model, provider, prompter, workload, concurrency, n, progress) -> list[dict]:
-    """n requests with `concurrency` in flight at once; one row per request."""
+def measure_cell(model, provider, prompter, workload, concurrency, n, progress,
+                 on_row=None) -> list[dict]:
+    """n requests with `concurrency` in flight at once; one row per request, handed to `on_row`
+    as each finishes (so the run can keep it on disk at once, not at the end of the cell)."""
     label = f"{model.id} {workload.name} c={concurrency}"
     with ThreadPoolExecutor(max_workers=concurrency) as pool, prompt_stamps(concurrency), \
             tqdm(total=n, desc=label, disable=not progress, leave=False) as bar:
         futures = [pool.submit(_one_request, model, provider, prompter, workload, concurrency, i)
                    for i in range(n)]
         rows = []
-        for future in futures:
-            rows.append(future.result())
+        for future in as_completed(futures):
+            row = future.result()
             bar.update()
-    return [row for row in rows if row is not None]
+            if row is not None:
+                rows.append(row)
+                if on_row:
+                    on_row(row)
+    return sorted(rows, key=lambda row: row["request_index"])
 
 
 def _one_request(model, provider, prompter, workload, concurrency, index) -> dict | None:

@@ -5,11 +5,19 @@ in batches (each batch one transaction and one published snapshot). If the
 warehouse is busy, a batch goes to the on-disk spool (collectors/spool.py)
 and lands with the next write of any run, so neither a slow reader nor a
 crash while it waits costs a measurement.
+
+A batch to the warehouse costs a publish (a copy of the whole file), too dear for every
+request; so a journal thread writes whatever rows wait in memory to the spool every
+`durable_s` seconds (a small Parquet file, fsynced). A SIGKILL then loses only the requests
+in flight and the last second: the next run on this host (or the next scheduler start)
+marks the dead run `abandoned`, lands its spooled rows and says how many it kept.
 """
 
+import json
 import logging
 import os
 import re
+import threading
 import uuid
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -18,13 +26,16 @@ from pathlib import Path
 import pandas as pd
 
 from collectors import spool, stopping
-from collectors.context import host_name, run_context
+from collectors.context import host_name, process_alive, run_context
 from warehouse import db, writes
 from warehouse.errors import DatabaseBusy
 from warehouse.lake import retry_conflicts
 
 log = logging.getLogger("gapwatch.runner")
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$")
+# Rows wait on disk, not in memory, when the warehouse is held: waiting longer for it at the
+# end (it was 120 s, twice) only delays the report.
+END_WAIT_S = 15.0
 
 
 def redact(text: str | None) -> str | None:
@@ -46,41 +57,53 @@ class Run:
     """Context manager: `with Run("latency") as run: run.add("latency_sample", rows)`."""
 
     def __init__(self, collector: str, db_path=None, flush_every: int = 200, spool_dir=None,
-                 busy_wait_s: float = 5.0, end_wait_s: float = db.WRITE_WAIT_S, **context):
+                 busy_wait_s: float = 5.0, end_wait_s: float = END_WAIT_S, durable_s: float = 1.0,
+                 **context):
         self.collector, self.db_path, self.flush_every = collector, db_path, flush_every
         self.spool_dir = Path(spool_dir) if spool_dir else spool.folder_for(db_path)
-        self.busy_wait_s, self.end_wait_s = busy_wait_s, end_wait_s
+        self.busy_wait_s, self.end_wait_s, self.durable_s = busy_wait_s, end_wait_s, durable_s
         self.n_spooled = 0  # rows of this run waiting in the spool
         self.spool_failure: spool.SpoolFull | None = None
         self.run_id = new_run_id(collector)
         self.context = run_context(**context)
         self.buffer: dict[str, list[dict]] = defaultdict(list)
-        self.n_rows = self.n_failed = 0
+        self.n_rows = self.n_failed = self.n_unflushed = 0
         self.warnings: list[str] = []
         self.complete = False  # set by work that cannot be cut short: a signal then changes nothing
+        self.lock = threading.RLock()  # the buffer is shared with the journal thread
+        self.journal: Journal | None = None
 
     def __enter__(self) -> "Run":
-        """Record the start; a warehouse still busy after `busy_wait_s` gets it from the spool."""
+        """Record the start (after tidying up after dead runs of this host); a warehouse still
+        busy after `busy_wait_s` gets the start from the spool."""
+        landed = spool.Landed()
         try:
             for attempt in retry_conflicts():
                 with attempt, db.writing(self.db_path, wait_s=self.busy_wait_s) as con:
+                    landed = recover_dead_runs(con, self.spool_dir)
                     writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
+            spool.remove(landed.files)
         except DatabaseBusy as busy:
             spool.save(self.spool_dir, self.run_id, spool.RUN_START,
                        [spool.start_record(self.run_id, self.collector, host_name(), self.context)])
             log.warning("warehouse busy at the start of run %s; its start waits in %s: %s",
                         self.run_id, self.spool_dir, busy)
         log.info("run %s started (%s)", self.run_id, self.collector)
+        self.journal = Journal(self)
         return self
 
     def add(self, table: str, rows: list[dict]) -> None:
-        for row in rows:
-            row.setdefault("run_id", self.run_id)
-            row["error"] = redact(row.get("error"))
-            self.n_failed += row.get("error_class") is not None
-        self.buffer[table].extend(rows)
-        if sum(map(len, self.buffer.values())) >= self.flush_every:
-            self.flush()
+        """Buffer finished rows: on disk within `durable_s`, in the warehouse every
+        `flush_every` rows (counting those already journaled) or at the end."""
+        with self.lock:
+            for row in rows:
+                row.setdefault("run_id", self.run_id)
+                row["error"] = redact(row.get("error"))
+                self.n_failed += row.get("error_class") is not None
+            self.buffer[table].extend(rows)
+            self.n_unflushed += len(rows)
+            if self.n_unflushed >= self.flush_every:
+                self.flush()
 
     def warn(self, message: str) -> None:
         message = redact(message)
@@ -90,32 +113,42 @@ class Run:
     def flush(self, wait_s: float | None = None) -> bool:
         """Write buffered rows, and any spooled batch that can land; if the warehouse stays
         busy for `wait_s`, spool the buffer (SpoolFull if even that fails)."""
-        if not any(self.buffer.values()) and not spool.pending(self.spool_dir):
+        with self.lock:
+            self.n_unflushed = 0
+            if not any(self.buffer.values()) and not spool.pending(self.spool_dir):
+                return True
+            try:
+                with db.writing(self.db_path, wait_s=self.busy_wait_s if wait_s is None else wait_s) as con:
+                    landed = spool.land(con, self.spool_dir, self.run_id)
+                    for table, rows in self.buffer.items():
+                        self.n_rows += writes.insert_rows(con, table, pd.DataFrame(rows))
+            except DatabaseBusy as exc:
+                self._spool(exc)
+                return False
+            spool.remove(landed.files)
+            self.n_rows += landed.rows.get(self.run_id, 0)
+            self.n_spooled = 0
+            self.buffer.clear()
             return True
-        try:
-            with db.writing(self.db_path, wait_s=self.busy_wait_s if wait_s is None else wait_s) as con:
-                landed = spool.land(con, self.spool_dir, self.run_id)
-                for table, rows in self.buffer.items():
-                    self.n_rows += writes.insert_rows(con, table, pd.DataFrame(rows))
-        except DatabaseBusy as exc:
-            self._spool(exc)
-            return False
-        spool.remove(landed.files)
-        self.n_rows += landed.rows.get(self.run_id, 0)
-        self.n_spooled = 0
-        self.buffer.clear()
-        return True
 
     def _spool(self, busy: DatabaseBusy) -> None:
-        for table, rows in list(self.buffer.items()):
-            if rows:
-                spool.save(self.spool_dir, self.run_id, table, rows)
-                self.n_spooled += len(rows)
-                self.buffer[table] = []
+        self.save_buffer()
         log.warning("warehouse busy, %d rows of run %s wait in %s: %s", self.n_spooled,
                     self.run_id, self.spool_dir, busy)
 
+    def save_buffer(self) -> None:
+        """Move the rows waiting in memory to the spool (SpoolFull, rows kept in memory, if it
+        cannot); they land with this run's next flush, or after it, if the process dies."""
+        with self.lock:
+            for table, rows in list(self.buffer.items()):
+                if rows:
+                    spool.save(self.spool_dir, self.run_id, table, rows)
+                    self.n_spooled += len(rows)
+                    self.buffer[table] = []
+
     def __exit__(self, exc_type, exc, _tb) -> bool:
+        if self.journal:
+            self.journal.stop()
         error = redact(f"{type(exc).__name__}: {exc}") if exc else None
         landed = self._final_flush()
         if stopping.requested() and not error and not self.complete:
@@ -129,10 +162,16 @@ class Run:
             error = error or (f"warehouse busy: {self.n_spooled} rows wait in {self.spool_dir} "
                               "and land with the next write")
         self.status = self._status(error, full)
-        self._record_end(error or (self.warnings[-1] if self.warnings else None))
+        self._record_end(error or (self.warnings[-1] if self.warnings else None), landed)
         log.info("run %s ended: %s, %d rows, %d warnings%s", self.run_id, self.status, self.n_rows,
                  len(self.warnings), f", error: {error}" if error else "")
         return False
+
+    @property
+    def outcome(self) -> str:
+        """The status to tell a person now: `waiting` while rows wait in the spool (the ledger
+        says `partial` until they land, then the status the run earned)."""
+        return "waiting, rows in the spool" if self.n_spooled else self.status
 
     def _status(self, error: str | None, full) -> str:
         if full is not None or (error and not self.n_rows and not self.n_spooled):
@@ -147,14 +186,57 @@ class Run:
             self.spool_failure = full
             return False
 
-    def _record_end(self, error: str | None) -> None:
-        """The ledger's end of the run; spooled to land later when the warehouse stays busy."""
+    def _record_end(self, error: str | None, landed: bool) -> None:
+        """The ledger's end of the run; spooled to land later when the warehouse stays busy
+        (without a second long wait when the last flush already found it busy)."""
+        finished = datetime.now(timezone.utc)
         args = (self.run_id, self.status, self.n_rows, len(self.warnings), error, self.context)
         try:
             for attempt in retry_conflicts():
-                with attempt, db.writing(self.db_path, wait_s=self.end_wait_s) as con:
+                with attempt, db.writing(self.db_path, wait_s=self.end_wait_s if landed
+                                         else self.busy_wait_s) as con:
                     writes.finish_run(con, *args)
         except DatabaseBusy:
             spool.save(self.spool_dir, self.run_id, spool.RUN_END,
                        [spool.end_record(self.run_id, self.status, len(self.warnings), error,
-                                         self.context)])
+                                         self.context, finished)])
+
+
+class Journal:
+    """Every `durable_s`, the rows the run holds in memory go to the spool (see module doc)."""
+
+    def __init__(self, run: Run):
+        self.run, self.stopped, self.failed = run, threading.Event(), False
+        self.thread = threading.Thread(target=self._loop, name=f"journal {run.run_id}", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stopped.wait(self.run.durable_s):
+            try:
+                self.run.save_buffer()
+            except spool.SpoolFull as full:  # rows stay in memory; the run's own flush reports it
+                if not self.failed:
+                    log.warning("cannot journal rows of run %s: %s", self.run.run_id, full)
+                self.failed = True
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
+def recover_dead_runs(con, spool_dir: Path) -> spool.Landed:
+    """This host's runs left `running` by a dead process become `abandoned`, and what they
+    spooled lands (inside the caller's transaction; it deletes the files after its commit)."""
+    abandon_dead(con)
+    landed = spool.land(con, spool_dir)
+    if landed.files:
+        abandon_dead(con)  # dead runs whose start had waited in the spool
+    return landed
+
+
+def abandon_dead(con) -> int:
+    running = con.execute("SELECT run_id, context FROM run_ledger WHERE status = 'running' "
+                          "AND host = ?", [host_name()]).fetchall()
+    alive = {run_id for run_id, context in running
+             if process_alive(json.loads(context or "{}").get("pid"))}
+    return writes.abandon_stale_runs(con, host_name(), alive) if len(alive) < len(running) else 0

@@ -144,14 +144,19 @@ def _running(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def _end_run(con: duckdb.DuckDBPyConnection, end: dict) -> None:
+    """The run's own end time (older spool files have none: then the landing time)."""
+    finished = end.get("finished_at_utc")
     writes.finish_run(con, end["run_id"], end["status"], 0, int(end["n_warnings"]),
-                      end["error"], json.loads(end["context"]))
+                      end["error"], json.loads(end["context"]),
+                      finished_at=None if finished is None or pd.isna(finished)
+                      else pd.Timestamp(finished).to_pydatetime())
     writes.recount_rows(con, end["run_id"])
 
 
-def end_record(run_id: str, status: str, n_warnings: int, error: str | None, context: dict) -> dict:
+def end_record(run_id: str, status: str, n_warnings: int, error: str | None, context: dict,
+               finished_at_utc=None) -> dict:
     return {"run_id": run_id, "status": status, "n_warnings": n_warnings, "error": error,
-            "context": json.dumps(context, default=str)}
+            "context": json.dumps(context, default=str), "finished_at_utc": finished_at_utc}
 
 
 def _fsync(path: Path) -> None:

@@ -141,10 +141,13 @@ def test_a_killed_run_resumed_asks_nothing_twice(db_copy, tmp_path, kill):
         config = write_config(tmp_path / "gapwatch.toml", server.base_url, {"ref/slow": name})
         asked_first = kill_midway(db_copy, config, args, server, name, kill)
         killed = capability_runs(db_copy).iloc[-1]
-        kept = stored_rows(db_copy, killed["run_id"])
         out = finished(cli(db_copy, config, *args))
         asked_again = len(server.arrivals[name]) - asked_first
+    # After a SIGKILL the answers it had journaled to the spool land when the next run starts.
+    kept = stored_rows(db_copy, killed["run_id"])
     assert killed["status"] == ("partial" if kill == signal.SIGTERM else "running")
+    assert capability_runs(db_copy).iloc[-2]["status"] == ("partial" if kill == signal.SIGTERM
+                                                           else "abandoned")
     assert 0 < len(kept) < total and (kill == signal.SIGKILL or len(kept) == asked_first)
     resumed = capability_runs(db_copy).iloc[-1]
     assert json.loads(resumed["context"])["resumes"] == killed["run_id"]

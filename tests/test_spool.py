@@ -114,13 +114,17 @@ def test_a_run_that_starts_while_the_warehouse_is_held_still_collects(db_copy):
             run.add("latency_sample", samples(7))
     finally:
         release(holder)
+    ended = datetime.now(timezone.utc)
     names = [path.stem.split("~")[2] for path in spool.pending(spool.folder_for(db_copy))]
     assert names == ["run_start", "latency_sample", "run_end"] and run.status == "partial"
+    assert run.outcome.startswith("waiting")  # what the CLI prints (and it exits 3)
     assert stored(db_copy, "SELECT count(*) FROM run_ledger WHERE run_id = ?", [run.run_id]) == [(0,)]
     land_in_another_process(db_copy)
-    (status, n_rows, started), = stored(db_copy, "SELECT status, n_rows, started_at_utc FROM run_ledger "
-                                        "WHERE run_id = ?", [run.run_id])
+    (status, n_rows, started, finished), = stored(
+        db_copy, "SELECT status, n_rows, started_at_utc, finished_at_utc FROM run_ledger "
+        "WHERE run_id = ?", [run.run_id])
     assert (status, n_rows) == ("ok", 7)
+    assert finished <= ended, "finished_at_utc is the landing time, not the run's own end"
     assert started.strftime("%Y%m%dT%H%M%SZ") in run.run_id  # its own start time, not the landing's
     assert spool.pending(spool.folder_for(db_copy)) == []
 

@@ -42,13 +42,16 @@ def start_run_once(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, 
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, n_rows: int,
-               n_warnings: int, error: str | None, context: dict | None = None) -> None:
-    """Record the outcome; `context` replaces the one stored at start (collectors add to it)."""
+               n_warnings: int, error: str | None, context: dict | None = None,
+               finished_at=None) -> None:
+    """Record the outcome; `context` replaces the one stored at start (collectors add to it).
+    `finished_at`: when the run really ended, if its end waited in a spool (default: now)."""
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}")
-    con.execute("""UPDATE run_ledger SET finished_at_utc = now(), status = ?, n_rows = ?,
-                   n_warnings = ?, error = ?, context = coalesce(?, context) WHERE run_id = ?""",
-                [status, n_rows, n_warnings, error,
+    con.execute("""UPDATE run_ledger SET finished_at_utc = coalesce(?::TIMESTAMPTZ, now()),
+                   status = ?, n_rows = ?, n_warnings = ?, error = ?, context = coalesce(?, context)
+                   WHERE run_id = ?""",
+                [finished_at, status, n_rows, n_warnings, error,
                  json.dumps(context, default=str) if context is not None else None, run_id])
 
 
@@ -86,10 +89,17 @@ def _stored_rows_sql(run_param: str) -> str:
     return " + ".join(f"(SELECT count(*) FROM {t} WHERE run_id = {run_param})" for t in sorted(ROW_TABLES))
 
 
+ABANDONED = "process ended before the run finished; "
+
+
 def recount_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Set a run's n_rows to what is stored for it (rows that landed after it ended)."""
-    con.execute(f"UPDATE run_ledger SET n_rows = {_stored_rows_sql('$run')} WHERE run_id = $run",
-                {"run": run_id})
+    """Set a run's n_rows to what is stored for it (rows that landed after it ended); an
+    abandoned run's error says the same count."""
+    con.execute(f"""UPDATE run_ledger SET n_rows = {_stored_rows_sql('$run')},
+                    error = CASE WHEN status = 'abandoned' AND starts_with(error, '{ABANDONED}')
+                                 THEN '{ABANDONED}' || {_stored_rows_sql('$run')} || ' rows kept'
+                                 ELSE error END
+                    WHERE run_id = $run""", {"run": run_id})
 
 
 def settle_landed_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
@@ -102,15 +112,15 @@ def settle_landed_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 
 def abandon_stale_runs(con: duckdb.DuckDBPyConnection, host: str, alive_run_ids: set[str]) -> int:
-    """Mark this host's `running` runs whose process is gone as abandoned; keep their rows."""
+    """Mark this host's `running` runs whose process is gone as abandoned; keep their rows and
+    say how many (rows that land from a spool later are counted in: `recount_rows`)."""
     stale = [r[0] for r in con.execute("SELECT run_id FROM run_ledger WHERE host = ? AND "
                                        "status = 'running'", [host]).fetchall()
              if r[0] not in alive_run_ids]
-    stored = _stored_rows_sql("$run")
     for run_id in stale:
-        con.execute(f"UPDATE run_ledger SET status = 'abandoned', finished_at_utc = now(), "
-                    f"n_rows = {stored}, error = coalesce(error, 'process ended before the run "
-                    f"finished; its stored rows are kept') WHERE run_id = $run", {"run": run_id})
+        con.execute("UPDATE run_ledger SET status = 'abandoned', finished_at_utc = now(), "
+                    f"error = coalesce(error, '{ABANDONED}') WHERE run_id = $run", {"run": run_id})
+        recount_rows(con, run_id)
     return len(stale)
 
 
