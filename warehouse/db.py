@@ -125,7 +125,6 @@ def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
             yield con
         return
     paths = warehouse_paths(db)
-    paths.folder.mkdir(parents=True, exist_ok=True)
     with _write_lock(paths, wait_s):
         _seed_master_from_published(paths)
         con = _connect_master(paths, wait_s)
@@ -176,7 +175,7 @@ def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def _write_lock(paths: WarehousePaths, wait_s: float) -> Iterator[None]:
-    handle = paths.write_lock.open("a")
+    handle = _open_lock(paths)
     try:
         for attempt in Retrying(stop=stop_after_delay(wait_s), wait=wait_fixed(0.05),
                                 retry=retry_if_exception_type(BlockingIOError), reraise=True):
@@ -188,6 +187,21 @@ def _write_lock(paths: WarehousePaths, wait_s: float) -> Iterator[None]:
                            f"{wait_s:.0f} s") from None
     finally:
         handle.close()
+
+
+def _open_lock(paths: WarehousePaths):
+    """The lock file, or one line naming the path and what to do (a read-only or full disk, a
+    folder where the file should be): nothing is written then."""
+    try:
+        paths.folder.mkdir(parents=True, exist_ok=True)
+        return paths.write_lock.open("a")
+    except IsADirectoryError:
+        raise GapWatchError(f"{paths.write_lock} is a folder where GapWatch keeps its lock file; "
+                            "move it away") from None
+    except OSError as exc:
+        raise GapWatchError(f"cannot write in {paths.folder} ({exc.strerror}): GapWatch keeps its "
+                            "database and lock there; make the folder writable (or free space), "
+                            "or point GAPWATCH_DB at a writable place") from None
 
 
 def _connect_master(paths: WarehousePaths, wait_s: float) -> duckdb.DuckDBPyConnection:
