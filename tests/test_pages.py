@@ -58,7 +58,7 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     whole = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE metric = 'epoch:eci'
                             AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""")[0]
     overall = rows.loc["overall capability"]
-    assert overall["Series"] == "epoch:eci · closed − open"
+    assert overall["Series"] == "Epoch Capabilities Index: closed weights vs open weights"
     assert overall["Verdict"] == verdict
     assert overall["Whole history"].startswith(f"{whole}, ")
     assert overall["Trend per year [95% interval]"].startswith(f"{slope:+.2f} ECI points/yr [{low:+.2f}")
