@@ -37,9 +37,12 @@ simulation through `verdicts`): no-trend series with Gaussian continuous-time AR
 φ per month ∈ {0, 0.3, 0.6, 0.8, 0.9}; n ∈ {12, 36, 88} points monthly with 10% ties (same
 date) and 10% two-month gaps, days of month random; plus Arena-like snapshots (88 points every
 0-45 days, ~16 months). 500 seeds per cell, minimum effect set to 0. Two-sided false calls
-(widening + narrowing): see the table in docs/performance.md ("Trend verdict validity").
+(widening + narrowing) are at most 4.0% in every one of the 20 cells (snapshots, φ = 0.9;
+n=12, φ=0.9: 3.0%; the limit is 7%). Power for a 2σ rise, this test / oracle GLS knowing φ and
+σ: n=88 monthly φ=0.3 84% / 98%, φ=0.9 6.5% / 39%; n=36 φ=0 60% / 92%, φ=0.6 9% / 54%; n=12
+2.5-24% / 28-48%. Full table: docs/performance.md ("Trend verdict validity").
 
-Why this rule rather than the alternatives simulated on the same series (400 seeds):
+Why this rule rather than the alternatives (development runs, same series, 400 seeds):
 plain GLS at the REML φ (no worst case) calls 21% at n=12, φ=0.9, 17% at n=36, φ=0.9 and
 14% on snapshots at φ=0.8; the worst case up to a one-sided 80% limit still calls 11% at
 n=12, φ=0.9; 90% calls 7.7% there. The old pre-whitened Mann–Kendall rule called 26% at
