@@ -4,6 +4,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from warehouse import labels
+
 ARENA_METHODS = {
     "elo_online": "online Elo (2023–24 H1)",
     "displayed_rating": "displayed rating",
@@ -12,9 +14,10 @@ ARENA_METHODS = {
 
 
 def arena_method_label(pack: str) -> str:
-    """`arena:fboulnois_lmsys_csv:displayed_rating` -> `displayed rating · fboulnois_lmsys_csv`."""
+    """`arena:fboulnois_lmsys_csv:displayed_rating` ->
+    `displayed rating · LMSYS via fboulnois/llm-leaderboard-csv`."""
     _, source, metric = pack.split(":", 2)
-    return f"{ARENA_METHODS.get(metric, metric)} · {source}"
+    return f"{ARENA_METHODS.get(metric, labels.humanize(metric))} · {labels.source(source)}"
 
 
 def arena_top_gap_figure(gaps: pd.DataFrame) -> go.Figure:
@@ -81,9 +84,9 @@ def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
                                  fill="tonexty", fillcolor="rgba(128,128,128,0.15)"))
         fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["trend"],
                                  name="Theil–Sen trend", line={"width": 3, "color": "firebrick"}))
-    fig.update_layout(title=f"{verdict.get('metric', '')}: {verdict.get('group_a', 'A')} − "
-                            f"{verdict.get('group_b', 'B')} ({verdict.get('verdict', '')})",
-                      yaxis_title=unit, xaxis_title="bucket start",
+    fig.update_layout(title=f"{labels.gap_series(verdict.get('metric'), verdict.get('gap_kind'), verdict.get('group_a', 'A'), verdict.get('group_b', 'B'))}"
+                            f" ({labels.verdict(verdict.get('verdict'))})",
+                      yaxis_title=labels.unit(unit), xaxis_title="period start",
                       legend={"orientation": "h", "y": -0.2}, margin={"t": 50})
     return fig
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import charts, data, tables
-from warehouse import lag_report
+from warehouse import lag_report, labels
 
 SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
           "period's GLS slope (monthly means, AR(1) errors up to the upper limit of their "
@@ -24,13 +24,13 @@ if not len(series_rows):
 kinds = sorted(series_rows["gap_kind"].unique())
 default_kind = kinds.index("frontier_a_minus_b") if "frontier_a_minus_b" in kinds else 0
 c1, c2, c3 = st.columns([1.3, 2.7, 1])
-kind = c1.selectbox("Gap kind", kinds, index=default_kind)
+kind = c1.selectbox("Gap kind", kinds, index=default_kind, format_func=labels.gap_kind)
 key = ["metric", "group_a", "group_b", "source"]
 choices = series_rows[series_rows["gap_kind"] == kind].drop_duplicates(key).reset_index(drop=True)
-labels = [tables.series_label(r) for _, r in choices.iterrows()]
+names = [tables.series_label(r) for _, r in choices.iterrows()]
 default_pick = next((i for i, m in enumerate(choices["metric"]) if m == "epoch:eci"), 0)
-pick = c2.selectbox("Metric and groups", range(len(choices)), index=default_pick,
-                    format_func=labels.__getitem__)
+pick = c2.selectbox("Series and groups", range(len(choices)), index=default_pick,
+                    format_func=names.__getitem__)
 periods = series_rows[(series_rows["gap_kind"] == kind)
                       & (series_rows[key] == choices.iloc[pick][key]).all(axis=1)]
 periods = periods.sort_values(["period", "period_start"], ascending=[True, False],
@@ -44,15 +44,16 @@ days = whole["bucket_start"].astype("datetime64[ns]")
 gaps = whole[(days >= pd.Timestamp(verdict["period_start"]))
              & (days <= pd.Timestamp(verdict["period_end"]))]
 
-m1, m2, m3, m4, m5 = st.columns([1.6, 1, 1.4, 1, 1])
-m1.metric("Verdict", verdict["verdict"], help=f"{period}: {tables.span_text(verdict, 'period_start', 'period_end')}")
-m2.metric("Trend per year", tables.number(verdict["slope_per_year"]),
-          help=f"{verdict['unit']} per year")
-m3.metric("95% interval", f"[{tables.number(verdict['ci_low'])}, {tables.number(verdict['ci_high'])}]")
-m4.metric("Gap at start", tables.number(gaps["value"].iloc[0] if len(gaps) else None),
-          help=verdict["unit"])
+unit = labels.unit(verdict["unit"])
+m1, m2, m4, m5 = st.columns([2, 1.2, 1, 1])
+m1.metric("Verdict", labels.verdict(verdict["verdict"]),
+          help=f"{period}: {tables.span_text(verdict, 'period_start', 'period_end')}")
+m2.metric("Trend per year", labels.number(verdict["slope_per_year"], labels.decimals_for(
+    verdict["ci_low"], verdict["ci_high"]), signed=True), help=f"{unit} per year")
+m4.metric("Gap at start", tables.number(gaps["value"].iloc[0] if len(gaps) else None), help=unit)
 m5.metric("Gap now" if period == "last 12 months" else "Gap at end",
-          tables.number(gaps["value"].iloc[-1] if len(gaps) else None), help=verdict["unit"])
+          tables.number(gaps["value"].iloc[-1] if len(gaps) else None), help=unit)
+st.caption(f"Trend: {labels.with_interval(verdict['slope_per_year'], verdict['ci_low'], verdict['ci_high'], f'{unit} per year', signed=True)} (95% interval), {period}.")
 if isinstance(verdict.get("note"), str) and verdict["note"]:
     st.info(verdict["note"])
 
@@ -61,19 +62,20 @@ measured = verdict["source"] == "measured"
 scopes = {verdict["metric"], *(changes["scope"] if measured else [])}
 st.plotly_chart(charts.mark_method_changes(charts.gap_trend_figure(gaps, verdict), changes, scopes,
                                            gaps["bucket_start"]), width="stretch")
-st.caption(SOURCE.format(source=verdict["source"]) + f" Points: {verdict['n_points']}, "
+st.caption(SOURCE.format(source=labels.source(verdict["source"])) + f" Points: {verdict['n_points']}, "
            f"{verdict['period_start']:%Y-%m-%d} → {verdict['period_end']:%Y-%m-%d}; adjusted "
            f"p = {tables.number(verdict['p_adjusted'], 4)}.")
 st.download_button("Gap series (CSV)", whole.to_csv(index=False), "gap_series.csv")
 with st.expander("Every period of this series"):
-    st.dataframe(periods[["period", "verdict", "slope_per_year", "ci_low", "ci_high", "n_points",
-                          "period_start", "period_end", "note"]], hide_index=True)
+    st.dataframe(tables.readable(periods[["period", "verdict", "slope_per_year", "ci_low", "ci_high",
+                                          "n_points", "period_start", "period_end", "note"]]),
+                 hide_index=True)
 
 st.subheader("Lag in months")
 lag = data.lags(verdict["metric"], *snap)
 summary = lag[lag["is_summary"]]
 if not len(summary):
-    st.info(f"No lag is computed for `{verdict['metric']}`: lags need two groups that reach the "
+    st.info(f"No lag is computed for {labels.series(verdict['metric'])}: lags need two groups that reach the "
             "same levels (the Epoch Capabilities Index, closed vs open and labs vs the frontier).")
 else:
     pair = summary[(summary["leader_group"] == verdict["group_a"])
@@ -102,7 +104,7 @@ else:
                     f": {lag_report.meaning(r, levels)}")
     st.dataframe(lag_report.summary_table(summary), hide_index=True)
     st.plotly_chart(charts.lag_figure(records[records["tolerance_points"] == 0]), width="stretch")
-    st.caption(f"Source: `lags` view ({head.source}). Each point is a record of the "
+    st.caption(f"Source: `lags` view ({labels.source(head.source)}). Each point is a record of the "
                f"{head.leader_group} group; a triangle is a record not matched yet (at least that "
                "many months). Median: Kaplan–Meier over records, with its 95% confidence "
                "interval. Sensitivity: how far the median moves when the models are resampled "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import charts, data, tables
+from warehouse import labels
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
@@ -40,7 +41,8 @@ arena = arena[arena["metric"].str.startswith("arena:")]
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Models with scores", f"{cov.n_models:,}")
-c2.metric("History", f"{cov.first_utc:%Y-%m} → {cov.last_utc:%Y-%m}")
+c2.metric("Years of history", f"{cov.first_utc:%Y}–{cov.last_utc:%Y}",
+          help=f"{cov.first_utc:%Y-%m} to {cov.last_utc:%Y-%m}")
 c3.metric("Arena snapshots", f"{cov.n_arena_snapshots:,}")
 if len(eci) > 12:
     now, year_ago = eci.iloc[-1], eci.iloc[-13]
@@ -65,16 +67,16 @@ st.caption(SOURCES["board"])
 st.download_button("Verdict board (CSV)", board.drop(columns="Gap over time").to_csv(index=False),
                    "verdict_board.csv")
 with st.expander("Every gap series behind the board"):
-    st.dataframe(data.gap_overview(source, *snap).drop(columns="trend"), hide_index=True)
+    st.dataframe(tables.overview_table(data.gap_overview(source, *snap)), hide_index=True)
 
 last = data.last_run(*snap)
 f1, f2, f3 = st.columns(3)
 if len(last):
     run = last.iloc[0]
-    f1.metric("Last collection", f"{run.status}", help=f"{run.collector}: {run.error or 'no error'}")
+    f1.metric("Last collection", f"{run.status}", help=f"{labels.source(run.collector)}: {run.error or 'no error'}")
     f2.metric("Last collection finished", tables.local_time(run.finished_at_utc, tz))
     f3.metric("Newest data", tables.local_time(cov.last_utc, tz, "%Y-%m-%d"))
-    st.caption(f"Last run: `{run.collector}`, {tables.age_text(run.finished_at_utc)}; "
+    st.caption(f"Last run: {labels.source(run.collector)}, {tables.age_text(run.finished_at_utc)}; "
                f"times in {tz or 'UTC'}.")
 else:
     f1.metric("Last collection", "none yet")
@@ -93,4 +95,6 @@ st.caption(SOURCES["eci"])
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 
 with st.expander("Data freshness per collector"):
-    st.dataframe(data.freshness(*snap), hide_index=True)
+    fresh = data.freshness(*snap)
+    st.dataframe(tables.readable(fresh.assign(collector=fresh["collector"].map(labels.source))),
+                 hide_index=True)

@@ -43,6 +43,19 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={c: labels.column(c) for c in out.columns})
 
 
+def overview_table(overview: pd.DataFrame) -> pd.DataFrame:
+    """Every gap series behind the board, in words (the CSV keeps the view's ids)."""
+    shown = overview.drop(columns=[c for c in ("trend",) if c in overview]).assign(
+        metric=[labels.series(m) for m in overview["metric"]],
+        gap_kind=[labels.gap_kind(k) for k in overview["gap_kind"]],
+        group_a=[labels.group(g) for g in overview["group_a"]],
+        group_b=[labels.group(g) for g in overview["group_b"]],
+        unit=[labels.unit(u) for u in overview["unit"]],
+        verdict=[labels.verdict(v) for v in overview["verdict"]],
+        source=[labels.source(s) for s in overview["source"]])
+    return readable(shown)
+
+
 def run_name(run_id) -> str:
     """A run as people read it: an import of the public history is named by its source; a
     collection keeps its id (`latency-20261202T020932Z-0dcf0f`), which the CLI takes."""

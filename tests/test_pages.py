@@ -9,7 +9,7 @@ import pytest
 from helpers import plotly_values
 from streamlit.testing.v1 import AppTest
 
-from warehouse import db
+from warehouse import db, labels
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -118,12 +118,15 @@ def test_overview_shows_freshness_and_the_last_collection(app, db_copy):
 
 def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     at = open_page(app, "pages/gaps.py")
-    verdict, slope, n = one(db_copy, """SELECT verdict, slope_per_year, n_points FROM gap_verdicts
+    verdict, slope, n, low, high = one(db_copy, """SELECT verdict, slope_per_year, n_points,
+                                       ci_low, ci_high FROM gap_verdicts
                                        WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'
                                        AND period = 'last 12 months'""")
     assert at.selectbox(key="gap_period").value == "last 12 months"  # the board's headline
     assert metric(at, "Verdict").value == verdict
-    assert metric(at, "Trend per year").value == f"{slope:,.2f}"
+    # rounded to what its interval supports: two significant figures of the half-width
+    assert metric(at, "Trend per year").value == labels.number(slope, labels.decimals_for(low, high),
+                                                               signed=True)
     series, lag = traces(at)
     assert [t["name"] for t in series][:1] == ["gap"]
     assert len(plotly_values(series[0]["y"])) == n == 13
@@ -145,7 +148,7 @@ def test_gaps_page_switches_to_arena_and_says_no_lag(app, db_copy):
     at = open_page(app, "pages/gaps.py")
     at.selectbox[0].select("top1_minus_top10").run()
     labels = at.selectbox[1].options
-    assert [label.split(" · ")[0] for label in labels] == ["arena:text"]  # one Arena series
+    assert labels == ["Arena text leaderboard: leader vs 10th model"]  # one Arena series, in words
     periods = at.selectbox(key="gap_period").options
     assert periods[0] == "last 12 months" and "segment 2025-02-16 to 2025-07-18" in periods
     at.selectbox(key="gap_period").select("segment 2025-02-16 to 2025-07-18").run()
@@ -180,6 +183,7 @@ def test_capability_page_shows_the_best_eci_models_and_the_margin(app, db_copy):
     assert len(dimension_gaps) >= 1  # the gap series of the overall-capability dimension
     best = one(db_copy, "SELECT arg_max(model_id, value) FROM capability_scores WHERE pack = 'epoch:eci'")[0]
     assert len(scores) == 8 and best in [t["name"] for t in scores]
+    assert all(t["text"][-1] == t["name"].split("/", 1)[-1] for t in scores)  # named on the chart
     assert all(t["text"][-1] == t["name"].split("/", 1)[-1] for t in scores)  # named on the chart
     assert [t["name"] for t in margin] == ["leader's margin"]
 

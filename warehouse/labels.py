@@ -106,6 +106,8 @@ def series(metric, short: bool = False) -> str:
     kind, _, rest = text.partition(":")
     if kind == "arena" and rest:
         src, _, method = rest.partition(":")
+        if not method:  # a series chained from several packs, e.g. `arena:text`
+            return f"Arena {humanize(src)} leaderboard"
         words = f"Arena {ARENA_METHODS.get(method, humanize(method))}"
         if src == "lab_frontier":
             return f"Arena: {ARENA_METHODS.get(method, humanize(method))}"
@@ -166,13 +168,13 @@ def workload(text) -> str:
 # --- Gaps: kinds, groups, verdicts, windows, method changes ---------------------------------------
 
 GAP_KINDS = {
-    "frontier_a_minus_b": "best of one group minus best of the other (frontiers)",
+    "frontier_a_minus_b": "best minus best (frontiers)",
     "top1_minus_top10": "leader minus the 10th model",
     "top1_minus_top2": "leader minus the runner-up",
     "top1_minus_median": "leader minus the median model",
     "q75_minus_q25": "spread between the 75th and 25th percentile",
     "top10_sd": "spread of the top 10 (standard deviation)",
-    "max_a_minus_b": "best of one group minus best of the other",
+    "max_a_minus_b": "best minus best",
     "median_a_minus_b": "median of one group minus median of the other",
     "model_a_minus_b": "one model minus another",
     "log10_median_ratio": "ratio of the groups' medians (log scale)",
