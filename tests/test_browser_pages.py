@@ -153,3 +153,43 @@ def test_every_page_speaks_words_fits_1280px_and_asks_nothing_of_the_internet(da
     assert {n: s["width"] for n, s in seen.items() if s["width"] > VIEWPORT["width"]} == {}
     assert external == []
     assert all("Traceback" not in s["text"] for s in seen.values())
+
+
+def test_speed_page_after_a_local_latency_run_has_readable_time_axes(db_copy, local_servers, tmp_path):
+    """A short real latency run of the three local models (llama.cpp), then the Speed page: the
+    over-time figure's x axes are dates ticking at whole minutes or more (never '23:59:59.999'),
+    the request spread is one box per model; Chromium screenshots go to the printed folder."""
+    env = {**os.environ, "GAPWATCH_DB": str(db_copy)}
+    subprocess.run([sys.executable, "-m", "collectors", "run", "latency", "--models", "local/*",
+                    "--requests", "2", "--concurrency", "1", "--workloads", "smoke-32-16",
+                    "--quiet"], cwd=REPO, env=env, check=True, timeout=1500)
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["GAPWATCH_DB"] = str(db_copy)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=300).run()
+    at.switch_page("pages/speed.py").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    over_time = next(s for s in specs if "over time" in s["layout"]["title"]["text"])
+    axes = [v for k, v in over_time["layout"].items() if k.startswith("xaxis")]
+    assert axes and all(a["type"] == "date" for a in axes)
+    assert all("%S" not in a["tickformat"] and "%L" not in a["tickformat"] for a in axes)
+    assert all(str(a["dtick"]).startswith("M") or float(a["dtick"]) >= 60_000
+               for a in axes)  # a whole minute or more
+    boxes = next(s for s in specs if s["data"] and s["data"][0]["type"] == "box")
+    assert sorted(t["name"] for t in boxes["data"]) == sorted(local_servers)
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                             "--server.port", str(port), "--server.headless", "true"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        seen = visit_all(f"http://127.0.0.1:{port}", shots_dir(), {"speed-after-local-run": "speed"})
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert seen["speed-after-local-run"]["exceptions"] == 0
+    assert "local/gemma3-270m" in seen["speed-after-local-run"]["charts"]
