@@ -214,8 +214,12 @@ def _last_runs() -> dict[str, dict]:
 def cmd_runs(args) -> int:
     if args.action == "list":
         with db.reading() as con:
-            print(con.execute("SELECT run_id, collector, host, status, n_rows, valid, error "
-                              "FROM runs ORDER BY started_at_utc DESC LIMIT ?",
+            print(con.execute("""SELECT run_id, collector, host,
+                                        strftime(started_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS started_utc,
+                                        strftime(finished_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS finished_utc,
+                                        round(epoch(finished_at_utc - started_at_utc), 1) AS took_s,
+                                        status, n_rows, valid, error
+                                 FROM runs ORDER BY started_at_utc DESC LIMIT ?""",
                               [args.limit]).df().to_string(index=False))
         return 0
     if args.action == "invalidate" and not args.why:
@@ -230,7 +234,13 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m collectors", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("local").add_argument("action", choices=["up", "down", "status"])
+    local = sub.add_parser(
+        "local", help="serve the three bundled local models (llama.cpp) in the background",
+        description="up: verify the GGUF files and start one llama.cpp server per local model "
+                    "(ports 8771-8773, pid files under data/), reusing healthy ones; down: stop "
+                    "them; status: port, health, pid and served model of each.")
+    local.add_argument("action", choices=["up", "down", "status"],
+                       help="up: start the servers; down: stop them; status: show them")
     run = sub.add_parser("run", help="run one collector now")
     run.add_argument("collector", choices=["latency", "prices", "capability"])
     run.add_argument("--models", nargs="+", help="ids, globs (local/*) or group names")
@@ -248,8 +258,11 @@ def parser() -> argparse.ArgumentParser:
                      help="capability: never continue an unfinished run")
     sub.add_parser("schedule", help="run the scheduler in the foreground")
     sub.add_parser("status", help="jobs, next fire times, last outcomes, scheduler running?")
-    runs = sub.add_parser("runs", help="the run ledger")
-    runs.add_argument("action", choices=["list", "invalidate", "restore"])
+    runs = sub.add_parser("runs", help="the run ledger: list runs with their times, or "
+                                       "invalidate / restore one (every view leaves it out)")
+    runs.add_argument("action", choices=["list", "invalidate", "restore"],
+                      help="list: newest runs with start, finish and duration (UTC); "
+                           "invalidate RUN_ID --why TEXT; restore RUN_ID")
     runs.add_argument("run_id", nargs="?")
     runs.add_argument("--why")
     runs.add_argument("--limit", type=int, default=20)
