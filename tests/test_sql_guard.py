@@ -47,7 +47,16 @@ REFUSED = {
     "empty": ("   -- nothing\n", "found 0"),
     "blank": ("  ", "Type a query"),
     "export": ("EXPORT DATABASE '/tmp/gapwatch_export'", "EXPORT statement"),
-    "checkpoint": ("CHECKPOINT", "only reading queries"),
+    "checkpoint": ("CHECKPOINT", "this is a CHECKPOINT statement"),
+    "install label": ("INSTALL httpfs", "this is a INSTALL statement"),
+    "use label": ("USE memory", "this is a USE statement"),
+    "pivot is one statement": ("PIVOT runs ON status USING count(*)", "this is a PIVOT statement"),
+    "duckdb_settings": ("SELECT * FROM duckdb_settings()", "`duckdb_settings` shows the server's"),
+    "duckdb_databases": ("SELECT path FROM duckdb_databases()", "`duckdb_databases`"),
+    "current_setting": ("SELECT current_setting('temp_directory')", "`current_setting`"),
+    "duckdb_extensions": ("SELECT * FROM duckdb_extensions()", "`duckdb_extensions`"),
+    "serialized sql": ("SELECT json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
+                       "`json_execute_serialized_sql`"),
 }
 
 

@@ -23,6 +23,11 @@ REFUSED_FUNCTIONS = {"glob", "query", "query_table", "getenv", "sniff_csv", "fro
 REFUSED_PREFIXES = ("read_", "parquet_", "iceberg_", "delta_", "postgres_", "mysql_", "sqlite_",
                     "excel_", "st_read", "ducklake_", "pragma_")
 REFUSED_SUFFIXES = ("_scan",)
+# Functions whose answers or errors name the server's files and settings (database and temp
+# paths, the secrets and extension folders), and those that run serialized SQL past this check.
+REVEALING = {"duckdb_settings", "duckdb_databases", "current_setting", "duckdb_extensions",
+             "duckdb_temporary_files", "duckdb_secret_types", "duckdb_logs", "duckdb_memory",
+             "json_execute_serialized_sql", "json_deserialize_sql", "json_serialize_plan"}
 PATH_LIKE = re.compile(r"[/\\:~.]|^http", re.IGNORECASE)
 
 
@@ -56,15 +61,24 @@ def _single_statement(sql: str):
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
         raise RefusedQuery(f"DuckDB cannot parse this query: {_first_line(exc)}") from None
+    keyword = _first_keyword(sql) if statements else ""
+    if keyword in ("PIVOT", "UNPIVOT") or (len(statements) == 1 and
+                                            statements[0].type != duckdb.StatementType.SELECT):
+        raise RefusedQuery(f"Only reading queries (SELECT, WITH, FROM ...) run here; "
+                           f"this is a {keyword} statement.")
     if len(statements) != 1:
         raise RefusedQuery(f"Only one statement at a time: found {len(statements)} "
                            "(statements separated by `;`).")
-    statement = statements[0]
-    if statement.type != duckdb.StatementType.SELECT:
-        kind = statement.type.name
-        raise RefusedQuery(f"Only reading queries (SELECT, WITH, FROM ...) run here; "
-                           f"this is a {kind} statement.")
-    return statement
+    return statements[0]
+
+
+def _first_keyword(sql: str) -> str:
+    """The statement's own first word (DuckDB files INSTALL under LOAD, USE under SET and
+    CHECKPOINT under CALL; a person typed INSTALL, USE, CHECKPOINT)."""
+    tokens = [(pos, kind) for pos, kind in duckdb.tokenize(sql) if kind != duckdb.token_type.comment]
+    if not tokens:
+        return ""
+    return re.split(r"[^A-Za-z_]", sql[tokens[0][0]:], maxsplit=1)[0].upper()
 
 
 def _syntax_tree(query: str) -> dict:
@@ -83,6 +97,9 @@ def _syntax_tree(query: str) -> dict:
 
 def _check_names(tree) -> None:
     for kind, name in _names(tree):
+        if kind == "function" and name.lower() in REVEALING:
+            raise RefusedQuery(f"`{name}` shows the server's settings, files or runs SQL the "
+                               "explorer cannot check; the explorer only reads the GapWatch views.")
         if kind == "function" and _refused_function(name):
             raise RefusedQuery(f"`{name}` reads files, the network or the environment; "
                                "the explorer only reads the GapWatch views.")
