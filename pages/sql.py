@@ -38,7 +38,7 @@ if st.button("Run", type="primary") or sql == EXAMPLE:
     if truncated:
         st.warning(f"Only the first {ROW_CAP:,} rows are shown and downloadable.")
     st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption(f"Source: {snap[0]} (read-only snapshot).")
+    st.caption(f"Source: `{snap[0]}` (read-only snapshot).")
     parquet = io.BytesIO()
     rows.to_parquet(parquet, index=False)
     d1, d2 = st.columns(2)

@@ -5,8 +5,8 @@ Chromium driven by Playwright (never `playwright install`). For each page the te
 text a person sees (the page, its tables' cells and headers, its charts' titles, axes and
 legends) and fails on a raw identifier (snake_case ids, `public:...` source ids, `arena:...`,
 `epoch:...`, `price:...`, `latency:...` series ids) or on a Streamlit exception box. Text set
-as code is allowed when it names a public view or a command (`python -m ...`): that is what a
-reader types. The SQL page's query results are the user's own SQL and are not checked.
+as code is allowed when it names a public view, a command (`python -m ...`) or a file path:
+that is what a reader types. The SQL page's query results are the user's own SQL and are not checked.
 
 Screenshots of every page are written to the folder the test prints.
 """
@@ -137,7 +137,7 @@ def public_views(db_path) -> set[str]:
 def raw_ids(shown: dict, views: set[str]) -> list[str]:
     found = [m for part in ("text", "grids", "charts") for m in IDENTIFIER.findall(shown[part])]
     found += [c for c in shown["code"] if IDENTIFIER.search(c)
-              and c not in views and not c.startswith("python -m")]
+              and c not in views and not c.startswith("python -m") and "/" not in c]
     return sorted(set(found))
 
 
