@@ -92,7 +92,9 @@ BENCHMARKS = {
 }
 PRICES = {"usd_per_mtok_out": "output price ($ per million tokens)",
           "usd_per_mtok_in": "input price ($ per million tokens)",
-          "usd_per_mtok_blended": "blended price ($ per million tokens, 3 in : 1 out)"}
+          "usd_per_mtok_blended": "blended price ($ per million tokens, 3 in : 1 out)",
+          "panel_usd_per_mtok_blended": "blended price of a fixed panel of offerings",
+          "cheapest_usd_per_mtok_blended@eci125": "cheapest blended price of ECI 125 capability"}
 LATENCY_STATS = {"p50": "median", "p90": "90th percentile", "p99": "99th percentile"}
 
 
