@@ -91,7 +91,8 @@ def settle(page) -> None:
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')
                  && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                    .every(c => c.querySelector('.main-svg'))""", timeout=120_000)
+                    .every(c => c.querySelector('.main-svg text.gtitle, .main-svg .xtick text'))""",
+        timeout=120_000)
     page.wait_for_timeout(1200)
 
 
