@@ -89,6 +89,12 @@ MIN_EFFECTS = {  # the smallest change over a verdict's period worth calling, pe
                         "lag carries about ±1 month of rounding"),
     "score points (0-1)": MinEffect(0.05, "5 points is the item-sampling 95% interval of a "
                                     "score on a pack of ~150-400 items"),
+    "benchmark SDs": MinEffect(0.25, "a gap in units of the benchmark's spread across models: "
+                               "a quarter of that spread is a small-to-medium effect (Cohen's "
+                               "0.2-0.5) and above what a benchmark's re-run moves a frontier"),
+    "logits": MinEffect(0.3, "one model's held-out score on ~45-300 items carries about ±0.3 "
+                        "logits of item sampling near 50%; a smaller move in the public minus "
+                        "held-out gap is within that"),
 }
 
 
