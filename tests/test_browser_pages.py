@@ -42,7 +42,8 @@ COLLECT = """() => {
       .filter(el => !sqlResults.has(el))
       .map(el => [...el.querySelectorAll('table th, table td, [role="columnheader"], [role="gridcell"]')]
                  .map(c => c.textContent).join('\\n'));
-  const charts = [...document.querySelectorAll('.js-plotly-plot text')].map(t => t.textContent);
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"] svg text')]
+      .map(t => t.textContent);
   const code = [...main.querySelectorAll('code')].map(c => c.textContent);
   const cut = [...main.querySelectorAll('*')].filter(el =>
       getComputedStyle(el).textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1)
