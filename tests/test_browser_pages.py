@@ -86,15 +86,24 @@ def dashboard(db_copy, tmp_path):
 
 
 def settle(page) -> None:
-    """Wait until the script run ended and every Plotly chart on the page is drawn."""
+    """Wait until the script run ended and every Plotly chart on the page is drawn: the page's
+    elements must stop changing for two checks in a row, with no run in progress."""
     page.wait_for_selector("[data-testid='stMain'] h1, [data-testid='stException']",
                            timeout=120_000)
+    count = "document.querySelectorAll('[data-testid=\"stMain\"] [data-testid]').length"
+    previous = -1
+    for _ in range(120):
+        page.wait_for_timeout(1000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] "
+                               "[data-testid=\"stStatusWidgetRunningIcon\"]')", timeout=120_000)
+        now = page.evaluate(count)
+        if now == previous:
+            break
+        previous = now
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                    .every(c => c.querySelector('.main-svg text.gtitle, .main-svg .xtick text'))""",
-        timeout=120_000)
-    page.wait_for_timeout(1200)
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(c => c.querySelector('svg text'))""", timeout=120_000)
+    page.wait_for_timeout(800)
 
 
 def visit_all(url: str, folder: Path, pages: dict[str, str] = PAGES,
