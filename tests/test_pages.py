@@ -184,7 +184,6 @@ def test_capability_page_shows_the_best_eci_models_and_the_margin(app, db_copy):
     best = one(db_copy, "SELECT arg_max(model_id, value) FROM capability_scores WHERE pack = 'epoch:eci'")[0]
     assert len(scores) == 8 and best in [t["name"] for t in scores]
     assert all(t["text"][-1] == t["name"].split("/", 1)[-1] for t in scores)  # named on the chart
-    assert all(t["text"][-1] == t["name"].split("/", 1)[-1] for t in scores)  # named on the chart
     assert [t["name"] for t in margin] == ["leader's margin"]
 
 
