@@ -121,7 +121,7 @@ def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
     `verdicts.store` replaces the result tables (series, verdicts, lags, breaks) in one transaction; returns the number
     of gap series rows.
     """
-    from warehouse import verdicts  # on use: only a refresh needs scipy.stats and pymannkendall
+    from warehouse import verdicts  # on use: only a refresh needs scipy.stats and statsmodels
 
     results = verdicts.compute_all(con)
     verdicts.store(con, *results)
