@@ -56,8 +56,8 @@ def frontier_gap_figure(gaps: pd.DataFrame, unit: str = "ECI points") -> go.Figu
     return fig
 
 
-def theil_sen_lines(gaps: pd.DataFrame, verdict: dict) -> pd.DataFrame:
-    """Trend and interval lines through the series' median point (Theil–Sen's intercept)."""
+def trend_lines(gaps: pd.DataFrame, verdict: dict) -> pd.DataFrame:
+    """The verdict's slope and its 95% interval as lines through the period's median point."""
     if not len(gaps) or pd.isna(verdict.get("slope_per_year")):
         return pd.DataFrame(columns=["bucket_start", "trend", "low", "high"])
     when = pd.to_datetime(gaps["bucket_start"])
@@ -71,11 +71,12 @@ def theil_sen_lines(gaps: pd.DataFrame, verdict: dict) -> pd.DataFrame:
 
 
 def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
-    """One gap series, its Theil–Sen trend line and the band of slopes in its 95% interval."""
+    """One gap series over the verdict's period, the verdict's trend line (GLS slope) and the band
+    of slopes in its 95% interval: the line drawn is the slope the verdict was decided on."""
     unit = verdict.get("unit") or "gap"
     fig = go.Figure(go.Scatter(x=gaps["bucket_start"], y=gaps["value"], mode="lines+markers",
                                name="gap", marker={"size": 5}, line={"width": 1.5}))
-    lines = theil_sen_lines(gaps, verdict)
+    lines = trend_lines(gaps, verdict)
     if len(lines):
         fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["low"], name="slope 95% low",
                                  line={"dash": "dot", "width": 1, "color": "grey"}))
@@ -83,7 +84,7 @@ def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
                                  line={"dash": "dot", "width": 1, "color": "grey"},
                                  fill="tonexty", fillcolor="rgba(128,128,128,0.15)"))
         fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["trend"],
-                                 name="Theil–Sen trend", line={"width": 3, "color": "firebrick"}))
+                                 name="trend (the verdict's slope)", line={"width": 3, "color": "firebrick"}))
     fig.update_layout(title=f"{labels.gap_series(verdict.get('metric'), verdict.get('gap_kind'), verdict.get('group_a', 'A'), verdict.get('group_b', 'B'))}"
                             f" ({labels.verdict(verdict.get('verdict'))})",
                       yaxis_title=labels.unit(unit), xaxis_title="period start",

@@ -105,7 +105,7 @@ def test_overview_board_and_gaps_page_in_chromium(dashboard_url):
         browser.close()
     assert "Traceback" not in overview_text + gaps_text
     assert "Last collection" in overview_text
-    assert sorted(legend) == sorted(["gap", "slope 95% low", "slope 95% high", "Theil–Sen trend"])
+    assert sorted(legend) == sorted(["gap", "slope 95% low", "slope 95% high", "trend (the verdict's slope)"])
     assert drawn == 4
     assert "Verdict" in gaps_text and "open behind closed" in gaps_text
 
