@@ -152,9 +152,9 @@ def test_the_runs_page_lists_every_hosts_jobs(tmp_path, db_copy, monkeypatch):
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
     at.switch_page("pages/runs.py").run()
     assert not at.exception and not at.warning, at.warning
-    jobs = next(d.value for d in at.dataframe if "schedule" in d.value.columns)
-    assert sorted(zip(jobs["host"], jobs["job"])) == [
+    jobs = next(d.value for d in at.dataframe if "Schedule" in d.value.columns)  # headers in words
+    assert sorted(zip(jobs["Host"], jobs["Job"])) == [
         ("eu-1", "backup"), ("eu-1", "capability"), ("eu-1", "latency"), ("eu-1", "prices"),
         ("us-1", "capability"), ("us-1", "latency")]  # a file: backups, no upkeep
-    us = jobs[(jobs["host"] == "us-1") & (jobs["job"] == "latency")].iloc[0]
-    assert us["models"] == "local/qwen2.5-coder-0.5b"
+    us = jobs[(jobs["Host"] == "us-1") & (jobs["Job"] == "latency")].iloc[0]
+    assert us["Models"] == "local/qwen2.5-coder-0.5b"
