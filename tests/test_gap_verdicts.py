@@ -319,6 +319,10 @@ def test_a_measured_series_breaks_where_a_model_moves_to_a_new_machine():
     recent = front.set_index("period").loc["last 12 months"]
     assert recent["period_start"] == pd.Timestamp("2025-07-07") and "break" in recent["note"]
     assert "widening" not in set(front["verdict"]), front[["period", "verdict"]]
-    _, naive, _, _ = verdicts.compute(data)  # without the run-context change: one series
-    assert set(naive.loc[naive["gap_kind"] == "max_a_minus_b", "period"]) == {
-        "whole history", "last 12 months"}
+    _, naive, _, breaks = verdicts.compute(data)  # no run-context record: the step is found
+    naive = naive[naive["gap_kind"] == "max_a_minus_b"]
+    assert set(naive["period"]) == {"segment 2025-01-06 to 2025-06-30",
+                                    "segment 2025-07-07 to 2025-12-29", "last 12 months"}
+    assert "widening" not in set(naive["verdict"])
+    shift = breaks[(breaks["kind"] == "level shift") & breaks["label"].str.contains("closed")]
+    assert list(shift["changed_at_utc"]) == [pd.Timestamp("2025-07-07", tz="UTC")]

@@ -193,7 +193,8 @@ WINDOWS = {"whole": "whole history", "all": "whole history", "whole_history": "w
            "last_12m": "last 12 months", "segment": "since the last break",
            "since_break": "since the last break", "latest_segment": "since the last break"}
 METHOD_CHANGE_KINDS = {"rating method": "new rating method", "pack version": "new pack version",
-                       "run context": "new machine, server or model file"}
+                       "run context": "new machine, server or model file",
+                       "level shift": "level shift in the data (no recorded cause)"}
 
 
 def gap_kind(kind) -> str:

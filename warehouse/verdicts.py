@@ -27,7 +27,9 @@ beside it. A `widening` or `narrowing` whose period's first and last points move
 way becomes `no clear change` with a note, so no row contradicts the numbers shown beside it.
 Breaks: Arena listing and rating-method changes (`warehouse.arena`); for measured series, a
 model of the series measured in a new run context (machine, server build, model file), from
-`method_changes`. New pack versions are separate series already.
+`method_changes`. New pack versions are separate series already. And, for every series, a
+level shift that none of these explains (`warehouse.level_shifts`: a significant step at
+least the unit's minimum effect), stored with kind `level shift`.
 
 All verdicts are adjusted together (Benjamini–Hochberg), so adding series can move p_adjusted.
 """
@@ -36,7 +38,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from warehouse import arena, gaps, lag_report, lags, public_series, trends
+from warehouse import arena, gaps, labels, lag_report, lags, level_shifts, public_series, trends
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
@@ -93,18 +95,42 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
     lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
                         public_series.lag_rows(data)], lags.LAG_COLUMNS)
     open_closed = lag_rows[lag_rows["leader_group"] == "closed"]
-    tested = _concat([series, lags.lag_series(open_closed)], SERIES_COLUMNS)
-    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks], BREAK_COLUMNS)
+    series, shifts = split_at_shifts(series)
+    lag_series, lag_shifts = split_at_shifts(lags.lag_series(open_closed))
+    tested = _concat([series, lag_series], SERIES_COLUMNS)
+    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks, shifts, lag_shifts],
+                     BREAK_COLUMNS)
     return series, period_verdicts(tested, units(tested)), lag_rows, breaks
 
 
+def split_at_shifts(series: pd.DataFrame,
+                    min_effects: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each series split at a level shift no recorded change explains (`level_shifts`);
+    (the series, the shifts as break rows worded for a person). `min_effects` as in
+    `period_verdicts`."""
+    if series.empty:
+        return series.reindex(columns=SERIES_COLUMNS), pd.DataFrame(columns=BREAK_COLUMNS)
+    series = series.reindex(columns=SERIES_COLUMNS)
+    known = units(series)
+
+    def words(key, shift) -> str:
+        way = "up" if shift["size"] > 0 else "down"
+        return (f"{labels.gap_series(key[0], key[1], key[2], key[3])}: the gap stepped {way} by "
+                f"{labels.significant(abs(shift['size']))} {labels.unit(known[(key[0], key[1])])} "
+                f"with no recorded cause; verdicts are split there")
+    return level_shifts.split_all(series, known, words, min_effects)
+
+
 def period_verdicts(series: pd.DataFrame, units: dict | None = None,
-                    alpha: float = trends.ALPHA) -> pd.DataFrame:
-    """A verdict per series and period (see the module docstring), adjusted together (BH)."""
-    units, rows = units or {}, []
+                    alpha: float = trends.ALPHA, min_effects: dict | None = None) -> pd.DataFrame:
+    """A verdict per series and period (see the module docstring), adjusted together (BH).
+    `min_effects` maps a unit to a minimum effect overriding `trends.MIN_EFFECTS` (the
+    validity simulation sets it to 0)."""
+    units, rows, min_effects = units or {}, [], min_effects or {}
     for key, group in series.groupby(trends.SERIES_KEY, sort=True, dropna=False):
+        unit = units.get((key[0], key[1]), "")
         for period, part, note in periods(group):
-            row = trends.verdict(part, alpha, units.get((key[0], key[1]), ""))
+            row = trends.verdict(part, alpha, unit, min_effects.get(unit))
             rows.append(row | {"period": period, "note": _join(row.get("note"), note)})
     table = pd.DataFrame(rows, columns=[*trends.VERDICT_COLUMNS, "period"])
     adjusted = trends.adjust(table[trends.VERDICT_COLUMNS].reset_index(drop=True), alpha)
