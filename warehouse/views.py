@@ -259,7 +259,7 @@ view("cost_per_solved", "Cost per solved item per model, dimension and day: the 
 view("method_changes",
      "Where a series changes method, to mark on time axes: an Arena rating method's first "
      "snapshot, an Arena listing change, a task pack's new version, a model measured on a new "
-     "machine, build or file.",
+     "machine, build or file, a level shift found in a gap series.",
      f"""WITH arena AS (
         SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'rating method' AS kind,
                'Arena ' || replace(split_part(pack, ':', 3), '_', ' ') || ' (' ||
@@ -302,10 +302,12 @@ view("method_changes",
      changed_at_utc="When the new method's first value was measured (UTC)",
      scope="What it applies to: an Arena pack (`arena:<source>:<method>`), the joined Arena "
            "series `arena:text`, a task pack, or a model id",
-     kind="`rating method`, `pack version`, `run context`, or `listing change` (an Arena "
+     kind="`rating method`, `pack version`, `run context`, `listing change` (an Arena "
           "snapshot lists ≥ 10% fewer models than the one before, or ≥ 10% more that were "
-          "listed before); gap verdicts never span a `listing change` or `rating method` of "
-          "their series, nor a `run context` change of one of their models",
+          "listed before), or `level shift` (a step in one gap series that no recorded change "
+          "explains, found by `warehouse/level_shifts.py`; `scope` is the series' metric and "
+          "`label` names the gap); gap verdicts never span a `listing change`, `rating method` "
+          "or `level shift` of their series, nor a `run context` change of one of their models",
      label="What changed, e.g. `local/qwen2.5-coder-0.5b: host lab-2; CPU Apple M3`")
 
 view("gap_series", "Gap between leader and follower per metric and time bucket.",
