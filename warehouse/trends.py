@@ -33,7 +33,7 @@ group_a's advantage grows. When the sign flips within the series the groups cros
 verdict row says so (`crossed`, `note`).
 
 Validity (`python -m bench.validity`, docs/performance.md; tests/test_trends.py runs the same
-simulation through `verdicts`): no-trend series with Gaussian continuous-time AR(1) noise,
+simulation, split at level shifts as production is, see `warehouse.level_shifts`): no-trend series with Gaussian continuous-time AR(1) noise,
 φ per month ∈ {0, 0.3, 0.6, 0.8, 0.9}; n ∈ {12, 36, 88} points monthly with 10% ties (same
 date) and 10% two-month gaps, days of month random; plus Arena-like snapshots (88 points every
 0-45 days, ~16 months). 500 seeds per cell, minimum effect set to 0. Two-sided false calls
