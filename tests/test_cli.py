@@ -1,4 +1,5 @@
-"""The command line as a person meets it: progress bars on a terminal.
+"""The command line as a person meets it: progress bars on a terminal, each collector's own
+options, and a --help for every command that says what it does.
 
 Runs are real subprocesses of `python -m collectors` against a real warehouse copy. The
 models are the reference server (a mock, tests/reference_server.py) because these tests are
@@ -7,10 +8,12 @@ measured through the same code in test_latency.py and test_capability.py.
 """
 
 import fcntl
+import importlib
 import os
 import pty
 import re
 import select
+import shlex
 import struct
 import subprocess
 import sys
@@ -134,3 +137,115 @@ def test_a_prices_run_steps_through_its_sources(db_copy, tmp_path):
     assert code == 0, screen
     assert overall_bar_ends(screen, "all sources", "1/1") and "price book" in screen, screen
 
+
+def collectors_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "collectors", *args], cwd=REPO, text=True,
+                          capture_output=True, timeout=60)
+
+
+def help_of(capsys, main, *words: str) -> str:
+    with pytest.raises(SystemExit) as done:
+        main([*words, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def listed(help_text: str) -> dict[str, str]:
+    """The subcommands a --help lists, with the summary beside each (or on the next line)."""
+    section = help_text.partition("\npositional arguments:\n")[2].partition("\noptions:")[0]
+    return dict(re.findall(r"^    ([a-z][\w-]*)(?: +|\n +)(\S.*)$", section, re.M))
+
+
+def what_it_does(help_text: str) -> str:
+    """The paragraph after the usage lines: argparse's description."""
+    return " ".join(help_text.split("\n\n")[1].split())
+
+
+@pytest.mark.parametrize("collector, own, others", [
+    ("latency", ["--workloads", "--concurrency", "--requests"], ["--packs", "--seed", "--max-usd"]),
+    ("prices", [], ["--requests", "--workloads", "--concurrency", "--packs", "--dry-run"]),
+    ("capability", ["--packs", "--seed", "--fresh", "--fixed", "--concurrency", "--max-usd",
+                    "--dry-run", "--no-resume"], ["--requests", "--workloads"]),
+])
+def test_each_collectors_help_lists_only_its_own_options(capsys, collector, own, others):
+    from collectors.__main__ import main
+
+    text = help_of(capsys, main, "run", collector)
+    for option in ["--models", "--quiet", *own]:
+        assert option in text, option
+    for option in others:
+        assert option not in text, option
+    sentence = {"latency": "Measure how fast each model answers.",
+                "prices": "Update each model's dated prices.",
+                "capability": "Ask each model the task packs and score it per dimension."}
+    assert what_it_does(text).startswith(sentence[collector])
+
+
+@pytest.mark.parametrize("words, refused", [
+    (["run", "prices", "--requests", "4"], "--requests 4"),
+    (["run", "capability", "--workloads", "smoke-32-16"], "--workloads smoke-32-16"),
+    (["run", "latency", "--packs", "reasoning"], "--packs reasoning"),
+])
+def test_an_option_of_another_collector_is_refused_in_one_line(words, refused):
+    done = collectors_cli(*words)
+    command = f"python -m collectors {' '.join(words[:2])}"
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "usage:" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"error: {command}: unrecognized arguments: {refused} (options: "
+                                  "--models, --quiet"), done.stderr
+    assert f"`{command} --help` says more)" in done.stderr
+
+
+def test_a_bad_value_or_a_missing_collector_is_one_line_too():
+    bad = collectors_cli("run", "latency", "--concurrency", "1,x")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "argument --concurrency: '1,x' is not whole numbers separated by commas" in bad.stderr
+    missing = collectors_cli("run")
+    assert missing.returncode == 2 and missing.stderr == (
+        "error: python -m collectors run: the following arguments are required: COLLECTOR "
+        "(commands: latency, prices, capability; `python -m collectors run --help` says more)\n")
+    no_run = collectors_cli("runs", "invalidate")
+    assert no_run.returncode == 2 and no_run.stderr.startswith(
+        "error: python -m collectors runs: invalidate needs a RUN_ID")
+
+
+def test_the_per_collector_options_still_parse_as_before():
+    from collectors.__main__ import parser
+
+    args = parser().parse_args(["run", "latency", "--requests", "4", "--concurrency", "1,4",
+                                "--workloads", "100-300,1k-1k", "--quiet", "--models", "local/*"])
+    assert (args.requests, args.concurrency, args.workloads, args.quiet, args.models) == (
+        4, [1, 4], ["100-300", "1k-1k"], True, ["local/*"])
+    args = parser().parse_args(["run", "capability", "--quiet", "--models", "a", "--fixed", "4",
+                                "--fresh", "2", "--seed", "3", "--concurrency", "2"])
+    assert (args.fixed, args.fresh, args.seed, args.concurrency, args.quiet) == (4, 2, 3, 2, True)
+    assert parser().parse_args(["run", "prices"]).models is None
+
+
+def test_every_collectors_run_in_the_docs_and_the_dashboard_still_parses():
+    """The README, docs/ and the Runs page's start button (pages/actions.py) use these words."""
+    from collectors.__main__ import parser
+    from pages.actions import COLLECTORS
+
+    texts = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    found = [match for path in texts for match in re.findall(
+        r"python -m collectors run\s+((?:latency|prices|capability)[^`\n#|\[)]*)", path.read_text())]
+    assert len(found) >= 6, found
+    for words in [*(w for w in found if "--help" not in w), *COLLECTORS]:
+        args = parser().parse_args(["run", *shlex.split(words)])
+        assert args.collector in COLLECTORS, words
+
+
+@pytest.mark.parametrize("program", ["collectors", "warehouse"])
+def test_every_command_says_what_it_does(capsys, program):
+    main = importlib.import_module(f"{program}.__main__").main
+    top = help_of(capsys, main)
+    commands = listed(top)
+    assert len(commands) >= 5, top
+    for name, summary in commands.items():
+        text = help_of(capsys, main, name)
+        sentence = what_it_does(text)
+        assert sentence.lower().startswith(summary.rstrip(".").lower()), (name, sentence)
+        for sub, sub_summary in listed(text).items():  # `run`'s collectors
+            assert what_it_does(help_of(capsys, main, name, sub)).lower().startswith(
+                sub_summary.lower()), (name, sub)
