@@ -1,16 +1,19 @@
 """`python -m collectors ...`: local models, collection runs and the run ledger.
 
     python -m collectors local up|down|status
-    python -m collectors run latency [--models local/*] [--requests 4] [--concurrency 1,4]
+    python -m collectors run latency [--models local/*] [--workloads 100-300,1k-1k]
+        [--concurrency 1,4] [--requests 4] [--quiet]
     python -m collectors run prices [--models local/*]   # price book, OpenRouter, LiteLLM, local
     python -m collectors run capability [--models local/*] [--packs reasoning ...] [--seed N]
-        [--fresh N] [--fixed N] [--concurrency N] [--max-usd X] [--dry-run] [--no-resume]
+        [--fresh N] [--fixed N] [--concurrency N] [--max-usd X] [--dry-run] [--no-resume] [--quiet]
     python -m collectors runs list | invalidate RUN_ID --why TEXT | restore RUN_ID
     python -m collectors schedule      # foreground scheduler, jobs from gapwatch.toml
     python -m collectors status        # jobs, next fire times, last outcomes
 
-Every user-fixable problem prints one `error:` line and exits 2; no traceback. A run whose
-rows could not reach a busy warehouse (they wait in the spool) exits 3.
+Each collector takes only its own options (`python -m collectors run prices --help`). On a
+terminal a run draws progress bars on stderr: the whole run with its ETA, and the cell under
+way below it. Every user-fixable problem prints one `error:` line and exits 2; no traceback.
+A run whose rows could not reach a busy warehouse (they wait in the spool) exits 3.
 """
 
 import argparse
@@ -20,8 +23,10 @@ import sys
 from datetime import datetime, timezone
 
 from collectors import spool
+from collectors.capability_resume import RESUME_WITHIN_H
 from collectors.config import load_config
 from warehouse import db, writes
+from warehouse.command_line import CommandParser, add_command
 from warehouse.errors import GapWatchError
 
 
@@ -41,22 +46,23 @@ def cmd_local(args) -> int:
 
 
 def cmd_run(args) -> int:
+    runs = {"latency": cmd_run_latency, "prices": cmd_run_prices, "capability": cmd_run_capability}
+    return runs[args.collector](args)
+
+
+def cmd_run_latency(args) -> int:
     from collectors import latency
     from collectors.runner import Run
 
     from warehouse.bootstrap import ensure_ready
 
-    if args.collector == "prices":
-        return cmd_run_prices(args)
-    if args.collector == "capability":
-        return cmd_run_capability(args)
     config = load_config()
-    models = config.select(args.models, args.collector)
+    models = config.select(args.models, "latency")
     ensure_ready()
     for warning in config.missing_keys():
         print(f"warning: {warning}", file=sys.stderr)
     workloads = latency.workloads_named(args.workloads)
-    with Run(args.collector) as run:
+    with Run("latency") as run:
         latency.collect(run, models, workloads=workloads, concurrencies=args.concurrency,
                         requests=args.requests, progress=not args.quiet)
     print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings")
@@ -75,7 +81,7 @@ def cmd_run_prices(args) -> int:
     models = config.select(args.models, "prices")
     ensure_ready()
     with Run("prices") as run:
-        reports = prices.collect(run, config, models)
+        reports = prices.collect(run, config, models, progress=not args.quiet)
     print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings")
     print("\n".join(prices.summary(reports)))
     return exit_code(run)
@@ -88,7 +94,7 @@ def _private_folders(config) -> tuple[str, ...]:
 
 def cmd_run_capability(args) -> int:
     """Task packs on the models; per-dimension scores with intervals (collectors/capability.py).
-    Only the first --concurrency value counts; SIGTERM/Ctrl-C end it resumably."""
+    SIGTERM/Ctrl-C end it resumably."""
     from collectors import capability, capability_scores, stopping
     from collectors.runner import Run
 
@@ -99,7 +105,7 @@ def cmd_run_capability(args) -> int:
     ensure_ready()
     settings = capability.Settings(
         packs=tuple(args.packs) if args.packs else None, seed=args.seed, fresh=args.fresh,
-        fixed=args.fixed, concurrency=args.concurrency[0], max_usd=args.max_usd,
+        fixed=args.fixed, concurrency=args.concurrency, max_usd=args.max_usd,
         resume=not args.no_resume, private_folders=_private_folders(config))
     if args.dry_run:
         print(capability.dry_run(models, settings))
@@ -230,47 +236,94 @@ def cmd_runs(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m collectors", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
-    local = sub.add_parser(
-        "local", help="serve the three bundled local models (llama.cpp) in the background",
-        description="up: verify the GGUF files and start one llama.cpp server per local model "
-                    "(ports 8771-8773, pid files under data/), reusing healthy ones; down: stop "
-                    "them; status: port, health, pid and served model of each.")
+def parser() -> CommandParser:
+    p = CommandParser(prog="python -m collectors", description=__doc__,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    local = add_command(
+        sub, "local", "serve the three bundled local models (llama.cpp) in the background",
+        "up: verify the GGUF files and start one llama.cpp server per local model (ports "
+        "8771-8773, pid files under data/), reusing healthy ones; down: stop them; status: "
+        "port, health, pid and served model of each.")
     local.add_argument("action", choices=["up", "down", "status"],
                        help="up: start the servers; down: stop them; status: show them")
-    run = sub.add_parser("run", help="run one collector now")
-    run.add_argument("collector", choices=["latency", "prices", "capability"])
-    run.add_argument("--models", nargs="+", help="ids, globs (local/*) or group names")
-    run.add_argument("--requests", type=int, default=4, help="requests per stream and cell")
-    run.add_argument("--concurrency", type=_ints, default=[1, 4], help="e.g. 1,4")
-    run.add_argument("--workloads", type=lambda s: s.split(","), help="e.g. 100-300,1k-1k")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--packs", nargs="+", help="capability: pack or dimension names")
-    run.add_argument("--seed", type=int, help="capability: seed of the fresh items")
-    run.add_argument("--fresh", type=int, help="capability: fresh items per pack")
-    run.add_argument("--fixed", type=int, help="capability: only the first N fixed items")
-    run.add_argument("--max-usd", type=float, help="capability: stop before this estimated spend")
-    run.add_argument("--dry-run", action="store_true", help="capability: only show what it asks")
-    run.add_argument("--no-resume", action="store_true",
-                     help="capability: never continue an unfinished run")
-    sub.add_parser("schedule", help="run the scheduler in the foreground")
-    sub.add_parser("status", help="jobs, next fire times, last outcomes, scheduler running?")
-    runs = sub.add_parser("runs", help="the run ledger: list runs with their times, or "
-                                       "invalidate / restore one (every view leaves it out)")
+    add_run_commands(add_command(
+        sub, "run", "run one collector now and print what it stored",
+        "Each collector takes its own options: `python -m collectors run latency --help`."))
+    add_command(sub, "schedule", "run the scheduler in the foreground",
+                "It stores the jobs of gapwatch.toml (each collector on its cron schedule) and "
+                "runs them until Ctrl-C or SIGTERM; missed fire times become one catch-up run.")
+    add_command(sub, "status", "show the scheduler, each job's next fire time and last outcome",
+                "Read-only: it never starts a scheduler or moves a fire time.")
+    runs = add_command(sub, "runs", "the run ledger: list runs with their times, or invalidate / "
+                                    "restore one (every view leaves an invalidated run out)")
     runs.add_argument("action", choices=["list", "invalidate", "restore"],
                       help="list: newest runs with start, finish and duration (UTC); "
                            "invalidate RUN_ID --why TEXT; restore RUN_ID")
-    runs.add_argument("run_id", nargs="?")
-    runs.add_argument("--why")
-    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("run_id", nargs="?", metavar="RUN_ID", help="invalidate, restore: which run")
+    runs.add_argument("--why", help="invalidate: the reason, kept with the run")
+    runs.add_argument("--limit", type=int, default=20, help="list: how many runs (default 20)")
     return p
 
 
+def add_run_commands(run: CommandParser) -> None:
+    """One subcommand per collector, each with only the options it uses."""
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--models", nargs="+", metavar="MODEL", help="ids, globs (local/*) or group names "
+                                                    "(default: every configured model)")
+    shared.add_argument("--quiet", action="store_true",
+                        help="no progress bars (they are drawn on stderr, only on a terminal)")
+    collectors = run.add_subparsers(dest="collector", required=True, metavar="COLLECTOR")
+    latency = add_command(collectors, "latency", *RUN_HELP["latency"], parents=[shared])
+    latency.add_argument("--workloads", type=lambda s: s.split(","), metavar="NAME,NAME",
+                         help="input-output token sizes, e.g. 100-300,1k-1k (default: "
+                              "100-300,1k-1k,10k-1.5k; smoke-32-16 for a quick check)")
+    latency.add_argument("--concurrency", type=_ints, default=[1, 4], metavar="N,N",
+                         help="requests in flight at once, one cell per value (default 1,4)")
+    latency.add_argument("--requests", type=int, default=4, metavar="N",
+                         help="requests per stream and cell (default 4)")
+    add_command(collectors, "prices", *RUN_HELP["prices"], parents=[shared])
+    capability = add_command(collectors, "capability", *RUN_HELP["capability"], parents=[shared])
+    capability.add_argument("--packs", nargs="+", metavar="NAME", help="pack or dimension names (default: all)")
+    capability.add_argument("--seed", type=int, metavar="N", help="seed of the fresh items (default: the "
+                                                     "resumed run's, else a new one)")
+    capability.add_argument("--fresh", type=int, metavar="N",
+                            help="fresh items per pack (default: as many as its fixed ones)")
+    capability.add_argument("--fixed", type=int, metavar="N", help="only the first N fixed items")
+    capability.add_argument("--concurrency", type=int, default=1, metavar="N",
+                            help="items asked at once (default 1)")
+    capability.add_argument("--max-usd", type=float, metavar="USD",
+                            help="stop before the estimated spend passes this")
+    capability.add_argument("--dry-run", action="store_true",
+                            help="only show what it would ask, with estimated tokens and USD")
+    capability.add_argument("--no-resume", action="store_true",
+                            help="never continue an unfinished run")
+
+
+RUN_HELP = {  # collector -> (what it does, in the list; more, in its own --help)
+    "latency": ("measure how fast each model answers",
+                "Time to first token, output tokens per second, time between tokens and "
+                "end-to-end time, per workload (input and output size) and concurrency, with a "
+                "fresh prompt for every request; one stored sample per request, failures "
+                "included. Prints the medians per model, workload and concurrency."),
+    "prices": ("update each model's dated prices",
+               "From the price book in gapwatch.toml, OpenRouter, LiteLLM and the local models' "
+               "machine time (docs/prices.md); a source that fails changes nothing. Prints each "
+               "source's outcome and how many names matched no model."),
+    "capability": ("ask each model the task packs and score it per dimension",
+                   "Fixed items and fresh ones drawn from a seed, at temperature 0; per-item "
+                   "rows, then scores with confidence intervals per model and dimension. A run "
+                   "that ends early (Ctrl-C, SIGTERM, --max-usd) is continued by the next one "
+                   f"with the same packs within {RESUME_WITHIN_H} hours."),
+}
+
+
 def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",")]
+    try:
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers separated by commas, "
+                                         "e.g. 1,4") from None
 
 
 COMMANDS = {"local": cmd_local, "run": cmd_run, "runs": cmd_runs, "schedule": cmd_schedule,
@@ -279,9 +332,10 @@ COMMANDS = {"local": cmd_local, "run": cmd_run, "runs": cmd_runs, "schedule": cm
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = parser().parse_args(argv)
+    command_line = parser()
+    args = command_line.parse_args(argv)
     if args.command == "runs" and args.action != "list" and not args.run_id:
-        parser().error(f"runs {args.action} needs a RUN_ID")
+        command_line.chosen(args).error(f"{args.action} needs a RUN_ID")
     try:
         return COMMANDS[args.command](args)
     except GapWatchError as exc:

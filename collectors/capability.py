@@ -10,11 +10,12 @@ NULL: it was never answered, so it is left out of the scores and counted
 and the others still run; so is a broken task pack.
 
 Resumable: a run that ends early (killed, stopped by a signal, capped by --max-usd) keeps its
-answered items but stores no scores. The next run on this host within RESUME_WITHIN_H hours,
-with the same packs and item counts (and seed, if one is given), continues it: it takes its
-seed, asks nothing already answered, records `resumes` in its context and stores the scores
-over both. Rows are written every FLUSH_EVERY_S, so a SIGTERM or Ctrl-C loses no answer and
-a hard kill at most that many seconds of them (plus the requests in flight).
+answered items but stores no scores. The next run on this host within RESUME_WITHIN_H hours
+(collectors/capability_resume.py), with the same packs and item counts (and seed, if one is
+given), continues it: it takes its seed, asks nothing already answered, records `resumes` in
+its context and stores the scores over both. Rows are written every FLUSH_EVERY_S, so a
+SIGTERM or Ctrl-C loses no answer and a hard kill at most that many seconds of them (plus the
+requests in flight).
 """
 
 import hashlib
@@ -29,12 +30,12 @@ from datetime import datetime, timezone
 from itertools import zip_longest
 
 import pandas as pd
-from tqdm import tqdm
 
 from collectors import capability_scores, stopping, tasks
+from collectors.capability_resume import Previous, answered, find_resumable
 from collectors.config import ModelConfig
-from collectors.context import host_name, process_alive
 from collectors.endpoints import connect, context_tokens, endpoint_context
+from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult
 from collectors.runner import Run, retry_conflicts
 from collectors.scoring import score_item
@@ -50,16 +51,7 @@ FLUSH_EVERY_S = 2.0
 # generated (a base model's reasoning item: ~40 tokens instead of 256).
 STOP_AT = tuple(f"\n{label}:" for label in ("Question", "Passage", "Review", "Sentence",
                                               "Instruction", "Records", "Document", "Text"))
-RESUME_WITHIN_H = 24
 TABLE = "capability_item_result"
-CANDIDATES_SQL = """
-SELECT run_id, status, context FROM run_ledger
-WHERE collector = 'capability' AND host = ? AND status <> 'ok' AND run_id <> ?
-  AND invalidated_at_utc IS NULL AND started_at_utc >= now() - to_hours(?)
-  AND run_id NOT IN (SELECT run_id FROM capability_score_row)
-  AND run_id NOT IN (SELECT json_extract_string(context, '$.resumes') FROM run_ledger
-                     WHERE json_extract_string(context, '$.resumes') IS NOT NULL)
-ORDER BY started_at_utc DESC"""
 # The latest price period per model; none means "unknown", never free.
 PRICES_SQL = """
 SELECT model_id, usd_per_mtok_in, usd_per_mtok_out FROM prices
@@ -80,15 +72,6 @@ class Settings:
     max_usd: float | None = None
     resume: bool = True
     private_folders: tuple[str, ...] = ()  # folders of the user's own packs (tasks/private.py)
-
-
-@dataclass(frozen=True)
-class Previous:
-    """An unfinished run to continue: its seed and its chain (it, then what it resumed)."""
-
-    run_id: str
-    seed: int
-    chain: tuple[str, ...]
 
 
 class Budget:
@@ -138,10 +121,13 @@ def collect(run: Run, models: list[ModelConfig], settings: Settings = Settings()
     """Ask every model; store per-item rows, then the scores unless the run ended early."""
     work = prepare(settings, run.db_path, run.warn, exclude_run=run.run_id)
     record_context(run, work, settings, models)
-    for model in models:
-        if stopping.requested() or work.budget.exhausted:
-            break
-        ask_model(run, model, work, settings, progress)
+    planned = [len(fitting_items(model, work)[0]) for model in models]
+    with Progress(sum(planned), "all models", "item", progress) as bars:
+        for model, n in zip(models, planned):
+            if stopping.requested() or work.budget.exhausted:
+                break
+            if not ask_model(run, model, work, settings, bars):
+                bars.skip(n)
     finish(run, work)
 
 
@@ -197,39 +183,6 @@ def resume_key(settings: Settings, packs: dict[str, TaskPack]) -> dict:
             "fresh": settings.fresh, "fixed": settings.fixed}
 
 
-def find_resumable(db_path, key: dict, seed: int | None, exclude_run: str) -> Previous | None:
-    """The latest unfinished capability run of this host with the same key (and seed)."""
-    with db.reading(db_path) as con:
-        rows = con.execute(CANDIDATES_SQL, [host_name(), exclude_run, RESUME_WITHIN_H]).fetchall()
-        for run_id, status, text in rows:
-            context = json.loads(text or "{}")
-            if status == "running" and process_alive(context.get("pid")):
-                continue  # still going in another process: leave it alone
-            if {k: context.get(k) for k in key} == key and seed in (None, context.get("seed")):
-                return Previous(run_id, context["seed"], run_chain(con, run_id))
-    return None
-
-
-def run_chain(con, run_id: str) -> tuple[str, ...]:
-    """The run and, through each context's `resumes`, every run it continued."""
-    found = []
-    while run_id and run_id not in found:
-        found.append(run_id)
-        row = con.execute("SELECT json_extract_string(context, '$.resumes') FROM run_ledger "
-                          "WHERE run_id = ?", [run_id]).fetchone()
-        run_id = row[0] if row else None
-    return tuple(found)
-
-
-def answered(db_path, chain_ids: tuple[str, ...]) -> set[tuple]:
-    """Keys of the items the chain has an answer for (faulted items get another try)."""
-    with db.reading(db_path) as con:
-        return set(con.execute(
-            "SELECT model_id, pack, pack_version, item_id, variant, seed FROM "
-            f"{TABLE} WHERE run_id IN (SELECT unnest(?)) AND error_class IS NULL",
-            [list(chain_ids)]).fetchall())
-
-
 def latest_prices(db_path) -> dict[str, tuple[float, float]]:
     """model id -> (USD per million tokens in, out), from the latest price period."""
     with db.reading(db_path) as con:
@@ -251,6 +204,15 @@ def record_context(run: Run, work: Work, settings: Settings, models: list[ModelC
 
 def model_items(run: Run, model: ModelConfig, work: Work) -> list[tuple[TaskPack, Item]]:
     """The model's items not yet answered that fit its context; the rest counted in a warning."""
+    todo, skipped = fitting_items(model, work)
+    if skipped:
+        run.warn(f"{model.id}: {sum(skipped.values())} items skipped (not failed), beyond its "
+                 f"{context_tokens(model)}-token context: {dict(skipped)}")
+    return todo
+
+
+def fitting_items(model: ModelConfig, work: Work) -> tuple[list[tuple[TaskPack, Item]], Counter]:
+    """(items to ask the model, items per pack beyond its context), leaving out answered ones."""
     limit, todo, skipped = context_tokens(model), [], Counter()
     for name, items in work.items.items():
         pack = work.packs[name]
@@ -261,39 +223,36 @@ def model_items(run: Run, model: ModelConfig, work: Work) -> list[tuple[TaskPack
                 todo.append((pack, item))
             else:
                 skipped[name] += 1
-    if skipped:
-        run.warn(f"{model.id}: {sum(skipped.values())} items skipped (not failed), beyond its "
-                 f"{limit}-token context: {dict(skipped)}")
-    return todo
+    return todo, skipped
 
 
 def ask_model(run: Run, model: ModelConfig, work: Work, settings: Settings,
-              progress: bool) -> None:
-    """All of one model's items; a model that cannot be reached or priced is skipped."""
+              bars: Progress) -> bool:
+    """All of one model's items; False if it could not be reached or priced (it is skipped)."""
     if settings.max_usd is not None and model.id not in work.prices:
         run.warn(f"{model.id}: skipped: no price known, so --max-usd cannot be kept")
-        return
+        return False
     try:
         provider = connect(model)
     except GapWatchError as exc:
         run.warn(f"{model.id}: cannot be reached, skipped: {exc}")
-        return
+        return False
     try:
         ask_all(run, model, provider, model_items(run, model, work), work,
-                settings.concurrency, progress)
+                settings.concurrency, bars)
     finally:
         provider.close()
+    return True
 
 
-def ask_all(run, model, provider, todo, work: Work, concurrency: int, progress: bool) -> None:
+def ask_all(run, model, provider, todo, work: Work, concurrency: int, bars: Progress) -> None:
     """Ask with `concurrency` requests in flight; rows land as answers come, flushed often."""
     flushed, faults = time.monotonic(), Counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool, \
-            tqdm(total=len(todo), desc=model.id, disable=not progress, leave=False) as bar:
+    with ThreadPoolExecutor(max_workers=concurrency) as pool, bars.cell(len(todo), model.id) as bar:
         futures = [pool.submit(ask_one, model, provider, pack, item, work) for pack, item in todo]
         for future in as_completed(futures):
             row = future.result()
-            bar.update()
+            bars.advance(bar)
             if row is not None:
                 run.add(TABLE, [row])
                 faults[row["pack"]] += row["error_class"] is not None

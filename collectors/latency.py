@@ -15,11 +15,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from tqdm import tqdm
-
 from collectors import stopping
 from collectors.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
+from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult, Provider
 from collectors.providers.wire_clock import prompt_stamps
 from collectors.runner import Run
@@ -60,24 +59,34 @@ def workloads_named(names: list[str] | None) -> list[Workload]:
 
 def collect(run: Run, models: list[ModelConfig], workloads=WORKLOADS, concurrencies=(1, 4),
             requests: int = 4, progress: bool = True) -> None:
-    """Measure every model; a model that cannot be reached is recorded and skipped."""
-    for model in models:
-        if stopping.requested():
-            return
-        try:
-            provider = connect(model)
-        except GapWatchError as exc:
-            run.warn(f"{model.id}: {exc}")
-            run.add("latency_sample", [_unreachable_row(model, workloads[0], exc)])
-            continue
-        run.context.setdefault("models", {})[model.id] = endpoint_context(model)
-        try:
-            _measure_model(run, model, provider, workloads, concurrencies, requests, progress)
-        finally:
-            provider.close()
+    """Measure every model; a model that cannot be reached is recorded and skipped. `progress`:
+    bars on stderr when it is a terminal (collectors/progress.py)."""
+    planned = [planned_requests(model, workloads, concurrencies, requests) for model in models]
+    with Progress(sum(planned), "all models", "request", progress) as bars:
+        for model, n in zip(models, planned):
+            if stopping.requested():
+                return
+            try:
+                provider = connect(model)
+            except GapWatchError as exc:
+                bars.skip(n)
+                run.warn(f"{model.id}: {exc}")
+                run.add("latency_sample", [_unreachable_row(model, workloads[0], exc)])
+                continue
+            run.context.setdefault("models", {})[model.id] = endpoint_context(model)
+            try:
+                _measure_model(run, model, provider, workloads, concurrencies, requests, bars)
+            finally:
+                provider.close()
 
 
-def _measure_model(run, model, provider, workloads, concurrencies, requests, progress) -> None:
+def planned_requests(model, workloads, concurrencies, requests: int) -> int:
+    """The measured requests a model gets (the warm-up is not one): the overall bar's share."""
+    return sum(requests * concurrency for workload in workloads
+               if fits(workload, context_tokens(model)) for concurrency in concurrencies)
+
+
+def _measure_model(run, model, provider, workloads, concurrencies, requests, bars) -> None:
     prompter = Prompter(provider)
     _one_request(model, provider, prompter, SMOKE, 1, -1)  # warm-up, discarded: first calls are slow
     for workload in workloads:
@@ -89,7 +98,7 @@ def _measure_model(run, model, provider, workloads, concurrencies, requests, pro
             if stopping.requested():
                 return
             measure_cell(model, provider, prompter, workload, concurrency,
-                         requests * concurrency, progress,
+                         requests * concurrency, bars,
                          on_row=lambda row: run.add("latency_sample", [row]))
 
 
@@ -98,19 +107,19 @@ def fits(workload: Workload, context: int) -> bool:
     return workload.input_tokens + workload.output_tokens <= context
 
 
-def measure_cell(model, provider, prompter, workload, concurrency, n, progress,
+def measure_cell(model, provider, prompter, workload, concurrency, n, bars: Progress,
                  on_row=None) -> list[dict]:
     """n requests with `concurrency` in flight at once; one row per request, handed to `on_row`
     as each finishes (so the run can keep it on disk at once, not at the end of the cell)."""
     label = f"{model.id} {workload.name} c={concurrency}"
     with ThreadPoolExecutor(max_workers=concurrency) as pool, prompt_stamps(concurrency), \
-            tqdm(total=n, desc=label, disable=not progress, leave=False) as bar:
+            bars.cell(n, label) as bar:
         futures = [pool.submit(_one_request, model, provider, prompter, workload, concurrency, i)
                    for i in range(n)]
         rows = []
         for future in as_completed(futures):
             row = future.result()
-            bar.update()
+            bars.advance(bar)
             if row is not None:
                 rows.append(row)
                 if on_row:

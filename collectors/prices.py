@@ -17,6 +17,7 @@ from collectors.price_sources.book import PriceBook
 from collectors.price_sources.litellm import LiteLLM
 from collectors.price_sources.machine_time import MachineTime
 from collectors.price_sources.openrouter import OpenRouter
+from collectors.progress import Progress
 from collectors.runner import Run
 from warehouse import db
 from warehouse.aliases import match_key
@@ -24,6 +25,8 @@ from warehouse.paths import config_path
 from warehouse.price_periods import MAX_JUMP, Changes, observe, sync_book
 
 EXAMPLES = 3  # names quoted in a warning; the rest are counted
+STEP_NAMES = {"config": "price book", "openrouter": "OpenRouter", "litellm": "LiteLLM",
+              "estimated:machine-time": "local machine time"}  # what the progress bar says
 
 
 @dataclass
@@ -47,16 +50,23 @@ def default_sources(config: GapWatchConfig, models: list[ModelConfig]) -> list[P
 
 
 def collect(run: Run, config: GapWatchConfig, models: list[ModelConfig] | None = None,
-            sources: list[PriceSource] | None = None) -> list[SourceReport]:
-    """Read and apply every source; problems become run warnings, never exceptions."""
+            sources: list[PriceSource] | None = None, progress: bool = True) -> list[SourceReport]:
+    """Read and apply every source; problems become run warnings, never exceptions. `progress`:
+    one bar over the sources on stderr when it is a terminal (a fetch can take seconds)."""
     if sources is None:
         sources = default_sources(config, config.models if models is None else models)
-    return [_apply(run, source.observe(), source.dated, config.aliases) for source in sources]
+    reports = []
+    with Progress(len(sources), "all sources", "source", progress) as bars:
+        for source in sources:
+            bars.step(STEP_NAMES.get(source.name, source.name))
+            reports.append(_apply(run, source.observe(), source.dated, config.aliases))
+            bars.advance()
+    return reports
 
 
 def scheduled(run: Run, models: list[ModelConfig], config: GapWatchConfig) -> None:
     """The scheduler's entry point (`collectors.prices:scheduled`)."""
-    collect(run, config, models)
+    collect(run, config, models, progress=False)
 
 
 def _apply(run: Run, seen: Observation, dated: bool, aliases: list[AliasEntry]) -> SourceReport:

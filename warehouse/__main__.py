@@ -1,4 +1,11 @@
-"""`python -m warehouse init|status|schema|aliases`: the warehouse from the terminal.
+"""`python -m warehouse COMMAND`: the warehouse from the terminal.
+
+    python -m warehouse init | status | schema [--write|--check] | aliases [--unmatched SOURCE]
+    python -m warehouse gaps [--refresh]
+    python -m warehouse backup DEST [--keep N] | restore SOURCE
+    python -m warehouse migrate-to TARGET | maintain [--keep-days N]
+
+`python -m warehouse COMMAND --help` says what each does.
 
 Every user-fixable problem prints one `error:` line and exits 2; no traceback.
 """
@@ -13,6 +20,7 @@ import duckdb
 from warehouse import db
 from warehouse.aliases import unmatched_report
 from warehouse.bootstrap import init
+from warehouse.command_line import CommandParser, add_command
 from warehouse.errors import GapWatchError
 from warehouse.lake import is_lake
 from warehouse.migrations import migrate
@@ -156,27 +164,43 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="create or upgrade the database and import public history")
-    sub.add_parser("status", help="row counts of the public views")
-    schema = sub.add_parser("schema", help="print, --write or --check docs/schema.md")
-    schema.add_argument("--write", action="store_true")
-    schema.add_argument("--check", action="store_true")
-    aliases = sub.add_parser("aliases", help="how many model names each source leaves unmatched")
+def parser() -> CommandParser:
+    p = CommandParser(prog="python -m warehouse", description=__doc__,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_command(sub, "init", "create or upgrade the database and import public history",
+                "Applies the migrations not yet applied, imports the shipped public history once, "
+                "registers the models of gapwatch.toml and prints each view's row count.")
+    add_command(sub, "status", "row counts of the public views")
+    schema = add_command(sub, "schema", "print, --write or --check docs/schema.md",
+                         "The documentation of every public view and column, made from the code.")
+    schema.add_argument("--write", action="store_true", help="write docs/schema.md")
+    schema.add_argument("--check", action="store_true", help="fail if docs/schema.md is stale")
+    aliases = add_command(sub, "aliases", "how many model names each source leaves unmatched",
+                          "A name is unmatched when no other source names the same model.")
     aliases.add_argument("--unmatched", metavar="SOURCE", help="list that source's unmatched names")
-    gaps = sub.add_parser("gaps", help="is each gap widening? verdicts and lags, with units")
+    gaps = add_command(sub, "gaps", "is each gap widening? verdicts and lags, with units",
+                       "Prints the stored verdict of every gap series (widening, narrowing or no "
+                       "clear change, over the last 12 months and the whole history) and the "
+                       "lags in months.")
     gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
-    backup = sub.add_parser("backup", help="copy the warehouse without stopping collection")
+    backup = add_command(sub, "backup", "copy the warehouse without stopping collection",
+                         "It copies the published snapshot (no lock, no pause for collectors) and "
+                         "checks every table's row count in the copy.")
     backup.add_argument("dest", help="a folder (time-stamped file) or a .duckdb path")
-    backup.add_argument("--keep", type=int, help="keep only the newest N backups in the folder")
-    restore = sub.add_parser("restore", help="make a backup the warehouse; checks row counts")
-    restore.add_argument("source")
-    migrate_to = sub.add_parser("migrate-to", help="copy this warehouse into an empty DuckLake; verified")
+    backup.add_argument("--keep", type=int, metavar="N",
+                        help="keep only the newest N backups in the folder")
+    restore = add_command(sub, "restore", "make a backup the warehouse; checks row counts",
+                          "It replaces the master file under the write lock, publishes it, and "
+                          "checks that every table holds the backup's row count.")
+    restore.add_argument("source", help="the backup file (.duckdb)")
+    migrate_to = add_command(sub, "migrate-to", "copy this warehouse into an empty DuckLake; "
+                                                "verified", "The file is left untouched.")
     migrate_to.add_argument("target", help="ducklake:postgres:<libpq conninfo> data_path=<folder or URL>")
-    maintain = sub.add_parser("maintain", help="lake upkeep: merge small files, expire old snapshots")
-    maintain.add_argument("--keep-days", type=int, default=7, help="keep snapshots this many days (time travel)")
+    maintain = add_command(sub, "maintain", "lake upkeep: merge small files, expire old snapshots",
+                           "A DuckDB file needs none (every write ends with a CHECKPOINT).")
+    maintain.add_argument("--keep-days", type=int, default=7, metavar="N",
+                          help="keep snapshots this many days (time travel; default 7)")
     return p
 
 
