@@ -5,7 +5,7 @@ import io
 import streamlit as st
 
 from pages import data
-from warehouse.queries import QueryTimeout
+from warehouse.sql_worker import QueryLimit, cut_message
 from warehouse.sql_guard import RefusedQuery
 
 ROW_CAP = 10_000
@@ -15,8 +15,9 @@ EXAMPLE = "SELECT metric, gap_kind, group_a, group_b, verdict, slope_per_year, c
 snap = data.snapshot()
 st.title("SQL explorer")
 st.caption(f"One reading statement (SELECT, WITH, FROM, DESCRIBE) over the published file, "
-           f"opened read-only with file, network and extension access off. At most "
-           f"{ROW_CAP:,} rows, 10 seconds. The views and their columns: docs/schema.md.")
+           f"opened read-only with file, network and extension access off, in a separate "
+           f"process: at most {ROW_CAP:,} rows, 10 seconds, 1 GiB of memory and 20 MB of "
+           f"result. The views and their columns: docs/schema.md.")
 
 with st.expander("Public views"):
     st.dataframe(data.public_views(*snap), hide_index=True)
@@ -28,15 +29,16 @@ if st.button("Run", type="primary") or sql == EXAMPLE:
     except RefusedQuery as exc:
         st.error(f"Refused: {exc}")
         st.stop()
-    except QueryTimeout as exc:
-        st.error(str(exc))
+    except QueryLimit as exc:  # killed or over a limit: one line naming it
+        st.error(str(exc)[:1].upper() + str(exc)[1:])
         st.stop()
     except Exception as exc:  # a DuckDB error in the user's own query: show it, not a traceback
         st.error(f"DuckDB: {str(exc).splitlines()[0]}")
         st.stop()
     st.metric("Rows", f"{len(rows):,}" + (" (capped)" if truncated else ""))
     if truncated:
-        st.warning(f"Only the first {ROW_CAP:,} rows are shown and downloadable.")
+        st.warning(cut_message(ROW_CAP)[:1].upper() + cut_message(ROW_CAP)[1:]
+                   + " (the explorer's row limit); only these are shown and downloadable.")
     st.dataframe(rows, hide_index=True, width="stretch")
     st.caption(f"Source: `{snap[0]}` (read-only snapshot).")
     parquet = io.BytesIO()
