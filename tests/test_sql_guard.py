@@ -103,7 +103,7 @@ def test_external_access_is_off_even_if_the_check_were_bypassed(db_copy, monkeyp
 
 
 def test_a_slow_query_is_interrupted(db_copy):
-    with pytest.raises(queries.QueryTimeout, match="stopped after 0.5 s: the query ran past"):
+    with pytest.raises(queries.QueryTimeout, match="longer than 0.5 s"):
         queries.explore("SELECT count(*) FROM range(100000000000) a, range(1000) b",
                         db_copy, timeout_s=0.5)
 
