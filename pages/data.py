@@ -89,7 +89,7 @@ def public_views(db: str, version: int):
 
 @st.cache_data(ttl=60, show_spinner=False, max_entries=32)
 def explore(sql: str, row_cap: int, db: str, version: int):
-    """Cached by the query text and the snapshot; raises RefusedQuery or QueryTimeout."""
+    """Cached by the query text and the snapshot; raises RefusedQuery or QueryLimit (sql_worker)."""
     return queries.explore(sql, db, row_cap=row_cap)
 
 

@@ -5,18 +5,29 @@ import io
 import streamlit as st
 
 from pages import data
-from warehouse.queries import QueryTimeout
+from warehouse import sql_worker
 from warehouse.sql_guard import RefusedQuery
+from warehouse.sql_worker import QueryLimit, cut_message
 
-ROW_CAP = 10_000
+ROW_CAP = sql_worker.ROW_CAP
 EXAMPLE = "SELECT metric, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high\n" \
           "FROM gap_verdicts\nORDER BY metric"
 
 snap = data.snapshot()
 st.title("SQL explorer")
 st.caption(f"One reading statement (SELECT, WITH, FROM, DESCRIBE) over the published file, "
-           f"opened read-only with file, network and extension access off. At most "
-           f"{ROW_CAP:,} rows, 10 seconds. The views and their columns: docs/schema.md.")
+           f"opened read-only with file, network and extension access off, in a separate "
+           f"process: at most {ROW_CAP:,} rows, {sql_worker.TIMEOUT_S:g} seconds, "
+           f"{sql_worker.MEMORY_BYTES / (1 << 30):g} GiB of memory and "
+           f"{sql_worker.RESULT_BYTES / 1e6:,.0f} MB of result. "
+           f"The views and their columns: docs/schema.md.")
+
+
+def sentence(text: str) -> str:
+    """The worker's lines start in lower case, as parts of longer messages do; alone on the page
+    they start a sentence."""
+    return text[:1].upper() + text[1:]
+
 
 with st.expander("Public views"):
     st.dataframe(data.public_views(*snap), hide_index=True)
@@ -28,15 +39,16 @@ if st.button("Run", type="primary") or sql == EXAMPLE:
     except RefusedQuery as exc:
         st.error(f"Refused: {exc}")
         st.stop()
-    except QueryTimeout as exc:
-        st.error(str(exc))
+    except QueryLimit as exc:  # killed or over a limit: one line naming it
+        st.error(sentence(str(exc)))
         st.stop()
     except Exception as exc:  # a DuckDB error in the user's own query: show it, not a traceback
         st.error(f"DuckDB: {str(exc).splitlines()[0]}")
         st.stop()
     st.metric("Rows", f"{len(rows):,}" + (" (capped)" if truncated else ""))
     if truncated:
-        st.warning(f"Only the first {ROW_CAP:,} rows are shown and downloadable.")
+        st.warning(sentence(cut_message(ROW_CAP))
+                   + " (the explorer's row limit); only these are shown and downloadable.")
     st.dataframe(rows, hide_index=True, width="stretch")
     st.caption(f"Source: `{snap[0]}` (read-only snapshot).")
     parquet = io.BytesIO()

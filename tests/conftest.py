@@ -4,11 +4,15 @@ Tests that change a database copy the built one into their own temp folder,
 so they stay independent without paying for the import each time.
 """
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, wait_healthy
 from warehouse.bootstrap import init
 from warehouse.paths import warehouse_paths
 
@@ -61,9 +65,35 @@ def gapwatch_env(monkeypatch, tmp_path):
     return db
 
 
+@pytest.fixture
+def dashboard_server(db_copy, tmp_path):
+    """(url, process) of a real `streamlit run dashboard.py` on a copy of the built warehouse;
+    its output goes to streamlit.log in the test's temp folder."""
+    port = free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
+                             "--server.port", str(port), "--server.headless", "true"],
+                            cwd=REPO, env={**os.environ, "GAPWATCH_DB": str(db_copy)},
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture
+def dashboard_url(dashboard_server):
+    return dashboard_server[0]
+
+
 # Fixtures that start a real heavy part: a test that asks for one is slow by definition, so the
 # quick loop (`pytest -m "not slow"`) never waits for a model server, PostgreSQL or Chromium.
-SLOW_FIXTURES = {"local_servers", "postgres", "lake_address", "dashboard_url"}
+SLOW_FIXTURES = {"local_servers", "postgres", "lake_address", "dashboard_url",
+                 "dashboard_server"}
 
 
 def pytest_collection_modifyitems(items):

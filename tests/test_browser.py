@@ -5,14 +5,13 @@ Screenshots are kept under artifacts/ for people to look at.
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+
+# free_port and wait_healthy are imported from here by other browser tests; the dashboard_url
+# fixture (a real `streamlit run dashboard.py`) lives in conftest.py.
+from tests.helpers import free_port, wait_healthy  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -24,42 +23,6 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} missing in CI: .ci/run must apt-get install chromium")
     pytest.skip("Debian chromium not installed (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def dashboard_url(db_copy, tmp_path):
-    port = free_port()
-    env = {**os.environ, "GAPWATCH_DB": str(db_copy)}
-    log = (tmp_path / "streamlit.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                             "--server.port", str(port), "--server.headless", "true"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "streamlit exited early"
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"streamlit not healthy at {url}")
 
 
 def test_overview_draws_its_charts_in_chromium(dashboard_url):

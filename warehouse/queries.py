@@ -1,11 +1,8 @@
 """Read-only queries the dashboard and the CLI share; each returns a DataFrame."""
 
-import threading
-
-import duckdb
 import pandas as pd
 
-from warehouse import db, frontier, sql_guard
+from warehouse import db, frontier, sql_guard, sql_worker
 from warehouse.errors import GapWatchError
 from warehouse.paths import warehouse_paths
 
@@ -194,8 +191,9 @@ def lags(metric: str, db_path=None) -> pd.DataFrame:
 EXPLORER_CONFIG = {**db.OFFLINE_CONFIG, "enable_external_access": False}
 
 
-class QueryTimeout(RuntimeError):
-    """The explorer's query ran past its time limit and was interrupted."""
+# The explorer's limits and their one-line errors live in the worker that enforces them.
+QueryTimeout = sql_worker.QueryTimeout
+QueryLimit = sql_worker.QueryLimit
 
 
 def public_views(db_path=None) -> pd.DataFrame:
@@ -204,31 +202,22 @@ def public_views(db_path=None) -> pd.DataFrame:
                 db_path=db_path)
 
 
-def explore(sql: str, db_path=None, row_cap: int = 10_000,
-            timeout_s: float = 10.0) -> tuple[pd.DataFrame, bool]:
+def explore(sql: str, db_path=None, row_cap: int = sql_worker.ROW_CAP,
+            timeout_s: float = sql_worker.TIMEOUT_S,
+            memory_bytes: int = sql_worker.MEMORY_BYTES) -> tuple[pd.DataFrame, bool]:
     """Run one checked reading statement on the published file; (rows, truncated).
 
-    The file is opened read-only with external access off and the configuration locked, the
-    statement passes `sql_guard.check`, at most `row_cap` rows come back, and a timer
-    interrupts the connection after `timeout_s` seconds.
+    The statement passes `sql_guard.check` here; it then runs in a separate worker process
+    (`warehouse.sql_worker`) that opens the file read-only with external access off and the
+    configuration locked, under an OS memory ceiling, and is killed after `timeout_s` seconds.
+    At most `row_cap` rows come back. Limits raise a `QueryLimit` with one line naming them.
     """
     statement = sql_guard.check(sql)
     path = warehouse_paths(db_path).published
     if not path.exists():
         raise GapWatchError(f"{path} does not exist yet: run `python -m warehouse init`.")
-    con = duckdb.connect(str(path), read_only=True, config=dict(EXPLORER_CONFIG))
-    timer = threading.Timer(timeout_s, con.interrupt)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET lock_configuration = true")
-        timer.start()
-        rows = con.execute(f"SELECT * FROM (\n{statement}\n) AS q LIMIT {int(row_cap) + 1}").df()
-    except duckdb.InterruptException:
-        raise QueryTimeout(f"The query ran longer than {timeout_s:g} s and was stopped.") from None
-    finally:
-        timer.cancel()
-        con.close()
-    return rows.head(row_cap), len(rows) > row_cap
+    return sql_worker.run(statement, str(path), dict(EXPLORER_CONFIG), row_cap=row_cap,
+                          timeout_s=timeout_s, memory_bytes=memory_bytes)
 
 
 # --- Capability, leaderboard vs fresh ------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Which SQL the explorer page may run: one reading statement, nothing that touches files.
 
 This is the statement check; the other defences are where the query runs
-(`warehouse.queries.explore`): the published file opened read-only with
-`enable_external_access=false`, a row cap and a time limit.
+(`warehouse.sql_worker`, started by `warehouse.queries.explore`): a separate
+process that opens the published file read-only with
+`enable_external_access=false`, under limits on time, memory, rows and result size.
 
 The check uses DuckDB's own parser, never a regular expression over the text:
 `duckdb.extract_statements` splits and classifies the statements (so comments
@@ -65,11 +66,16 @@ def _single_statement(sql: str):
     if keyword in ("PIVOT", "UNPIVOT") or (len(statements) == 1 and
                                             statements[0].type != duckdb.StatementType.SELECT):
         raise RefusedQuery(f"Only reading queries (SELECT, WITH, FROM ...) run here; "
-                           f"this is a {keyword} statement.")
+                           f"this is {_article(keyword)} {keyword} statement.")
     if len(statements) != 1:
         raise RefusedQuery(f"Only one statement at a time: found {len(statements)} "
                            "(statements separated by `;`).")
     return statements[0]
+
+
+def _article(keyword: str) -> str:
+    """The article as the word is read aloud: an INSTALL, an UPDATE, a DROP, a USE ("you")."""
+    return "an" if keyword and keyword[0] in "AEIOU" and not keyword.startswith("USE") else "a"
 
 
 def _first_keyword(sql: str) -> str:
