@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages import charts, data, tables
-from warehouse import labels
+from warehouse import labels, queries
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
@@ -16,9 +16,10 @@ SOURCES = {
            "downloadable weights. A group's frontier is its best model released by that month.",
     "board": "Source: the `gap_verdicts` and `gap_series` views (Arena, Epoch AI ECI, OpenRouter "
              "prices, and your own measurements). Verdict: the last 12 months of the series "
-             "(never across a break: a new rating method, listing, pack version or machine); "
-             "`Gap then` and `Gap now` are that period's first and last points. Whole history: "
-             "the whole series, or its latest segment when it has breaks. Trend: slope per year "
+             "(never across a break: a new rating method, listing, pack version, machine or a level "
+             "shift); *Then* and *Now* are that period's first and last points. Whole history: "
+             "the whole series, or its latest segment when it has breaks, its slope in the same "
+             "unit as the trend. Trend: slope per year "
              "with its 95% interval (one point per month, AR(1) errors); widening/narrowing need "
              "Benjamini–Hochberg adjusted evidence, a change of at least the unit's minimum effect "
              "(e.g. 3 ECI points, 20 Arena points) and the gap to have moved that way; stable: "
@@ -54,16 +55,33 @@ if len(eci) > 12:
               help=f"Last 12 months ({year_ago.bucket_start:%Y-%m} → {now.bucket_start:%Y-%m}): "
                    f"{recent}; whole history: {eci_verdicts['verdict'].get('whole history', '—')}.")
 
+# Cells wrap only in rows taller than one line; at 1280 px the main column beside the sidebar is
+# about 820 px wide, and these widths with four-line rows show every board cell whole.
+BOARD_ROW_PX = 84
+BOARD_COLUMNS = {name: st.column_config.TextColumn(width=px) for name, px in (
+    ("Dimension", 86), ("Series", 168), ("Verdict", 76), ("Last 12 months", 72), ("Gap then", 52),
+    ("Gap now", 52), ("Trend per year [95% interval]", 112), ("Whole history", 150))}
+BOARD_COLUMNS |= {  # shorter headers where the column is narrow (headers do not wrap)
+    "Last 12 months": st.column_config.TextColumn("12 months", width=72,
+                                                  help="The last 12 months: the verdict's period"),
+    "Gap then": st.column_config.TextColumn("Then", width=52, help="The gap 12 months ago"),
+    "Gap now": st.column_config.TextColumn("Now", width=52, help="The gap now"),
+    "Trend per year [95% interval]": st.column_config.TextColumn(
+        "Trend/yr [95%]", width=112, help="Slope per year with its 95% interval"),
+    "Gap over time": st.column_config.LineChartColumn("History", width=52,
+                                                      help="The gap over its whole history")}
+
 st.subheader("Verdict board: is each gap widening?")
 source = st.segmented_control("Source", list(SOURCE_CHOICES), default="both",
                               format_func=SOURCE_CHOICES.get, key="board_source") or "both"
 board = tables.board_table(data.verdict_board(source, *snap))
-st.dataframe(board, hide_index=True, width="stretch", column_config={
-    "Series": st.column_config.TextColumn(width="medium"),
-    "Trend per year [95% interval]": st.column_config.TextColumn(width="medium"),
-    "Whole history": st.column_config.TextColumn(width="medium"),
-    "Gap over time": st.column_config.LineChartColumn("Gap over time", width="medium")})
+st.dataframe(board, hide_index=True, width="stretch", row_height=BOARD_ROW_PX,
+             height=BOARD_ROW_PX * len(board) + 38, column_config=BOARD_COLUMNS,
+             column_order=[c for c in board.columns if c != "Unit"])  # the unit is in the trend
 st.caption(SOURCES["board"])
+if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
+    st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs:")
+    st.code(queries.MEASURE_SPEED, language="bash")
 st.download_button("Verdict board (CSV)", board.drop(columns="Gap over time").to_csv(index=False),
                    "verdict_board.csv")
 with st.expander("Every gap series behind the board"):

@@ -8,6 +8,7 @@ import pandas as pd
 from warehouse import labels
 
 DASH = "—"
+MONTH = "%Y-%m"
 
 
 def number(value, digits: int = 2) -> str:
@@ -16,12 +17,12 @@ def number(value, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def slope_text(row) -> str:
-    """`−1.72 ECI points/yr [−2.53, −0.51]`, or a dash without a slope."""
+def slope_text(row, with_unit: bool = True) -> str:
+    """`−1.72 ECI points/yr [−2.53, −0.51]` (or `−1.72/yr [...]`), a dash without a slope."""
     if pd.isna(row.get("slope_per_year")):
         return DASH
-    unit = row.get("unit") or ""
-    return (f"{row['slope_per_year']:+.2f} {unit}/yr "
+    unit = f" {row.get('unit') or ''}" if with_unit else ""
+    return (f"{row['slope_per_year']:+.2f}{unit}/yr "
             f"[{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]")
 
 
@@ -74,7 +75,7 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
         "Dimension": board["dimension"],
         "Series": [series_label(r) for _, r in board.iterrows()],
         "Verdict": board["verdict"],
-        "Last 12 months": [span_text(r, "period_start", "period_end") for _, r in board.iterrows()],
+        "Last 12 months": [span_text(r, "period_start", "period_end", MONTH) for _, r in board.iterrows()],
         "Gap then": [number(v) for v in board.get("gap_then", board["gap_12m_ago"])],
         "Gap now": [number(v) for v in board["gap_now"]],
         "Unit": board["unit"].astype(object).fillna(DASH),
@@ -85,21 +86,23 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def span_text(row, start: str, end: str) -> str:
+def span_text(row, start: str, end: str, fmt: str = "%Y-%m-%d") -> str:
     if pd.isna(row.get(start)) or pd.isna(row.get(end)):
         return DASH
-    return f"{pd.Timestamp(row[start]):%Y-%m-%d} → {pd.Timestamp(row[end]):%Y-%m-%d}"
+    return f"{pd.Timestamp(row[start]):{fmt}} → {pd.Timestamp(row[end]):{fmt}}"
 
 
 def whole_text(row) -> str:
-    """`narrowing, −1.72 ECI points/yr [−2.53, −0.51], 2023-03-01 → 2026-03-01`."""
+    """`narrowing, −1.72/yr [−2.53, −0.51], 2023-03 → 2026-03` (the unit is the row's)."""
     if pd.isna(row.get("whole_verdict")):
         return DASH
     slope = slope_text({"slope_per_year": row.get("whole_slope_per_year"), "unit": row.get("unit"),
-                        "ci_low": row.get("whole_ci_low"), "ci_high": row.get("whole_ci_high")})
+                        "ci_low": row.get("whole_ci_low"), "ci_high": row.get("whole_ci_high")},
+                       with_unit=False)
     which = "" if row.get("whole_period") == "whole history" else " (latest segment)"
-    return (f"{row['whole_verdict']}{which}, {slope}, "
-            f"{span_text(row, 'whole_period_start', 'whole_period_end')}")
+    parts = [f"{row['whole_verdict']}{which}", slope if slope != DASH else None,
+             span_text(row, "whole_period_start", "whole_period_end", MONTH)]
+    return ", ".join(p for p in parts if p)
 
 
 def local_time(ts, tz_name: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

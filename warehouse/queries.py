@@ -132,10 +132,11 @@ def verdict_board(overview: pd.DataFrame) -> pd.DataFrame:
 
 NOT_ENOUGH = "not enough data"
 MEASURE_SPEED = "python -m collectors local up && python -m collectors run latency --models 'local/*'"
-EMPTY_ROW_NOTES = {"speed": "no public speed history: the only public series is one LLMPerf "
-                            "snapshot (Dec 2023, Llama 2 on 8 hosts). A dated latency history "
-                            "(e.g. Artificial Analysis or OpenRouter throughput over time) or "
-                            f"your own runs would fill it: {MEASURE_SPEED}"}
+SPEED_GAP_NOTE = ("no public speed history: the only public series is one LLMPerf snapshot (Dec "
+                  "2023, Llama 2 on 8 hosts). A dated latency history (e.g. Artificial Analysis "
+                  "or OpenRouter throughput over time) or your own runs would fill it")
+EMPTY_ROW_NOTES = {"speed": "no public speed history yet: measure your models (the command is "
+                            "under the board)"}
 HEADLINES = {("dimension:", "frontier_a_minus_b"), ("epoch:eci", "frontier_a_minus_b"),
              ("arena:", "top1_minus_top10"), ("price:cheapest_", "log10_cheapest_ratio")}
 
