@@ -15,8 +15,6 @@ marks the dead run `abandoned`, lands its spooled rows and says how many it kept
 
 import json
 import logging
-import os
-import re
 import threading
 import uuid
 from collections import defaultdict
@@ -27,25 +25,15 @@ import pandas as pd
 
 from collectors import spool, stopping
 from collectors.context import host_name, process_alive, run_context
+from collectors.redaction import redact
 from warehouse import db, writes
 from warehouse.errors import DatabaseBusy
 from warehouse.lake import retry_conflicts
 
 log = logging.getLogger("gapwatch.runner")
-SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$")
 # Rows wait on disk, not in memory, when the warehouse is held: waiting longer for it at the
 # end (it was 120 s, twice) only delays the report.
 END_WAIT_S = 15.0
-
-
-def redact(text: str | None) -> str | None:
-    """Remove any secret-looking environment value from text bound for rows or logs."""
-    if not text:
-        return text
-    for name, value in os.environ.items():
-        if SECRET_ENV.search(name) and len(value) >= 8 and value in text:
-            text = text.replace(value, f"<{name}>")
-    return text
 
 
 def new_run_id(collector: str) -> str:

@@ -21,13 +21,10 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 from warehouse import lake
 from warehouse.errors import DatabaseBusy, GapWatchError
+from warehouse.extensions import OFFLINE_CONFIG  # db.OFFLINE_CONFIG stays: queries.py and tests use it
 from warehouse.paths import WarehousePaths, warehouse_paths
 
 PINNED_DUCKDB = "1.5.5"
-# No extension downloads; and no Python replacement scans: a name in SQL is a table or view, never
-# a Python object that happens to share it (the SQL page runs users' SQL inside the dashboard).
-OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                  "python_enable_replacements": False}
 WRITE_WAIT_S = 120.0
 
 

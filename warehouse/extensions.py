@@ -11,6 +11,11 @@ import duckdb
 
 from warehouse.errors import GapWatchError
 
+# No extension downloads; and no Python replacement scans: a name in SQL is a table or view, never
+# a Python object that happens to share it (the SQL page runs users' SQL inside the dashboard).
+# Here, not in db.py, so that lake.py can use it without importing db.py (which imports lake.py).
+OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                  "python_enable_replacements": False}
 PACKAGES = {"ducklake": "duckdb_extension_ducklake", "postgres_scanner": "duckdb_extension_postgres_scanner"}
 
 

@@ -28,7 +28,7 @@ import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from warehouse.errors import DatabaseBusy, GapWatchError
-from warehouse.extensions import load_extension
+from warehouse.extensions import OFFLINE_CONFIG, load_extension
 
 PREFIX = "ducklake:postgres:"
 ALIAS = "lake"
@@ -76,8 +76,6 @@ def parse_target(address: str) -> LakeTarget:
 
 def connect(target: LakeTarget, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached as the default catalog, times in UTC."""
-    from warehouse.db import OFFLINE_CONFIG
-
     con = duckdb.connect(config=dict(OFFLINE_CONFIG))
     con.execute("SET TimeZone = 'UTC'")
     load_extension(con, "postgres_scanner")
