@@ -10,7 +10,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from warehouse import db
+from warehouse import db, integrity
 from warehouse.errors import GapWatchError
 from warehouse.paths import warehouse_paths
 
@@ -33,6 +33,8 @@ def table_counts(path: Path) -> dict[str, int]:
 def backup(dest: Path, db_path=None, keep: int | None = None) -> tuple[Path, dict[str, int]]:
     """Copy the published snapshot to `dest` (a folder gets a time-stamped file); verify it."""
     source = warehouse_paths(db_path).published
+    integrity.verify(source, "GapWatch made no backup of it: `python -m warehouse init` publishes it "
+                     "again from the master, then back up")
     expected = table_counts(source)
     target = _target(Path(dest))
     tmp = target.with_name(target.name + ".partial")
@@ -64,6 +66,7 @@ def prune(folder: Path, keep: int) -> list[Path]:
 
 def restore(source: Path, db_path=None) -> dict[str, int]:
     """Make `source` the warehouse: replace the master under the write lock, then republish."""
+    integrity.verify(Path(source), "GapWatch restored nothing and changed no file: pick another backup")
     expected = table_counts(Path(source))
     paths = warehouse_paths(db_path)
     db.replace_master(Path(source), db_path)

@@ -19,13 +19,14 @@ from typing import Iterator
 import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from warehouse import lake
+from warehouse import file_errors, integrity, lake
 from warehouse.errors import DatabaseBusy, GapWatchError
 from warehouse.extensions import OFFLINE_CONFIG  # db.OFFLINE_CONFIG stays: queries.py and tests use it
 from warehouse.paths import WarehousePaths, warehouse_paths
 
 PINNED_DUCKDB = "1.5.5"
 WRITE_WAIT_S = 120.0
+NOTHING_WRITTEN = "GapWatch wrote nothing and changed no file"
 
 
 def require_pinned_duckdb() -> None:
@@ -49,6 +50,8 @@ def describe_open_failure(path: Path, exc: Exception) -> str:
                 "touch it. Move it away or point GAPWATCH_DB at another path.")
     storage = int.from_bytes(header[12:20], "little")
     writer = header[52:64].rstrip(b"\0").decode("ascii", "replace") or "unknown"
+    if "Corrupt database file" in str(exc):
+        return file_errors.damaged(path, exc, "GapWatch changed no file")
     if "version number" in str(exc):
         return (f"{path} was written by DuckDB {writer} (storage version {storage}), newer than "
                 f"the duckdb {duckdb.__version__} GapWatch pins, which cannot read it. The file is "
@@ -65,6 +68,7 @@ def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """Open one short-lived, offline connection with times in UTC."""
     if read_only and not path.exists():
         raise GapWatchError(f"{path} does not exist yet: run `python -m warehouse init`.")
+    file_errors.refuse_folders(path)
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=dict(OFFLINE_CONFIG))
     except duckdb.IOException as exc:
@@ -99,11 +103,25 @@ def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConn
         with lake.reading(lake.parse_target(str(address))) as con:
             yield con
         return
-    con = connect(warehouse_paths(db).published, read_only=True)
+    paths = warehouse_paths(db)
+    con = connect(paths.published, read_only=True)
     try:
-        yield con
+        with _damaged_snapshot_as_one_line(paths):
+            yield con
     finally:
         con.close()
+
+
+@contextmanager
+def _damaged_snapshot_as_one_line(paths: WarehousePaths) -> Iterator[None]:
+    """A query that meets a damaged block of the published file: one line, and the way out
+    (any write publishes a fresh copy of the master, which writes check before they begin)."""
+    try:
+        yield
+    except duckdb.IOException as exc:
+        if "Corrupt database file" not in str(exc):
+            raise
+        raise integrity.DamagedFile(file_errors.damaged(paths.published, exc)) from None
 
 
 @contextmanager
@@ -122,16 +140,47 @@ def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
             yield con
         return
     paths = warehouse_paths(db)
+    file_errors.refuse_folders(paths.published, paths.master)
     with _write_lock(paths, wait_s):
-        _seed_master_from_published(paths)
-        con = _connect_master(paths, wait_s)
-        try:
-            with _transaction(con, atomic):
-                yield con
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        publish(paths)
+        with file_errors.as_one_line(paths, publishing=False):
+            file_errors.require_room(paths)
+            _seed_master_from_published(paths)
+            con = _open_whole_master(paths, wait_s)
+            try:
+                with _transaction(con, atomic):
+                    yield con
+                con.execute("CHECKPOINT")
+            finally:
+                _close(con, paths)
+        with file_errors.as_one_line(paths, publishing=True):
+            publish(paths)
+
+
+def _open_whole_master(paths: WarehousePaths, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """The master, checked whole before anything is written to it (unless this process left
+    it whole and it has not changed since): a damaged master is never written, nor published."""
+    if not paths.master.exists() or integrity.known_whole(paths.master):
+        return _connect_master(paths, wait_s)
+    problem = integrity.damaged_blocks(paths.master)
+    if problem:
+        raise file_errors.damaged_master(paths, problem, NOTHING_WRITTEN)
+    con = _connect_master(paths, wait_s)
+    try:
+        problem = integrity.unreadable_tables(con)
+        if problem:
+            raise file_errors.damaged_master(paths, problem, NOTHING_WRITTEN)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _close(con: duckdb.DuckDBPyConnection, paths: WarehousePaths) -> None:
+    """Close; a write-ahead log left empty by a write that failed (a full disk) goes too."""
+    con.close()
+    wal = paths.master.with_name(paths.master.name + ".wal")
+    if wal.exists() and wal.stat().st_size == 0:
+        wal.unlink()
 
 
 def replace_master(source: Path, db: str | os.PathLike | None = None,
@@ -140,12 +189,16 @@ def replace_master(source: Path, db: str | os.PathLike | None = None,
     require_pinned_duckdb()
     paths = warehouse_paths(db)
     paths.folder.mkdir(parents=True, exist_ok=True)
-    with _write_lock(paths, wait_s):
+    file_errors.refuse_folders(paths.published, paths.master)
+    with _write_lock(paths, wait_s), file_errors.as_one_line(paths, publishing=False):
         tmp = paths.master.with_name(paths.master.name + ".restoring")
-        shutil.copyfile(source, tmp)
-        tmp.chmod(0o644)
-        os.replace(tmp, paths.master)
-        publish(paths)
+        try:
+            shutil.copyfile(source, tmp)
+            tmp.chmod(0o644)
+            os.replace(tmp, paths.master)
+        finally:
+            tmp.unlink(missing_ok=True)
+        publish(paths)  # a full disk here: the restored master is kept, as after any write
 
 
 @contextmanager
@@ -196,6 +249,8 @@ def _open_lock(paths: WarehousePaths):
         raise GapWatchError(f"{paths.write_lock} is a folder where GapWatch keeps its lock file; "
                             "move it away") from None
     except OSError as exc:
+        if exc.errno in file_errors.FULL_ERRNOS:
+            raise file_errors.no_room_for_lock(paths, exc) from None
         raise GapWatchError(f"cannot write in {paths.folder} ({exc.strerror}): GapWatch keeps its "
                             "database and lock there; make the folder writable (or free space), "
                             "or point GAPWATCH_DB at a writable place") from None
@@ -215,26 +270,34 @@ def _connect_master(paths: WarehousePaths, wait_s: float) -> duckdb.DuckDBPyConn
 
 
 def _seed_master_from_published(paths: WarehousePaths) -> None:
-    """A published file with no master (copied from elsewhere) becomes the master."""
+    """A published file with no master (copied from elsewhere) becomes the master, if whole."""
     if paths.published.exists() and not paths.master.exists():
         connect(paths.published, read_only=True).close()
+        integrity.verify(paths.published, f"there is no master beside it; {NOTHING_WRITTEN}; "
+                         f"{file_errors.RESTORE_BACKUP}")
         shutil.copyfile(paths.published, paths.master)
         paths.master.chmod(0o644)
 
 
 def publish(paths: WarehousePaths) -> None:
-    """Replace the published file atomically with a copy of the checkpointed master."""
+    """Replace the published file atomically with a copy of the checkpointed master, once the
+    copy is found whole: a damaged master is never published (the published file stays)."""
     _remove_stale_copies(paths)
     tmp = paths.published.with_name(f".{paths.published.name}.tmp-{os.getpid()}")
     try:
         shutil.copyfile(paths.master, tmp)
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
+        problem = integrity.damage(tmp, full_read=False)
+        if problem:
+            raise file_errors.damaged_master(paths, problem, f"GapWatch did not publish it, "
+                                             f"{paths.published.name} is as it was")
         tmp.chmod(0o444)
         os.replace(tmp, paths.published)
         _fsync_folder(paths.folder)
     finally:
         tmp.unlink(missing_ok=True)
+    integrity.remember_whole(paths.master)
 
 
 def _remove_stale_copies(paths: WarehousePaths) -> None:
