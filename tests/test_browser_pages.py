@@ -68,21 +68,9 @@ def shots_dir() -> Path:
 
 
 @pytest.fixture
-def dashboard(db_copy, tmp_path):
+def dashboard(dashboard_server, db_copy):
     """(url, db path) of `streamlit run dashboard.py` on a copy of the built warehouse."""
-    port = free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
-                             "--server.port", str(port), "--server.headless", "true"],
-                            cwd=REPO, env={**os.environ, "GAPWATCH_DB": str(db_copy)},
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        yield url, db_copy
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    return dashboard_server[0], db_copy
 
 
 def settle(page) -> None:
