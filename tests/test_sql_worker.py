@@ -237,3 +237,26 @@ def test_memory_bombs_on_the_real_sql_page_leave_the_server_up(dashboard_server,
     log = (tmp_path / "streamlit.log").read_text()
     assert "Traceback" not in log
     assert "No runtime found" not in log  # nothing re-ran dashboard.py outside the server
+
+
+def test_more_queries_at_once_than_worker_slots_are_refused_in_one_line(db_copy, monkeypatch):
+    """Each worker may take 1 GiB: a dashboard runs at most MAX_WORKERS at once. With one slot,
+    a second query while a slow one runs waits, then is refused with one line; the slot is
+    free again once the slow one was killed."""
+    monkeypatch.setattr(sql_worker, "_SLOTS", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(sql_worker, "BUSY_WAIT_S", 0.5)
+
+    def slow_query():
+        with contextlib.suppress(queries.QueryTimeout):
+            queries.explore(SLOW, db_copy, timeout_s=4)
+    slow = threading.Thread(target=slow_query)
+    slow.start()
+    time.sleep(0.3)
+    with pytest.raises(sql_worker.ExplorerBusy) as busy:
+        queries.explore("SELECT 1 AS one", db_copy)
+    slow.join(timeout=30)
+    assert str(busy.value) == ("stopped: 2 explorer queries are already running on this "
+                               "dashboard (each may use up to 1 GiB); run yours again in a few "
+                               "seconds")
+    rows, _ = queries.explore("SELECT 1 AS one", db_copy)
+    assert rows["one"].tolist() == [1]

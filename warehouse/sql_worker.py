@@ -40,6 +40,7 @@ import selectors
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +52,8 @@ ROW_CAP = 10_000
 RESULT_BYTES = 20_000_000        # 20 MB, as the messages count them
 START_S = 60.0                    # starting Python and opening the file; not the query's time
 HEADER_BYTES = 64 * 1024          # room for the header line beside the result
+MAX_WORKERS = 2                   # queries at once per dashboard process: each may take 1 GiB
+BUSY_WAIT_S = 5.0                 # how long a query waits for a free worker before it is refused
 READY = b"ready\n"
 PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 MEMORY_WORDS = ("out of memory", "bad_alloc", "failed to allocate", "memoryerror",
@@ -73,6 +76,10 @@ class ResultTooLarge(QueryLimit):
     """The result is larger than the explorer sends back."""
 
 
+class ExplorerBusy(QueryLimit):
+    """Every worker slot of this dashboard is taken by a running query."""
+
+
 class QueryError(RuntimeError):
     """DuckDB's own error for the user's query (first line)."""
 
@@ -91,11 +98,31 @@ def size_message(size: int, result_bytes: int = RESULT_BYTES) -> str:
             f"{result_bytes / 1e6:,.0f} MB; select fewer columns or rows")
 
 
+def busy_message(slots: int = MAX_WORKERS) -> str:
+    return (f"stopped: {slots} explorer queries are already running on this dashboard (each may "
+            f"use up to 1 GiB); run yours again in a few seconds")
+
+
 def cut_message(row_cap: int = ROW_CAP) -> str:
     return f"result cut to the first {row_cap:,} rows"
 
 
 # --- The dashboard's side -------------------------------------------------------------------
+
+# Why a limit on workers at once: each worker may take 1 GiB, and a dashboard serves many
+# visitors; without it, a few visitors each running a memory bomb would add up.
+_SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
+
+
+@contextlib.contextmanager
+def _slot():
+    if not _SLOTS.acquire(timeout=BUSY_WAIT_S):
+        raise ExplorerBusy(busy_message())
+    try:
+        yield
+    finally:
+        _SLOTS.release()
+
 
 def run(statement: str, path: str, config: dict, row_cap: int = ROW_CAP,
         timeout_s: float = TIMEOUT_S, memory_bytes: int = MEMORY_BYTES,
@@ -104,7 +131,7 @@ def run(statement: str, path: str, config: dict, row_cap: int = ROW_CAP,
     request = {"statement": statement, "path": str(Path(path).resolve()), "config": config,
                "row_cap": row_cap, "memory_bytes": memory_bytes, "result_bytes": result_bytes,
                "cpu_s": timeout_s * DUCKDB_THREADS + 5}
-    with tempfile.TemporaryFile() as errors:
+    with _slot(), tempfile.TemporaryFile() as errors:
         worker = _start(errors)
         reply = _Reply(worker.stdout, result_bytes + HEADER_BYTES)
         try:
