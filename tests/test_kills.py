@@ -24,9 +24,11 @@ from warehouse import db
 REPO = Path(__file__).resolve().parent.parent
 CHILD = REPO / "tests" / "kill_child.py"
 SMALL = "local/smollm2-135m"
+# A latency run must outlast the longest wait before its kill (10 s after its first request):
+# with 8 requests an idle machine finished most runs first, and too few were killed.
 RUNS = {
     "latency": ["run", "latency", "--quiet", "--models", SMALL, "--workloads", "smoke-32-16",
-                "--requests", "8", "--concurrency", "1"],
+                "--requests", "40", "--concurrency", "1"],
     "capability": ["run", "capability", "--quiet", "--models", SMALL, "--fixed", "4",
                    "--fresh", "2", "--seed", "3"],
 }
