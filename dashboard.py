@@ -8,12 +8,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages import preload
 from pages.data import database_ready
 from warehouse.errors import GapWatchError
 
 # A local favicon: without one, each page's `:material/...` icon becomes the tab's favicon, which
 # the browser fetches from fonts.gstatic.com (the menu's icons come from the bundled font).
-FAVICON = Path(__file__).resolve().parent / "pages" / "assets" / "favicon.png"
+HERE = Path(__file__).resolve().parent
+FAVICON = HERE / "pages" / "assets" / "favicon.png"
 st.set_page_config(page_title="GapWatch", page_icon=str(FAVICON), layout="wide")
 
 try:
@@ -23,17 +25,18 @@ except GapWatchError as exc:
     st.error(f"GapWatch cannot open its database: {exc}")
     st.stop()
 
-pages = [
-    st.Page("pages/home.py", title="Overview", icon=":material/monitoring:", default=True),
-    st.Page("pages/gaps.py", title="Gaps", icon=":material/trending_up:", url_path="gaps"),
-    st.Page("pages/capability.py", title="Capability", icon=":material/psychology:",
-            url_path="capability"),
-    st.Page("pages/speed.py", title="Speed", icon=":material/speed:", url_path="speed"),
-    st.Page("pages/prices.py", title="Price and cost", icon=":material/payments:",
-            url_path="prices"),
-    st.Page("pages/fresh.py", title="Leaderboard vs fresh", icon=":material/fact_check:",
-            url_path="fresh"),
-    st.Page("pages/runs.py", title="Runs and health", icon=":material/history:", url_path="runs"),
-    st.Page("pages/sql.py", title="SQL", icon=":material/database:", url_path="sql"),
+PAGES = [  # page file in pages/, menu title, Material icon, address ("" for the default page)
+    ("home.py", "Overview", "monitoring", ""),
+    ("gaps.py", "Gaps", "trending_up", "gaps"),
+    ("capability.py", "Capability", "psychology", "capability"),
+    ("speed.py", "Speed", "speed", "speed"),
+    ("prices.py", "Price and cost", "payments", "prices"),
+    ("fresh.py", "Leaderboard vs fresh", "fact_check", "fresh"),
+    ("runs.py", "Runs and health", "history", "runs"),
+    ("sql.py", "SQL", "database", "sql"),
 ]
+pages = [st.Page(f"pages/{file}", title=title, icon=f":material/{icon}:", default=not url,
+                 **({"url_path": url} if url else {})) for file, title, icon, url in PAGES]
+# In menu order, so Overview's modules load first: the page most visitors open next.
+preload.in_background([HERE / "pages" / file for file, *_ in PAGES])
 st.navigation(pages).run()

@@ -59,7 +59,7 @@ def gap_overview(source: str, db: str, version: int):
 
 @st.cache_data(**SNAPSHOT_CACHE)
 def verdict_board(source: str, db: str, version: int):
-    return queries.verdict_board(queries.gap_overview(source, db))
+    return queries.verdict_board(gap_overview(source, db, version))  # the expander's frame, cached
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
