@@ -3,7 +3,7 @@ margin; and every gap series of the dimension over time."""
 
 import streamlit as st
 
-from pages import charts, charts_more, data
+from pages import charts, charts_more, data, figure
 from warehouse import labels
 
 MAX_GAP_SERIES = 4
@@ -27,9 +27,9 @@ info = in_dim[in_dim["pack"] == pack].iloc[0]
 scores = data.capability_top_models(pack, n_models, *snap)
 changes = data.method_changes(*snap)
 st.metric("Models scored", f"{info.n_models:,}")
-figure = charts_more.capability_figure(scores, f"{labels.series(pack)}: the {n_models} best models")
-st.plotly_chart(charts.mark_method_changes(figure, changes, {pack, *scores["model_id"]},
-                                           scores["measured_at_utc"]), width="stretch")
+best = charts_more.capability_figure(scores, f"{labels.series(pack)}: the {n_models} best models")
+figure.show(charts.mark_method_changes(best, changes, {pack, *scores["model_id"]},
+                                       scores["measured_at_utc"]))
 has_interval = scores["ci_low"].notna().any()
 st.caption(f"Source: {labels.source(info.source)}, via the `capability_scores` view. "
            + ("Error bars: 95% intervals as the source gives them. " if has_interval else
@@ -42,8 +42,8 @@ st.download_button("Scores (CSV)", scores.to_csv(index=False), "capability_score
 st.subheader("The leader's margin")
 margins = data.leader_margin(pack, *snap)
 if len(margins):
-    st.plotly_chart(charts.mark_method_changes(charts_more.margin_figure(margins), changes, {pack},
-                                               margins["measured_at_utc"]), width="stretch")
+    figure.show(charts.mark_method_changes(charts_more.margin_figure(margins), changes, {pack},
+                                           margins["measured_at_utc"]))
     st.caption(f"Source: {labels.source(info.source)}: best minus second-best score on each "
                "date with at least two models.")
     st.download_button("Margins (CSV)", margins.to_csv(index=False), "leader_margin.csv")
@@ -57,7 +57,7 @@ mine = mine.drop_duplicates(["metric", "gap_kind", "group_a", "group_b"]).head(M
 if len(mine):
     series = [(row, data.one_gap_series(row["metric"], row["gap_kind"], row["group_a"],
                                         row["group_b"], *snap)) for row in mine.to_dict("records")]
-    st.plotly_chart(charts_more.dimension_gaps_figure(series), width="stretch")
+    figure.show(charts_more.dimension_gaps_figure(series))
     st.caption("Source: the `gap_series` and `gap_verdicts` views; each panel's verdict is the one "
                "the Gaps page explains, with its trend and interval.")
 else:

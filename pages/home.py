@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import charts, data, tables
+from pages import charts, data, figure, tables
 from warehouse import labels, queries
 
 SOURCES = {
@@ -102,14 +102,14 @@ else:
 
 st.subheader("Leader vs 10th model on Arena")
 # One series (`arena:text`) chained from packs; drawn per pack, marked where it breaks.
-st.plotly_chart(charts.mark_method_changes(charts.arena_top_gap_figure(arena.assign(metric=arena["pack"])),
-                                           data.method_changes(*snap), set(arena["metric"]),
-                                           arena["bucket_start"]), width="stretch")
+figure.show(charts.mark_method_changes(charts.arena_top_gap_figure(arena.assign(metric=arena["pack"])),
+                                       data.method_changes(*snap), set(arena["metric"]),
+                                           arena["bucket_start"]))
 st.caption(SOURCES["arena"])
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
 
 st.subheader("Closed vs open weights on the Epoch Capabilities Index")
-st.plotly_chart(charts.frontier_gap_figure(eci), width="stretch")
+figure.show(charts.frontier_gap_figure(eci))
 st.caption(SOURCES["eci"])
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 

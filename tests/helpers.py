@@ -1,6 +1,7 @@
 """Small helpers shared by page tests."""
 
 import base64
+import json
 import socket
 import subprocess
 import time
@@ -14,6 +15,20 @@ def plotly_values(array) -> list:
     if isinstance(array, dict) and "bdata" in array:
         return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
     return list(array)
+
+
+def figure_specs(at) -> list[dict]:
+    """Every Plotly figure an AppTest page drew, in page order, as Plotly JSON ({"data": ...,
+    "layout": ...}), whichever element drew it: `st.plotly_chart` or pages/figure.py's lighter
+    chart element. Iterating `at.main` visits nested blocks too."""
+    specs = []
+    for element in at.main:
+        kind = getattr(element, "type", None)
+        if kind == "plotly_chart":
+            specs.append(json.loads(element.proto.spec))
+        elif kind == "bidi_component" and element.proto.component_name == "gapwatch_chart":
+            specs.append(json.loads(json.loads(element.proto.json)))
+    return specs
 
 
 def free_port() -> int:

@@ -29,6 +29,8 @@ PAGES = {"overview": "", "gaps": "gaps", "capability": "capability", "speed": "s
 IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b"
                         r"|\b(?:public|arena|epoch|price|latency):[A-Za-z0-9_]")
 VIEWPORT = {"width": 1280, "height": 1000}
+# Both chart elements: Streamlit's own and pages/figure.py's lighter one.
+CHARTS = '[data-testid="stPlotlyChart"], .gapwatch-chart'
 
 # Visible text of a page: its body, each data grid's cells (drawn on a canvas, but mirrored in an
 # accessible table), and each Plotly chart's SVG text. Code spans and the SQL page's own results
@@ -42,7 +44,7 @@ COLLECT = """() => {
       .filter(el => !sqlResults.has(el))
       .map(el => [...el.querySelectorAll('table th, table td, [role="columnheader"], [role="gridcell"]')]
                  .map(c => c.textContent).join('\\n'));
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"] svg text')]
+  const charts = [...document.querySelectorAll('.js-plotly-plot svg text')]
       .map(t => t.textContent);
   const code = [...main.querySelectorAll('code')].map(c => c.textContent);
   const cut = [...main.querySelectorAll('*')].filter(el =>
@@ -89,7 +91,7 @@ def settle(page) -> None:
             break
         previous = now
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        f"""() => [...document.querySelectorAll('{CHARTS}')]
                  .every(c => c.querySelector('svg text'))""", timeout=120_000)
     page.wait_for_timeout(800)
 
@@ -162,15 +164,15 @@ def test_speed_page_after_a_local_latency_run_has_readable_time_axes(db_copy, lo
     subprocess.run([sys.executable, "-m", "collectors", "run", "latency", "--models", "local/*",
                     "--requests", "2", "--concurrency", "1", "--workloads", "smoke-32-16",
                     "--quiet"], cwd=REPO, env=env, check=True, timeout=1500)
-    import json
-
     from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import figure_specs
 
     os.environ["GAPWATCH_DB"] = str(db_copy)
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=300).run()
     at.switch_page("pages/speed.py").run()
     assert not at.exception
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = figure_specs(at)
     over_time = next(s for s in specs if "over time" in s["layout"]["title"]["text"])
     axes = [v for k, v in over_time["layout"].items() if k.startswith("xaxis")]
     assert axes and all(a["type"] == "date" for a in axes)

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import figure_specs
 from streamlit.testing.v1 import AppTest
 
 from warehouse import db, labels
@@ -81,7 +82,7 @@ def test_board_answers_all_but_at_most_two_rows_on_a_fresh_install(board_app):
         assert rows.loc[dim, "Series"] in {f"{metric} · closed − open", labels.gap_series(
             metric, "frontier_a_minus_b", "closed", "open")}
     assert rows.loc["speed", "Series"].startswith("no public speed history")
-    shown = [c.value for c in board_app.code]  # the command to measure speed, under the board
+    shown = [c.value for c in board_app.caption]  # the command to measure speed, under the board
     assert any("python -m collectors run latency --models 'local/*'" in v for v in shown), shown
     assert "human preference (Arena)" in rows.index
 
@@ -133,9 +134,7 @@ def page(at: AppTest, path: str) -> AppTest:
 
 
 def figures(at: AppTest) -> list[dict]:
-    import json
-
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return figure_specs(at)
 
 
 def test_price_page_draws_the_price_of_a_fixed_capability_on_a_log_scale(board_app, db_copy):

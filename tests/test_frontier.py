@@ -1,11 +1,10 @@
 """The price-capability frontier: who nobody beats on price and score, on each date."""
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from helpers import plotly_values
+from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
 from warehouse import db, frontier
@@ -43,8 +42,7 @@ def test_price_page_draws_one_frontier_per_date(db_copy, monkeypatch):
     at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
     at.switch_page("pages/prices.py").run()
     assert not at.exception, at.exception
-    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                if "frontier" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    spec = next(s for s in figure_specs(at) if "frontier" in s["layout"]["title"]["text"])
     names = [trace["name"] for trace in spec["data"]]
     assert names[0].startswith("models priced on ") and "2025-01-01" in names and "2025-07-01" in names
     assert spec["layout"]["xaxis"]["type"] == "log"

@@ -1,9 +1,8 @@
 """The Overview page, run headless with AppTest, shows numbers that come from real rows."""
 
-import json
 from pathlib import Path
 
-from helpers import plotly_values
+from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
 from warehouse import db
@@ -18,7 +17,7 @@ def run_dashboard(timeout=120) -> AppTest:
 
 
 def traces(at: AppTest) -> list[list[dict]]:
-    return [json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")]
+    return [spec["data"] for spec in figure_specs(at)]
 
 
 def metric(at: AppTest, label: str):

@@ -1,10 +1,10 @@
 """Method changes: where a series' values stop being comparable, and the marks on time axes."""
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import plotly.graph_objects as go
+from helpers import figure_specs
 from streamlit.testing.v1 import AppTest
 
 from collectors import capability_scores
@@ -69,8 +69,7 @@ def test_the_overview_arena_chart_marks_where_the_arena_series_breaks(db_copy, m
     at = AppTest.from_file(charts.__file__.replace("pages/charts.py", "dashboard.py"),
                            default_timeout=120).run()
     assert not at.exception
-    arena = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                 if "Arena" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    arena = next(s for s in figure_specs(at) if "Arena" in s["layout"]["title"]["text"])
     labels = [a["text"] for a in arena["layout"]["annotations"]]
     assert any("online Elo to Bradley–Terry rating" in label for label in labels)
     assert any("lists 161 models" in label and "no longer listed" in label for label in labels)

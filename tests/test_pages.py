@@ -1,12 +1,11 @@
 """Every page, run headless with AppTest on the public history, shows content from real rows."""
 
-import json
 import math
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import plotly_values
+from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
 from warehouse import db, labels
@@ -29,7 +28,7 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def traces(at: AppTest) -> list[list[dict]]:
-    return [json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")]
+    return [spec["data"] for spec in figure_specs(at)]
 
 
 def metric(at: AppTest, label: str):
@@ -218,7 +217,7 @@ def test_price_page_draws_log_scale_price_steps(app, db_copy):
         assert pd.Timestamp(t["x"][-1]).date() == ends[t["name"]]
         assert min(plotly_values(t["y"])) > 0
     assert frontier[0]["name"].startswith("models priced on ")
-    axis = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["yaxis"]
+    axis = figure_specs(at)[0]["layout"]["yaxis"]
     assert axis["type"] == "log" and axis["title"]["text"] == "$ per million output tokens"
     assert all(t.startswith("$") for t in axis["ticktext"])
     assert [round(v, 6) for v in axis["tickvals"]] == [round(10.0 ** k, 6) for k in
