@@ -13,6 +13,8 @@ unmapped: they would blur whichever dimension they joined.
 """
 
 MAPPING_VERSION = "2026-12-02"
+# The four capability dimensions, for task packs (collectors.tasks.base) and benchmarks alike:
+# defined here only, the lowest layer that needs them.
 DIMENSIONS = ("understanding", "generation", "reasoning", "memory")
 
 BENCHMARKS: dict[str, tuple[str, str]] = {

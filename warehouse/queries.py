@@ -3,6 +3,7 @@
 import pandas as pd
 
 from warehouse import db, frontier, sql_guard, sql_worker
+from warehouse.benchmark_dimensions import DIMENSIONS
 from warehouse.errors import GapWatchError
 from warehouse.paths import warehouse_paths
 
@@ -38,8 +39,9 @@ def freshness(db_path=None) -> pd.DataFrame:
 
 # --- Overview: the verdict board -------------------------------------------------------------
 
-DIMENSIONS = ["understanding", "generation", "reasoning", "memory", "overall capability",
-              "human preference (Arena)", "price", "speed"]
+# The board's rows: the four capability dimensions (defined once, in benchmark_dimensions),
+# then the other things a gap can be measured on.
+BOARD_ROWS = [*DIMENSIONS, "overall capability", "human preference (Arena)", "price", "speed"]
 SOURCE_FILTERS = {"both": "TRUE", "public": "source LIKE 'public:%'",
                   "measured": "source NOT LIKE 'public:%'"}
 _DIMENSION_OF_METRIC = """
@@ -118,7 +120,7 @@ def verdict_board(overview: pd.DataFrame) -> pd.DataFrame:
                                 ascending=False)
     best = ranked.drop_duplicates("dimension").set_index("dimension")
     rows = []
-    for dim in DIMENSIONS:
+    for dim in BOARD_ROWS:
         if dim in best.index:
             rows.append({"dimension": dim,
                          **best.loc[dim].drop(["has_verdict", "headline"]).to_dict()})
