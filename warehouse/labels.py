@@ -279,7 +279,7 @@ def unit(name) -> str:
 
 
 COLUMNS = {
-    "model_id": "Model", "metric": "Series", "pack": "Pack", "pack_version": "Pack version",
+    "model_id": "Model", "series_id": "Series", "metric": "Series", "pack": "Pack", "pack_version": "Pack version",
     "gap_kind": "Gap kind", "group_a": "Leader side", "group_b": "Follower side",
     "leader_group": "Leader", "follower_group": "Follower", "lag_months": "Lag (months)",
     "ci_low": "95% low", "ci_high": "95% high", "slope_per_year": "Trend per year",
