@@ -1,4 +1,4 @@
-"""Gaps: pick a gap kind and a series; the series, its trend line and interval, verdict, lag."""
+"""Gaps: pick a metric and a gap kind; the series, its trend line and interval, verdict, lag."""
 
 import pandas as pd
 import streamlit as st

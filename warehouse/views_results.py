@@ -8,7 +8,11 @@ from warehouse.view_registry import VALID_RUN, view
 SERIES_ID = ("The gap series' id, what the gap is measured on (docs/glossary.md, \"series_id\"): "
              "a `capability_scores.pack` (e.g. `epoch:eci`), the joined Arena series `arena:text`, "
              "a dimension composite `dimension:<dimension>@<mapping version>`, a measured "
-             "`<pack>@<version>:<metric>`, or a price or latency measure (`price:…`, `latency:…`)")
+             "`<pack>@<version>:<metric>`, or a price or latency measure (`price:…`, "
+             "`latency:…`)")
+# Before the alias goes: the private tables (`gap_series_row`, `gap_verdict_row`, `lag_row`) and
+# the pure pipeline's frames still call the column `metric`, and `python -m warehouse gaps`
+# reads these views with `SELECT *`: rename those first (a migration), then drop the alias.
 METRIC_ALIAS = ("Deprecated: the same value as `series_id`, kept so queries written before it "
                 "keep working; removed in the first release of 2027. Use `series_id`")
 
