@@ -19,8 +19,8 @@ column names (`_s` seconds, `_usd` / `usd_per_mtok_*` US dollars per million tok
 timestamps), and rows of invalidated runs never appear in them. Tables underneath are private.
 The same descriptions are stored as comments in the file: `SELECT * FROM duckdb_columns()`.
 The words these pages use (series, gap kind, frontier, segment, break, pack, …) are defined in
-[the glossary](glossary.md). A column marked *Deprecated* still works and says which release
-removes it, and which column replaces it.
+[the glossary](glossary.md). A column documented as "Deprecated" still works; its text names
+the column that replaces it and the release that removes it.
 """
 
 
