@@ -53,9 +53,9 @@ else:
 st.subheader(f"The gap in {labels.dimension(dim)} over time")
 overview = data.gap_overview("both", *snap)
 mine = overview[overview["dimension"] == labels.dimension(dim)]
-mine = mine.drop_duplicates(["metric", "gap_kind", "group_a", "group_b"]).head(MAX_GAP_SERIES)
+mine = mine.drop_duplicates(["series_id", "gap_kind", "group_a", "group_b"]).head(MAX_GAP_SERIES)
 if len(mine):
-    series = [(row, data.one_gap_series(row["metric"], row["gap_kind"], row["group_a"],
+    series = [(row, data.one_gap_series(row["series_id"], row["gap_kind"], row["group_a"],
                                         row["group_b"], *snap)) for row in mine.to_dict("records")]
     figure.show(charts_more.dimension_gaps_figure(series))
     st.caption("Source: the `gap_series` and `gap_verdicts` views; each panel's verdict is the one "

@@ -23,7 +23,7 @@ def arena_method_label(pack: str) -> str:
 def arena_top_gap_figure(gaps: pd.DataFrame) -> go.Figure:
     """Leader minus k-th model per Arena snapshot, one trace per method (scales differ)."""
     fig = go.Figure()
-    for pack, rows in gaps.groupby("metric", sort=False):
+    for pack, rows in gaps.groupby("pack", sort=False):
         fig.add_trace(go.Scatter(x=rows["bucket_start"], y=rows["value"], mode="lines+markers",
                                  name=arena_method_label(pack), marker={"size": 4},
                                  customdata=rows[["leader_value", "follower_value"]],
@@ -85,7 +85,7 @@ def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
                                  fill="tonexty", fillcolor="rgba(128,128,128,0.15)"))
         fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["trend"],
                                  name="trend (the verdict's slope)", line={"width": 3, "color": "firebrick"}))
-    fig.update_layout(title=f"{labels.gap_series(verdict.get('metric'), verdict.get('gap_kind'), verdict.get('group_a', 'A'), verdict.get('group_b', 'B'))}"
+    fig.update_layout(title=f"{labels.gap_series(verdict.get('series_id'), verdict.get('gap_kind'), verdict.get('group_a', 'A'), verdict.get('group_b', 'B'))}"
                             f" ({labels.verdict(verdict.get('verdict'))})",
                       yaxis_title=labels.unit(unit), xaxis_title="period start",
                       legend={"orientation": "h", "y": -0.2}, margin={"t": 50})

@@ -92,7 +92,7 @@ def dimension_gaps_figure(series: list[tuple[dict, pd.DataFrame]]) -> go.Figure:
     n = max(len(series), 1)
     cols = 1 if n == 1 else 2
     rows = math.ceil(n / cols)
-    titles = [f"{labels.gap_series(v['metric'], v['gap_kind'], v['group_a'], v['group_b'])}"
+    titles = [f"{labels.gap_series(v['series_id'], v['gap_kind'], v['group_a'], v['group_b'])}"
               f"<br><sup>{labels.verdict(v['verdict'])}</sup>" for v, _ in series]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or [""],
                         vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.1)
@@ -100,7 +100,7 @@ def dimension_gaps_figure(series: list[tuple[dict, pd.DataFrame]]) -> go.Figure:
         row, col = i // cols + 1, i % cols + 1
         fig.add_trace(go.Scatter(x=gaps["bucket_start"], y=gaps["value"], mode="lines+markers",
                                  marker={"size": 4}, showlegend=False,
-                                 name=labels.series(verdict["metric"], short=True),
+                                 name=labels.series(verdict["series_id"], short=True),
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.3g}<extra></extra>"),
                       row=row, col=col)
         fig.update_yaxes(title_text=labels.unit(verdict.get("unit")), row=row, col=col)

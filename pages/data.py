@@ -73,13 +73,13 @@ def gap_verdicts(db: str, version: int):
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def one_gap_series(metric: str, gap_kind: str, group_a: str, group_b: str, db: str, version: int):
-    return queries.one_gap_series(metric, gap_kind, group_a, group_b, db)
+def one_gap_series(series_id: str, gap_kind: str, group_a: str, group_b: str, db: str, version: int):
+    return queries.one_gap_series(series_id, gap_kind, group_a, group_b, db)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def lags(metric: str, db: str, version: int):
-    return queries.lags(metric, db)
+def lags(series_id: str, db: str, version: int):
+    return queries.lags(series_id, db)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)

@@ -25,10 +25,10 @@ kinds = sorted(series_rows["gap_kind"].unique())
 default_kind = kinds.index("frontier_a_minus_b") if "frontier_a_minus_b" in kinds else 0
 c1, c2, c3 = st.columns([1.3, 2.7, 1])
 kind = c1.selectbox("Gap kind", kinds, index=default_kind, format_func=labels.gap_kind)
-key = ["metric", "group_a", "group_b", "source"]
+key = ["series_id", "group_a", "group_b", "source"]
 choices = series_rows[series_rows["gap_kind"] == kind].drop_duplicates(key).reset_index(drop=True)
 names = [tables.series_label(r) for _, r in choices.iterrows()]
-default_pick = next((i for i, m in enumerate(choices["metric"]) if m == "epoch:eci"), 0)
+default_pick = next((i for i, m in enumerate(choices["series_id"]) if m == "epoch:eci"), 0)
 pick = c2.selectbox("Series and groups", range(len(choices)), index=default_pick,
                     format_func=names.__getitem__)
 periods = series_rows[(series_rows["gap_kind"] == kind)
@@ -39,7 +39,7 @@ period = c3.selectbox("Period", list(periods["period"]), key="gap_period",
                       help="The last 12 months is the headline (as on the Overview); no period "
                            "spans a break, so a series with breaks has one segment per stretch.")
 verdict = periods[periods["period"] == period].iloc[0].to_dict()
-whole = data.one_gap_series(verdict["metric"], kind, verdict["group_a"], verdict["group_b"], *snap)
+whole = data.one_gap_series(verdict["series_id"], kind, verdict["group_a"], verdict["group_b"], *snap)
 days = whole["bucket_start"].astype("datetime64[ns]")
 gaps = whole[(days >= pd.Timestamp(verdict["period_start"]))
              & (days <= pd.Timestamp(verdict["period_end"]))]
@@ -59,7 +59,7 @@ if isinstance(verdict.get("note"), str) and verdict["note"]:
 
 changes = data.method_changes(*snap)
 measured = verdict["source"] == "measured"
-scopes = {verdict["metric"], *(changes["scope"] if measured else [])}
+scopes = {verdict["series_id"], *(changes["scope"] if measured else [])}
 figure.show(charts.mark_method_changes(charts.gap_trend_figure(gaps, verdict), changes, scopes,
                                        gaps["bucket_start"]))
 st.caption(SOURCE.format(source=labels.source(verdict["source"])) + f" Points: {verdict['n_points']}, "
@@ -72,10 +72,10 @@ with st.expander("Every period of this series"):
                  hide_index=True)
 
 st.subheader("Lag in months")
-lag = data.lags(verdict["metric"], *snap)
+lag = data.lags(verdict["series_id"], *snap)
 summary = lag[lag["is_summary"]]
 if not len(summary):
-    st.info(f"No lag is computed for {labels.series(verdict['metric'])}: lags need two groups that reach the "
+    st.info(f"No lag is computed for {labels.series(verdict['series_id'])}: lags need two groups that reach the "
             "same levels (the Epoch Capabilities Index, closed vs open and labs vs the frontier).")
 else:
     pair = summary[(summary["leader_group"] == verdict["group_a"])

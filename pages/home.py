@@ -36,9 +36,9 @@ st.caption("Public history now; your own scheduled measurements join it as they 
 
 cov = data.coverage(*snap).iloc[0]
 eci = data.gap_series("frontier_a_minus_b", *snap)
-eci = eci[eci["metric"] == "epoch:eci"]
+eci = eci[eci["series_id"] == "epoch:eci"]
 arena = data.gap_series("top1_minus_top10", *snap)
-arena = arena[arena["metric"].str.startswith("arena:")]
+arena = arena[arena["series_id"].str.startswith("arena:")]
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Models with scores", f"{cov.n_models:,}")
@@ -47,7 +47,7 @@ c2.metric("Years of history", f"{cov.first_utc:%Y}–{cov.last_utc:%Y}",
 c3.metric("Arena snapshots", f"{cov.n_arena_snapshots:,}")
 if len(eci) > 12:
     now, year_ago = eci.iloc[-1], eci.iloc[-13]
-    eci_verdicts = data.gap_verdicts(*snap).query("metric == 'epoch:eci' and gap_kind == "
+    eci_verdicts = data.gap_verdicts(*snap).query("series_id == 'epoch:eci' and gap_kind == "
                                                   "'frontier_a_minus_b'").set_index("period")
     recent = eci_verdicts["verdict"].get("last 12 months", "not enough data")
     c4.metric("ECI gap, closed − open", f"{now.value:.1f}",
@@ -102,9 +102,9 @@ else:
 
 st.subheader("Leader vs 10th model on Arena")
 # One series (`arena:text`) chained from packs; drawn per pack, marked where it breaks.
-figure.show(charts.mark_method_changes(charts.arena_top_gap_figure(arena.assign(metric=arena["pack"])),
-                                       data.method_changes(*snap), set(arena["metric"]),
-                                           arena["bucket_start"]))
+figure.show(charts.mark_method_changes(charts.arena_top_gap_figure(arena),
+                                       data.method_changes(*snap), set(arena["series_id"]),
+                                       arena["bucket_start"]))
 st.caption(SOURCES["arena"])
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
 

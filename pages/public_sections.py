@@ -16,12 +16,12 @@ def price_of_a_capability(snap) -> None:
     if rows.empty:
         st.info("No model has both an Epoch Capabilities Index and an OpenRouter price yet.")
         return
-    metric = rows["metric"].iloc[0]
-    level = metric.rsplit("@eci", 1)[-1]
-    rows = rows[rows["metric"] == metric]
+    series_id = rows["series_id"].iloc[0]
+    level = series_id.rsplit("@eci", 1)[-1]
+    rows = rows[rows["series_id"] == series_id]
     figure.show(charts_public.price_level_figure(rows, f"ECI {level}"))
     verdicts = data.gap_verdicts(*snap)
-    mine = verdicts[(verdicts["metric"] == metric) & (verdicts["gap_kind"] == "log10_cheapest_ratio")]
+    mine = verdicts[(verdicts["series_id"] == series_id) & (verdicts["gap_kind"] == "log10_cheapest_ratio")]
     for v in mine.itertuples():
         slope = "" if pd.isna(v.slope_per_year) else (
             f": ratio ×{10 ** v.slope_per_year:.2f} per year "
@@ -51,7 +51,7 @@ def public_vs_heldout(snap) -> None:
     metric = st.selectbox("Pair", pairs, format_func=names.get, key="heldout_pair")
     rows = per_model[per_model["metric"] == metric]
     monthly = data.gap_series("public_minus_heldout_logit", *snap)
-    monthly = monthly[monthly["metric"] == metric]
+    monthly = monthly[monthly["series_id"] == metric]
     c1, c2 = st.columns(2)
     c1.metric("Models scored on both", f"{rows['model_id'].nunique():,}")
     c2.metric("Median gap", f"{rows['logit_gap'].median():.2f} logits")

@@ -49,12 +49,12 @@ else:
 
 st.subheader("Speed gap: open vs closed weights")
 verdicts = data.gap_verdicts(*snap)
-speed = verdicts[verdicts["metric"].str.startswith("latency:")].reset_index(drop=True)
+speed = verdicts[verdicts["series_id"].str.startswith("latency:")].reset_index(drop=True)
 if len(speed):
-    names = [labels.gap_series(r.metric, r.gap_kind, r.group_a, r.group_b) + f" · {labels.workload(r.metric.split(':')[-1])}"
+    names = [labels.gap_series(r.series_id, r.gap_kind, r.group_a, r.group_b) + f" · {labels.workload(r.series_id.split(':')[-1])}"
              for r in speed.itertuples()]
     verdict = speed.iloc[st.selectbox("Gap series", range(len(speed)), format_func=names.__getitem__)].to_dict()
-    gaps = data.one_gap_series(verdict["metric"], verdict["gap_kind"], verdict["group_a"],
+    gaps = data.one_gap_series(verdict["series_id"], verdict["gap_kind"], verdict["group_a"],
                                verdict["group_b"], *snap)
     st.metric("Verdict", labels.verdict(verdict["verdict"]),
               help=labels.with_interval(verdict["slope_per_year"], verdict["ci_low"],

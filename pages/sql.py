@@ -10,8 +10,8 @@ from warehouse.sql_guard import RefusedQuery
 from warehouse.sql_worker import QueryLimit, cut_message
 
 ROW_CAP = sql_worker.ROW_CAP
-EXAMPLE = "SELECT metric, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high\n" \
-          "FROM gap_verdicts\nORDER BY metric"
+EXAMPLE = "SELECT series_id, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high\n" \
+          "FROM gap_verdicts\nORDER BY series_id"
 
 snap = data.snapshot()
 st.title("SQL explorer")

@@ -27,9 +27,9 @@ def slope_text(row, with_unit: bool = True) -> str:
 
 
 def series_label(row) -> str:
-    if pd.isna(row.get("metric")):
+    if pd.isna(row.get("series_id")):
         return row["note"] if isinstance(row.get("note"), str) else DASH
-    return labels.gap_series(row["metric"], row.get("gap_kind"), row["group_a"], row["group_b"])
+    return labels.gap_series(row["series_id"], row.get("gap_kind"), row["group_a"], row["group_b"])
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +47,7 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 def overview_table(overview: pd.DataFrame) -> pd.DataFrame:
     """Every gap series behind the board, in words (the CSV keeps the view's ids)."""
     shown = overview.drop(columns=[c for c in ("trend",) if c in overview]).assign(
-        metric=[labels.series(m) for m in overview["metric"]],
+        series_id=[labels.series(m) for m in overview["series_id"]],
         gap_kind=[labels.gap_kind(k) for k in overview["gap_kind"]],
         group_a=[labels.group(g) for g in overview["group_a"]],
         group_b=[labels.group(g) for g in overview["group_b"]],

@@ -21,9 +21,9 @@ from collectors.providers.base import Provider
 from collectors.runner import Run
 from collectors.tasks import base
 from warehouse import db, writes
+from warehouse.benchmark_dimensions import DIMENSIONS
 
 REPO = Path(__file__).resolve().parent.parent
-DIMENSIONS = ("understanding", "generation", "reasoning", "memory")
 SUFFIXES = ("", "_fixed", "_fresh", "_fixed_minus_fresh")
 SLOW = "ref-ttft250-n2"  # a quarter second per item: time to kill a run midway
 

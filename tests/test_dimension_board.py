@@ -19,29 +19,29 @@ ANSWERS = {"widening", "narrowing", "no clear change", "stable"}
 
 def verdicts(path, where: str) -> list[tuple]:
     with db.reading(path) as con:
-        return con.execute(f"SELECT metric, gap_kind, period, verdict, n_points FROM gap_verdicts "
+        return con.execute(f"SELECT series_id, gap_kind, period, verdict, n_points FROM gap_verdicts "
                            f"WHERE source LIKE 'public:%' AND {where}").fetchall()
 
 
 def test_fresh_install_has_public_verdicts_for_dimensions_arena_and_price(built_db):
     answered = {m.split(":")[1].split("@")[0]
-                for m, _, _, v, _ in verdicts(built_db, "metric LIKE 'dimension:%' AND "
+                for m, _, _, v, _ in verdicts(built_db, "series_id LIKE 'dimension:%' AND "
                                                         "gap_kind = 'frontier_a_minus_b'")
                 if v in ANSWERS}
     assert len(answered & set(DIMENSIONS)) >= 3, answered
     assert all(m.endswith(f"@{MAPPING_VERSION}")
-               for m, *_ in verdicts(built_db, "metric LIKE 'dimension:%'"))
-    arena = verdicts(built_db, "metric LIKE 'arena:%' AND gap_kind = 'top1_minus_top10'")
+               for m, *_ in verdicts(built_db, "series_id LIKE 'dimension:%'"))
+    arena = verdicts(built_db, "series_id LIKE 'arena:%' AND gap_kind = 'top1_minus_top10'")
     assert {v for *_, v, _ in arena} & ANSWERS
     for kind in ("top1_minus_top2", "max_a_minus_b"):  # leader − 2nd, best closed − best open
-        assert verdicts(built_db, f"metric LIKE 'arena:%' AND gap_kind = '{kind}'")
+        assert verdicts(built_db, f"series_id LIKE 'arena:%' AND gap_kind = '{kind}'")
     for kind in ("log10_cheapest_ratio", "log10_geomean_ratio", "log10_median_ratio"):
         assert {v for *_, v, _ in verdicts(built_db, f"gap_kind = '{kind}'")} & ANSWERS, kind
 
 
 def test_every_dimension_says_what_its_verdict_rests_on(built_db):
     """Each per-benchmark series of a dimension is stored too, with its point count."""
-    rows = verdicts(built_db, "metric LIKE 'epoch:%' AND metric <> 'epoch:eci'")
+    rows = verdicts(built_db, "series_id LIKE 'epoch:%' AND series_id <> 'epoch:eci'")
     assert len({m for m, *_ in rows}) >= 20
     assert all(n is not None and n >= 1 for *_, n in rows)
     with db.reading(built_db) as con:

@@ -80,9 +80,9 @@ def test_init_stores_the_required_public_verdicts(built_db):
     print("\n" + verdicts.report(table, lag_rows))
     assert set(table["verdict"]) <= ALLOWED
     arena = series[series["gap_kind"] == "top1_minus_top10"]
-    assert set(table.loc[table["gap_kind"] == "top1_minus_top10", "metric"]) == set(arena["metric"])
+    assert set(table.loc[table["gap_kind"] == "top1_minus_top10", "series_id"]) == set(arena["series_id"])
     required = {("epoch:eci", "frontier_a_minus_b"), (verdicts.PRICE_METRIC, "log10_median_ratio")}
-    rows = table[table["period"] == "whole history"].set_index(["metric", "gap_kind"])
+    rows = table[table["period"] == "whole history"].set_index(["series_id", "gap_kind"])
     for key in required:
         row = rows.loc[key]
         assert row["n_points"] >= 8 and row["ci_low"] <= row["slope_per_year"] <= row["ci_high"]
@@ -91,7 +91,7 @@ def test_init_stores_the_required_public_verdicts(built_db):
     # not one per record: the bundled history has 6, too few for a verdict, and says so
     catch_ups = lag_rows[(lag_rows["leader_group"] == "closed") & ~lag_rows["is_summary"]
                          & (lag_rows["tolerance_points"] == 0) & ~lag_rows["censored"]]
-    lag = table[(table["metric"] == "epoch:eci") & (table["gap_kind"] == "lag_months")]
+    lag = table[(table["series_id"] == "epoch:eci") & (table["gap_kind"] == "lag_months")]
     assert len(lag) and (lag["n_points"] <= catch_ups["follower_date"].nunique()).all()
     assert (lag["n_months"] >= 8).eq(lag["verdict"] != "not enough data").all()
     assert rows.loc[("epoch:eci", "frontier_a_minus_b"), "unit"] == "ECI points"
@@ -103,12 +103,12 @@ def test_init_stores_the_required_public_verdicts(built_db):
 
 def test_home_page_series_are_still_produced(built_db):
     _, _, series = stored(built_db)
-    assert set(series.loc[series["metric"] == "epoch:eci", "gap_kind"]) == {"frontier_a_minus_b"}
+    assert set(series.loc[series["series_id"] == "epoch:eci", "gap_kind"]) == {"frontier_a_minus_b"}
     assert (series["gap_kind"] == "top1_minus_top10").sum() > 150
 
 
 def price_rows(con):
-    return con.execute(f"SELECT bucket_start, value, n_models FROM gap_series WHERE metric = "
+    return con.execute(f"SELECT bucket_start, value, n_models FROM gap_series WHERE series_id = "
                        f"'{verdicts.PRICE_METRIC}' ORDER BY 1").df()
 
 
@@ -257,12 +257,12 @@ def test_a_verdict_whose_ends_moved_the_other_way_is_no_clear_change():
 def test_the_arena_answer_is_one_statement_per_segment(built_db):
     table, _, series = stored(built_db)
     arena = table[table["gap_kind"] == "top1_minus_top10"]
-    assert set(arena["metric"]) == {"arena:text"}  # packs with the same ratings are one series
+    assert set(arena["series_id"]) == {"arena:text"}  # packs with the same ratings are one series
     segments = arena[arena["period"].str.startswith("segment")].sort_values("period_start")
     assert list(segments["period_start"].dt.strftime("%Y-%m-%d")) == [
         "2023-05-08", "2024-06-29", "2025-02-16", "2025-07-27"]
     assert (segments["period_start"].iloc[1:].to_numpy() > segments["period_end"].iloc[:-1].to_numpy()).all()
-    points = series[(series["metric"] == "arena:text") & (series["gap_kind"] == "top1_minus_top10")]
+    points = series[(series["series_id"] == "arena:text") & (series["gap_kind"] == "top1_minus_top10")]
     assert points.groupby("bucket_start").size().max() == 1  # one snapshot per date
     assert set(points["pack"]) >= {"arena:nakasyou_result_csv:bt_rating",
                                    "arena:fboulnois_lmsys_csv:displayed_rating"}
@@ -271,10 +271,10 @@ def test_the_arena_answer_is_one_statement_per_segment(built_db):
 
 def test_eci_whole_history_and_recent_verdicts_agree_with_the_plotted_values(built_db):
     table, _, series = stored(built_db)
-    eci = table[(table["metric"] == "epoch:eci") & (table["gap_kind"] == "frontier_a_minus_b")]
+    eci = table[(table["series_id"] == "epoch:eci") & (table["gap_kind"] == "frontier_a_minus_b")]
     rows = eci.set_index("period")
     assert set(rows.index) == {"whole history", "last 12 months"}
-    points = series[series["metric"] == "epoch:eci"].set_index("bucket_start")["value"]
+    points = series[series["series_id"] == "epoch:eci"].set_index("bucket_start")["value"]
     recent, whole = rows.loc["last 12 months"], rows.loc["whole history"]
     assert recent["period_start"] == points.index[-13] and recent["period_end"] == points.index[-1]
     assert recent["n_points"] == 13 and whole["n_points"] == len(points)
@@ -289,9 +289,9 @@ def test_eci_whole_history_and_recent_verdicts_agree_with_the_plotted_values(bui
 
 def test_no_stored_verdict_contradicts_its_own_end_points(built_db):
     table, _, series = stored(built_db)
-    values = series.set_index(["metric", "gap_kind", "group_a", "group_b", "bucket_start"])["value"]
+    values = series.set_index(["series_id", "gap_kind", "group_a", "group_b", "bucket_start"])["value"]
     for r in table[table["verdict"].isin(["widening", "narrowing"])].itertuples():
-        key = (r.metric, r.gap_kind, r.group_a, r.group_b)
+        key = (r.series_id, r.gap_kind, r.group_a, r.group_b)
         if r.gap_kind == "lag_months":
             continue
         moved = values[key + (r.period_end,)] - values[key + (r.period_start,)]
@@ -326,3 +326,20 @@ def test_a_measured_series_breaks_where_a_model_moves_to_a_new_machine():
     assert "widening" not in set(naive["verdict"])
     shift = breaks[(breaks["kind"] == "level shift") & breaks["label"].str.contains("closed")]
     assert list(shift["changed_at_utc"]) == [pd.Timestamp("2025-07-07", tz="UTC")]
+
+
+def test_series_id_names_the_series_and_metric_is_its_deprecated_alias(built_db):
+    """Issue #19 item 7: `metric` meant a pack score in one view and a series in another. The gap
+    views say `series_id`; `metric` stays for one release, last, equal to it, marked deprecated."""
+    with db.reading(built_db) as con:
+        for view in ("gap_series", "gap_verdicts", "lags"):
+            columns = [c for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "ORDER BY column_index", [view]).fetchall()]
+            assert columns[0] == "series_id" and columns[-1] == "metric", view
+            differ = con.execute(f"SELECT count(*) FROM {view} "
+                                 "WHERE metric IS DISTINCT FROM series_id").fetchone()[0]
+            assert differ == 0 and con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+            doc = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = ? "
+                              "AND column_name = 'metric'", [view]).fetchone()[0]
+            assert doc.startswith("Deprecated") and "series_id" in doc, view

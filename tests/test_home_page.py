@@ -31,7 +31,7 @@ def test_first_open_builds_the_database_and_shows_real_gaps(gapwatch_env):
     assert gapwatch_env.exists()
     with db.reading(gapwatch_env) as con:
         n_models = con.execute("SELECT count(DISTINCT model_id) FROM capability_scores").fetchone()[0]
-        latest_gap = con.execute("""SELECT value FROM gap_series WHERE metric = 'epoch:eci'
+        latest_gap = con.execute("""SELECT value FROM gap_series WHERE series_id = 'epoch:eci'
                                     ORDER BY bucket_start DESC LIMIT 1""").fetchone()[0]
     assert metric(at, "Models with scores").value == f"{n_models:,}"
     assert metric(at, "ECI gap, closed − open").value == f"{latest_gap:.1f}"

@@ -148,11 +148,11 @@ def test_open_weights_lag_on_the_public_eci(built_db):
     with db.reading(built_db) as con:
         summary = con.execute("""SELECT tolerance_points, lag_months, ci_low, ci_high,
                                         sensitivity_low_months, sensitivity_high_months, censored
-                                 FROM lags WHERE metric = 'epoch:eci' AND leader_group = 'closed'
+                                 FROM lags WHERE series_id = 'epoch:eci' AND leader_group = 'closed'
                                    AND follower_group = 'open' AND is_summary
                                  ORDER BY tolerance_points""").df()
         waiting = con.execute("""SELECT min(level), max(level), max(lag_months) FROM lags
-                                 WHERE metric = 'epoch:eci' AND leader_group = 'closed'
+                                 WHERE series_id = 'epoch:eci' AND leader_group = 'closed'
                                    AND NOT is_summary AND censored
                                    AND tolerance_points = 0""").fetchone()
     print("\n" + summary.to_string())

@@ -67,7 +67,7 @@ def test_migrate_to_copies_every_row_and_keeps_every_verdict(db_copy, lake_addre
     with db.reading(db_copy) as file_con, db.reading(lake_address) as lake_con:
         assert table_counts(lake_con) == table_counts(file_con)
         assert table_counts(file_con)["capability_item_result"] == 12 * 6 * 10
-        query = "SELECT metric, gap_kind, verdict, slope_per_year FROM gap_verdicts ORDER BY ALL"
+        query = "SELECT series_id, gap_kind, verdict, slope_per_year FROM gap_verdicts ORDER BY ALL"
         assert lake_con.execute(query).fetchall() == file_con.execute(query).fetchall()
         assert any(row[0].startswith("arith@1") for row in lake_con.execute(query).fetchall())
 
@@ -86,7 +86,7 @@ def test_the_dashboard_and_a_read_only_query_read_the_lake(db_copy, lake_address
     assert not at.exception, at.exception
     board = next(d.value for d in at.dataframe if "Dimension" in d.value.columns)
     assert board["Verdict"].str.contains("no clear change").any()  # verdicts, read from the lake
-    pick = "SELECT metric, gap_kind, period, verdict FROM gap_verdicts ORDER BY ALL"
+    pick = "SELECT series_id, gap_kind, period, verdict FROM gap_verdicts ORDER BY ALL"
     with db.reading(db_copy) as con:
         on_file = con.execute(pick).fetchall()
     with db.reading(lake_address) as con:
@@ -222,7 +222,7 @@ def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_a
     assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
     with db.reading(lake_address) as con:
         before = table_counts(con)
-        verdicts = con.execute("SELECT metric, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall()
+        verdicts = con.execute("SELECT series_id, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall()
     with db.writing(lake_address) as con:  # back to what migrations 1-3 left
         con.execute(UNDO_AFTER_M003)
         con.execute("DROP VIEW runs; DROP TABLE view_definition; DELETE FROM gapwatch_migrations WHERE id > 3; "
@@ -242,7 +242,7 @@ def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_a
         assert con.execute("SELECT count(*) FROM runs").fetchone()[0] > 0  # the views are back
         assert con.execute("SELECT organization, open_weights FROM model_registry WHERE model_id = "
                            "'acme/new-model'").fetchall() == [("Acme", True)]
-        assert con.execute("SELECT metric, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall() \
+        assert con.execute("SELECT series_id, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall() \
             == verdicts
     expected = {**before, "model_registry": before["model_registry"] + 1,
                 "model_alias": before["model_alias"] + 1}

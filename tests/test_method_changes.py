@@ -80,8 +80,8 @@ def test_the_fboulnois_listing_change_is_a_break_no_verdict_spans(built_db):
     """On 2025-02-16 fboulnois stopped listing 27 models (188 -> 161 distinct): a break."""
     with db.reading(built_db) as con:
         changes = con.execute("SELECT * FROM method_changes WHERE kind = 'listing change'").df()
-        spans = con.execute("""SELECT metric, period, period_start, period_end FROM gap_verdicts
-                               WHERE metric LIKE 'arena:%'""").df()
+        spans = con.execute("""SELECT series_id, period, period_start, period_end FROM gap_verdicts
+                               WHERE series_id LIKE 'arena:%'""").df()
     fboulnois = changes[changes["scope"] == "arena:fboulnois_lmsys_csv:displayed_rating"]
     assert [f"{t:%Y-%m-%d}" for t in fboulnois["changed_at_utc"]] == ["2025-02-16"]
     assert "lists 161 models, was 188 (27 no longer listed)" in fboulnois["label"].item()

@@ -43,10 +43,10 @@ def test_design_contract_columns_are_present():
                            "output_tokens_per_s itl_s error_class error",
         "prices": "model_id effective_from effective_to usd_per_mtok_in usd_per_mtok_out "
                   "usd_per_mtok_cached_in first_seen_utc last_seen_utc source estimated",
-        "gap_series": "metric gap_kind group_a group_b bucket_start value n_models source",
-        "gap_verdicts": "metric gap_kind group_a group_b verdict slope_per_year ci_low ci_high p_value "
+        "gap_series": "series_id gap_kind group_a group_b bucket_start value n_models source",
+        "gap_verdicts": "series_id gap_kind group_a group_b verdict slope_per_year ci_low ci_high p_value "
                         "p_adjusted n_points period_start period_end source",
-        "lags": "metric leader_group follower_group level lag_months",
+        "lags": "series_id leader_group follower_group level lag_months",
     }
     for view, columns in required.items():
         actual = set(con.execute(f"SELECT * FROM {view} LIMIT 0").df().columns)

@@ -53,21 +53,21 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
                                 "speed"]
     verdict, slope, low, start = one(db_copy, """
         SELECT verdict, slope_per_year, ci_low, period_start FROM gap_verdicts
-        WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")
-    whole = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE metric = 'epoch:eci'
+        WHERE series_id = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")
+    whole = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE series_id = 'epoch:eci'
                             AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""")[0]
     overall = rows.loc["overall capability"]
     assert overall["Series"] == "Epoch Capabilities Index: closed weights vs open weights"
     assert overall["Verdict"] == verdict
     assert overall["Whole history"].startswith(f"{whole}, ")
     assert overall["Trend per year [95% interval]"].startswith(f"{slope:+.2f} ECI points/yr [{low:+.2f}")
-    latest = one(db_copy, "SELECT value FROM gap_series WHERE metric = 'epoch:eci' "
+    latest = one(db_copy, "SELECT value FROM gap_series WHERE series_id = 'epoch:eci' "
                           "ORDER BY bucket_start DESC LIMIT 1")[0]
-    then = one(db_copy, f"SELECT value FROM gap_series WHERE metric = 'epoch:eci' "
+    then = one(db_copy, f"SELECT value FROM gap_series WHERE series_id = 'epoch:eci' "
                         f"AND bucket_start = DATE '{start:%Y-%m-%d}'")[0]
     assert overall["Gap now"] == f"{latest:,.2f}" and overall["Gap then"] == f"{then:,.2f}"
     assert len(overall["Gap over time"]) == one(db_copy, "SELECT count(*) FROM gap_series "
-                                                         "WHERE metric = 'epoch:eci'")[0]
+                                                         "WHERE series_id = 'epoch:eci'")[0]
     assert "cheapest" in rows.loc["price", "Series"]  # the price of a fixed ECI level (issue 16)
     for dim in ("understanding", "generation", "reasoning", "memory"):  # issue 16: public answers
         assert rows.loc[dim, "Series"] != "—"  # the dimension's composite, not an empty row
@@ -88,7 +88,7 @@ def test_no_board_row_contradicts_its_own_columns(app):
 def test_the_board_function_never_says_narrowing_beside_a_doubled_gap():
     from warehouse import queries
 
-    row = {"dimension": "overall capability", "metric": "epoch:eci", "verdict": "narrowing",
+    row = {"dimension": "overall capability", "series_id": "epoch:eci", "verdict": "narrowing",
            "gap_then": 5.22, "gap_now": 10.23, "period_end": pd.Timestamp("2026-03-01"),
            "n_points": 13, "trend": [5.22, 10.23]}
     out = queries.verdict_board(pd.DataFrame([row])).set_index("dimension")
@@ -119,7 +119,7 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     at = open_page(app, "pages/gaps.py")
     verdict, slope, n, low, high = one(db_copy, """SELECT verdict, slope_per_year, n_points,
                                        ci_low, ci_high FROM gap_verdicts
-                                       WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'
+                                       WHERE series_id = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'
                                        AND period = 'last 12 months'""")
     assert at.selectbox(key="gap_period").value == "last 12 months"  # the board's headline
     assert metric(at, "Verdict").value == verdict
@@ -130,12 +130,12 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     assert [t["name"] for t in series][:1] == ["gap"]
     assert len(plotly_values(series[0]["y"])) == n == 13
     at.selectbox(key="gap_period").select("whole history").run()
-    whole, n = one(db_copy, """SELECT verdict, n_points FROM gap_verdicts WHERE metric = 'epoch:eci'
+    whole, n = one(db_copy, """SELECT verdict, n_points FROM gap_verdicts WHERE series_id = 'epoch:eci'
                                AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""")
     assert metric(at, "Verdict").value == whole
     series, lag = traces(at)
     assert len(plotly_values(series[0]["y"])) == n
-    months = one(db_copy, """SELECT lag_months FROM lags WHERE is_summary AND metric = 'epoch:eci'
+    months = one(db_copy, """SELECT lag_months FROM lags WHERE is_summary AND series_id = 'epoch:eci'
                              AND leader_group = 'closed' AND follower_group = 'open'
                              AND tolerance_points = 0""")[0]
     assert metric(at, "open behind closed (median months)").value == f"{months:,.1f}"
@@ -152,7 +152,7 @@ def test_gaps_page_switches_to_arena_and_says_no_lag(app, db_copy):
     assert periods[0] == "last 12 months" and "segment 2025-02-16 to 2025-07-18" in periods
     at.selectbox(key="gap_period").select("segment 2025-02-16 to 2025-07-18").run()
     assert not at.exception
-    verdict = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE metric = 'arena:text'
+    verdict = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE series_id = 'arena:text'
                               AND period = 'segment 2025-02-16 to 2025-07-18'""")[0]
     assert metric(at, "Verdict").value == verdict
     assert "No lag is computed" in at.info[-1].value

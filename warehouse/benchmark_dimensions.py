@@ -1,7 +1,7 @@
 """Which capability dimension each Epoch Benchmarking Hub benchmark measures, and why.
 
 The table is versioned like a task pack: `MAPPING_VERSION` is part of every per-dimension
-series' metric name (`dimension:<dimension>@<version>`), so changing a row is a method change,
+series' `series_id` (`dimension:<dimension>@<version>`), so changing a row is a method change,
 never a silent re-labelling of an existing series. docs/dimensions.md shows the same table with
 the reasons; tests/test_dimension_series.py fails when the two disagree.
 
@@ -13,6 +13,8 @@ unmapped: they would blur whichever dimension they joined.
 """
 
 MAPPING_VERSION = "2026-12-02"
+# The four capability dimensions, for task packs (collectors.tasks.base) and benchmarks alike:
+# defined here only, the lowest layer that needs them.
 DIMENSIONS = ("understanding", "generation", "reasoning", "memory")
 
 BENCHMARKS: dict[str, tuple[str, str]] = {

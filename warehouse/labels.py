@@ -62,7 +62,7 @@ def source(source_id) -> str:
     return SOURCES.get(name, humanize(name))
 
 
-# --- Series (metrics and packs) --------------------------------------------------------------------
+# --- Series (series ids and packs) -----------------------------------------------------------------
 
 ARENA_METHODS = {
     "elo_online": "online Elo",
@@ -98,13 +98,13 @@ PRICES = {"usd_per_mtok_out": "output price ($ per million tokens)",
 LATENCY_STATS = {"p50": "median", "p90": "90th percentile", "p99": "99th percentile"}
 
 
-def series(metric, short: bool = False) -> str:
-    """A metric or pack id in words: `epoch:eci` -> `Epoch Capabilities Index`;
+def series(series_id, short: bool = False) -> str:
+    """A series_id or pack id in words: `epoch:eci` -> `Epoch Capabilities Index`;
     `latency:ttft_s_p50:550-150@c5` -> `time to first token (s), median · 550→150 tokens, 5 at once`;
     a measured `reasoning-core@1:reasoning_fixed` -> `reasoning-core v1: reasoning, fixed items`."""
-    if _missing(metric):
+    if _missing(series_id):
         return DASH
-    text = str(metric)
+    text = str(series_id)
     kind, _, rest = text.partition(":")
     if kind == "arena" and rest:
         src, _, method = rest.partition(":")
@@ -223,9 +223,9 @@ def gap_pair(group_a, group_b) -> str:
     return f"{group(group_a)} vs {group(group_b)}"
 
 
-def gap_series(metric, kind, group_a, group_b) -> str:
+def gap_series(series_id, kind, group_a, group_b) -> str:
     """A whole gap series in words: what is compared, between whom."""
-    return f"{series(metric, short=True)}: {gap_pair(group_a, group_b)}"
+    return f"{series(series_id, short=True)}: {gap_pair(group_a, group_b)}"
 
 
 def verdict(word) -> str:
@@ -279,8 +279,9 @@ def unit(name) -> str:
 
 
 COLUMNS = {
-    "model_id": "Model", "metric": "Series", "pack": "Pack", "pack_version": "Pack version",
-    "gap_kind": "Gap kind", "group_a": "Leader side", "group_b": "Follower side",
+    "model_id": "Model", "series_id": "Series", "metric": "Series", "pack": "Pack",
+    "pack_version": "Pack version", "gap_kind": "Gap kind", "group_a": "Leader side",
+    "group_b": "Follower side",
     "leader_group": "Leader", "follower_group": "Follower", "lag_months": "Lag (months)",
     "ci_low": "95% low", "ci_high": "95% high", "slope_per_year": "Trend per year",
     "p_value": "p", "p_adjusted": "Adjusted p", "n_points": "Points", "n_models": "Models",

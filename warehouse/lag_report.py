@@ -30,7 +30,7 @@ def report_lines(lag_rows: pd.DataFrame) -> list[str]:
     lines += _compact(lag_rows, summary[~headline & (summary["leader_group"] != "frontier")],
                       "Other series, threshold rule only:")
     lines += _compact(lag_rows, summary[summary["leader_group"] == "frontier"],
-                      "Each organisation behind the frontier (threshold rule). Kaplan-Meier "
+                      "Each organisation behind the overall frontier (threshold rule). Kaplan-Meier "
                       "assumes a waiting record will be matched like earlier ones were: "
                       "optimistic for an organisation that has stopped releasing.")
     return lines

@@ -215,8 +215,9 @@ def organisation_lags(scores: pd.DataFrame, organisation: pd.Series, min_models:
     (threshold rule only, and fewer resamples: a dozen organisations at 999 each would add half
     a minute to every import for a secondary table).
 
-    The leader is every model (the frontier), so an organisation that set a record shows a lag
-    of 0 there; one that stopped releasing is censored at every record set since.
+    The leader is every model (the overall frontier, stored as leader group `frontier`), so an
+    organisation that set a record shows a lag of 0 there; one that stopped releasing is
+    censored at every record set since.
     """
     scores = _ordered(scores.assign(measured_at_utc=_naive(scores["measured_at_utc"]),
                                     org=np.asarray(organisation)).dropna(subset=["org"]))

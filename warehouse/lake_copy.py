@@ -20,7 +20,7 @@ from warehouse.errors import GapWatchError
 from warehouse.paths import warehouse_paths
 from warehouse.views import create_views
 
-VERDICT_COLUMNS = "metric, gap_kind, group_a, group_b, verdict, n_points, round(slope_per_year, 9) AS slope"
+VERDICT_COLUMNS = "series_id, gap_kind, group_a, group_b, verdict, n_points, round(slope_per_year, 9) AS slope"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from warehouse import db, frontier, sql_guard, sql_worker
+from warehouse.benchmark_dimensions import DIMENSIONS
 from warehouse.errors import GapWatchError
 from warehouse.paths import warehouse_paths
 
@@ -24,7 +25,7 @@ def coverage(db_path=None) -> pd.DataFrame:
 
 
 def gap_series(gap_kind: str, db_path=None) -> pd.DataFrame:
-    return read("SELECT * FROM gap_series WHERE gap_kind = ? ORDER BY metric, bucket_start",
+    return read("SELECT * FROM gap_series WHERE gap_kind = ? ORDER BY series_id, bucket_start",
                 [gap_kind], db_path=db_path)
 
 
@@ -38,17 +39,18 @@ def freshness(db_path=None) -> pd.DataFrame:
 
 # --- Overview: the verdict board -------------------------------------------------------------
 
-DIMENSIONS = ["understanding", "generation", "reasoning", "memory", "overall capability",
-              "human preference (Arena)", "price", "speed"]
+# The board's rows: the four capability dimensions (defined once, in benchmark_dimensions),
+# then the other things a gap can be measured on.
+BOARD_ROWS = [*DIMENSIONS, "overall capability", "human preference (Arena)", "price", "speed"]
 SOURCE_FILTERS = {"both": "TRUE", "public": "source LIKE 'public:%'",
                   "measured": "source NOT LIKE 'public:%'"}
-_DIMENSION_OF_METRIC = """
-    CASE WHEN metric LIKE 'arena:%' THEN 'human preference (Arena)'
-         WHEN metric LIKE 'epoch:eci%' THEN 'overall capability'
-         WHEN metric LIKE 'dimension:%' THEN split_part(split_part(metric, ':', 2), '@', 1)
-         WHEN metric LIKE 'price:%' OR metric LIKE 'cost:%' THEN 'price'
-         WHEN metric LIKE 'latency:%' OR metric LIKE 'speed:%' OR metric LIKE '%ttft%'
-              OR metric LIKE '%tokens_per_s%' OR metric LIKE '%e2e_s%' THEN 'speed'
+_DIMENSION_OF_SERIES = """
+    CASE WHEN series_id LIKE 'arena:%' THEN 'human preference (Arena)'
+         WHEN series_id LIKE 'epoch:eci%' THEN 'overall capability'
+         WHEN series_id LIKE 'dimension:%' THEN split_part(split_part(series_id, ':', 2), '@', 1)
+         WHEN series_id LIKE 'price:%' OR series_id LIKE 'cost:%' THEN 'price'
+         WHEN series_id LIKE 'latency:%' OR series_id LIKE 'speed:%' OR series_id LIKE '%ttft%'
+              OR series_id LIKE '%tokens_per_s%' OR series_id LIKE '%e2e_s%' THEN 'speed'
          WHEN dims.dimension = 'overall' THEN 'overall capability'
          ELSE coalesce(dims.dimension, 'other') END"""
 
@@ -66,19 +68,19 @@ def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
     return read(f"""
         WITH dims AS (SELECT pack, any_value(dimension) AS dimension
                       FROM capability_scores GROUP BY pack),
-        v AS (SELECT gap_verdicts.*, {_DIMENSION_OF_METRIC} AS dimension
-              FROM gap_verdicts LEFT JOIN dims ON dims.pack = gap_verdicts.metric
+        v AS (SELECT gap_verdicts.* EXCLUDE (metric), {_DIMENSION_OF_SERIES} AS dimension
+              FROM gap_verdicts LEFT JOIN dims ON dims.pack = gap_verdicts.series_id
               WHERE gap_kind <> 'lag_months' AND {where}),
         recent AS (SELECT * FROM v WHERE period = 'last 12 months'),
         whole AS (SELECT * FROM v WHERE period <> 'last 12 months'
-                  QUALIFY row_number() OVER (PARTITION BY metric, gap_kind, group_a, group_b, source
+                  QUALIFY row_number() OVER (PARTITION BY series_id, gap_kind, group_a, group_b, source
                                              ORDER BY period = 'whole history' DESC,
                                                       period_end DESC) = 1),
         s AS (SELECT *, max(bucket_start) OVER key AS last_bucket,
                      max(segment_start) OVER key AS last_segment
               FROM gap_series WHERE {where}
-              WINDOW key AS (PARTITION BY metric, gap_kind, group_a, group_b, source)),
-        agg AS (SELECT metric, gap_kind, group_a, group_b, source,
+              WINDOW key AS (PARTITION BY series_id, gap_kind, group_a, group_b, source)),
+        agg AS (SELECT series_id, gap_kind, group_a, group_b, source,
                   arg_max(value, bucket_start) AS gap_now,
                   arg_max(value, bucket_start) FILTER (
                       WHERE bucket_start <= last_bucket - INTERVAL 6 MONTH
@@ -88,19 +90,19 @@ def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
                         AND bucket_start >= coalesce(last_segment, bucket_start)) AS gap_12m_ago,
                   list(value ORDER BY bucket_start) AS trend
                 FROM s GROUP BY ALL)
-        SELECT r.dimension, r.metric, r.gap_kind, r.group_a, r.group_b, r.unit,
+        SELECT r.dimension, r.series_id, r.gap_kind, r.group_a, r.group_b, r.unit,
                agg.gap_now, agg.gap_6m_ago, agg.gap_12m_ago, r.verdict, r.slope_per_year,
                r.ci_low, r.ci_high, r.p_adjusted, r.n_points, r.period_start, r.period_end,
                r.source, r.note, r.period,
-               (SELECT value FROM s WHERE s.metric = r.metric AND s.gap_kind = r.gap_kind
+               (SELECT value FROM s WHERE s.series_id = r.series_id AND s.gap_kind = r.gap_kind
                   AND s.group_a = r.group_a AND s.group_b = r.group_b AND s.source = r.source
                   AND s.bucket_start = r.period_start LIMIT 1) AS gap_then,
                w.verdict AS whole_verdict, w.period AS whole_period,
                w.slope_per_year AS whole_slope_per_year, w.ci_low AS whole_ci_low,
                w.ci_high AS whole_ci_high, w.period_start AS whole_period_start,
                w.period_end AS whole_period_end, w.n_points AS whole_n_points, agg.trend
-        FROM recent r LEFT JOIN agg USING (metric, gap_kind, group_a, group_b, source)
-        LEFT JOIN whole w USING (metric, gap_kind, group_a, group_b, source)
+        FROM recent r LEFT JOIN agg USING (series_id, gap_kind, group_a, group_b, source)
+        LEFT JOIN whole w USING (series_id, gap_kind, group_a, group_b, source)
         ORDER BY r.dimension, r.period_end DESC, r.n_points DESC""", db_path=db_path)
 
 
@@ -118,7 +120,7 @@ def verdict_board(overview: pd.DataFrame) -> pd.DataFrame:
                                 ascending=False)
     best = ranked.drop_duplicates("dimension").set_index("dimension")
     rows = []
-    for dim in DIMENSIONS:
+    for dim in BOARD_ROWS:
         if dim in best.index:
             rows.append({"dimension": dim,
                          **best.loc[dim].drop(["has_verdict", "headline"]).to_dict()})
@@ -148,7 +150,7 @@ def _headline(overview: pd.DataFrame) -> pd.Series:
     if overview.empty:
         return pd.Series(dtype=bool, index=overview.index)
     return pd.Series([any(str(m).startswith(p) and k == kind for p, kind in HEADLINES)
-                      for m, k in zip(overview["metric"], overview.get("gap_kind", overview["metric"]))],
+                      for m, k in zip(overview["series_id"], overview.get("gap_kind", overview["series_id"]))],
                      index=overview.index)
 
 
@@ -170,21 +172,21 @@ def last_run(db_path=None) -> pd.DataFrame:
 # --- Gaps page ----------------------------------------------------------------------------
 
 def gap_verdicts(db_path=None) -> pd.DataFrame:
-    return read("SELECT * FROM gap_verdicts ORDER BY metric, gap_kind, group_a, group_b",
+    return read("SELECT * FROM gap_verdicts ORDER BY series_id, gap_kind, group_a, group_b",
                 db_path=db_path)
 
 
-def one_gap_series(metric: str, gap_kind: str, group_a: str, group_b: str,
+def one_gap_series(series_id: str, gap_kind: str, group_a: str, group_b: str,
                    db_path=None) -> pd.DataFrame:
-    return read("""SELECT * FROM gap_series WHERE metric = ? AND gap_kind = ? AND group_a = ?
+    return read("""SELECT * FROM gap_series WHERE series_id = ? AND gap_kind = ? AND group_a = ?
                    AND group_b = ? ORDER BY bucket_start""",
-                [metric, gap_kind, group_a, group_b], db_path=db_path)
+                [series_id, gap_kind, group_a, group_b], db_path=db_path)
 
 
-def lags(metric: str, db_path=None) -> pd.DataFrame:
-    return read("""SELECT * FROM lags WHERE metric = ?
+def lags(series_id: str, db_path=None) -> pd.DataFrame:
+    return read("""SELECT * FROM lags WHERE series_id = ?
                    ORDER BY is_summary DESC, leader_group, follower_group, level""",
-                [metric], db_path=db_path)
+                [series_id], db_path=db_path)
 
 
 # --- SQL explorer ------------------------------------------------------------------------------

@@ -18,6 +18,9 @@ These views are the supported interface: their names and columns stay stable, un
 column names (`_s` seconds, `_usd` / `usd_per_mtok_*` US dollars per million tokens, `_utc` UTC
 timestamps), and rows of invalidated runs never appear in them. Tables underneath are private.
 The same descriptions are stored as comments in the file: `SELECT * FROM duckdb_columns()`.
+The words these pages use (series, gap kind, frontier, segment, break, pack, …) are defined in
+[the glossary](glossary.md). A column documented as "Deprecated" still works; its text names
+the column that replaces it and the release that removes it.
 """
 
 

@@ -9,7 +9,7 @@ one transaction. What is computed, and why:
   listing changes (`warehouse.arena` says how). The lab-frontier packs hold one flagship per
   lab, not a leaderboard: left out.
 * Epoch ECI: best closed minus best open model released by each month; the open-vs-closed lag
-  in months (threshold crossings) with its trend; each organisation's lag behind the frontier.
+  in months (threshold crossings) with its trend; each organisation's lag behind the overall frontier (every model).
 * OpenRouter: log10 of the closed / open median output price per month, from the price in force
   on the first of the month; paid offerings only (no `:free` ids, no zero prices), each model's
   offerings averaged first so a model listed under many ids counts once.

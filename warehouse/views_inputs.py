@@ -58,7 +58,9 @@ view("capability_scores",
      f"FROM capability_score_row WHERE {VALID_RUN}",
      measured_at_utc="Snapshot date (Arena), release date (Epoch) or last item answered (UTC)",
      model_id="GapWatch model id",
-     metric="`arena_rating`, `eci`, `benchmark_score`; measured: `<dimension>` (all items), "
+     metric="Which of the pack's scores this row holds (a score within a pack, never a gap "
+            "series: gap views name theirs `series_id`): `arena_rating`, `eci`, "
+            "`benchmark_score`; measured: `<dimension>` (all items), "
             "`<dimension>_fixed`, `<dimension>_fresh` (mean item score) and "
             "`<dimension>_fixed_minus_fresh` (the overfitting signal), e.g. `reasoning_fresh`",
      pack="What was measured: `arena:<source>:<metric>`, `epoch:eci`, `epoch:<benchmark>` or a task pack",

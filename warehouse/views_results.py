@@ -3,6 +3,19 @@ and the public datasets behind them. Registered in `view_registry`; `views` crea
 
 from warehouse.view_registry import VALID_RUN, view
 
+# `metric` named the gap series in these views while `capability_scores.metric` names a score
+# within a pack: `series_id` is the series' name now, and `metric` stays, last, for one release.
+SERIES_ID = ("The gap series' id, what the gap is measured on (docs/glossary.md, \"series_id\"): "
+             "a `capability_scores.pack` (e.g. `epoch:eci`), the joined Arena series `arena:text`, "
+             "a dimension composite `dimension:<dimension>@<mapping version>`, a measured "
+             "`<pack>@<version>:<metric>`, or a price or latency measure (`price:…`, "
+             "`latency:…`)")
+# Before the alias goes: the private tables (`gap_series_row`, `gap_verdict_row`, `lag_row`) and
+# the pure pipeline's frames still call the column `metric`, and `python -m warehouse gaps`
+# reads these views with `SELECT *`: rename those first (a migration), then drop the alias.
+METRIC_ALIAS = ("Deprecated: the same value as `series_id`, kept so queries written before it "
+                "keep working; removed in the first release of 2027. Use `series_id`")
+
 view("method_changes",
      "Where a series changes method, to mark on time axes: an Arena rating method's first "
      "snapshot, an Arena listing change, a task pack's new version, a model measured on a new "
@@ -48,37 +61,42 @@ view("method_changes",
      UNION ALL SELECT changed_at_utc, scope, kind, label FROM series_break_row""",
      changed_at_utc="When the new method's first value was measured (UTC)",
      scope="What it applies to: an Arena pack (`arena:<source>:<method>`), the joined Arena "
-           "series `arena:text`, a task pack, or a model id",
+           "series `arena:text`, a task pack, a model id, or (`level shift`) a gap series' "
+           "`series_id`",
      kind="`rating method`, `pack version`, `run context`, `listing change` (an Arena "
           "snapshot lists ≥ 10% fewer models than the one before, or ≥ 10% more that were "
           "listed before), or `level shift` (a step in one gap series that no recorded change "
-          "explains, found by `warehouse/level_shifts.py`; `scope` is the series' metric and "
+          "explains, found by `warehouse/level_shifts.py`; `scope` is the series' `series_id` and "
           "`label` names the gap); gap verdicts never span a `listing change`, `rating method` "
           "or `level shift` of their series, nor a `run context` change of one of their models",
      label="What changed, e.g. `local/qwen2.5-coder-0.5b: host lab-2; CPU Apple M3`")
 
-view("gap_series", "Gap between leader and follower per metric and time bucket.",
-     "SELECT metric, gap_kind, group_a, group_b, bucket_start, value, n_models, source, "
-     "leader_value, follower_value, coalesce(pack, metric) AS pack, segment_start "
-     "FROM gap_series_row",
-     metric="Metric (a `capability_scores.pack`, a latency or price measure)",
-     gap_kind="e.g. `top1_minus_top10`, `frontier_a_minus_b`",
+view("gap_series", "Gap between leader and follower per series and time bucket.",
+     "SELECT metric AS series_id, gap_kind, group_a, group_b, bucket_start, value, n_models, "
+     "source, leader_value, follower_value, coalesce(pack, metric) AS pack, segment_start, "
+     "metric FROM gap_series_row",
+     series_id=SERIES_ID,
+     gap_kind="How the two sides are picked, e.g. `top1_minus_top10` (leader minus the 10th "
+              "model of a snapshot) or `frontier_a_minus_b` (group_a's frontier minus "
+              "group_b's: each group's best model released so far)",
      group_a="Leader side (a model, a group such as `closed`, or `top1`)",
      group_b="Follower side", bucket_start="Start of the bucket (snapshot day, week or month)",
      value="Gap: group_a minus group_b for scores; positive when group_a is ahead",
      n_models="Models behind the bucket", source="Data source of the underlying scores",
      leader_value="group_a's value", follower_value="group_b's value",
      pack="The pack this point was computed from: for the joined Arena series `arena:text`, "
-          "which Arena pack; otherwise the metric itself",
+          "which Arena pack; otherwise the series_id itself",
      segment_start="First bucket of the segment (stretch between breaks) this point belongs "
-                   "to; NULL when the series has no break before it")
+                   "to; NULL when the series has no break before it",
+     metric=METRIC_ALIAS)
 
 view("gap_verdicts", "Is each gap widening? One row per series and period, with its trend and interval.",
-     "SELECT metric, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high, "
-     "p_value, p_adjusted, n_points, period_start, period_end, source, crossed, note, unit, "
-     "coalesce(period, 'whole history') AS period, n_months, phi, phi_upper, change, "
-     "change_low, change_high, min_effect, min_effect_declared FROM gap_verdict_row",
-     metric="Metric", gap_kind="Gap kind", group_a="Leader side", group_b="Follower side",
+     "SELECT metric AS series_id, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, "
+     "ci_high, p_value, p_adjusted, n_points, period_start, period_end, source, crossed, note, "
+     "unit, coalesce(period, 'whole history') AS period, n_months, phi, phi_upper, change, "
+     "change_low, change_high, min_effect, min_effect_declared, metric FROM gap_verdict_row",
+     series_id=SERIES_ID + "; with gap_kind, group_a, group_b and source it names one series",
+     gap_kind="Gap kind", group_a="Leader side", group_b="Follower side",
      verdict="`widening` (group_a's lead grows), `narrowing`, `stable`, `no clear change` or "
              "`not enough data` (fewer than 8 months with data); widening/narrowing need "
              "p_adjusted < 0.05, a slope interval excluding 0 and a `change` of at least "
@@ -108,15 +126,20 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
      change_high="Upper end of the change's 90% interval",
      min_effect="Smallest change over the period worth calling, in `unit` (declared per unit "
                 "in warehouse/trends.py; the series' noise sd when the unit declares none)",
-     min_effect_declared="false when the unit declares no minimum effect (then never `stable`)")
+     min_effect_declared="false when the unit declares no minimum effect (then never `stable`)",
+     metric=METRIC_ALIAS)
 
 view("lags", "How many months the follower group took to match each record the leader group set "
      "(one row per record and rule, plus one summary row per pair and rule).",
-     "SELECT metric, leader_group, follower_group, level, lag_months, ci_low, ci_high, "
-     "leader_date, follower_date, is_summary, source, coalesce(tolerance_points, 0) AS "
+     "SELECT metric AS series_id, leader_group, follower_group, level, lag_months, ci_low, "
+     "ci_high, leader_date, follower_date, is_summary, source, coalesce(tolerance_points, 0) AS "
      "tolerance_points, coalesce(censored, false) AS censored, sensitivity_low_months, "
-     "sensitivity_high_months FROM lag_row",
-     metric="Metric", leader_group="Group that set the record (`frontier` = every model)",
+     "sensitivity_high_months, metric FROM lag_row",
+     series_id="The scores whose records are followed: a `capability_scores.pack` (e.g. "
+               "`epoch:eci`, `epoch:<benchmark>`) or a dimension composite "
+               "`dimension:<dimension>@<mapping version>`; the same id as in `gap_series`",
+     leader_group="Group that set the record, e.g. `closed`, or `frontier`: the overall "
+                  "frontier, every model whoever released it",
      follower_group="Group that followed",
      level="The leader's record score (NULL on the summary row)",
      lag_months="Months from the record to the follower's match; when `censored`, a lower "
@@ -134,7 +157,8 @@ view("lags", "How many months the follower group took to match each record the l
      sensitivity_low_months="Summary row: how low the median goes when the models are "
                             "resampled (2.5th percentile of a bootstrap over models): a "
                             "sensitivity check, not a confidence interval",
-     sensitivity_high_months="Summary row: the same, 97.5th percentile")
+     sensitivity_high_months="Summary row: the same, 97.5th percentile",
+     metric=METRIC_ALIAS)
 
 view("public_datasets", "Public history imported into this file, with licence and credit.",
      "SELECT dataset, licence, credit, n_rows, n_skipped, imported_at_utc, file_sha256, run_id "

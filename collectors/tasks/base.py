@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from collectors.scoring import SCORERS
+from warehouse.benchmark_dimensions import DIMENSIONS  # noqa: F401 (defined once, re-exported)
 
-DIMENSIONS = ("understanding", "generation", "reasoning", "memory")
 VARIANTS = ("fixed", "fresh")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CHARS_PER_TOKEN = 3.5
