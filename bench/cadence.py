@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors import latency
 from collectors.local_models import N_CTX
-from collectors.config import GapWatchConfig, ModelConfig, load_config
+from core.config import GapWatchConfig, ModelConfig, load_config
 from collectors.runner import Run
 from collectors.scheduler import JOB_DEFAULTS, job_specs, job_store, sync_jobs
 from collectors.tasks import all_packs

@@ -8,10 +8,10 @@ import importlib.metadata
 
 import httpx
 
-from collectors.config import ModelConfig
+from core.config import ModelConfig
 from collectors.providers import get_provider
 from collectors.providers.base import Provider, check_serves
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 DEFAULT_CONTEXT_TOKENS = 128_000
 

@@ -12,7 +12,7 @@ import re
 import socket
 from contextlib import contextmanager, nullcontext
 
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.lake import LakeTarget, is_lake, parse_target
 
 APPLICATION = "gapwatch scheduler"

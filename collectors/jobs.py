@@ -8,7 +8,7 @@ A job loads the config afresh, runs one collector in this process under a
 import importlib
 import os
 
-from collectors.config import load_config
+from core.config import load_config
 from collectors.runner import Run
 from warehouse.bootstrap import ensure_ready
 

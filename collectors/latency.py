@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from collectors import stopping
-from collectors.config import ModelConfig
+from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult, Provider
 from collectors.providers.wire_clock import prompt_stamps
 from collectors.runner import Run
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 TOKENS_PER_WORD = 1.35  # used only when the endpoint cannot count tokens itself
 TEMPLATE_MARGIN = 64  # chat template and instruction tokens around the filler text

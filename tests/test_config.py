@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from collectors.config import load_config
-from warehouse.errors import GapWatchError
+from core.config import load_config
+from core.errors import GapWatchError
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD_MODEL = """

@@ -15,7 +15,7 @@ from collectors.providers import get_provider
 from collectors.providers.base import ERROR_CLASSES, ChatRequest, check_serves
 from dead_endpoints import closed_port_url, unresponsive_endpoint
 from reference_server import ReferenceServer
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 KEY = "sk-test-" + "Zq8" * 10
 KINDS = ["openai-compatible", "anthropic"]

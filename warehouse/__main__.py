@@ -21,10 +21,10 @@ from warehouse import db
 from warehouse.aliases import unmatched_report
 from warehouse.bootstrap import init
 from warehouse.command_line import CommandParser, add_command
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.lake import is_lake
 from warehouse.migrations import migrate
-from warehouse.paths import config_path, warehouse_paths
+from core.paths import config_path, warehouse_paths
 from warehouse.schema_doc import render
 from warehouse.views import VIEWS, create_views
 
@@ -49,7 +49,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _configured_models() -> list:
-    from collectors.config import load_config
+    from core.config import load_config
 
     if not config_path().exists():
         print(f"note: no {config_path()}; no configured models registered")
@@ -153,7 +153,7 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
 
 def cmd_maintain(args: argparse.Namespace) -> int:
     from warehouse import lake
-    from warehouse.paths import warehouse_paths
+    from core.paths import warehouse_paths
 
     address = str(warehouse_paths().published)
     if not lake.is_lake(address):

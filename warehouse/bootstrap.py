@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import duckdb
 
 from warehouse import db
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.lake import EMPTY, LakeDialect, WriteConflict, is_lake, on_lake, retry_conflicts
 from warehouse.migrations import MIGRATIONS, migrate
-from warehouse.paths import warehouse_paths
+from core.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
 from warehouse.views import create_views, fingerprint, stored_fingerprint
 

@@ -20,9 +20,9 @@ import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from warehouse import file_errors, integrity, lake
-from warehouse.errors import DatabaseBusy, GapWatchError
+from core.errors import DatabaseBusy, GapWatchError
 from warehouse.extensions import OFFLINE_CONFIG  # db.OFFLINE_CONFIG stays: queries.py and tests use it
-from warehouse.paths import WarehousePaths, warehouse_paths
+from core.paths import WarehousePaths, warehouse_paths
 
 PINNED_DUCKDB = "1.5.5"
 WRITE_WAIT_S = 120.0

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
-from warehouse.errors import DatabaseBusy, GapWatchError
+from core.errors import DatabaseBusy, GapWatchError
 from warehouse.extensions import OFFLINE_CONFIG, load_extension
 
 PREFIX = "ducklake:postgres:"

@@ -3,8 +3,8 @@
 import pandas as pd
 
 from warehouse import db, frontier, sql_guard, sql_worker
-from warehouse.errors import GapWatchError
-from warehouse.paths import warehouse_paths
+from core.errors import GapWatchError
+from core.paths import warehouse_paths
 
 
 def read(sql: str, params: list | None = None, db_path=None) -> pd.DataFrame:

@@ -10,7 +10,7 @@ significant figures, since the timing noise is larger than that.
 
 import uuid
 
-from collectors.config import ModelConfig
+from core.config import ModelConfig
 from collectors.context import host_name
 from collectors.endpoints import base_url
 from collectors.price_sources.base import BadPayload, Observation, Price, PriceSource, fetch_json

@@ -10,7 +10,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING
 
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 if TYPE_CHECKING:
     from collectors.providers.base import Provider

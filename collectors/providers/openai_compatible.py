@@ -12,7 +12,7 @@ from collectors.providers import register
 from collectors.providers.base import (NO_KEY, ChatRequest, Provider, ProviderFault, Timing, chunk_fault,
                                        status_fault, transport_fault)
 from collectors.providers.wire_clock import timed_client
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 
 @register("openai-compatible", "local")

@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from warehouse.errors import GapWatchError
-from warehouse.paths import config_path
+from core.errors import GapWatchError
+from core.paths import config_path
 
 MODEL_ID = r"^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
