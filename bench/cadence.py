@@ -36,7 +36,7 @@ START = datetime(2027, 1, 1, tzinfo=timezone.utc)
 
 def window(model: ModelConfig) -> int:
     """The context a run would find: the local servers' 2048, else a hosted-style 128k."""
-    return model.context_tokens or (N_CTX if model.provider == "local" else HOSTED_CONTEXT)
+    return model.context_tokens or (N_CTX if model.kind.is_local else HOSTED_CONTEXT)
 
 
 def ten_models(config: GapWatchConfig, n: int = 10) -> list[ModelConfig]:

@@ -269,7 +269,7 @@ def ask_one(model: ModelConfig, provider, pack: TaskPack, item: Item, work: Work
     if stopping.requested() or not work.budget.allows(work.usd(model.id, item)):
         return None
     started = datetime.now(timezone.utc)
-    local = {"cache_prompt": False, "stop": list(STOP_AT)} if model.provider == "local" else {}
+    local = {"cache_prompt": False, "stop": list(STOP_AT)} if model.kind.is_local else {}
     request = ChatRequest(model=model.api_model, max_tokens=item.meta["max_answer_tokens"],
                           messages=[{"role": "user", "content": item.prompt}], temperature=0.0,
                           extra_body=local)

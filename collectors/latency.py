@@ -133,7 +133,7 @@ def _one_request(model, provider, prompter, workload, concurrency, index) -> dic
     started = datetime.now(timezone.utc)
     request = ChatRequest(model=model.api_model, messages=prompter.messages(workload),
                           max_tokens=workload.output_tokens, temperature=0.0, stream=True,
-                          extra_body={"cache_prompt": False} if model.provider == "local" else {})
+                          extra_body={"cache_prompt": False} if model.kind.is_local else {})
     result = provider.chat(request)
     return sample_row(model.id, workload, concurrency, index, started, result, provider)
 

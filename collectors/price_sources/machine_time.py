@@ -26,7 +26,7 @@ class MachineTime(PriceSource):
     name = "estimated:machine-time"
 
     def __init__(self, models: list[ModelConfig], usd_per_hour: float, requests: int):
-        self.models = [m for m in models if m.provider == "local"]
+        self.models = [m for m in models if m.kind.is_local]
         self.usd_per_hour, self.requests = usd_per_hour, requests
 
     def observe(self) -> Observation:

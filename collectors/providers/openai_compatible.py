@@ -1,6 +1,7 @@
 """OpenAI Chat Completions through the official `openai` SDK: OpenAI itself, vLLM, llama.cpp, ...
 
-Registered for kind `local` too: the local llama.cpp servers speak this API.
+Registered for kind `local` too: the local llama.cpp servers speak this API
+(core/provider_kinds.py says what each kind needs).
 The SDK's own retries are off (`max_retries=0`) so that `attempts` and the
 backoff are ours; streams ask for `include_usage` so the token count is the
 server's, not a guess.
