@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages import preload
 from pages.data import database_ready
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 # A local favicon: without one, each page's `:material/...` icon becomes the tab's favicon, which
 # the browser fetches from fonts.gstatic.com (the menu's icons come from the bundled font).

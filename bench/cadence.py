@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors import latency
 from collectors.local_models import N_CTX
-from collectors.config import GapWatchConfig, ModelConfig, load_config
+from core.config import GapWatchConfig, ModelConfig, load_config
 from collectors.runner import Run
 from collectors.scheduler import JOB_DEFAULTS, job_specs, job_store, sync_jobs
 from collectors.tasks import all_packs
@@ -36,7 +36,7 @@ START = datetime(2027, 1, 1, tzinfo=timezone.utc)
 
 def window(model: ModelConfig) -> int:
     """The context a run would find: the local servers' 2048, else a hosted-style 128k."""
-    return model.context_tokens or (N_CTX if model.provider == "local" else HOSTED_CONTEXT)
+    return model.context_tokens or (N_CTX if model.kind.is_local else HOSTED_CONTEXT)
 
 
 def ten_models(config: GapWatchConfig, n: int = 10) -> list[ModelConfig]:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from collectors import capability, endpoints
-from collectors.config import load_config
+from core.config import load_config
 from collectors.runner import Run
 from warehouse.bootstrap import init
 

@@ -27,7 +27,7 @@ import duckdb
 
 from warehouse import db
 from warehouse.migrations import migrate
-from warehouse.paths import warehouse_paths
+from core.paths import warehouse_paths
 
 DEFAULT_ROWS = [100_000, 1_000_000, 10_000_000]
 REPEATS = 3

@@ -24,10 +24,10 @@ from datetime import datetime, timezone
 
 from collectors import spool
 from collectors.capability_resume import RESUME_WITHIN_H
-from collectors.config import load_config
+from core.config import load_config
 from warehouse import db, writes
 from warehouse.command_line import CommandParser, add_command
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 
 def cmd_local(args) -> int:
@@ -205,7 +205,7 @@ def _last_runs() -> dict[str, dict]:
     """Each collector's last run on this host (the jobs listed are this host's)."""
     from collectors.context import host_name
     from warehouse.lake import is_lake
-    from warehouse.paths import warehouse_paths
+    from core.paths import warehouse_paths
 
     if not is_lake(os.environ.get("GAPWATCH_DB")) and not warehouse_paths().published.exists():
         return {}

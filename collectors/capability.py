@@ -33,7 +33,7 @@ import pandas as pd
 
 from collectors import capability_scores, stopping, tasks
 from collectors.capability_resume import Previous, answered, find_resumable
-from collectors.config import ModelConfig
+from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult
@@ -42,7 +42,7 @@ from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
 from collectors.tasks.private import load_folders
 from warehouse import db
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 FLUSH_EVERY_S = 2.0
 # Base models answer, then write the next "Question: ..." until max_tokens. The scorer cuts
@@ -269,7 +269,7 @@ def ask_one(model: ModelConfig, provider, pack: TaskPack, item: Item, work: Work
     if stopping.requested() or not work.budget.allows(work.usd(model.id, item)):
         return None
     started = datetime.now(timezone.utc)
-    local = {"cache_prompt": False, "stop": list(STOP_AT)} if model.provider == "local" else {}
+    local = {"cache_prompt": False, "stop": list(STOP_AT)} if model.kind.is_local else {}
     request = ChatRequest(model=model.api_model, max_tokens=item.meta["max_answer_tokens"],
                           messages=[{"role": "user", "content": item.prompt}], temperature=0.0,
                           extra_body=local)

@@ -8,10 +8,10 @@ import importlib.metadata
 
 import httpx
 
-from collectors.config import ModelConfig
+from core.config import ModelConfig
 from collectors.providers import get_provider
 from collectors.providers.base import Provider, check_serves
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 DEFAULT_CONTEXT_TOKENS = 128_000
 
@@ -27,7 +27,7 @@ def local_model(model: ModelConfig):
 
 
 def base_url(model: ModelConfig) -> str | None:
-    if model.provider == "local" and not model.base_url:
+    if model.kind.is_local and not model.base_url:
         return f"http://127.0.0.1:{local_model(model).port}/v1"
     return model.base_url
 
@@ -53,7 +53,7 @@ def connect(model: ModelConfig) -> Provider:
 def context_tokens(model: ModelConfig) -> int:
     if model.context_tokens:
         return model.context_tokens
-    if model.provider == "local":
+    if model.kind.is_local:
         from collectors.local_models import N_CTX
 
         return N_CTX
@@ -63,7 +63,7 @@ def context_tokens(model: ModelConfig) -> int:
 def endpoint_context(model: ModelConfig) -> dict:
     """Model file hash, quantisation and server build for local models; the URL for others."""
     info = {"provider": model.provider, "base_url": base_url(model), "api_model": model.api_model}
-    if model.provider != "local":
+    if not model.kind.is_local:
         return info
     spec = local_model(model)
     info.update(sha256=spec.sha256, quantisation=spec.quantisation, context_tokens=context_tokens(model))

@@ -12,16 +12,17 @@ import re
 import socket
 from contextlib import contextmanager, nullcontext
 
-from warehouse.errors import GapWatchError
-from warehouse.lake import LakeTarget, is_lake, parse_target
+from core.address import resolve
+from core.errors import GapWatchError
+from warehouse.lake import LakeTarget, parse_target
 
 APPLICATION = "gapwatch scheduler"
 
 
 def lease_for(db_path, host: str):
     """The host's lease on a lake; nothing to hold for a DuckDB file (one machine has it)."""
-    address = str(db_path or os.environ.get("GAPWATCH_DB") or "")
-    return host_lease(parse_target(address), host) if is_lake(address) else nullcontext()
+    address = resolve(db_path)
+    return host_lease(parse_target(address.text), host) if address.is_lake else nullcontext()
 
 
 @contextmanager

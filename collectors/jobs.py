@@ -6,9 +6,9 @@ A job loads the config afresh, runs one collector in this process under a
 """
 
 import importlib
-import os
 
-from collectors.config import load_config
+from core.address import resolve
+from core.config import load_config
 from collectors.runner import Run
 from warehouse.bootstrap import ensure_ready
 
@@ -49,9 +49,9 @@ def run_upkeep(keep_days: int, db_path=None) -> dict:
     """The scheduled lake upkeep, recorded in the run ledger like any collection."""
     from warehouse import lake
 
-    address = str(db_path or os.environ.get("GAPWATCH_DB") or "")
+    address = resolve(db_path)
     with Run("upkeep", db_path=db_path) as run:
-        counts = lake.maintain(lake.parse_target(address), keep_days)
+        counts = lake.maintain(lake.parse_target(address.text), keep_days)
         run.context["upkeep"] = {name: {"before": b, "after": a} for name, (b, a) in counts.items()}
         run.complete = True
     return {"run_id": run.run_id, "status": run.status, **run.context["upkeep"]}

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from collectors import stopping
-from collectors.config import ModelConfig
+from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult, Provider
 from collectors.providers.wire_clock import prompt_stamps
 from collectors.runner import Run
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 TOKENS_PER_WORD = 1.35  # used only when the endpoint cannot count tokens itself
 TEMPLATE_MARGIN = 64  # chat template and instruction tokens around the filler text
@@ -133,7 +133,7 @@ def _one_request(model, provider, prompter, workload, concurrency, index) -> dic
     started = datetime.now(timezone.utc)
     request = ChatRequest(model=model.api_model, messages=prompter.messages(workload),
                           max_tokens=workload.output_tokens, temperature=0.0, stream=True,
-                          extra_body={"cache_prompt": False} if model.provider == "local" else {})
+                          extra_body={"cache_prompt": False} if model.kind.is_local else {})
     result = provider.chat(request)
     return sample_row(model.id, workload, concurrency, index, started, result, provider)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 HOST = "127.0.0.1"
 N_CTX = 2048  # one slot, so one conversation gets the whole context

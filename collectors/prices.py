@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from collectors.config import AliasEntry, GapWatchConfig, ModelConfig
+from core.config import AliasEntry, GapWatchConfig, ModelConfig
 from collectors.price_sources.base import Observation, PriceSource
 from collectors.price_sources.book import PriceBook
 from collectors.price_sources.litellm import LiteLLM
@@ -21,7 +21,7 @@ from collectors.progress import Progress
 from collectors.runner import Run
 from warehouse import db
 from warehouse.aliases import match_key
-from warehouse.paths import config_path
+from core.paths import config_path
 from warehouse.price_periods import MAX_JUMP, Changes, observe, sync_book
 
 EXAMPLES = 3  # names quoted in a warning; the rest are counted

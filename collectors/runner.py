@@ -25,9 +25,9 @@ import pandas as pd
 
 from collectors import spool, stopping
 from collectors.context import host_name, process_alive, run_context
-from collectors.redaction import redact
+from core.redaction import redact
 from warehouse import db, writes
-from warehouse.errors import DatabaseBusy
+from core.errors import DatabaseBusy
 from warehouse.lake import retry_conflicts
 
 log = logging.getLogger("gapwatch.runner")

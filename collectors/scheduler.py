@@ -26,13 +26,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from collectors import spool, stopping
-from collectors.config import GapWatchConfig, cron_trigger
+from core.config import GapWatchConfig, cron_trigger
 from collectors.context import host_name, process_alive
 from collectors.host_lease import lease_for
 from warehouse import db, writes
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.lake import is_lake
-from warehouse.paths import local_folder
+from core.paths import local_folder
 
 JOB_FUNCTION = "collectors.jobs:run_collector"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}

@@ -24,8 +24,8 @@ import pandas as pd
 
 from collectors.context import process_alive
 from warehouse import db, writes
-from warehouse.errors import GapWatchError
-from warehouse.paths import local_folder
+from core.errors import GapWatchError
+from core.paths import local_folder
 
 # A run is spooled by one process only, so a per-process sequence keeps its batches in order.
 _SEQUENCE = itertools.count()

@@ -37,7 +37,7 @@ def configured_jobs() -> pd.DataFrame:
     """Every host's jobs from the config with their next fire time (never the job stores: each
     host keeps its own). Without `[hosts]` one host runs them all."""
     from collectors import scheduler
-    from collectors.config import load_config
+    from core.config import load_config
     from collectors.context import host_name
     from warehouse.lake import is_lake
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import free_port, wait_healthy
 from warehouse.bootstrap import init
-from warehouse.paths import warehouse_paths
+from core.paths import warehouse_paths
 
 REPO = Path(__file__).resolve().parent.parent
 

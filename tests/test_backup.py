@@ -10,7 +10,7 @@ import pytest
 
 from warehouse import db
 from warehouse.backup import backup, prune, restore, table_counts
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 HOLD_WRITE_LOCK = """
 import sys, time

@@ -23,7 +23,7 @@ import pytest
 from tests.test_bad_folders import cli, hashes, one_error_line
 from warehouse import db, file_errors
 from warehouse.integrity import DamagedFile
-from warehouse.paths import warehouse_paths
+from core.paths import warehouse_paths
 
 HEADERS_BYTES = 3 * 4096
 RUN_PRICES = ("collectors", "run", "prices", "--models", "local/*")

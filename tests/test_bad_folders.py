@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.paths import warehouse_paths
+from core.paths import warehouse_paths
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ import pytest
 from reference_server import ReferenceServer
 
 from collectors import capability, capability_scores, endpoints, jobs, scoring, tasks
-from collectors.config import GapWatchConfig
+from core.config import GapWatchConfig
 from collectors.providers.base import Provider
 from collectors.runner import Run
 from collectors.tasks import base

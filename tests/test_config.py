@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from collectors.config import load_config
-from warehouse.errors import GapWatchError
+from core.config import load_config
+from core.errors import GapWatchError
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD_MODEL = """
@@ -57,6 +57,17 @@ def test_unknown_top_level_key(tmp_path):
 def test_unknown_provider_is_named(tmp_path):
     message = error_of(write(tmp_path, GOOD_MODEL.replace('"openai-compatible"', '"gemini-native"')))
     assert "models[0] (openai/gpt-4o-mini).provider" in message and "'gemini-native'" in message
+
+
+def test_what_a_provider_kind_needs_comes_from_its_registration(tmp_path):
+    no_url = GOOD_MODEL.replace('base_url = "https://api.openai.com/v1"\n', "")
+    assert "models[0] (openai/gpt-4o-mini): openai-compatible models need base_url" in error_of(
+        write(tmp_path, no_url))
+    no_key = GOOD_MODEL.replace('"openai-compatible"', '"anthropic"').replace(
+        'api_key_env = "GAPWATCH_TEST_OPENAI_KEY"\n', "")
+    assert "anthropic models need api_key_env" in error_of(write(tmp_path, no_key))
+    local = load_config(write(tmp_path, GOOD_MODEL.replace('"openai-compatible"', '"local"'))).models[0]
+    assert local.kind.is_local and local.api_model == "openai/gpt-4o-mini"
 
 
 def test_unknown_collector_and_bad_cron(tmp_path):

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from warehouse import db
-from warehouse.errors import GapWatchError
-from warehouse.paths import warehouse_paths
+from core.errors import GapWatchError
+from core.paths import warehouse_paths
 
 REPO = Path(__file__).resolve().parent.parent
 NEWER = REPO / "tests" / "fixtures" / "written-by-duckdb-2.0.1.duckdb"

@@ -4,7 +4,7 @@ import duckdb
 import pytest
 
 from warehouse.db import OFFLINE_CONFIG
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.extensions import extension_path, load_extension
 
 

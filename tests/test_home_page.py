@@ -6,7 +6,7 @@ from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
 from warehouse import db
-from warehouse.paths import warehouse_paths
+from core.paths import warehouse_paths
 
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from collectors import jobs, scheduler
-from collectors.config import load_config
-from warehouse.errors import GapWatchError
+from core.config import load_config
+from core.errors import GapWatchError
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = "".join(f"""

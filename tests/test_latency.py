@@ -9,7 +9,7 @@ from reference_server import ReferenceServer
 
 from collectors import endpoints, latency, local_models
 from collectors.__main__ import main as collectors_main
-from collectors.config import GapWatchConfig
+from core.config import GapWatchConfig
 from collectors.runner import Run
 from warehouse import db
 

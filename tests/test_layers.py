@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("bench", "pages", "collectors", "warehouse")
+PACKAGES = ("bench", "pages", "collectors", "warehouse", "core")
 LINT_IMPORTS = [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()",
                 "--no-cache", "--no-logo"]
 
@@ -52,6 +52,6 @@ def test_an_upward_import_breaks_the_layers_contract_and_is_named(tmp_path):
     result = lint_imports(tmp_path)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "Layers: bench above pages above collectors above warehouse BROKEN" in result.stdout
+    assert "Layers: bench above pages above collectors above warehouse above core BROKEN" in result.stdout
     assert "warehouse is not allowed to import collectors:" in result.stdout
     assert f"- warehouse.labels -> collectors.runner (l.{line})" in result.stdout

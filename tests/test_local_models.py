@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from collectors import local_models
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ import duckdb
 import pytest
 
 from warehouse import migrations
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.migrations import MIGRATIONS, migrate
 from warehouse.views import VIEWS, create_views
 

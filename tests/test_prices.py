@@ -20,11 +20,11 @@ import pytest
 from dead_endpoints import closed_port_url
 
 from collectors import capability, prices
-from collectors.config import GapWatchConfig, ModelConfig, load_config
+from core.config import GapWatchConfig, ModelConfig, load_config
 from collectors.price_sources.machine_time import usd_per_mtok
 from collectors.runner import Run
 from warehouse import db
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 REPO = Path(__file__).resolve().parent.parent
 PAYLOADS = Path(__file__).parent / "payloads"

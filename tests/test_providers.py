@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from collectors.providers import get_provider
-from collectors.providers.base import ERROR_CLASSES, ChatRequest, check_serves
+from collectors.providers.base import ERROR_CLASSES, ChatRequest, Provider, check_serves
 from dead_endpoints import closed_port_url, unresponsive_endpoint
 from reference_server import ReferenceServer
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
+from core import provider_kinds
 
 KEY = "sk-test-" + "Zq8" * 10
 KINDS = ["openai-compatible", "anthropic"]
@@ -243,6 +244,12 @@ def test_registry_maps_local_to_the_openai_adapter_and_rejects_unknown_kinds():
     assert get_provider("anthropic").kind == "anthropic"
     with pytest.raises(GapWatchError, match="unknown provider kind 'grpc'"):
         get_provider("grpc")
+
+
+def test_every_registered_kind_has_its_adapter_class():
+    for name, kind in provider_kinds.KINDS.items():
+        cls = get_provider(name)
+        assert cls.__module__ == f"collectors.providers.{kind.adapter}" and issubclass(cls, Provider)
 
 
 def test_thirty_two_concurrent_streams_all_complete_on_time(server, name, make):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from warehouse import db
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.public_history import DATA_DIR, import_public_history
 from warehouse.views import VIEWS
 

@@ -19,7 +19,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors import scheduler
-from collectors.config import load_config
+from core.config import load_config
 from warehouse import db
 
 REPO = Path(__file__).resolve().parent.parent

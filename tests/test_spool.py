@@ -16,7 +16,7 @@ from collectors import scheduler, spool
 from collectors.context import host_name as scheduler_host
 from collectors.runner import Run
 from warehouse import db
-from warehouse.paths import warehouse_paths
+from core.paths import warehouse_paths
 
 HOLD = """
 import duckdb, sys, time

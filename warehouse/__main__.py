@@ -11,7 +11,6 @@ Every user-fixable problem prints one `error:` line and exits 2; no traceback.
 """
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -21,10 +20,10 @@ from warehouse import db
 from warehouse.aliases import unmatched_report
 from warehouse.bootstrap import init
 from warehouse.command_line import CommandParser, add_command
-from warehouse.errors import GapWatchError
-from warehouse.lake import is_lake
+from core.errors import GapWatchError
 from warehouse.migrations import migrate
-from warehouse.paths import config_path, warehouse_paths
+from core.address import resolve
+from core.paths import config_path, warehouse_paths
 from warehouse.schema_doc import render
 from warehouse.views import VIEWS, create_views
 
@@ -33,10 +32,10 @@ SCHEMA_DOC = Path("docs/schema.md")
 
 def cmd_init(args: argparse.Namespace) -> int:
     models = _configured_models()
-    report = init(models=models)
-    address = os.environ.get("GAPWATCH_DB", "")
-    print(f"warehouse: {address} (views current)" if is_lake(address) else
-          f"warehouse: {warehouse_paths().published} (writer: {warehouse_paths().master.name})")
+    address = resolve()
+    report = init(address, models=models)
+    print(f"warehouse: {address} (views current)" if address.is_lake else
+          f"warehouse: {warehouse_paths(address).published} (writer: {warehouse_paths(address).master.name})")
     print(f"migrations applied: {', '.join(report.migrations) or 'none (up to date)'}")
     if report.public.imported:
         for name, n in report.public.rows.items():
@@ -49,7 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _configured_models() -> list:
-    from collectors.config import load_config
+    from core.config import load_config
 
     if not config_path().exists():
         print(f"note: no {config_path()}; no configured models registered")
@@ -153,13 +152,12 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
 
 def cmd_maintain(args: argparse.Namespace) -> int:
     from warehouse import lake
-    from warehouse.paths import warehouse_paths
 
-    address = str(warehouse_paths().published)
-    if not lake.is_lake(address):
-        print(f"{address} is a DuckDB file: it needs no upkeep (every write ends with a CHECKPOINT)")
+    address = resolve()
+    if not address.is_lake:
+        print(f"{warehouse_paths(address).published} is a DuckDB file: it needs no upkeep (every write ends with a CHECKPOINT)")
         return 0
-    for name, (before, after) in lake.maintain(lake.parse_target(address), args.keep_days).items():
+    for name, (before, after) in lake.maintain(lake.parse_target(address.text), args.keep_days).items():
         print(f"{name}: {before} -> {after}")
     return 0
 

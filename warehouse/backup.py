@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from warehouse import db, integrity
-from warehouse.errors import GapWatchError
-from warehouse.paths import warehouse_paths
+from core.errors import GapWatchError
+from core.paths import warehouse_paths
 
 PREFIX = "gapwatch-backup-"
 

@@ -5,16 +5,16 @@ what the dashboard calls on every open: a cheap read-only check, and `init`
 only when the published file is missing or behind this code.
 """
 
-import os
 from dataclasses import dataclass, field
 
 import duckdb
 
 from warehouse import db
-from warehouse.errors import GapWatchError
-from warehouse.lake import EMPTY, LakeDialect, WriteConflict, is_lake, on_lake, retry_conflicts
+from core.errors import GapWatchError
+from warehouse.lake import EMPTY, LakeDialect, WriteConflict, on_lake, retry_conflicts
 from warehouse.migrations import MIGRATIONS, migrate
-from warehouse.paths import warehouse_paths
+from core.address import resolve
+from core.paths import warehouse_paths
 from warehouse.public_history import ImportReport, import_public_history, is_current
 from warehouse.views import create_views, fingerprint, stored_fingerprint
 
@@ -31,13 +31,14 @@ def init(db_path=None, models: list | None = None) -> InitReport:
 
     The same on a lake, once `migrate-to` has filled it: migrations go through LakeDialect, and
     a commit that loses to another host upgrading at the same moment is tried again."""
-    if not is_lake(db_path or os.environ.get("GAPWATCH_DB")):
-        return _init(db_path, models or [], str(warehouse_paths(db_path).master))
-    if not _has_tables(db_path):
+    address = resolve(db_path)
+    if not address.is_lake:
+        return _init(address, models or [], str(warehouse_paths(address).master))
+    if not _has_tables(address):
         raise GapWatchError(EMPTY)
     for attempt in retry_conflicts():
         with attempt:
-            return _init(db_path, models or [], "the lake")
+            return _init(address, models or [], "the lake")
 
 
 def _init(db_path, models: list, label: str) -> InitReport:
@@ -70,17 +71,18 @@ def _has_tables(db_path) -> bool:
 
 def ensure_ready(db_path=None) -> bool:
     """True when the published file is current; otherwise build it and return False."""
-    if is_ready(db_path):
+    address = resolve(db_path)
+    if is_ready(address):
         return True
-    init(db_path)
+    init(address)
     return False
 
 
 def is_ready(db_path=None) -> bool:
-    paths = warehouse_paths(db_path)
-    if not is_lake(db_path or os.environ.get("GAPWATCH_DB")) and not paths.published.exists():
+    address = resolve(db_path)
+    if not address.is_lake and not warehouse_paths(address).published.exists():
         return False
-    with db.reading(db_path) as con:
+    with db.reading(address) as con:
         latest = MIGRATIONS[-1][0]
         has_ledger = con.execute("SELECT count(*) FROM duckdb_tables() "
                                  "WHERE table_name = 'gapwatch_migrations'").fetchone()[0]

@@ -20,9 +20,10 @@ import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from warehouse import file_errors, integrity, lake
-from warehouse.errors import DatabaseBusy, GapWatchError
+from core.errors import DatabaseBusy, GapWatchError
 from warehouse.extensions import OFFLINE_CONFIG  # db.OFFLINE_CONFIG stays: queries.py and tests use it
-from warehouse.paths import WarehousePaths, warehouse_paths
+from core.address import resolve
+from core.paths import WarehousePaths, warehouse_paths
 
 PINNED_DUCKDB = "1.5.5"
 WRITE_WAIT_S = 120.0
@@ -87,23 +88,23 @@ def version_key(db: str | os.PathLike | None = None) -> tuple[str, int]:
     A lake's is its newest snapshot id, so cached pages stay cached until a writer commits; if
     the catalog cannot be asked, the current minute (new rows show within a minute).
     """
-    address = db or os.environ.get("GAPWATCH_DB")
-    if lake.is_lake(address):
-        snapshot = lake.snapshot_id(lake.parse_target(str(address)))
-        return str(address), snapshot if snapshot is not None else -int(time.time() // 60)
-    published = warehouse_paths(db).published
+    address = resolve(db)
+    if address.is_lake:
+        snapshot = lake.snapshot_id(lake.parse_target(address.text))
+        return address.text, snapshot if snapshot is not None else -int(time.time() // 60)
+    published = warehouse_paths(address).published
     return str(published), published.stat().st_mtime_ns
 
 
 @contextmanager
 def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the published snapshot (or to a lake); it never blocks a writer."""
-    address = db or os.environ.get("GAPWATCH_DB")
-    if lake.is_lake(address):
-        with lake.reading(lake.parse_target(str(address))) as con:
+    address = resolve(db)
+    if address.is_lake:
+        with lake.reading(lake.parse_target(address.text)) as con:
             yield con
         return
-    paths = warehouse_paths(db)
+    paths = warehouse_paths(address)
     con = connect(paths.published, read_only=True)
     try:
         with _damaged_snapshot_as_one_line(paths):
@@ -134,12 +135,12 @@ def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
     their own transactions (migrations, the public import) pass `atomic=False`.
     """
     require_pinned_duckdb()
-    address = db or os.environ.get("GAPWATCH_DB")
-    if lake.is_lake(address):
-        with lake.writing(lake.parse_target(str(address)), atomic) as con:
+    address = resolve(db)
+    if address.is_lake:
+        with lake.writing(lake.parse_target(address.text), atomic) as con:
             yield con
         return
-    paths = warehouse_paths(db)
+    paths = warehouse_paths(address)
     file_errors.refuse_folders(paths.published, paths.master)
     with _write_lock(paths, wait_s):
         with file_errors.as_one_line(paths, publishing=False):

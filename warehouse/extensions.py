@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 # No extension downloads; and no Python replacement scans: a name in SQL is a table or view, never
 # a Python object that happens to share it (the SQL page runs users' SQL inside the dashboard).

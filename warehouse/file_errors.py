@@ -16,8 +16,8 @@ from typing import Iterator
 import duckdb
 
 from warehouse import integrity
-from warehouse.errors import GapWatchError
-from warehouse.paths import WarehousePaths
+from core.errors import GapWatchError
+from core.paths import WarehousePaths
 
 # Beyond the publish copy: the write-ahead log and the blocks a checkpoint adds.
 HEADROOM_BYTES = 16 * 2**20

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 HEADER_BYTES = 4096
 HEADERS = 3  # the main header, then two database headers (the newer one is in use)

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
-from warehouse.errors import DatabaseBusy, GapWatchError
+from core.address import LAKE_PREFIX as PREFIX, WarehouseAddress
+from core.errors import DatabaseBusy, GapWatchError
 from warehouse.extensions import OFFLINE_CONFIG, load_extension
 
-PREFIX = "ducklake:postgres:"
 ALIAS = "lake"
 
 
@@ -44,7 +44,8 @@ class LakeTarget:
 
 
 def is_lake(address) -> bool:
-    return str(address).startswith(PREFIX)
+    """For an address already in hand; `core.address.resolve()` is the one place that reads it."""
+    return WarehouseAddress(str(address)).is_lake
 
 
 EMPTY = "this lake is empty: fill it from a DuckDB file with `python -m warehouse migrate-to` (docs/lake.md)"

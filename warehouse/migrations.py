@@ -10,7 +10,7 @@ from typing import Callable
 
 import duckdb
 
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = []

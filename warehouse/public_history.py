@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.aliases import CANDIDATE_COLUMNS, build_crosswalk, unmatched_report
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 from warehouse.public_loaders import CROSSWALK, DATASETS, Dataset
 from warehouse.writes import skip_existing
 

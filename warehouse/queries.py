@@ -2,10 +2,10 @@
 
 import pandas as pd
 
+from core.errors import GapWatchError
+from core.paths import warehouse_paths
 from warehouse import db, frontier, sql_guard, sql_worker
 from warehouse.benchmark_dimensions import DIMENSIONS
-from warehouse.errors import GapWatchError
-from warehouse.paths import warehouse_paths
 
 
 def read(sql: str, params: list | None = None, db_path=None) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import lake
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 ROW_TABLES = {"latency_sample", "capability_item_result", "price_period"}  # a run's own rows
 # Natural keys, as the DuckDB file's PRIMARY KEYs declare them; a DuckLake table has no

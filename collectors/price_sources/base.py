@@ -18,7 +18,7 @@ from typing import ClassVar
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from collectors.redaction import redact
+from core.redaction import redact
 
 FETCH_ATTEMPTS = 3
 USER_AGENT = "GapWatch price importer"

@@ -6,7 +6,7 @@ same model's next entry, so a price change is one new entry, not an edit.
 
 from itertools import groupby
 
-from collectors.config import PriceBookEntry
+from core.config import PriceBookEntry
 from collectors.price_sources.base import Observation, Price, PriceSource
 
 

@@ -10,7 +10,7 @@ significant figures, since the timing noise is larger than that.
 
 import uuid
 
-from collectors.config import ModelConfig
+from core.config import ModelConfig
 from collectors.context import host_name
 from collectors.endpoints import base_url
 from collectors.price_sources.base import BadPayload, Observation, Price, PriceSource, fetch_json
@@ -26,7 +26,7 @@ class MachineTime(PriceSource):
     name = "estimated:machine-time"
 
     def __init__(self, models: list[ModelConfig], usd_per_hour: float, requests: int):
-        self.models = [m for m in models if m.provider == "local"]
+        self.models = [m for m in models if m.kind.is_local]
         self.usd_per_hour, self.requests = usd_per_hour, requests
 
     def observe(self) -> Observation:

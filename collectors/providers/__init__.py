@@ -1,8 +1,9 @@
 """Provider adapters by config `provider` kind, imported only when a kind is first used.
 
 The SDKs are slow to import and the dashboard never needs them, so each kind
-maps to the module that defines it; that module registers its class with
-`@register(kind)`. A new provider is one new file plus one line in `MODULES`.
+maps to the module that defines it (its `adapter` in core/provider_kinds.py); that
+module registers its class with `@register(kind)`. A new provider is one new file
+here plus one line in `core.provider_kinds.KINDS`, which also says what it needs.
 """
 
 import gc
@@ -10,16 +11,13 @@ import importlib
 import sys
 from typing import TYPE_CHECKING
 
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
+from core.provider_kinds import KINDS
 
 if TYPE_CHECKING:
     from collectors.providers.base import Provider
 
-MODULES = {
-    "openai-compatible": "collectors.providers.openai_compatible",
-    "local": "collectors.providers.openai_compatible",  # llama.cpp servers speak the OpenAI API
-    "anthropic": "collectors.providers.anthropic",
-}
+MODULES = {name: f"collectors.providers.{kind.adapter}" for name, kind in KINDS.items()}
 _REGISTRY: dict[str, "type[Provider]"] = {}
 
 

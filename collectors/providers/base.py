@@ -19,8 +19,8 @@ import httpx2
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from collectors.providers import wire_clock
-from collectors.redaction import redact
-from warehouse.errors import GapWatchError
+from core.redaction import redact
+from core.errors import GapWatchError
 
 ERROR_CLASSES = ("connect_timeout", "read_timeout", "rate_limited", "server_error", "auth_error",
                  "unknown_model", "truncated_stream", "invalid_chunk", "missing_usage", "bad_request",

@@ -1,6 +1,7 @@
 """OpenAI Chat Completions through the official `openai` SDK: OpenAI itself, vLLM, llama.cpp, ...
 
-Registered for kind `local` too: the local llama.cpp servers speak this API.
+Registered for kind `local` too: the local llama.cpp servers speak this API
+(core/provider_kinds.py says what each kind needs).
 The SDK's own retries are off (`max_retries=0`) so that `attempts` and the
 backoff are ours; streams ask for `include_usage` so the token count is the
 server's, not a guess.
@@ -12,7 +13,7 @@ from collectors.providers import register
 from collectors.providers.base import (NO_KEY, ChatRequest, Provider, ProviderFault, Timing, chunk_fault,
                                        status_fault, transport_fault)
 from collectors.providers.wire_clock import timed_client
-from warehouse.errors import GapWatchError
+from core.errors import GapWatchError
 
 
 @register("openai-compatible", "local")

@@ -15,8 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from warehouse.errors import GapWatchError
-from warehouse.paths import config_path
+from core.errors import GapWatchError
+from core.paths import config_path
+from core.provider_kinds import KINDS, ProviderKind
 
 MODEL_ID = r"^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
@@ -30,7 +31,7 @@ class Strict(BaseModel):
 
 class ModelConfig(Strict):
     id: str = Field(pattern=MODEL_ID, description="`provider/model`, e.g. `openai/gpt-4o-mini`")
-    provider: Literal["openai-compatible", "anthropic", "local"]
+    provider: str = Field(description="A kind in core/provider_kinds.py, e.g. `openai-compatible`")
     model: str | None = Field(None, description="Name the API expects, if not the part after `/`")
     base_url: str | None = None
     api_key_env: str | None = Field(None, pattern=ENV_NAME)
@@ -39,20 +40,32 @@ class ModelConfig(Strict):
     context_tokens: int | None = Field(None, ge=256, description="Context window; workloads beyond it are skipped")
     groups: list[str] = []
 
+    @field_validator("provider")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"unknown provider {value!r}; known: {', '.join(sorted(KINDS))}")
+        return value
+
     @model_validator(mode="after")
     def _needs(self) -> "ModelConfig":
-        if self.provider == "openai-compatible" and not self.base_url:
-            raise ValueError("openai-compatible models need base_url")
-        if self.provider == "anthropic" and not self.api_key_env:
-            raise ValueError("anthropic models need api_key_env")
+        if self.kind.needs_base_url and not self.base_url:
+            raise ValueError(f"{self.provider} models need base_url")
+        if self.kind.needs_key and not self.api_key_env:
+            raise ValueError(f"{self.provider} models need api_key_env")
         return self
+
+    @property
+    def kind(self) -> ProviderKind:
+        """What this model's provider kind declares (core/provider_kinds.py)."""
+        return KINDS[self.provider]
 
     @property
     def api_model(self) -> str:
         """Local servers are started with the full GapWatch id as their model alias."""
         if self.model:
             return self.model
-        return self.id if self.provider == "local" else self.id.split("/", 1)[1]
+        return self.id if self.kind.is_local else self.id.split("/", 1)[1]
 
     def api_key(self) -> str | None:
         """The key, read now from the environment; never stored or logged."""

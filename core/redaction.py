@@ -1,6 +1,6 @@
 """Scrubbing secrets out of text before it reaches a row, a log or a message.
 
-It lives in its own module, importing nothing of GapWatch, because provider and price-source
+It lives in `core`, importing nothing else of GapWatch, because provider and price-source
 adapters need it too: taking it from `collectors.runner` made importing one adapter load the
 runner, the spool, the warehouse and pandas (docs/architecture.md, #19).
 """

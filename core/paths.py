@@ -1,4 +1,4 @@
-"""Where the warehouse lives, from the environment.
+"""The files of a warehouse that is a DuckDB file, and where the config is.
 
 `GAPWATCH_DB` names the file people open (read-only). Collectors write a
 private master beside it and publish the named file as a snapshot, so that
@@ -9,7 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DB = "data/gapwatch.duckdb"
+from core.address import WarehouseAddress, resolve
+
 DEFAULT_CONFIG = "gapwatch.toml"
 
 
@@ -30,20 +31,14 @@ class WarehousePaths:
         return self.published.parent
 
 
-def warehouse_paths(db: str | os.PathLike | None = None) -> WarehousePaths:
-    return WarehousePaths(Path(db or os.environ.get("GAPWATCH_DB") or DEFAULT_DB))
+def warehouse_paths(db: "str | os.PathLike | WarehouseAddress | None" = None) -> WarehousePaths:
+    """The published file, its master and its lock, for a file address (core/address.py)."""
+    return WarehousePaths(Path(resolve(db).text))
 
 
-def local_folder(db: str | os.PathLike | None = None) -> Path:
-    """This host's own files (spool, scheduler job store and lock, logs).
-
-    Beside a warehouse file; for a lake, whose address is no folder, `GAPWATCH_STATE_DIR` or
-    `data/` on this host: every host that writes a lake keeps its own.
-    """
-    address = str(db or os.environ.get("GAPWATCH_DB") or DEFAULT_DB)
-    if address.startswith("ducklake:"):
-        return Path(os.environ.get("GAPWATCH_STATE_DIR") or Path(DEFAULT_DB).parent)
-    return warehouse_paths(db).folder
+def local_folder(db: "str | os.PathLike | WarehouseAddress | None" = None) -> Path:
+    """This host's own files: `WarehouseAddress.local_folder`."""
+    return resolve(db).local_folder
 
 
 def config_path() -> Path:
