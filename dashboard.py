@@ -1,6 +1,7 @@
 """GapWatch dashboard: `streamlit run dashboard.py`.
 
-Registers the pages. On first open the warehouse layer builds the database
+Registers the pages: one `st.Page` line per script in pages/screens/ (pages/__init__.py says
+why nothing else goes at the top of pages/). On first open the warehouse layer builds the database
 from the shipped public history; the pages themselves never write.
 """
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.data import database_ready
+from pages.ui.data import database_ready
 from warehouse.errors import GapWatchError
 
 # A local favicon: without one, each page's `:material/...` icon becomes the tab's favicon, which
@@ -24,16 +25,17 @@ except GapWatchError as exc:
     st.stop()
 
 pages = [
-    st.Page("pages/home.py", title="Overview", icon=":material/monitoring:", default=True),
-    st.Page("pages/gaps.py", title="Gaps", icon=":material/trending_up:", url_path="gaps"),
-    st.Page("pages/capability.py", title="Capability", icon=":material/psychology:",
+    st.Page("pages/screens/home.py", title="Overview", icon=":material/monitoring:", default=True),
+    st.Page("pages/screens/gaps.py", title="Gaps", icon=":material/trending_up:", url_path="gaps"),
+    st.Page("pages/screens/capability.py", title="Capability", icon=":material/psychology:",
             url_path="capability"),
-    st.Page("pages/speed.py", title="Speed", icon=":material/speed:", url_path="speed"),
-    st.Page("pages/prices.py", title="Price and cost", icon=":material/payments:",
+    st.Page("pages/screens/speed.py", title="Speed", icon=":material/speed:", url_path="speed"),
+    st.Page("pages/screens/prices.py", title="Price and cost", icon=":material/payments:",
             url_path="prices"),
-    st.Page("pages/fresh.py", title="Leaderboard vs fresh", icon=":material/fact_check:",
+    st.Page("pages/screens/fresh.py", title="Leaderboard vs fresh", icon=":material/fact_check:",
             url_path="fresh"),
-    st.Page("pages/runs.py", title="Runs and health", icon=":material/history:", url_path="runs"),
-    st.Page("pages/sql.py", title="SQL", icon=":material/database:", url_path="sql"),
+    st.Page("pages/screens/runs.py", title="Runs and health", icon=":material/history:",
+            url_path="runs"),
+    st.Page("pages/screens/sql.py", title="SQL", icon=":material/database:", url_path="sql"),
 ]
 st.navigation(pages).run()

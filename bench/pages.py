@@ -16,6 +16,7 @@ the least any page costs in this browser.
 """
 
 import argparse
+import ast
 import os
 import statistics
 import tempfile
@@ -26,8 +27,23 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGES = ["pages/home.py", "pages/gaps.py", "pages/capability.py", "pages/speed.py",
-         "pages/prices.py", "pages/fresh.py", "pages/runs.py", "pages/sql.py"]
+
+
+def registered_pages(dashboard: str = DASHBOARD) -> list[dict]:
+    """The `st.Page(...)` calls in dashboard.py, in menu order: script, title, url_path (""
+    for the default page). Read from the source, so adding a page there is the only list to
+    change: the bench and the tests that visit every page follow it."""
+    calls = [node for node in ast.walk(ast.parse(Path(dashboard).read_text()))
+             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"]
+    pages = []
+    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+        options = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg != "icon"}
+        pages.append({"script": ast.literal_eval(call.args[0]), "title": options["title"],
+                      "url_path": "" if options.get("default") else options["url_path"]})
+    return pages
+
+
+PAGES = [page["script"] for page in registered_pages()]
 
 
 def timed_run(at: AppTest, page: str) -> float:

@@ -1,16 +1,14 @@
-"""Dashboard pages: UI only. Data comes from `pages.data`, figures from `pages.charts`.
+"""Dashboard UI: page scripts in `pages/screens/`, what they share in `pages/ui/`, and
+`pages/assets/`. Reads frames from the warehouse, never writes.
 
-Why the code below: `pages/` sits next to dashboard.py (the layout asks for it), so a fresh
-Streamlit server starts in its older "pages folder" mode until dashboard.py has called
-`st.navigation` once. If the first visit is a deep link (/gaps), that mode runs the page file
-by itself: dashboard.py never runs (no database check, no menu) and the sidebar lists every
-module in this folder. Every page imports this package first, so the first such run leaves
-that mode and reruns, and dashboard.py takes over. Streamlit has no public switch for it.
+Why nothing else sits at this folder's top level: Streamlit 1.67 starts a fresh server in its
+older "pages folder" mode whenever a folder named `pages` sits next to the main script
+(PagesManager.uses_pages_directory, set from `pages/` existing). Until dashboard.py's first call
+to st.navigation, that mode registers dashboard.py plus every top-level `pages/*.py` except
+`__init__.py` (subfolders are not searched) as pages. When page scripts and helpers sat here, a
+first visit straight to /gaps ran pages/gaps.py alone: no database check, no menu, a sidebar
+listing every helper module; only flipping that private attribute from this file fixed it. With
+no script at this level the older mode knows only dashboard.py, so every first visit runs
+dashboard.py, whose st.navigation call leaves that mode (a public effect) and runs the asked
+page. Keep it so: a module added here becomes a page of that older mode.
 """
-
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
-
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()

@@ -168,7 +168,7 @@ def test_speed_page_after_a_local_latency_run_has_readable_time_axes(db_copy, lo
 
     os.environ["GAPWATCH_DB"] = str(db_copy)
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=300).run()
-    at.switch_page("pages/speed.py").run()
+    at.switch_page("pages/screens/speed.py").run()
     assert not at.exception
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     over_time = next(s for s in specs if "over time" in s["layout"]["title"]["text"])

@@ -139,7 +139,7 @@ def figures(at: AppTest) -> list[dict]:
 
 
 def test_price_page_draws_the_price_of_a_fixed_capability_on_a_log_scale(board_app, db_copy):
-    at = page(board_app, "pages/prices.py")
+    at = page(board_app, "pages/screens/prices.py")
     spec = next(f for f in figures(at) if "Cheapest model at or above ECI" in
                 f["layout"]["title"]["text"])
     assert spec["layout"]["yaxis"]["type"] == "log"
@@ -152,7 +152,7 @@ def test_price_page_draws_the_price_of_a_fixed_capability_on_a_log_scale(board_a
 
 
 def test_fresh_page_answers_the_overfitting_question_from_public_scores(board_app, db_copy):
-    at = page(board_app, "pages/fresh.py")
+    at = page(board_app, "pages/screens/fresh.py")
     both = next(m for m in at.metric if m.label == "Models scored on both")
     with db.reading(db_copy) as con:
         n = con.execute("""SELECT count(*) FROM (SELECT model_id FROM capability_scores
@@ -165,6 +165,6 @@ def test_fresh_page_answers_the_overfitting_question_from_public_scores(board_ap
 
 
 def test_speed_page_prints_the_one_command_that_measures_the_local_models(board_app):
-    at = page(board_app, "pages/speed.py")
+    at = page(board_app, "pages/screens/speed.py")
     assert any("python -m collectors run latency --models 'local/*'" in c.value for c in at.code)
     assert any("Public speed history is thin" in m.value for m in at.markdown)

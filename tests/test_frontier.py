@@ -41,7 +41,7 @@ def test_eci_frontier_on_the_public_history_gets_cheaper_and_better(db_copy):
 def test_price_page_draws_one_frontier_per_date(db_copy, monkeypatch):
     monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
     at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
-    at.switch_page("pages/prices.py").run()
+    at.switch_page("pages/screens/prices.py").run()
     assert not at.exception, at.exception
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if "frontier" in json.loads(c.proto.spec)["layout"]["title"]["text"])

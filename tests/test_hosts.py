@@ -150,7 +150,7 @@ def test_the_runs_page_lists_every_hosts_jobs(tmp_path, db_copy, monkeypatch):
     monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
     monkeypatch.setenv("GAPWATCH_HOST", "dashboard-only")
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("pages/screens/runs.py").run()
     assert not at.exception and not at.warning, at.warning
     jobs = next(d.value for d in at.dataframe if "Schedule" in d.value.columns)  # headers in words
     assert sorted(zip(jobs["Host"], jobs["Job"])) == [

@@ -90,7 +90,7 @@ def test_the_dashboard_and_a_read_only_query_read_the_lake(db_copy, lake_address
         on_file = con.execute(pick).fetchall()
     with db.reading(lake_address) as con:
         assert con.execute(pick).fetchall() == on_file and len(on_file) > 50
-    at.switch_page("pages/gaps.py").run()
+    at.switch_page("pages/screens/gaps.py").run()
     assert not at.exception and at.get("plotly_chart")
     with db.reading(lake_address) as con:
         assert con.execute("SELECT count(*) FROM capability_scores").fetchone()[0] > 30_000
@@ -142,7 +142,7 @@ def test_three_collectors_write_one_lake_at_once_while_it_is_read(db_copy, lake_
     assert len(runs) == 3 and all(status == "ok" and n == 9 and host for status, n, host in runs)
     monkeypatch.setenv("GAPWATCH_DB", lake_address)
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=180).run()
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("pages/screens/runs.py").run()
     assert not at.exception, at.exception
     assert sum(len(d.value) for d in at.dataframe) >= 3  # the ledger, read from the lake
 

@@ -158,6 +158,6 @@ def runs_page_on(address: str, config, monkeypatch):
     monkeypatch.setenv("GAPWATCH_CONFIG", str(config))
     monkeypatch.setenv("GAPWATCH_HOST", "dashboard")
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=180).run()
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("pages/screens/runs.py").run()
     assert not at.exception, at.exception
     return at

@@ -117,7 +117,7 @@ def test_overview_shows_freshness_and_the_last_collection(app, db_copy):
 # --- Gaps ----------------------------------------------------------------------------------
 
 def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
-    at = open_page(app, "pages/gaps.py")
+    at = open_page(app, "pages/screens/gaps.py")
     verdict, slope, n, low, high = one(db_copy, """SELECT verdict, slope_per_year, n_points,
                                        ci_low, ci_high FROM gap_verdicts
                                        WHERE metric = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'
@@ -145,7 +145,7 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
 
 
 def test_gaps_page_switches_to_arena_and_says_no_lag(app, db_copy):
-    at = open_page(app, "pages/gaps.py")
+    at = open_page(app, "pages/screens/gaps.py")
     at.selectbox[0].select("top1_minus_top10").run()
     labels = at.selectbox[1].options
     assert labels == ["Arena text leaderboard: leader vs 10th model"]  # one Arena series, in words
@@ -162,7 +162,7 @@ def test_gaps_page_switches_to_arena_and_says_no_lag(app, db_copy):
 # --- SQL -----------------------------------------------------------------------------------
 
 def test_sql_page_runs_the_example_and_refuses_a_drop(app, db_copy):
-    at = open_page(app, "pages/sql.py")
+    at = open_page(app, "pages/screens/sql.py")
     n = one(db_copy, "SELECT count(*) FROM gap_verdicts")[0]
     assert metric(at, "Rows").value == f"{n:,}"
     assert len(at.dataframe[-1].value) == n
@@ -176,7 +176,7 @@ def test_sql_page_runs_the_example_and_refuses_a_drop(app, db_copy):
 # --- Capability, Speed, Price and cost, Leaderboard vs fresh, Runs and health ------------------
 
 def test_capability_page_shows_the_best_eci_models_and_the_margin(app, db_copy):
-    at = open_page(app, "pages/capability.py")
+    at = open_page(app, "pages/screens/capability.py")
     n = one(db_copy, "SELECT count(DISTINCT model_id) FROM capability_scores WHERE pack = 'epoch:eci'")[0]
     assert metric(at, "Models scored").value == f"{n:,}"
     scores, margin, dimension_gaps = traces(at)
@@ -190,7 +190,7 @@ def test_capability_page_shows_the_best_eci_models_and_the_margin(app, db_copy):
 def test_speed_page_shows_the_public_2023_snapshot(app, db_copy):
     """No measurements yet: the page says so, and draws the LLMPerf 2023 rows as bars per
     provider, one colour per Llama-2 model (three legend entries, not one per row)."""
-    at = open_page(app, "pages/speed.py")
+    at = open_page(app, "pages/screens/speed.py")
     workload = at.selectbox[0].value
     n, models = one(db_copy, f"SELECT count(*), count(DISTINCT model_id) FROM latency_stats "
                              f"WHERE workload = '{workload}' AND source LIKE 'public:%'")
@@ -204,7 +204,7 @@ def test_speed_page_shows_the_public_2023_snapshot(app, db_copy):
 def test_price_page_draws_log_scale_price_steps(app, db_copy):
     """Closed and open models by default; a log axis labelled in decades with its unit; each
     line ends on its last listing's last day, and no free (zero) price reaches the log axis."""
-    at = open_page(app, "pages/prices.py")
+    at = open_page(app, "pages/screens/prices.py")
     with db.reading(db_copy) as con:
         kinds = dict(con.execute("SELECT model_id, open_weights FROM models").fetchall())
         ends = dict(con.execute("SELECT model_id, max(coalesce(effective_to, CAST(last_seen_utc AS "
@@ -228,7 +228,7 @@ def test_price_page_draws_log_scale_price_steps(app, db_copy):
 
 
 def test_fresh_page_says_there_are_no_runs_yet(app):
-    at = open_page(app, "pages/fresh.py")
+    at = open_page(app, "pages/screens/fresh.py")
     assert metric(at, "Models compared").value == "0"
     assert "No capability runs yet" in at.info[0].value
 
@@ -242,7 +242,7 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
             self.pid = 4242
 
     monkeypatch.setattr("subprocess.Popen", FakePopen)
-    at = open_page(app, "pages/runs.py")
+    at = open_page(app, "pages/screens/runs.py")
     n = one(db_copy, "SELECT count(*) FROM runs")[0]
     assert metric(at, "Runs in the ledger").value == f"{n:,}"
     ledger = next(d.value for d in at.dataframe if "Run" in d.value.columns)
@@ -260,7 +260,7 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
 def test_the_database_check_runs_once_per_snapshot_not_on_every_rerun(db_copy, monkeypatch):
     """dashboard.py calls database_ready() on every rerun; on a lake the check attaches the
     catalog (~0.4 s), so it must run again only when a new snapshot arrives."""
-    from pages import data
+    from pages.ui import data
     from warehouse import bootstrap
 
     calls = []

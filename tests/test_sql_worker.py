@@ -162,7 +162,7 @@ def test_a_worker_whose_dashboard_died_ends_by_itself(db_copy):
 def test_the_sql_page_shows_one_line_for_a_memory_bomb(db_copy, monkeypatch):
     monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
     at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
-    at.switch_page("pages/sql.py").run()
+    at.switch_page("pages/screens/sql.py").run()
     assert not at.exception, at.exception
     reset_peak_rss()
     before = peak_rss_mb()

@@ -3,7 +3,9 @@ verdict, and the thin public history (LLMPerf, one week of December 2023, Llama-
 
 import streamlit as st
 
-from pages import charts, charts_speed, data, public_sections, tables
+from pages.ui import data, public_sections, tables
+from pages.ui.charts import gaps as gap_charts
+from pages.ui.charts import speed as speed_charts
 from warehouse import labels
 
 MEASURES = ["ttft_s", "output_tokens_per_s", "e2e_s"]
@@ -37,9 +39,9 @@ if len(mine):
                    for f in ("min", "max"))
     m3.metric("First measured" if first != last else "Measured on", first,
               help=None if first == last else f"newest: {last}")
-    st.plotly_chart(charts_speed.speed_multiples_figure(charts_speed.speed_over_time(mine)),
+    st.plotly_chart(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(mine)),
                     width="stretch")
-    st.plotly_chart(charts_speed.speed_box_figure(mine, measure), width="stretch")
+    st.plotly_chart(speed_charts.speed_box_figure(mine, measure), width="stretch")
     st.caption("Source: the `latency_samples` view, successful requests only (the newest "
                "50,000). Over time: each point is one time bucket sized to the span shown; "
                "boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile range.")
@@ -61,7 +63,7 @@ if len(speed):
               help=labels.with_interval(verdict["slope_per_year"], verdict["ci_low"],
                                         verdict["ci_high"], f"{labels.unit(verdict['unit'])} per year",
                                         signed=True))
-    st.plotly_chart(charts.gap_trend_figure(gaps, verdict), width="stretch")
+    st.plotly_chart(gap_charts.gap_trend_figure(gaps, verdict), width="stretch")
     st.caption("The gap is the log10 ratio of the two groups' median time to first token "
                "(positive: the leader is faster). Source: the `gap_series` and `gap_verdicts` views.")
 else:
@@ -79,7 +81,7 @@ if len(public):
     shown = public[public["workload"] == workload]
     shown = shown if len(shown) else public
     pick = measure if shown[f"{measure}_p50"].notna().any() else "ttft_s"
-    st.plotly_chart(charts_speed.llmperf_2023_figure(shown, pick), width="stretch")
+    st.plotly_chart(speed_charts.llmperf_2023_figure(shown, pick), width="stretch")
     st.caption("Source: the `latency_stats` view, LLMPerf leaderboard rows "
                f"({labels.workload(shown['workload'].iloc[0])}, "
                f"{shown['concurrency'].iloc[0]} requests at once).")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 COLLECTORS = ["latency", "prices", "capability"]
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def collect_log(name: str) -> Path:

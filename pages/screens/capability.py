@@ -3,7 +3,9 @@ margin; and every gap series of the dimension over time."""
 
 import streamlit as st
 
-from pages import charts, charts_more, data
+from pages.ui import data
+from pages.ui.charts import capability as capability_charts
+from pages.ui.charts import gaps as gap_charts
 from warehouse import labels
 
 MAX_GAP_SERIES = 4
@@ -27,8 +29,8 @@ info = in_dim[in_dim["pack"] == pack].iloc[0]
 scores = data.capability_top_models(pack, n_models, *snap)
 changes = data.method_changes(*snap)
 st.metric("Models scored", f"{info.n_models:,}")
-figure = charts_more.capability_figure(scores, f"{labels.series(pack)}: the {n_models} best models")
-st.plotly_chart(charts.mark_method_changes(figure, changes, {pack, *scores["model_id"]},
+figure = capability_charts.capability_figure(scores, f"{labels.series(pack)}: the {n_models} best models")
+st.plotly_chart(gap_charts.mark_method_changes(figure, changes, {pack, *scores["model_id"]},
                                            scores["measured_at_utc"]), width="stretch")
 has_interval = scores["ci_low"].notna().any()
 st.caption(f"Source: {labels.source(info.source)}, via the `capability_scores` view. "
@@ -42,7 +44,7 @@ st.download_button("Scores (CSV)", scores.to_csv(index=False), "capability_score
 st.subheader("The leader's margin")
 margins = data.leader_margin(pack, *snap)
 if len(margins):
-    st.plotly_chart(charts.mark_method_changes(charts_more.margin_figure(margins), changes, {pack},
+    st.plotly_chart(gap_charts.mark_method_changes(capability_charts.margin_figure(margins), changes, {pack},
                                                margins["measured_at_utc"]), width="stretch")
     st.caption(f"Source: {labels.source(info.source)}: best minus second-best score on each "
                "date with at least two models.")
@@ -57,7 +59,7 @@ mine = mine.drop_duplicates(["metric", "gap_kind", "group_a", "group_b"]).head(M
 if len(mine):
     series = [(row, data.one_gap_series(row["metric"], row["gap_kind"], row["group_a"],
                                         row["group_b"], *snap)) for row in mine.to_dict("records")]
-    st.plotly_chart(charts_more.dimension_gaps_figure(series), width="stretch")
+    st.plotly_chart(capability_charts.dimension_gaps_figure(series), width="stretch")
     st.caption("Source: the `gap_series` and `gap_verdicts` views; each panel's verdict is the one "
                "the Gaps page explains, with its trend and interval.")
 else:
