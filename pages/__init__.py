@@ -11,4 +11,8 @@ listing every helper module; only flipping that private attribute from this file
 no script at this level the older mode knows only dashboard.py, so every first visit runs
 dashboard.py, whose st.navigation call leaves that mode (a public effect) and runs the asked
 page. Keep it so: a module added here becomes a page of that older mode.
+
+What remains: on a fresh server whose first visit is a deep link, the older mode does not know
+the page's name before dashboard.py runs, so the browser also shows Streamlit's "Page not found"
+dialog (once per server start, over the right page; tests/test_browser.py records it).
 """

@@ -271,3 +271,20 @@ def test_the_database_check_runs_once_per_snapshot_not_on_every_rerun(db_copy, m
     with db.writing(db_copy) as con:  # a collector publishes a new snapshot
         con.execute("INSERT INTO model_alias VALUES ('acme/x', 'config', 'acme/x')")
     assert data.database_ready() and len(calls) == 2
+
+
+# --- Layout --------------------------------------------------------------------------------
+
+def test_every_page_script_is_registered_once_and_nothing_else_sits_atop_pages():
+    """Streamlit's older pages-folder mode (a fresh server, before dashboard.py's first
+    st.navigation) turns every top-level pages/*.py but __init__.py into a page of its own and
+    would run it alone for a deep link: so only __init__.py sits there. Each script in
+    pages/screens/ is one st.Page line in dashboard.py, and each line names such a script."""
+    from bench.pages import registered_pages
+
+    root = Path(DASHBOARD).parent
+    assert [p.name for p in (root / "pages").glob("*.py")] == ["__init__.py"]
+    scripts = sorted(str(p.relative_to(root)) for p in (root / "pages" / "screens").glob("*.py")
+                     if p.name != "__init__.py")
+    registered = [page["script"] for page in registered_pages()]
+    assert sorted(registered) == scripts and len(set(registered)) == len(registered)
