@@ -1,16 +1,17 @@
 """GapWatch dashboard: `streamlit run dashboard.py`.
 
-Registers the pages. On first open the warehouse layer builds the database
-from the shipped public history; the pages themselves never write.
+Registers the pages: one line of PAGES per script in pages/ (pages/__init__.py says why only
+page scripts sit there). On first open the warehouse layer builds the database from the shipped
+public history; the pages themselves never write.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from pages import preload
-from pages.data import database_ready
 from core.errors import GapWatchError
+from pages.ui import preload
+from pages.ui.data import database_ready
 
 # A local favicon: without one, each page's `:material/...` icon becomes the tab's favicon, which
 # the browser fetches from fonts.gstatic.com (the menu's icons come from the bundled font).

@@ -16,6 +16,7 @@ the least any page costs in this browser.
 """
 
 import argparse
+import ast
 import os
 import statistics
 import tempfile
@@ -28,8 +29,19 @@ from streamlit.testing.v1 import AppTest
 from core.address import resolve
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGES = ["pages/home.py", "pages/gaps.py", "pages/capability.py", "pages/speed.py",
-         "pages/prices.py", "pages/fresh.py", "pages/runs.py", "pages/sql.py"]
+
+
+def registered_pages(dashboard: str = DASHBOARD) -> list[dict]:
+    """dashboard.py's PAGES table, in menu order: script, title, url_path ("" for the default
+    page). Read from the source, so adding a page there is the only list to change: the bench
+    and the tests that visit every page follow it."""
+    table = next(node.value for node in ast.parse(Path(dashboard).read_text()).body
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES")
+    return [{"script": f"pages/{file}", "title": title, "url_path": url}
+            for file, title, _icon, url in ast.literal_eval(table)]
+
+
+PAGES = [page["script"] for page in registered_pages()]
 
 
 def timed_run(at: AppTest, page: str) -> float:

@@ -23,68 +23,20 @@ from pathlib import Path
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from collectors import spool, stopping
-from core.config import GapWatchConfig, cron_trigger
+from core.config import GapWatchConfig
 from collectors.context import host_name, process_alive
 from collectors.host_lease import lease_for
+# Re-exported: the jobs and the lock probe live in job_list so the dashboard can read them.
+from collectors.job_list import JOB_FUNCTION, LOCK_NAME, JobSpec, job_specs, running_pid  # noqa: F401
 from warehouse import db, writes
 from core.errors import GapWatchError
 from warehouse.lake import is_lake
 from core.paths import local_folder
 
-JOB_FUNCTION = "collectors.jobs:run_collector"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 log = logging.getLogger("gapwatch.scheduler")
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    id: str
-    schedule: str
-    jitter_s: int
-    kwargs: dict
-    function: str = JOB_FUNCTION
-
-    def trigger(self) -> CronTrigger:
-        return cron_trigger(self.schedule)
-
-
-def job_specs(config: GapWatchConfig, host: str | None = None, lake: bool = False) -> dict[str, JobSpec]:
-    """This host's jobs. Without `[hosts]` one host runs every job; with them, each collector
-    job covers only the models in this host's share, and the jobs of no model (prices, lake
-    upkeep, backup) run on the one host with `upkeep = true`. No job can then run twice."""
-    share = config.host_share(host or host_name())
-    specs = {}
-    for name, c in config.collectors.items():
-        models = _share_of(config, c.models, share) if name != "prices" else c.models
-        if c.enabled and models and (name != "prices" or share is None or share.upkeep):
-            specs[name] = JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": models})
-    if share is None or share.upkeep:
-        specs.update(_warehouse_jobs(config, lake))
-    return specs
-
-
-def _share_of(config: GapWatchConfig, patterns: list[str], share) -> list[str]:
-    """The collector's own patterns, or the ids of its models this host owns."""
-    if share is None:
-        return patterns
-    owned = {m.id for m in config.select(share.models)}
-    return [m.id for m in config.select(patterns) if m.id in owned]
-
-
-def _warehouse_jobs(config: GapWatchConfig, lake: bool) -> dict[str, JobSpec]:
-    """Backups copy a DuckDB file; upkeep tends a lake. Each only where it applies."""
-    specs = {}
-    if config.backup and not lake:
-        specs["backup"] = JobSpec("backup", config.backup.schedule, 0,
-                                  {"folder": config.backup.folder, "keep": config.backup.keep},
-                                  "collectors.jobs:run_backup")
-    if config.upkeep and lake:
-        specs["upkeep"] = JobSpec("upkeep", config.upkeep.schedule, 0,
-                                  {"keep_days": config.upkeep.keep_days}, "collectors.jobs:run_upkeep")
-    return specs
 
 
 def skipped_jobs(config: GapWatchConfig, lake: bool) -> list[str]:
@@ -140,7 +92,7 @@ class SingleInstance:
     """One scheduler per warehouse: an flock on a file that also names the holder's pid."""
 
     def __init__(self, db_path=None):
-        self.path = local_folder(db_path) / "scheduler.lock"
+        self.path = local_folder(db_path) / LOCK_NAME
 
     def __enter__(self) -> "SingleInstance":
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,21 +112,6 @@ class SingleInstance:
 
     def __exit__(self, *_exc) -> None:
         self.handle.close()
-
-
-def running_pid(db_path=None) -> int | None:
-    """The pid of the running scheduler, or None (probing the lock without taking it)."""
-    path = local_folder(db_path) / "scheduler.lock"
-    if not path.exists():
-        return None
-    with path.open("r") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = handle.read().strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return None
 
 
 def abandon_dead_runs(db_path=None) -> int:

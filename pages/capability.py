@@ -3,7 +3,9 @@ margin; and every gap series of the dimension over time."""
 
 import streamlit as st
 
-from pages import charts, charts_more, data, figure
+from pages.ui import data, figure
+from pages.ui.charts import capability as capability_charts
+from pages.ui.charts import gaps as gap_charts
 from warehouse import labels
 
 MAX_GAP_SERIES = 4
@@ -27,8 +29,8 @@ info = in_dim[in_dim["pack"] == pack].iloc[0]
 scores = data.capability_top_models(pack, n_models, *snap)
 changes = data.method_changes(*snap)
 st.metric("Models scored", f"{info.n_models:,}")
-best = charts_more.capability_figure(scores, f"{labels.series(pack)}: the {n_models} best models")
-figure.show(charts.mark_method_changes(best, changes, {pack, *scores["model_id"]},
+best = capability_charts.capability_figure(scores, f"{labels.series(pack)}: the {n_models} best models")
+figure.show(gap_charts.mark_method_changes(best, changes, {pack, *scores["model_id"]},
                                        scores["measured_at_utc"]))
 has_interval = scores["ci_low"].notna().any()
 st.caption(f"Source: {labels.source(info.source)}, via the `capability_scores` view. "
@@ -42,7 +44,7 @@ st.download_button("Scores (CSV)", scores.to_csv(index=False), "capability_score
 st.subheader("The leader's margin")
 margins = data.leader_margin(pack, *snap)
 if len(margins):
-    figure.show(charts.mark_method_changes(charts_more.margin_figure(margins), changes, {pack},
+    figure.show(gap_charts.mark_method_changes(capability_charts.margin_figure(margins), changes, {pack},
                                            margins["measured_at_utc"]))
     st.caption(f"Source: {labels.source(info.source)}: best minus second-best score on each "
                "date with at least two models.")
@@ -57,7 +59,7 @@ mine = mine.drop_duplicates(["series_id", "gap_kind", "group_a", "group_b"]).hea
 if len(mine):
     series = [(row, data.one_gap_series(row["series_id"], row["gap_kind"], row["group_a"],
                                         row["group_b"], *snap)) for row in mine.to_dict("records")]
-    figure.show(charts_more.dimension_gaps_figure(series))
+    figure.show(capability_charts.dimension_gaps_figure(series))
     st.caption("Source: the `gap_series` and `gap_verdicts` views; each panel's verdict is the one "
                "the Gaps page explains, with its trend and interval.")
 else:

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from pages import charts, charts_more, data, figure, public_sections
+from pages.ui import data, figure, public_sections
+from pages.ui.charts import capability as capability_charts
+from pages.ui.charts import gaps as gap_charts
 
 snap = data.snapshot()
 st.title("Leaderboard vs fresh")
@@ -19,7 +21,7 @@ if not len(rows):
             "`python -m collectors run capability` (or collect now on Runs and health).")
     st.stop()
 scopes = {*rows["model_id"], *rows["pack"]}
-figure.show(charts.mark_method_changes(charts_more.fixed_fresh_figure(rows), data.method_changes(*snap),
+figure.show(gap_charts.mark_method_changes(capability_charts.fixed_fresh_figure(rows), data.method_changes(*snap),
                                        scopes, rows["measured_at_utc"]))
 st.caption("Source: `capability_scores` (metrics `*_fixed_minus_fresh` from your own runs); "
            "error bars are 95% intervals; dotted lines mark a new pack version or run context.")

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages import charts, data, figure, tables
+from pages.ui import data, figure, tables
+from pages.ui.charts import gaps as gap_charts
 from warehouse import lag_report, labels
 
 SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
@@ -60,7 +61,7 @@ if isinstance(verdict.get("note"), str) and verdict["note"]:
 changes = data.method_changes(*snap)
 measured = verdict["source"] == "measured"
 scopes = {verdict["series_id"], *(changes["scope"] if measured else [])}
-figure.show(charts.mark_method_changes(charts.gap_trend_figure(gaps, verdict), changes, scopes,
+figure.show(gap_charts.mark_method_changes(gap_charts.gap_trend_figure(gaps, verdict), changes, scopes,
                                        gaps["bucket_start"]))
 st.caption(SOURCE.format(source=labels.source(verdict["source"])) + f" Points: {verdict['n_points']}, "
            f"{verdict['period_start']:%Y-%m-%d} → {verdict['period_end']:%Y-%m-%d}; adjusted "
@@ -103,7 +104,7 @@ else:
         st.markdown(f"**{lag_report.rule_text(r.tolerance_points, head.leader_group, head.follower_group)}**"
                     f": {lag_report.meaning(r, levels)}")
     st.dataframe(lag_report.summary_table(summary), hide_index=True)
-    figure.show(charts.lag_figure(records[records["tolerance_points"] == 0]))
+    figure.show(gap_charts.lag_figure(records[records["tolerance_points"] == 0]))
     st.caption(f"Source: `lags` view ({labels.source(head.source)}). Each point is a record of the "
                f"{head.leader_group} group; a triangle is a record not matched yet (at least that "
                "many months). Median: Kaplan–Meier over records, with its 95% confidence "

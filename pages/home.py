@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages import charts, data, figure, tables
+from pages.ui import data, figure, tables
+from pages.ui.charts import gaps as gap_charts
 from warehouse import labels, queries
 
 SOURCES = {
@@ -102,14 +103,14 @@ else:
 
 st.subheader("Leader vs 10th model on Arena")
 # One series (`arena:text`) chained from packs; drawn per pack, marked where it breaks.
-figure.show(charts.mark_method_changes(charts.arena_top_gap_figure(arena),
+figure.show(gap_charts.mark_method_changes(gap_charts.arena_top_gap_figure(arena),
                                        data.method_changes(*snap), set(arena["series_id"]),
                                        arena["bucket_start"]))
 st.caption(SOURCES["arena"])
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
 
 st.subheader("Closed vs open weights on the Epoch Capabilities Index")
-figure.show(charts.frontier_gap_figure(eci))
+figure.show(gap_charts.frontier_gap_figure(eci))
 st.caption(SOURCES["eci"])
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 

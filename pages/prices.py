@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages import charts_more, data, figure, public_sections
+from pages.ui import data, figure, public_sections
+from pages.ui.charts import prices as price_charts
 from warehouse import labels
 
 # Well-known models, tried in this order; the first three present of each kind are the defaults,
@@ -34,7 +35,7 @@ picked = st.multiselect("Models", list(models["model_id"]), default=defaults(mod
 if picked:
     steps = data.cheapest_price_steps(tuple(picked), *snap)
     column = st.radio("Price of", list(PRICE_COLUMNS), horizontal=True, format_func=PRICE_COLUMNS.get)
-    figure.show(charts_more.price_figure(steps, column, openness))
+    figure.show(price_charts.price_figure(steps, column, openness))
     st.caption("Source: OpenRouter and LiteLLM price histories (the `prices` view). Each step is "
                "the cheapest paid price any listed seller charged from that day on; free "
                "offerings are left out, and a line ends on the day its last listing ended or was "
@@ -46,7 +47,7 @@ if picked:
 st.subheader("Cost per solved item")
 costs = data.cost_per_solved(*snap)
 if len(costs):
-    figure.show(charts_more.cost_figure(costs))
+    figure.show(price_charts.cost_figure(costs))
     st.caption("Source: the `cost_per_solved` view: dollars for the items asked that day at that "
                "day's price, over the sum of item scores.")
     st.download_button("Cost per solved (CSV)", costs.to_csv(index=False), "cost_per_solved.csv")
@@ -60,7 +61,7 @@ if len(choices):
     names = [f"{labels.series(r.pack)} ({r.n_models} priced models)" for r in choices.itertuples()]
     pick = choices.iloc[st.selectbox("Score", range(len(choices)), format_func=names.__getitem__)]
     points, fronts = data.price_capability_frontier(pick["pack"], pick["metric"], *snap)
-    figure.show(charts_more.frontier_figure(points, fronts, labels.series(pick["pack"], short=True)))
+    figure.show(price_charts.frontier_figure(points, fronts, labels.series(pick["pack"], short=True)))
     st.caption("Sources: the `capability_scores` and `prices` views. On each date (1 January and "
                "1 July, and today), every model scored by then with a price in force; the line "
                "joins the models no cheaper model beats. Left-up is better; a line moving left "

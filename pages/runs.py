@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import actions, data, tables
+from pages.ui import actions, data, tables
 from warehouse import labels
 
 snap = data.snapshot()

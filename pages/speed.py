@@ -3,7 +3,9 @@ verdict, and the thin public history (LLMPerf, one week of December 2023, Llama-
 
 import streamlit as st
 
-from pages import charts, charts_speed, data, figure, public_sections, tables
+from pages.ui import data, figure, public_sections, tables
+from pages.ui.charts import gaps as gap_charts
+from pages.ui.charts import speed as speed_charts
 from warehouse import labels
 
 MEASURES = ["ttft_s", "output_tokens_per_s", "e2e_s"]
@@ -37,8 +39,8 @@ if len(mine):
                    for f in ("min", "max"))
     m3.metric("First measured" if first != last else "Measured on", first,
               help=None if first == last else f"newest: {last}")
-    figure.show(charts_speed.speed_multiples_figure(charts_speed.speed_over_time(mine)))
-    figure.show(charts_speed.speed_box_figure(mine, measure))
+    figure.show(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(mine)))
+    figure.show(speed_charts.speed_box_figure(mine, measure))
     st.caption("Source: the `latency_samples` view, successful requests only (the newest "
                "50,000). Over time: each point is one time bucket sized to the span shown; "
                "boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile range.")
@@ -60,7 +62,7 @@ if len(speed):
               help=labels.with_interval(verdict["slope_per_year"], verdict["ci_low"],
                                         verdict["ci_high"], f"{labels.unit(verdict['unit'])} per year",
                                         signed=True))
-    figure.show(charts.gap_trend_figure(gaps, verdict))
+    figure.show(gap_charts.gap_trend_figure(gaps, verdict))
     st.caption("The gap is the log10 ratio of the two groups' median time to first token "
                "(positive: the leader is faster). Source: the `gap_series` and `gap_verdicts` views.")
 else:
@@ -78,7 +80,7 @@ if len(public):
     shown = public[public["workload"] == workload]
     shown = shown if len(shown) else public
     pick = measure if shown[f"{measure}_p50"].notna().any() else "ttft_s"
-    figure.show(charts_speed.llmperf_2023_figure(shown, pick))
+    figure.show(speed_charts.llmperf_2023_figure(shown, pick))
     st.caption("Source: the `latency_stats` view, LLMPerf leaderboard rows "
                f"({labels.workload(shown['workload'].iloc[0])}, "
                f"{shown['concurrency'].iloc[0]} requests at once).")

@@ -4,7 +4,7 @@ import io
 
 import streamlit as st
 
-from pages import data
+from pages.ui import data
 from warehouse import sql_worker
 from warehouse.sql_guard import RefusedQuery
 from warehouse.sql_worker import QueryLimit, cut_message

@@ -19,7 +19,7 @@ def plotly_values(array) -> list:
 
 def figure_specs(at) -> list[dict]:
     """Every Plotly figure an AppTest page drew, in page order, as Plotly JSON ({"data": ...,
-    "layout": ...}), whichever element drew it: `st.plotly_chart` or pages/figure.py's lighter
+    "layout": ...}), whichever element drew it: `st.plotly_chart` or pages/ui/figure.py's lighter
     chart element. Iterating `at.main` visits nested blocks too."""
     specs = []
     for element in at.main:

@@ -223,9 +223,9 @@ def test_the_per_collector_options_still_parse_as_before():
 
 
 def test_every_collectors_run_in_the_docs_and_the_dashboard_still_parses():
-    """The README, docs/ and the Runs page's start button (pages/actions.py) use these words."""
+    """The README, docs/ and the Runs page's start button (pages/ui/actions.py) use these words."""
     from collectors.__main__ import parser
-    from pages.actions import COLLECTORS
+    from pages.ui.actions import COLLECTORS
 
     texts = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     found = [match for path in texts for match in re.findall(

@@ -1,4 +1,4 @@
-"""pages/figure.py: which element draws a figure, and the bundle the lighter one loads."""
+"""pages/ui/figure.py: which element draws a figure, and the bundle the lighter one loads."""
 
 import hashlib
 import re
@@ -8,7 +8,7 @@ import httpx
 import plotly
 import plotly.graph_objects as go
 
-from pages import figure
+from pages.ui import figure
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLE = REPO / "static" / "plotly-basic.min.js"

@@ -8,7 +8,7 @@ from helpers import figure_specs
 from streamlit.testing.v1 import AppTest
 
 from collectors import capability_scores
-from pages import charts
+from pages.ui.charts import gaps as charts
 from warehouse import db, writes
 
 DAY = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -66,7 +66,7 @@ def test_marks_only_the_shown_scopes_inside_the_shown_span():
 
 def test_the_overview_arena_chart_marks_where_the_arena_series_breaks(db_copy, monkeypatch):
     monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
-    at = AppTest.from_file(charts.__file__.replace("pages/charts.py", "dashboard.py"),
+    at = AppTest.from_file(charts.__file__.replace("pages/ui/charts/gaps.py", "dashboard.py"),
                            default_timeout=120).run()
     assert not at.exception
     arena = next(s for s in figure_specs(at) if "Arena" in s["layout"]["title"]["text"])

@@ -259,7 +259,7 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
 def test_the_database_check_runs_once_per_snapshot_not_on_every_rerun(db_copy, monkeypatch):
     """dashboard.py calls database_ready() on every rerun; on a lake the check attaches the
     catalog (~0.4 s), so it must run again only when a new snapshot arrives."""
-    from pages import data
+    from pages.ui import data
     from warehouse import bootstrap
 
     calls = []
@@ -270,3 +270,19 @@ def test_the_database_check_runs_once_per_snapshot_not_on_every_rerun(db_copy, m
     with db.writing(db_copy) as con:  # a collector publishes a new snapshot
         con.execute("INSERT INTO model_alias VALUES ('acme/x', 'config', 'acme/x')")
     assert data.database_ready() and len(calls) == 2
+
+
+# --- Layout --------------------------------------------------------------------------------
+
+def test_every_page_script_is_registered_once_and_helpers_sit_in_pages_ui():
+    """Streamlit's older pages-folder mode (a fresh server, before dashboard.py's first
+    st.navigation) turns every top-level pages/*.py but __init__.py into a page of its own: so
+    only page scripts sit there, each one line of dashboard.py's PAGES, and every helper lives
+    in pages/ui/."""
+    from bench.pages import registered_pages
+
+    root = Path(DASHBOARD).parent
+    scripts = sorted(str(p.relative_to(root)) for p in (root / "pages").glob("*.py")
+                     if p.name != "__init__.py")
+    registered = [page["script"] for page in registered_pages()]
+    assert sorted(registered) == scripts and len(set(registered)) == len(registered)

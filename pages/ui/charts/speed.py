@@ -1,4 +1,4 @@
-"""Figures for the Speed page (DataFrame in, Plotly figure out), and a time axis that reads well
+"""Figures for the Speed page (plain functions, DataFrame in, Plotly figure out), and a time axis that reads well
 whatever the span: a run of two minutes, a day of scheduled runs, or a year of history.
 
 Why a time axis helper: left alone, Plotly zooms a single day's points down to milliseconds

@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from pages import charts_public, data, figure, tables
+from pages.ui import data, figure, tables
+from pages.ui.charts import capability as capability_charts
+from pages.ui.charts import prices as price_charts
 from warehouse.queries import MEASURE_SPEED
 
 EPOCH_CREDIT = "Epoch AI Benchmarking Hub and Epoch Capabilities Index (CC BY 4.0)"
@@ -19,7 +21,7 @@ def price_of_a_capability(snap) -> None:
     series_id = rows["series_id"].iloc[0]
     level = series_id.rsplit("@eci", 1)[-1]
     rows = rows[rows["series_id"] == series_id]
-    figure.show(charts_public.price_level_figure(rows, f"ECI {level}"))
+    figure.show(price_charts.price_level_figure(rows, f"ECI {level}"))
     verdicts = data.gap_verdicts(*snap)
     mine = verdicts[(verdicts["series_id"] == series_id) & (verdicts["gap_kind"] == "log10_cheapest_ratio")]
     for v in mine.itertuples():
@@ -55,7 +57,7 @@ def public_vs_heldout(snap) -> None:
     c1, c2 = st.columns(2)
     c1.metric("Models scored on both", f"{rows['model_id'].nunique():,}")
     c2.metric("Median gap", f"{rows['logit_gap'].median():.2f} logits")
-    figure.show(charts_public.heldout_figure(rows, monthly))
+    figure.show(capability_charts.heldout_figure(rows, monthly))
     st.caption(f"Source: {EPOCH_CREDIT}, both tests run by Epoch. Gap = logit(public score) − "
                "logit(held-out score), scores clipped to 1–99%. If both tests measure one skill, "
                "this difference is about the same for every model (a one-parameter item-response "

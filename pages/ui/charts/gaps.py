@@ -1,4 +1,6 @@
-"""Figures: plain functions, DataFrame in, Plotly figure out (testable without Streamlit)."""
+"""Figures for the Overview and Gaps pages: plain functions, DataFrame in, Plotly figure out
+(testable without Streamlit). Gaps over time with their trend, lags, and the method-change marks
+that every page with a time axis of scores draws (Speed re-uses the gap trend figure)."""
 
 import pandas as pd
 import plotly.graph_objects as go

@@ -1,4 +1,6 @@
-"""Figures for the capability, price and leaderboard pages (DataFrame in, figure out)."""
+"""Figures for the Capability and Leaderboard-vs-fresh pages: plain functions, DataFrame in,
+Plotly figure out, testable without Streamlit. Scores over time, the leader's margin, one
+dimension's gaps, fixed minus fresh items, and public minus held-out scores."""
 
 import math
 
@@ -6,11 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pages.ui.charts.colours import CLOSED, COLOURS, OPEN, OPENNESS
 from warehouse import labels
-
-OPENNESS = {True: "open weights", False: "closed weights"}
-CLOSED = ["#d62728", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#b5361c"]
-OPEN = ["#1f77b4", "#2ca02c", "#17becf", "#9467bd", "#393b79", "#637939"]
 
 
 def _errors(rows: pd.DataFrame, low: str, high: str, value: str = "value") -> dict | None:
@@ -19,23 +18,6 @@ def _errors(rows: pd.DataFrame, low: str, high: str, value: str = "value") -> di
         return None
     return {"type": "data", "symmetric": False, "array": (rows[high] - rows[value]).tolist(),
             "arrayminus": (rows[value] - rows[low]).tolist(), "thickness": 1.2, "width": 3}
-
-
-def decade_axis(values, money: bool = True) -> dict:
-    """A log axis labelled at each power of ten (`$0.01`, `$0.1`, `$1`, `$10`), with grid lines
-    between: Plotly's own log ticks read "5, 2, 1, 5, 2, 0.1" with no decades."""
-    v = pd.to_numeric(pd.Series(values), errors="coerce")
-    v = v[v > 0]
-    if not len(v):
-        return {"type": "log"}
-    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
-    hi = max(hi, lo + 1)
-    ticks = [10.0 ** k for k in range(lo, hi + 1)]
-    text = [("$" if money else "") + (f"{t:,.0f}" if t >= 1 else f"{t:.{-int(math.log10(t))}f}")
-            for t in ticks]
-    return {"type": "log", "tickvals": ticks, "ticktext": text, "range": [lo - 0.05, hi + 0.05],
-            "minor": {"ticks": "outside", "showgrid": True, "dtick": "D1",
-                      "gridcolor": "rgba(128,128,128,0.12)"}}
 
 
 def short_model(model_id: str) -> str:
@@ -110,49 +92,6 @@ def dimension_gaps_figure(series: list[tuple[dict, pd.DataFrame]]) -> go.Figure:
     return fig
 
 
-def price_figure(steps: pd.DataFrame, column: str = "usd_per_mtok_out",
-                 open_weights: dict | None = None) -> go.Figure:
-    """Cheapest paid price in force over time per model, as steps on a log scale labelled in
-    decades; each line ends where the model's last listing ends. Closed-weights models in warm
-    colours and solid lines, open-weights in cool colours and dashed."""
-    fig = go.Figure()
-    open_weights = open_weights or {}
-    palette = {True: iter(OPEN * 4), False: iter(CLOSED * 4), None: iter(["#7f7f7f"] * 99)}
-    for model, rows in steps.groupby("model_id", sort=False):
-        openness = open_weights.get(model)
-        openness = None if openness is None or pd.isna(openness) else bool(openness)
-        colour = next(palette[openness])
-        group = OPENNESS.get(openness, "weights unknown")
-        fig.add_trace(go.Scatter(x=rows["day"], y=rows[column], name=model, mode="lines",
-                                 line={"shape": "hv", "color": colour, "width": 2,
-                                       "dash": "dash" if openness else None},
-                                 legendgroup=group, legendgrouptitle={"text": group},
-                                 hovertemplate="%{x|%Y-%m-%d}: $%{y:.3g}<extra>" + model + "</extra>"))
-    fig.update_layout(title=f"Cheapest paid {_side(column)} price in force",
-                      yaxis={**(decade_axis(steps[column]) if len(steps) else {"type": "log"}),
-                             "title": {"text": labels.unit(column)}},
-                      xaxis_title="date", legend={"orientation": "h", "y": -0.2,
-                                                  "groupclick": "toggleitem"},
-                      margin={"t": 50})
-    return fig
-
-
-def _side(column: str) -> str:
-    return {"usd_per_mtok_out": "output", "usd_per_mtok_in": "input"}.get(column, "")
-
-
-def cost_figure(costs: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    for (model, dim), rows in costs.groupby(["model_id", "dimension"], sort=False):
-        fig.add_trace(go.Scatter(x=rows["day"], y=rows["usd_per_solved_item"], mode="lines+markers",
-                                 name=f"{model} · {labels.dimension(dim)}"))
-    fig.update_layout(title="Cost per solved item",
-                      yaxis={**decade_axis(costs["usd_per_solved_item"]),
-                             "title": {"text": labels.unit("usd_per_solved_item")}},
-                      legend={"orientation": "h", "y": -0.2}, margin={"t": 50})
-    return fig
-
-
 def fixed_fresh_figure(rows: pd.DataFrame) -> go.Figure:
     """Fixed-item minus fresh-item score per model: above 0 suggests the fixed items leaked."""
     fig = capability_figure(rows, "Fixed minus fresh items, per model (above 0: overfitting?)")
@@ -161,22 +100,24 @@ def fixed_fresh_figure(rows: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def frontier_figure(points: pd.DataFrame, fronts: pd.DataFrame, score_label: str) -> go.Figure:
-    """Each half-year's price-capability frontier as a step line; the newest day's models as dots."""
+def heldout_figure(per_model: pd.DataFrame, monthly: pd.DataFrame) -> go.Figure:
+    """Per model: logit(public score) − logit(held-out score) by release date, with the monthly
+    median line. Higher = better on the public test than the held-out one predicts."""
     fig = go.Figure()
-    if len(points):
-        newest = points[points["day"] == points["day"].max()]
-        fig.add_trace(go.Scatter(x=newest["usd_per_mtok_blended"], y=newest["score"], mode="markers",
-                                 name=f"models priced on {newest['day'].iloc[0]:%Y-%m-%d}",
-                                 text=newest["model_id"], marker={"color": "lightgrey", "size": 6},
-                                 hovertemplate="%{text}: %{y:.1f} at $%{x:.3g}"))
-    for day, rows in fronts.groupby("day"):
-        fig.add_trace(go.Scatter(x=rows["usd_per_mtok_blended"], y=rows["score"], name=f"{day:%Y-%m-%d}",
-                                 mode="lines+markers", line={"shape": "hv"}, text=rows["model_id"],
-                                 hovertemplate="%{text}: %{y:.1f} at $%{x:.3g}"))
-    prices = points["usd_per_mtok_blended"] if len(points) else []
-    fig.update_layout(title="Price–capability frontier: the best score each price bought, by date",
-                      xaxis={**decade_axis(prices),
-                             "title": {"text": labels.unit("usd_per_mtok_blended")}},
-                      yaxis_title=score_label, legend_title="frontier on", margin={"t": 50})
+    for group, rows in per_model.groupby("group", dropna=False):
+        name = f"{group} weights" if isinstance(group, str) else "weights unknown"
+        fig.add_trace(go.Scatter(
+            x=rows["released"], y=rows["logit_gap"], mode="markers", name=name,
+            marker={"color": COLOURS.get(group, "#7f7f7f"), "size": 8, "opacity": 0.75},
+            text=rows["model_id"], customdata=rows[["public_score", "heldout_score"]],
+            hovertemplate=("%{text}<br>released %{x|%Y-%m-%d}<br>public %{customdata[0]:.0%}, "
+                           "held out %{customdata[1]:.0%}<br>gap %{y:.2f} logits<extra></extra>")))
+    if len(monthly):
+        middle = pd.to_datetime(monthly["bucket_start"]) + pd.Timedelta(days=14)  # mid-month
+        fig.add_trace(go.Scatter(x=middle, y=monthly["value"], mode="lines",
+                                 name="monthly median", line={"color": "black", "width": 2},
+                                 hovertemplate="%{x|%Y-%m}: median %{y:.2f} logits<extra></extra>"))
+    fig.update_layout(xaxis_title="Model release date",
+                      yaxis_title="Public minus held-out score (logits)", legend_title_text="",
+                      margin={"t": 30})
     return fig

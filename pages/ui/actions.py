@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 COLLECTORS = ["latency", "prices", "capability"]
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def collect_log(name: str) -> Path:
@@ -36,7 +36,7 @@ def start_collector(name: str) -> int:
 def configured_jobs() -> pd.DataFrame:
     """Every host's jobs from the config with their next fire time (never the job stores: each
     host keeps its own). Without `[hosts]` one host runs them all."""
-    from collectors import scheduler
+    from collectors import job_list
     from core.config import load_config
     from collectors.context import host_name
     from warehouse.lake import is_lake
@@ -47,14 +47,14 @@ def configured_jobs() -> pd.DataFrame:
              "models": ", ".join(spec.kwargs.get("models", [])),
              "next_run_utc": spec.trigger().get_next_fire_time(None, now)}
             for host in (list(config.hosts) or [host_name()])
-            for spec in scheduler.job_specs(config, host, lake).values()]
+            for spec in job_list.job_specs(config, host, lake).values()]
     return pd.DataFrame(rows, columns=["host", "job", "schedule", "models", "next_run_utc"])
 
 
 def schedulers() -> dict[str, str]:
     """Host -> where its scheduler runs, for each scheduler running now: every host's on a lake
     (each holds a lease in the catalog), this machine's on a DuckDB file."""
-    from collectors import scheduler
+    from collectors import job_list
     from collectors.context import host_name
     from collectors.host_lease import live_schedulers
     from warehouse.lake import is_lake, parse_target
@@ -62,5 +62,5 @@ def schedulers() -> dict[str, str]:
     address = os.environ.get("GAPWATCH_DB")
     if is_lake(address):
         return live_schedulers(parse_target(address))
-    pid = scheduler.running_pid()
+    pid = job_list.running_pid()
     return {host_name(): f"pid {pid}"} if pid else {}
