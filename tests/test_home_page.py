@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from helpers import plotly_values
 from streamlit.testing.v1 import AppTest
 
@@ -25,6 +26,7 @@ def metric(at: AppTest, label: str):
     return next(m for m in at.metric if m.label == label)
 
 
+@pytest.mark.slow  # imports the whole public history from a blank file, as the session's built_db does
 def test_first_open_builds_the_database_and_shows_real_gaps(gapwatch_env):
     assert not gapwatch_env.exists()
     at = run_dashboard()

@@ -38,6 +38,7 @@ def test_init_twice_leaves_the_same_row_counts(gapwatch_env, db_copy, monkeypatc
     assert first["capability_scores"] > 30_000 and first["prices"] > 4_000
 
 
+@pytest.mark.slow  # the whole public history imported again (~9 s)
 def test_forced_reimport_is_idempotent(db_copy):
     before = counts(db_copy)
     with db.writing(db_copy, atomic=False) as con:
