@@ -147,6 +147,7 @@ def add_measured_rows(con, n_weeks=12):
         insert_rows(con, "latency_sample", pd.DataFrame(latency))
 
 
+@pytest.mark.slow  # recomputes every public verdict besides the measured ones (~7 s)
 def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
     with db.writing(db_copy, atomic=False) as con:
         add_measured_rows(con, n_weeks=40)  # 10 months: the trend test needs 8 with data

@@ -168,6 +168,7 @@ def full_disk(tmp_path):
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.slow  # its holder waits 2 s; test_bad_files keeps a full disk in the quick loop
 def test_a_full_spool_disk_fails_the_run_with_one_clear_error_and_half_writes_nothing(db_copy, full_disk):
     holder = None
     with pytest.raises(spool.SpoolFull, match="No space left on device") as raised:
