@@ -43,7 +43,7 @@ def db_copy(built_db, tmp_path) -> Path:
 @pytest.fixture(scope="module")
 def module_db_copy(built_db, tmp_path_factory) -> Path:
     """One writable copy shared by a module whose tests only read it, each test checking
-    that it left the file as it found it (55 copies cost ~3 s)."""
+    that it left the file as it found it (test_sql_guard: 55 copies cost ~3 s)."""
     return copy_built(built_db, tmp_path_factory.mktemp("module_db"))
 
 

@@ -48,7 +48,7 @@ def step_calls(layout: str, n: int, phi: float, seeds: int = 200) -> float:
     return rate
 
 
-@pytest.mark.slow  # 200 series split at a level shift, twice (~16 s); the next tests are quick
+@pytest.mark.slow  # 400 series per cell (~16 s); the stored split below stays quick
 @pytest.mark.parametrize("layout, n, phi", [("monthly", 88, 0.0), ("monthly", 36, 0.8)])
 def test_a_level_shift_without_a_trend_is_not_called_a_trend(layout, n, phi):
     """A 6σ step in the middle half, no trend: without the level-shift split this was called
