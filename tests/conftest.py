@@ -27,13 +27,24 @@ def built_db(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def db_copy(built_db, tmp_path) -> Path:
-    """A private, writable copy of the built warehouse (master and published file)."""
-    src, dst = warehouse_paths(built_db), warehouse_paths(tmp_path / "gapwatch.duckdb")
+def copy_built(built_db: Path, folder: Path) -> Path:
+    src, dst = warehouse_paths(built_db), warehouse_paths(folder / "gapwatch.duckdb")
     shutil.copyfile(src.master, dst.master)
     shutil.copyfile(src.published, dst.published)
     return dst.published
+
+
+@pytest.fixture
+def db_copy(built_db, tmp_path) -> Path:
+    """A private, writable copy of the built warehouse (master and published file)."""
+    return copy_built(built_db, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_db_copy(built_db, tmp_path_factory) -> Path:
+    """One writable copy shared by a module whose tests only read it, each test checking
+    that it left the file as it found it (test_sql_guard: 55 copies cost ~3 s)."""
+    return copy_built(built_db, tmp_path_factory.mktemp("module_db"))
 
 
 @pytest.fixture(scope="session")

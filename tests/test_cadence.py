@@ -35,11 +35,10 @@ def test_fire_times_follow_the_cron_with_jitter_inside_its_window(tmp_path):
         assert fire.hour % 6 == 0 and timedelta(0) <= fire - due <= timedelta(seconds=300)
 
 
-def test_a_simulated_day_stores_every_run_and_row_the_plan_promises(tmp_path):
+def test_a_simulated_day_stores_every_run_and_row_the_plan_promises(db_copy):
     plan = cadence.plan(months=1, n_models=10)
     per_day = {job: n / plan["days"] for job, n in plan["runs"].items()}
-    path = tmp_path / "gapwatch.duckdb"
-    cadence.bootstrap.init(path)
+    path = db_copy  # a built warehouse, as cadence.bootstrap.init leaves it (conftest's built_db)
     cadence.write_days(path, 1, per_day, plan["rows_per_run"], [m.id for m in plan["models"]])
     with db.reading(path) as con:
         runs = dict(con.execute("SELECT collector, count(*) FROM runs WHERE status = 'ok' AND "

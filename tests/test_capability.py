@@ -132,6 +132,7 @@ def kill_midway(db_path: Path, config: Path, args: tuple, server, name: str, kil
     return len(server.arrivals[name])
 
 
+@pytest.mark.slow  # two CLI runs each, a quarter second an item (~12 s)
 @pytest.mark.parametrize("kill", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_a_killed_run_resumed_asks_nothing_twice(db_copy, tmp_path, kill):
     """SIGTERM: the item in flight is stored, so across both runs each item is asked once.

@@ -87,6 +87,7 @@ def server():
         yield running
 
 
+@pytest.mark.slow  # the unreachable model's retries wait 1 + 2 + 4 s
 def test_a_latency_run_on_a_terminal_shows_the_whole_run_above_each_cell(db_copy, tmp_path, server):
     config = write_config(tmp_path / "gapwatch.toml", server.base_url)
     code, out, screen = on_terminal(LATENCY, env_for(db_copy, config))
@@ -114,6 +115,7 @@ def test_a_capability_run_counts_every_item_of_every_model(db_copy, tmp_path, se
     assert "reasoning" in out and "all models" not in out
 
 
+@pytest.mark.slow  # two more CLI latency runs
 def test_quiet_and_a_log_file_get_no_bars(db_copy, tmp_path, server):
     """--quiet on a terminal draws nothing; without a terminal (the dashboard sends stderr to a
     log file, cron to mail) nothing is drawn either, so no log fills with redrawn bars."""

@@ -38,6 +38,7 @@ def open_shell(path: Path) -> subprocess.Popen | None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow  # five processes on one file (the spool and backup tests hold it quickly)
 def test_writer_and_readers_at_once(db_copy, tmp_path):
     with db.writing(db_copy) as con:
         con.execute("INSERT INTO run_ledger (run_id, collector, host, started_at_utc, status) "

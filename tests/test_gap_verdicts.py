@@ -112,6 +112,7 @@ def price_rows(con):
                        f"'{verdicts.PRICE_METRIC}' ORDER BY 1").df()
 
 
+@pytest.mark.slow  # recomputes every public verdict (~4 s)
 def test_free_and_zero_prices_are_left_out(db_copy):
     with db.writing(db_copy, atomic=False) as con:
         before = price_rows(con)
@@ -146,6 +147,7 @@ def add_measured_rows(con, n_weeks=12):
         insert_rows(con, "latency_sample", pd.DataFrame(latency))
 
 
+@pytest.mark.slow  # recomputes every public verdict besides the measured ones (~7 s)
 def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
     with db.writing(db_copy, atomic=False) as con:
         add_measured_rows(con, n_weeks=40)  # 10 months: the trend test needs 8 with data
@@ -171,6 +173,7 @@ def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
     assert not any(m.endswith("_fixed_minus_fresh") for m in metrics)
 
 
+@pytest.mark.slow  # recomputes every public verdict (~5 s)
 def test_store_replaces_every_result_table_in_one_transaction(db_copy):
     with db.writing(db_copy, atomic=False) as con:
         series, table, lag_rows, _ = verdicts.compute_all(con)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
@@ -24,6 +25,7 @@ def metric(at: AppTest, label: str):
     return next(m for m in at.metric if m.label == label)
 
 
+@pytest.mark.slow  # imports the whole public history from a blank file, as the session's built_db does
 def test_first_open_builds_the_database_and_shows_real_gaps(gapwatch_env):
     assert not gapwatch_env.exists()
     at = run_dashboard()

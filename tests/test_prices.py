@@ -217,9 +217,11 @@ BAD_PAYLOADS = {  # case: (importer, payload, what the warning must say)
     "litellm not an object": ("litellm", [LITELLM], "top level is a list"),
 }
 PATHS = {"openrouter": "/api/v1/models", "litellm": "/model_prices_and_context_window.json"}
+QUICK_PAYLOADS = ("not JSON", "litellm not a number")  # one per importer; the rest are slow
 
 
-@pytest.mark.parametrize("case", BAD_PAYLOADS)
+@pytest.mark.parametrize("case", [case if case in QUICK_PAYLOADS else pytest.param(
+    case, marks=pytest.mark.slow) for case in BAD_PAYLOADS])
 def test_a_bad_payload_is_one_named_warning_and_loses_nothing(db_copy, server, case):
     importer, body, expected = BAD_PAYLOADS[case]
     other = "litellm" if importer == "openrouter" else "openrouter"
@@ -238,6 +240,7 @@ def test_a_bad_payload_is_one_named_warning_and_loses_nothing(db_copy, server, c
     assert mini.sum() == 1 and after[mini].last_seen_utc.equals(before[mini].last_seen_utc)
 
 
+@pytest.mark.slow  # the dead URL's retries wait 1 + 2 + 4 s
 def test_an_unreachable_url_is_one_warning_and_the_cli_finishes(db_copy, server, tmp_path):
     dead = closed_port_url("/api/v1/models")
     config_file = tmp_path / "gapwatch.toml"

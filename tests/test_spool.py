@@ -91,6 +91,7 @@ def test_rows_wait_in_the_spool_while_the_warehouse_is_held_and_land_once_it_is_
     assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id = ?", [run.run_id]) == [(12,)]
 
 
+@pytest.mark.slow  # a holder and a landing process
 def test_a_landed_run_keeps_the_status_its_warnings_and_failed_requests_give_it(db_copy):
     """Only the "rows wait in ..." part goes once they land: a warning still makes it partial."""
     rows = samples(4)
@@ -105,6 +106,7 @@ def test_a_landed_run_keeps_the_status_its_warnings_and_failed_requests_give_it(
                   [run.run_id]) == [("partial", 4, "model ref/spooled: context window unknown")]
 
 
+@pytest.mark.slow  # a holder and a landing process
 def test_a_run_that_starts_while_the_warehouse_is_held_still_collects(db_copy):
     """Its start, rows and end all wait in the spool; once the warehouse is free they land:
     the ledger has the run, `ok`, started when it started, with every row once."""
@@ -166,6 +168,7 @@ def full_disk(tmp_path):
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.slow  # its holder waits 2 s; test_bad_files keeps a full disk in the quick loop
 def test_a_full_spool_disk_fails_the_run_with_one_clear_error_and_half_writes_nothing(db_copy, full_disk):
     holder = None
     with pytest.raises(spool.SpoolFull, match="No space left on device") as raised:

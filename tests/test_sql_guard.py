@@ -78,6 +78,13 @@ def test_check_allows_reading_queries(sql):
     assert check(sql)
 
 
+@pytest.fixture(scope="module")
+def db_copy(module_db_copy):
+    """The explorer only reads: one copy for the module, and the tests that matter check the
+    file's fingerprint before and after themselves."""
+    return module_db_copy
+
+
 def fingerprint(path):
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
 

@@ -66,6 +66,7 @@ def test_a_memory_bomb_is_stopped_in_one_line_and_the_caller_stays_small(db_copy
     assert growth < 1.5 * 1024
 
 
+@pytest.mark.slow  # two workers fill 1 GiB and 3 GiB
 def test_memory_past_duckdbs_own_limit_meets_the_os_ceiling(db_copy):
     """The same query fits under a 3 GiB ceiling, so it is the ceiling that stops it at 1 GiB."""
     config, path = dict(queries.EXPLORER_CONFIG), str(db_copy)
@@ -117,6 +118,7 @@ def test_duckdb_errors_still_come_back_as_one_line(db_copy):
     assert "no_such_column" in str(failed.value) and "\n" not in str(failed.value)
 
 
+@pytest.mark.slow  # five workers, two of them killed at their limits
 def test_queries_leave_no_descriptor_or_process_behind(db_copy):
     """The dashboard runs for weeks: each answered, failed or killed query must close its pipes
     and reap its worker."""
@@ -147,6 +149,7 @@ def test_the_worker_never_runs_the_callers_main_script(db_copy, tmp_path, monkey
     assert rows["x"].tolist() == [7] and not mark.exists()
 
 
+@pytest.mark.slow  # a worker burns its 2 s of CPU
 def test_a_worker_whose_dashboard_died_ends_by_itself(db_copy):
     """Nobody kills this worker at its wall-clock limit (as if the dashboard had died): its CPU
     limit ends it."""
@@ -239,6 +242,7 @@ def test_memory_bombs_on_the_real_sql_page_leave_the_server_up(dashboard_server,
     assert "No runtime found" not in log  # nothing re-ran dashboard.py outside the server
 
 
+@pytest.mark.slow  # waits for a slow query's 4 s limit
 def test_more_queries_at_once_than_worker_slots_are_refused_in_one_line(db_copy, monkeypatch):
     """Each worker may take 1 GiB: a dashboard runs at most MAX_WORKERS at once. With one slot,
     a second query while a slow one runs waits, then is refused with one line; the slot is

@@ -26,7 +26,8 @@ def false_calls(layout: str, n: int, phi: float, seeds: int = SEEDS) -> float:
     return rate
 
 
-@pytest.mark.parametrize("layout, n, phi", [("monthly", 36, 0.6), ("monthly", 12, 0.9)])
+@pytest.mark.parametrize("layout, n, phi", [("monthly", 36, 0.6),
+                                            pytest.param("monthly", 12, 0.9, marks=pytest.mark.slow)])
 def test_two_sided_false_calls_stay_at_or_below_7_percent(layout, n, phi):
     """The old pre-whitened Mann–Kendall rule called 26% at φ = 0.6 here; n = 12, φ = 0.9 is
     the hardest cell (φ estimated ≈ 0.64 on average)."""
@@ -47,6 +48,7 @@ def step_calls(layout: str, n: int, phi: float, seeds: int = 200) -> float:
     return rate
 
 
+@pytest.mark.slow  # 400 series per cell (~16 s); the stored split below stays quick
 @pytest.mark.parametrize("layout, n, phi", [("monthly", 88, 0.0), ("monthly", 36, 0.8)])
 def test_a_level_shift_without_a_trend_is_not_called_a_trend(layout, n, phi):
     """A 6σ step in the middle half, no trend: without the level-shift split this was called
@@ -54,6 +56,7 @@ def test_a_level_shift_without_a_trend_is_not_called_a_trend(layout, n, phi):
     assert step_calls(layout, n, phi) <= LIMIT
 
 
+@pytest.mark.slow  # checks the slow check above can fail
 def test_the_step_check_fails_when_shifts_are_ignored(monkeypatch):
     monkeypatch.setattr(level_shifts, "SHIFT_T", np.inf)
     assert step_calls("monthly", 88, 0.0, seeds=100) > 2 * LIMIT
@@ -78,6 +81,7 @@ def test_a_step_is_split_stored_and_no_verdict_spans_it():
     assert not table["verdict"].isin(["widening", "narrowing"]).any()
 
 
+@pytest.mark.slow  # checks that the validity check can fail: 200 series
 def test_the_check_fails_a_test_that_trusts_the_estimated_phi(monkeypatch):
     """GLS at the REML φ alone (no worst case over φ's upper range) calls about 20% at n = 12,
     φ = 0.9: the validity check above would catch it, so it can fail."""
@@ -85,6 +89,7 @@ def test_the_check_fails_a_test_that_trusts_the_estimated_phi(monkeypatch):
     assert false_calls("monthly", 12, 0.9, seeds=200) > 2 * LIMIT
 
 
+@pytest.mark.slow  # 300 series and their oracle fits (~9 s)
 def test_a_2_sigma_rise_on_short_memory_data_is_found():
     cell = validity.run_cell("monthly", 88, 0.3, seeds=150, power_seeds=150)
     print(f"\n2σ rise, monthly n=88, φ=0.3: widening {cell['power']:.1%} (oracle GLS "
@@ -232,6 +237,7 @@ def test_one_5_sigma_outlier_anywhere_does_not_flip_a_clear_verdict(expected, ri
         assert f"{DATES[at]:%Y-%m}" in row["note"]
 
 
+@pytest.mark.slow  # 400 verdicts
 def test_a_5_sigma_spike_at_a_random_point_rarely_changes_a_verdict():
     rng = np.random.default_rng(7)
     changed, false_widening = [], []
