@@ -122,8 +122,12 @@ def bench(db_path: str, repeats: int, pages: dict[str, Target] | None = None
     return rows
 
 
+SERVER_PIDS: dict[str, int] = {}  # address -> process of the server running there
+
+
 def one_server(browser, db_path: str, target: Target, measure, port: int | None = None):
     proc, url = start_dashboard(db_path, port, target.app)
+    SERVER_PIDS[url] = proc.pid
     try:
         return measure(url)
     finally:
@@ -153,7 +157,25 @@ def after_warm_up(browser, url: str, target: Target, measure) -> float:
     warm_up.goto(f"{url}/{path}")
     warm_up.get_by_text(text).first.wait_for(timeout=120_000)
     warm_up.close()
+    until_idle(SERVER_PIDS[url])
     return measure()
+
+
+def until_idle(pid: int, quiet_s: float = 0.5, timeout_s: float = 30.0) -> None:
+    """Wait until the server process has used under 5% of a core for `quiet_s`: its first run
+    may still be loading modules in the background (pages/ui/preload.py), and "cold" means the
+    page's data caches are empty, not that the server is still starting."""
+    def cpu_s() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout_s
+    before = cpu_s()
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        now = cpu_s()
+        if now - before < 0.05 * quiet_s:
+            return
+        before = now
 
 
 def warm_visits(browser, url: str, target: Target, other: Target, repeats: int) -> float:
