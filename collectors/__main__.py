@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from collectors import spool
 from collectors.capability_resume import RESUME_WITHIN_H
 from collectors.config import load_config
-from warehouse import db, writes
+from warehouse import latency_store, run_ledger
 from warehouse.command_line import CommandParser, add_command
 from warehouse.errors import GapWatchError
 
@@ -130,13 +130,7 @@ def exit_code(run) -> int:
 
 
 def print_latency_summary(run_id: str) -> None:
-    with db.reading() as con:
-        table = con.execute("""
-            SELECT model_id, workload, concurrency, count(*) AS n, count(error_class) AS errors,
-                   round(median(ttft_s), 3) AS ttft_s_p50,
-                   round(median(output_tokens_per_s), 1) AS output_tokens_per_s_p50,
-                   round(median(e2e_s), 2) AS e2e_s_p50
-            FROM latency_samples WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id]).df()
+    table = latency_store.latency_medians(run_id)
     print(table.to_string(index=False) if len(table) else "(no samples)")
 
 
@@ -204,34 +198,17 @@ def _print_lake_schedulers() -> None:
 def _last_runs() -> dict[str, dict]:
     """Each collector's last run on this host (the jobs listed are this host's)."""
     from collectors.context import host_name
-    from warehouse.lake import is_lake
-    from warehouse.paths import warehouse_paths
 
-    if not is_lake(os.environ.get("GAPWATCH_DB")) and not warehouse_paths().published.exists():
-        return {}
-    with db.reading() as con:
-        frame = con.execute("""SELECT collector, max(started_at_utc) AS started_at_utc,
-                   arg_max(status, started_at_utc) AS status, arg_max(n_rows, started_at_utc) AS n_rows,
-                   arg_max(error, started_at_utc) AS error FROM runs WHERE host = ?
-                   GROUP BY collector""", [host_name()]).df()
-    return {row["collector"]: row for row in frame.to_dict("records")}
+    return run_ledger.last_runs(host_name())
 
 
 def cmd_runs(args) -> int:
     if args.action == "list":
-        with db.reading() as con:
-            print(con.execute("""SELECT run_id, collector, host,
-                                        strftime(started_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS started_utc,
-                                        strftime(finished_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS finished_utc,
-                                        round(epoch(finished_at_utc - started_at_utc), 1) AS took_s,
-                                        status, n_rows, valid, error
-                                 FROM runs ORDER BY started_at_utc DESC LIMIT ?""",
-                              [args.limit]).df().to_string(index=False))
+        print(run_ledger.recent_runs(args.limit).to_string(index=False))
         return 0
     if args.action == "invalidate" and not args.why:
         raise GapWatchError("runs invalidate needs --why TEXT: the reason is kept with the run")
-    with db.writing() as con:
-        writes.set_validity(con, args.run_id, args.why if args.action == "invalidate" else None)
+    run_ledger.set_validity(args.run_id, args.why if args.action == "invalidate" else None)
     print(f"run {args.run_id}: {'invalidated' if args.action == 'invalidate' else 'restored'}")
     return 0
 

@@ -19,7 +19,6 @@ requests in flight).
 """
 
 import hashlib
-import json
 import secrets
 import threading
 import time
@@ -37,11 +36,11 @@ from collectors.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult
-from collectors.runner import Run, retry_conflicts
+from collectors.runner import Run
 from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
 from collectors.tasks.private import load_folders
-from warehouse import db
+from warehouse import capability_store, run_ledger
 from warehouse.errors import GapWatchError
 
 FLUSH_EVERY_S = 2.0
@@ -52,12 +51,6 @@ FLUSH_EVERY_S = 2.0
 STOP_AT = tuple(f"\n{label}:" for label in ("Question", "Passage", "Review", "Sentence",
                                               "Instruction", "Records", "Document", "Text"))
 TABLE = "capability_item_result"
-# The latest price period per model; none means "unknown", never free.
-PRICES_SQL = """
-SELECT model_id, usd_per_mtok_in, usd_per_mtok_out FROM prices
-WHERE usd_per_mtok_in IS NOT NULL AND usd_per_mtok_out IS NOT NULL
-QUALIFY row_number() OVER (PARTITION BY model_id
-                           ORDER BY effective_from DESC, (source = 'config') DESC, estimated) = 1"""
 
 
 @dataclass(frozen=True)
@@ -185,8 +178,7 @@ def resume_key(settings: Settings, packs: dict[str, TaskPack]) -> dict:
 
 def latest_prices(db_path) -> dict[str, tuple[float, float]]:
     """model id -> (USD per million tokens in, out), from the latest price period."""
-    with db.reading(db_path) as con:
-        return {model: (p_in, p_out) for model, p_in, p_out in con.execute(PRICES_SQL).fetchall()}
+    return capability_store.latest_prices(db_path)
 
 
 def record_context(run: Run, work: Work, settings: Settings, models: list[ModelConfig]) -> None:
@@ -196,10 +188,7 @@ def record_context(run: Run, work: Work, settings: Settings, models: list[ModelC
                        concurrency=settings.concurrency, max_usd=settings.max_usd,
                        models={model.id: endpoint_context(model) for model in models},
                        **resume_key(settings, work.packs))
-    for attempt in retry_conflicts():
-        with attempt, db.writing(run.db_path) as con:
-            con.execute("UPDATE run_ledger SET context = ? WHERE run_id = ?",
-                        [json.dumps(run.context, default=str), run.run_id])
+    run_ledger.store_context(run.db_path, run.run_id, run.context)
 
 
 def model_items(run: Run, model: ModelConfig, work: Work) -> list[tuple[TaskPack, Item]]:
@@ -309,7 +298,7 @@ def finish(run: Run, work: Work) -> None:
                  f"cap (USD {work.budget.spent:.4f} reserved); run again to continue")
     if stopping.requested() or work.budget.exhausted:
         return
-    if not run.flush(wait_s=db.WRITE_WAIT_S):
+    if not run.flush(wait_s=run_ledger.WRITE_WAIT_S):
         run.warn("scores not stored: the warehouse stayed busy; run again to finish")
         return
     chain_ids = (run.run_id, *(work.previous.chain if work.previous else ()))

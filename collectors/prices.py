@@ -19,7 +19,7 @@ from collectors.price_sources.machine_time import MachineTime
 from collectors.price_sources.openrouter import OpenRouter
 from collectors.progress import Progress
 from collectors.runner import Run
-from warehouse import db
+from warehouse import price_store, run_ledger
 from warehouse.aliases import match_key
 from warehouse.paths import config_path
 from warehouse.price_periods import MAX_JUMP, Changes, observe, sync_book
@@ -75,7 +75,7 @@ def _apply(run: Run, seen: Observation, dated: bool, aliases: list[AliasEntry]) 
         run.warn(f"{seen.failed}; nothing from {seen.source} was changed")
         return report
     now = datetime.now(timezone.utc)
-    with db.writing(run.db_path) as con:
+    with run_ledger.writing(run.db_path) as con:
         ids = resolve(con, seen, aliases)
         frame = _frame(seen, ids)
         report.changes = (sync_book(con, run.run_id, frame, now) if dated else
@@ -94,23 +94,13 @@ def resolve(con, seen: Observation, aliases: list[AliasEntry]) -> dict[str, str]
     if not names:
         return ids
     ids |= {a.alias: a.model_id for a in aliases if a.source == seen.source and a.alias in names}
-    known = dict(con.execute("SELECT alias, model_id FROM model_alias WHERE source = ?",
-                             [seen.source]).fetchall())
-    folded = _folded(con)
+    known = price_store.source_aliases(con, seen.source)
+    folded = price_store.ids_by_match_key(con)
     for name in names - ids.keys():
         candidates = {known[name]} if name in known else folded.get(match_key(name), set())
         if len(candidates) == 1:
             ids[name] = next(iter(candidates))
     return ids
-
-
-def _folded(con) -> dict[str, set[str]]:
-    """Every name any source uses, and every id, by match key: one new spelling still matches."""
-    index: dict[str, set[str]] = {}
-    for name, model_id in con.execute("SELECT alias, model_id FROM model_alias UNION "
-                                      "SELECT model_id, model_id FROM model_registry").fetchall():
-        index.setdefault(match_key(name), set()).add(model_id)
-    return index
 
 
 def _frame(seen: Observation, ids: dict[str, str]) -> pd.DataFrame:
