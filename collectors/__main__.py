@@ -185,7 +185,7 @@ def _on_lake() -> bool:
 
 def _print_lake_schedulers() -> None:
     """On a lake, every host's scheduler that holds its lease now, wherever it runs."""
-    from collectors.host_lease import live_schedulers
+    from warehouse.host_lease import live_schedulers
     from warehouse.lake import is_lake, parse_target
 
     address = os.environ.get("GAPWATCH_DB")

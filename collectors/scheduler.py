@@ -27,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from collectors import spool, stopping
 from collectors.config import GapWatchConfig, cron_trigger
 from collectors.context import host_name, process_alive
-from collectors.host_lease import lease_for
+from warehouse.host_lease import lease_for
 from warehouse import run_ledger, writes
 from warehouse.errors import GapWatchError
 from warehouse.lake import is_lake

@@ -56,7 +56,7 @@ def schedulers() -> dict[str, str]:
     (each holds a lease in the catalog), this machine's on a DuckDB file."""
     from collectors import scheduler
     from collectors.context import host_name
-    from collectors.host_lease import live_schedulers
+    from warehouse.host_lease import live_schedulers
     from warehouse.lake import is_lake, parse_target
 
     address = os.environ.get("GAPWATCH_DB")
