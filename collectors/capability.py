@@ -31,7 +31,8 @@ from itertools import zip_longest
 import pandas as pd
 
 from collectors import capability_scores, stopping, tasks
-from collectors.capability_resume import Previous, answered, find_resumable
+from collectors.capability_resume import RESUME_WITHIN_H, Previous, answered, find_resumable
+from collectors.collector import Collector, exit_code, option, report
 from collectors.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
@@ -343,6 +344,49 @@ def scheduled(run: Run, models: list[ModelConfig], config) -> None:
     """The scheduled job: every pack, a new seed (or the unfinished run's), first concurrency."""
     settings = config.collectors.get("capability")
     collect(run, models, Settings(concurrency=settings.concurrency[0] if settings else 1,
-                                  private_folders=tuple(settings.private_packs) if settings else ()),
+                                  private_folders=configured_private_folders(config)),
             progress=False)
+
+
+def configured_private_folders(config) -> tuple[str, ...]:
+    settings = config.collectors.get("capability")
+    return tuple(settings.private_packs) if settings else ()
+
+
+def command(args, config, models: list[ModelConfig]) -> int:
+    """`python -m collectors run capability`; SIGTERM/Ctrl-C end it resumably."""
+    settings = Settings(
+        packs=tuple(args.packs) if args.packs else None, seed=args.seed, fresh=args.fresh,
+        fixed=args.fixed, concurrency=args.concurrency, max_usd=args.max_usd,
+        resume=not args.no_resume, private_folders=configured_private_folders(config))
+    if args.dry_run:
+        print(dry_run(models, settings))
+        return 0
+    stopping.install()
+    with Run("capability") as run:
+        collect(run, models, settings, progress=not args.quiet)
+    resumed = [f"resumed {run.context['resumes']}"] if run.context.get("resumes") else []
+    report(run, f"seed {run.context['seed']}", *resumed)
+    print(capability_scores.summary(run.run_id))
+    return exit_code(run)
+
+
+COLLECTOR = Collector(
+    "capability", TABLE, ("run_id", "model_id", "pack", "pack_version", "item_id", "variant", "seed"),
+    "ask each model the task packs and score it per dimension",
+    "Fixed items and fresh ones drawn from a seed, at temperature 0; per-item rows, then scores "
+    "with confidence intervals per model and dimension. A run that ends early (Ctrl-C, SIGTERM, "
+    f"--max-usd) is continued by the next one with the same packs within {RESUME_WITHIN_H} hours.",
+    command, scheduled, (
+        option("--packs", nargs="+", metavar="NAME", help="pack or dimension names (default: all)"),
+        option("--seed", type=int, metavar="N",
+               help="seed of the fresh items (default: the resumed run's, else a new one)"),
+        option("--fresh", type=int, metavar="N",
+               help="fresh items per pack (default: as many as its fixed ones)"),
+        option("--fixed", type=int, metavar="N", help="only the first N fixed items"),
+        option("--concurrency", type=int, default=1, metavar="N", help="items asked at once (default 1)"),
+        option("--max-usd", type=float, metavar="USD", help="stop before the estimated spend passes this"),
+        option("--dry-run", action="store_true",
+               help="only show what it would ask, with estimated tokens and USD"),
+        option("--no-resume", action="store_true", help="never continue an unfinished run")))
 

@@ -17,8 +17,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
-from scipy.stats import bootstrap
-
 from warehouse import capability_store
 
 BOOTSTRAP_SEED = 20250101
@@ -32,6 +30,8 @@ def mean_ci(values: np.ndarray) -> tuple[float | None, float | None]:
     """95% percentile-bootstrap interval of the mean; (None, None) under two values."""
     if len(values) < 2:
         return None, None
+    from scipy.stats import bootstrap  # ~0.8 s to import: only when a run is scored
+
     result = bootstrap((values,), np.mean, confidence_level=LEVEL, n_resamples=RESAMPLES,
                        method="percentile", rng=np.random.default_rng(BOOTSTRAP_SEED))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
@@ -41,6 +41,8 @@ def difference_ci(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | N
     """95% interval of mean(a) - mean(b), resampling a and b independently."""
     if len(a) < 2 or len(b) < 2:
         return None, None
+    from scipy.stats import bootstrap
+
     result = bootstrap((a, b), _mean_difference, confidence_level=LEVEL, n_resamples=RESAMPLES,
                        method="percentile", paired=False,
                        rng=np.random.default_rng(BOOTSTRAP_SEED))

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from collectors.collector import Collector, exit_code, report
 from collectors.config import AliasEntry, GapWatchConfig, ModelConfig
 from collectors.price_sources.base import Observation, PriceSource
 from collectors.price_sources.book import PriceBook
@@ -141,3 +142,22 @@ def summary(reports: list[SourceReport]) -> list[str]:
     total = sum(len(r.unmatched) for r in reports)
     lines.append(f"unmatched names: {total}" + (f" ({per_source})" if per_source else ""))
     return lines
+
+
+def command(args, config: GapWatchConfig, models: list[ModelConfig]) -> int:
+    """`python -m collectors run prices`: each source's outcome and the unmatched-name count
+    (warnings are logged once each)."""
+    with Run("prices") as run:
+        reports = collect(run, config, models, progress=not args.quiet)
+    report(run)
+    print("\n".join(summary(reports)))
+    return exit_code(run)
+
+
+COLLECTOR = Collector(
+    "prices", "price_period", ("source", "source_name", "host_provider", "effective_from"),
+    "update each model's dated prices",
+    "From the price book in gapwatch.toml, OpenRouter, LiteLLM and the local models' machine "
+    "time (docs/prices.md); a source that fails changes nothing. Prints each source's outcome "
+    "and how many names matched no model.",
+    command, scheduled)

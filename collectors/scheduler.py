@@ -24,7 +24,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from collectors import spool, stopping
+from collectors import registry, spool, stopping
 from collectors.config import GapWatchConfig, cron_trigger
 from collectors.context import host_name, process_alive
 from warehouse.host_lease import lease_for
@@ -57,8 +57,9 @@ def job_specs(config: GapWatchConfig, host: str | None = None, lake: bool = Fals
     share = config.host_share(host or host_name())
     specs = {}
     for name, c in config.collectors.items():
-        models = _share_of(config, c.models, share) if name != "prices" else c.models
-        if c.enabled and models and (name != "prices" or share is None or share.upkeep):
+        per_model = registry.BY_NAME[name].per_model
+        models = _share_of(config, c.models, share) if per_model else c.models
+        if c.enabled and models and (per_model or share is None or share.upkeep):
             specs[name] = JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": models})
     if share is None or share.upkeep:
         specs.update(_warehouse_jobs(config, lake))

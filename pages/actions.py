@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-COLLECTORS = ["latency", "prices", "capability"]
+from collectors.registry import NAMES as COLLECTORS  # the collectors the page can start
+
 REPO = Path(__file__).resolve().parent.parent
 
 
