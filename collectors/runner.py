@@ -104,8 +104,9 @@ class Run:
             self.n_unflushed = 0
             if not any(self.buffer.values()) and not spool.pending(self.spool_dir):
                 return True
+            wait_s = self.busy_wait_s if wait_s is None else wait_s
             try:
-                with run_ledger.writing(self.db_path, wait_s=self.busy_wait_s if wait_s is None else wait_s) as con:
+                with run_ledger.writing(self.db_path, wait_s=wait_s) as con:
                     landed = spool.land(con, self.spool_dir, self.run_id)
                     for table, rows in self.buffer.items():
                         self.n_rows += writes.insert_rows(con, table, pd.DataFrame(rows))
