@@ -22,10 +22,9 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from collectors import spool
-from collectors.capability_resume import RESUME_WITHIN_H
+from collectors import registry, spool
 from core.config import load_config
-from warehouse import db, writes
+from warehouse import run_ledger
 from warehouse.command_line import CommandParser, add_command
 from core.errors import GapWatchError
 
@@ -46,98 +45,14 @@ def cmd_local(args) -> int:
 
 
 def cmd_run(args) -> int:
-    runs = {"latency": cmd_run_latency, "prices": cmd_run_prices, "capability": cmd_run_capability}
-    return runs[args.collector](args)
-
-
-def cmd_run_latency(args) -> int:
-    from collectors import latency
-    from collectors.runner import Run
-
+    """One run of the chosen collector (collectors/registry.py): config and models first."""
     from warehouse.bootstrap import ensure_ready
 
+    collector = registry.get(args.collector)
     config = load_config()
-    models = config.select(args.models, "latency")
+    models = config.select(args.models, collector.name)
     ensure_ready()
-    for warning in config.missing_keys():
-        print(f"warning: {warning}", file=sys.stderr)
-    workloads = latency.workloads_named(args.workloads)
-    with Run("latency") as run:
-        latency.collect(run, models, workloads=workloads, concurrencies=args.concurrency,
-                        requests=args.requests, progress=not args.quiet)
-    print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings")
-    print_latency_summary(run.run_id)
-    return exit_code(run)
-
-
-def cmd_run_prices(args) -> int:
-    """Each source's outcome and the unmatched-name count; warnings are logged once each."""
-    from collectors import prices
-    from collectors.runner import Run
-
-    from warehouse.bootstrap import ensure_ready
-
-    config = load_config()
-    models = config.select(args.models, "prices")
-    ensure_ready()
-    with Run("prices") as run:
-        reports = prices.collect(run, config, models, progress=not args.quiet)
-    print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings")
-    print("\n".join(prices.summary(reports)))
-    return exit_code(run)
-
-
-def _private_folders(config) -> tuple[str, ...]:
-    settings = config.collectors.get("capability")
-    return tuple(settings.private_packs) if settings else ()
-
-
-def cmd_run_capability(args) -> int:
-    """Task packs on the models; per-dimension scores with intervals (collectors/capability.py).
-    SIGTERM/Ctrl-C end it resumably."""
-    from collectors import capability, capability_scores, stopping
-    from collectors.runner import Run
-
-    from warehouse.bootstrap import ensure_ready
-
-    config = load_config()
-    models = config.select(args.models, "capability")
-    ensure_ready()
-    settings = capability.Settings(
-        packs=tuple(args.packs) if args.packs else None, seed=args.seed, fresh=args.fresh,
-        fixed=args.fixed, concurrency=args.concurrency, max_usd=args.max_usd,
-        resume=not args.no_resume, private_folders=_private_folders(config))
-    if args.dry_run:
-        print(capability.dry_run(models, settings))
-        return 0
-    stopping.install()
-    with Run("capability") as run:
-        capability.collect(run, models, settings, progress=not args.quiet)
-    print(f"run {run.run_id}: {run.outcome}, {run.n_rows} rows, {len(run.warnings)} warnings, "
-          f"seed {run.context['seed']}" + (f", resumed {run.context['resumes']}"
-                                           if run.context.get("resumes") else ""))
-    print(capability_scores.summary(run.run_id))
-    return exit_code(run)
-
-
-def exit_code(run) -> int:
-    """0: stored (ok or partial); 1: failed; 3: measured, but its rows wait in the spool."""
-    if run.n_spooled:
-        print(f"error: the warehouse stayed busy: {run.n_spooled} rows of run {run.run_id} wait in "
-              f"{run.spool_dir}; they land with the next run or scheduler start", file=sys.stderr)
-        return 3
-    return 0 if run.status in ("ok", "partial") else 1
-
-
-def print_latency_summary(run_id: str) -> None:
-    with db.reading() as con:
-        table = con.execute("""
-            SELECT model_id, workload, concurrency, count(*) AS n, count(error_class) AS errors,
-                   round(median(ttft_s), 3) AS ttft_s_p50,
-                   round(median(output_tokens_per_s), 1) AS output_tokens_per_s_p50,
-                   round(median(e2e_s), 2) AS e2e_s_p50
-            FROM latency_samples WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id]).df()
-    print(table.to_string(index=False) if len(table) else "(no samples)")
+    return collector.command(args, config, models)
 
 
 def cmd_schedule(_args) -> int:
@@ -191,7 +106,7 @@ def _on_lake() -> bool:
 
 def _print_lake_schedulers() -> None:
     """On a lake, every host's scheduler that holds its lease now, wherever it runs."""
-    from collectors.host_lease import live_schedulers
+    from warehouse.host_lease import live_schedulers
     from warehouse.lake import is_lake, parse_target
 
     address = os.environ.get("GAPWATCH_DB")
@@ -204,34 +119,17 @@ def _print_lake_schedulers() -> None:
 def _last_runs() -> dict[str, dict]:
     """Each collector's last run on this host (the jobs listed are this host's)."""
     from collectors.context import host_name
-    from warehouse.lake import is_lake
-    from core.paths import warehouse_paths
 
-    if not is_lake(os.environ.get("GAPWATCH_DB")) and not warehouse_paths().published.exists():
-        return {}
-    with db.reading() as con:
-        frame = con.execute("""SELECT collector, max(started_at_utc) AS started_at_utc,
-                   arg_max(status, started_at_utc) AS status, arg_max(n_rows, started_at_utc) AS n_rows,
-                   arg_max(error, started_at_utc) AS error FROM runs WHERE host = ?
-                   GROUP BY collector""", [host_name()]).df()
-    return {row["collector"]: row for row in frame.to_dict("records")}
+    return run_ledger.last_runs(host_name())
 
 
 def cmd_runs(args) -> int:
     if args.action == "list":
-        with db.reading() as con:
-            print(con.execute("""SELECT run_id, collector, host,
-                                        strftime(started_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS started_utc,
-                                        strftime(finished_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS finished_utc,
-                                        round(epoch(finished_at_utc - started_at_utc), 1) AS took_s,
-                                        status, n_rows, valid, error
-                                 FROM runs ORDER BY started_at_utc DESC LIMIT ?""",
-                              [args.limit]).df().to_string(index=False))
+        print(run_ledger.recent_runs(args.limit).to_string(index=False))
         return 0
     if args.action == "invalidate" and not args.why:
         raise GapWatchError("runs invalidate needs --why TEXT: the reason is kept with the run")
-    with db.writing() as con:
-        writes.set_validity(con, args.run_id, args.why if args.action == "invalidate" else None)
+    run_ledger.set_validity(args.run_id, args.why if args.action == "invalidate" else None)
     print(f"run {args.run_id}: {'invalidated' if args.action == 'invalidate' else 'restored'}")
     return 0
 
@@ -267,63 +165,18 @@ def parser() -> CommandParser:
 
 
 def add_run_commands(run: CommandParser) -> None:
-    """One subcommand per collector, each with only the options it uses."""
+    """One subcommand per registered collector, each with only the options it declares."""
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("--models", nargs="+", metavar="MODEL", help="ids, globs (local/*) or group names "
                                                     "(default: every configured model)")
     shared.add_argument("--quiet", action="store_true",
                         help="no progress bars (they are drawn on stderr, only on a terminal)")
     collectors = run.add_subparsers(dest="collector", required=True, metavar="COLLECTOR")
-    latency = add_command(collectors, "latency", *RUN_HELP["latency"], parents=[shared])
-    latency.add_argument("--workloads", type=lambda s: s.split(","), metavar="NAME,NAME",
-                         help="input-output token sizes, e.g. 100-300,1k-1k (default: "
-                              "100-300,1k-1k,10k-1.5k; smoke-32-16 for a quick check)")
-    latency.add_argument("--concurrency", type=_ints, default=[1, 4], metavar="N,N",
-                         help="requests in flight at once, one cell per value (default 1,4)")
-    latency.add_argument("--requests", type=int, default=4, metavar="N",
-                         help="requests per stream and cell (default 4)")
-    add_command(collectors, "prices", *RUN_HELP["prices"], parents=[shared])
-    capability = add_command(collectors, "capability", *RUN_HELP["capability"], parents=[shared])
-    capability.add_argument("--packs", nargs="+", metavar="NAME", help="pack or dimension names (default: all)")
-    capability.add_argument("--seed", type=int, metavar="N", help="seed of the fresh items (default: the "
-                                                     "resumed run's, else a new one)")
-    capability.add_argument("--fresh", type=int, metavar="N",
-                            help="fresh items per pack (default: as many as its fixed ones)")
-    capability.add_argument("--fixed", type=int, metavar="N", help="only the first N fixed items")
-    capability.add_argument("--concurrency", type=int, default=1, metavar="N",
-                            help="items asked at once (default 1)")
-    capability.add_argument("--max-usd", type=float, metavar="USD",
-                            help="stop before the estimated spend passes this")
-    capability.add_argument("--dry-run", action="store_true",
-                            help="only show what it would ask, with estimated tokens and USD")
-    capability.add_argument("--no-resume", action="store_true",
-                            help="never continue an unfinished run")
-
-
-RUN_HELP = {  # collector -> (what it does, in the list; more, in its own --help)
-    "latency": ("measure how fast each model answers",
-                "Time to first token, output tokens per second, time between tokens and "
-                "end-to-end time, per workload (input and output size) and concurrency, with a "
-                "fresh prompt for every request; one stored sample per request, failures "
-                "included. Prints the medians per model, workload and concurrency."),
-    "prices": ("update each model's dated prices",
-               "From the price book in gapwatch.toml, OpenRouter, LiteLLM and the local models' "
-               "machine time (docs/prices.md); a source that fails changes nothing. Prints each "
-               "source's outcome and how many names matched no model."),
-    "capability": ("ask each model the task packs and score it per dimension",
-                   "Fixed items and fresh ones drawn from a seed, at temperature 0; per-item "
-                   "rows, then scores with confidence intervals per model and dimension. A run "
-                   "that ends early (Ctrl-C, SIGTERM, --max-usd) is continued by the next one "
-                   f"with the same packs within {RESUME_WITHIN_H} hours."),
-}
-
-
-def _ints(text: str) -> list[int]:
-    try:
-        return [int(x) for x in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers separated by commas, "
-                                         "e.g. 1,4") from None
+    for collector in registry.every():
+        command = add_command(collectors, collector.name, collector.summary, collector.details,
+                              parents=[shared])
+        for option in collector.options:
+            command.add_argument(*option.flags, **option.settings)
 
 
 COMMANDS = {"local": cmd_local, "run": cmd_run, "runs": cmd_runs, "schedule": cmd_schedule,

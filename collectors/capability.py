@@ -19,7 +19,6 @@ requests in flight).
 """
 
 import hashlib
-import json
 import secrets
 import threading
 import time
@@ -32,16 +31,17 @@ from itertools import zip_longest
 import pandas as pd
 
 from collectors import capability_scores, stopping, tasks
-from collectors.capability_resume import Previous, answered, find_resumable
+from collectors.capability_resume import RESUME_WITHIN_H, Previous, answered, find_resumable
+from collectors.collector import Collector, exit_code, option, report
 from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult
-from collectors.runner import Run, retry_conflicts
+from collectors.runner import Run
 from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
 from collectors.tasks.private import load_folders
-from warehouse import db
+from warehouse import capability_store, run_ledger
 from core.errors import GapWatchError
 
 FLUSH_EVERY_S = 2.0
@@ -52,12 +52,6 @@ FLUSH_EVERY_S = 2.0
 STOP_AT = tuple(f"\n{label}:" for label in ("Question", "Passage", "Review", "Sentence",
                                               "Instruction", "Records", "Document", "Text"))
 TABLE = "capability_item_result"
-# The latest price period per model; none means "unknown", never free.
-PRICES_SQL = """
-SELECT model_id, usd_per_mtok_in, usd_per_mtok_out FROM prices
-WHERE usd_per_mtok_in IS NOT NULL AND usd_per_mtok_out IS NOT NULL
-QUALIFY row_number() OVER (PARTITION BY model_id
-                           ORDER BY effective_from DESC, (source = 'config') DESC, estimated) = 1"""
 
 
 @dataclass(frozen=True)
@@ -185,8 +179,7 @@ def resume_key(settings: Settings, packs: dict[str, TaskPack]) -> dict:
 
 def latest_prices(db_path) -> dict[str, tuple[float, float]]:
     """model id -> (USD per million tokens in, out), from the latest price period."""
-    with db.reading(db_path) as con:
-        return {model: (p_in, p_out) for model, p_in, p_out in con.execute(PRICES_SQL).fetchall()}
+    return capability_store.latest_prices(db_path)
 
 
 def record_context(run: Run, work: Work, settings: Settings, models: list[ModelConfig]) -> None:
@@ -196,10 +189,7 @@ def record_context(run: Run, work: Work, settings: Settings, models: list[ModelC
                        concurrency=settings.concurrency, max_usd=settings.max_usd,
                        models={model.id: endpoint_context(model) for model in models},
                        **resume_key(settings, work.packs))
-    for attempt in retry_conflicts():
-        with attempt, db.writing(run.db_path) as con:
-            con.execute("UPDATE run_ledger SET context = ? WHERE run_id = ?",
-                        [json.dumps(run.context, default=str), run.run_id])
+    run_ledger.store_context(run.db_path, run.run_id, run.context)
 
 
 def model_items(run: Run, model: ModelConfig, work: Work) -> list[tuple[TaskPack, Item]]:
@@ -309,7 +299,7 @@ def finish(run: Run, work: Work) -> None:
                  f"cap (USD {work.budget.spent:.4f} reserved); run again to continue")
     if stopping.requested() or work.budget.exhausted:
         return
-    if not run.flush(wait_s=db.WRITE_WAIT_S):
+    if not run.flush(wait_s=run_ledger.WRITE_WAIT_S):
         run.warn("scores not stored: the warehouse stayed busy; run again to finish")
         return
     chain_ids = (run.run_id, *(work.previous.chain if work.previous else ()))
@@ -354,6 +344,49 @@ def scheduled(run: Run, models: list[ModelConfig], config) -> None:
     """The scheduled job: every pack, a new seed (or the unfinished run's), first concurrency."""
     settings = config.collectors.get("capability")
     collect(run, models, Settings(concurrency=settings.concurrency[0] if settings else 1,
-                                  private_folders=tuple(settings.private_packs) if settings else ()),
+                                  private_folders=configured_private_folders(config)),
             progress=False)
+
+
+def configured_private_folders(config) -> tuple[str, ...]:
+    settings = config.collectors.get("capability")
+    return tuple(settings.private_packs) if settings else ()
+
+
+def command(args, config, models: list[ModelConfig]) -> int:
+    """`python -m collectors run capability`; SIGTERM/Ctrl-C end it resumably."""
+    settings = Settings(
+        packs=tuple(args.packs) if args.packs else None, seed=args.seed, fresh=args.fresh,
+        fixed=args.fixed, concurrency=args.concurrency, max_usd=args.max_usd,
+        resume=not args.no_resume, private_folders=configured_private_folders(config))
+    if args.dry_run:
+        print(dry_run(models, settings))
+        return 0
+    stopping.install()
+    with Run("capability") as run:
+        collect(run, models, settings, progress=not args.quiet)
+    resumed = [f"resumed {run.context['resumes']}"] if run.context.get("resumes") else []
+    report(run, f"seed {run.context['seed']}", *resumed)
+    print(capability_scores.summary(run.run_id))
+    return exit_code(run)
+
+
+COLLECTOR = Collector(
+    "capability", TABLE, ("run_id", "model_id", "pack", "pack_version", "item_id", "variant", "seed"),
+    "ask each model the task packs and score it per dimension",
+    "Fixed items and fresh ones drawn from a seed, at temperature 0; per-item rows, then scores "
+    "with confidence intervals per model and dimension. A run that ends early (Ctrl-C, SIGTERM, "
+    f"--max-usd) is continued by the next one with the same packs within {RESUME_WITHIN_H} hours.",
+    command, scheduled, (
+        option("--packs", nargs="+", metavar="NAME", help="pack or dimension names (default: all)"),
+        option("--seed", type=int, metavar="N",
+               help="seed of the fresh items (default: the resumed run's, else a new one)"),
+        option("--fresh", type=int, metavar="N",
+               help="fresh items per pack (default: as many as its fixed ones)"),
+        option("--fixed", type=int, metavar="N", help="only the first N fixed items"),
+        option("--concurrency", type=int, default=1, metavar="N", help="items asked at once (default 1)"),
+        option("--max-usd", type=float, metavar="USD", help="stop before the estimated spend passes this"),
+        option("--dry-run", action="store_true",
+               help="only show what it would ask, with estimated tokens and USD"),
+        option("--no-resume", action="store_true", help="never continue an unfinished run")))
 

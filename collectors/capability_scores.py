@@ -17,29 +17,21 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
-from scipy.stats import bootstrap
-
-from warehouse import db, writes
+from warehouse import capability_store
 
 BOOTSTRAP_SEED = 20250101
 RESAMPLES = 9999
 LEVEL = 0.95
 GROUP = ["model_id", "pack", "pack_version", "dimension"]
 SUMMARY_COLUMNS = ("_all", "_fixed", "_fresh", "_fixed_minus_fresh")
-# One row per item key across a run and the runs it resumed: an answer wins over a fault.
-CHAIN_ITEMS_SQL = """
-SELECT model_id, pack, pack_version, dimension, item_id, variant, score, error_class,
-       measured_at_utc
-FROM capability_item_result WHERE run_id IN (SELECT unnest($chain))
-QUALIFY row_number() OVER (PARTITION BY model_id, pack, pack_version, item_id, variant, seed
-                           ORDER BY error_class IS NULL DESC, measured_at_utc DESC) = 1
-"""
 
 
 def mean_ci(values: np.ndarray) -> tuple[float | None, float | None]:
     """95% percentile-bootstrap interval of the mean; (None, None) under two values."""
     if len(values) < 2:
         return None, None
+    from scipy.stats import bootstrap  # ~0.8 s to import: only when a run is scored
+
     result = bootstrap((values,), np.mean, confidence_level=LEVEL, n_resamples=RESAMPLES,
                        method="percentile", rng=np.random.default_rng(BOOTSTRAP_SEED))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
@@ -49,6 +41,8 @@ def difference_ci(a: np.ndarray, b: np.ndarray) -> tuple[float | None, float | N
     """95% interval of mean(a) - mean(b), resampling a and b independently."""
     if len(a) < 2 or len(b) < 2:
         return None, None
+    from scipy.stats import bootstrap
+
     result = bootstrap((a, b), _mean_difference, confidence_level=LEVEL, n_resamples=RESAMPLES,
                        method="percentile", paired=False,
                        rng=np.random.default_rng(BOOTSTRAP_SEED))
@@ -74,7 +68,7 @@ def metric_values(dimension: str, items: pd.DataFrame) -> list[tuple]:
 
 
 def score_rows(run_id: str, items: pd.DataFrame) -> pd.DataFrame:
-    """Score rows for `capability_score_row` from item rows (see CHAIN_ITEMS_SQL's columns)."""
+    """Score rows for `capability_score_row` from item rows (see capability_store.CHAIN_ITEMS_SQL)."""
     rows, now = [], datetime.now(timezone.utc)
     for (model_id, pack, version, dimension), group in items.groupby(GROUP, sort=True):
         answered = group[group["error_class"].isna()]
@@ -90,25 +84,19 @@ def score_rows(run_id: str, items: pd.DataFrame) -> pd.DataFrame:
 
 def store_run_scores(run_id: str, chain: tuple[str, ...], db_path=None) -> pd.DataFrame:
     """`store_scores` in a write of its own."""
-    with db.writing(db_path) as con:
-        return store_scores(con, run_id, chain)
+    return capability_store.store_run_scores(run_id, chain, score_rows, db_path)
 
 
 def store_scores(con, run_id: str, chain: tuple[str, ...]) -> pd.DataFrame:
     """Score the stored items of `chain` (a run and the runs it resumed) and store the rows
-    under `run_id`; returns them. Also for tests and imports that write items directly."""
-    rows = score_rows(run_id, con.execute(CHAIN_ITEMS_SQL, {"chain": list(chain)}).df())
-    if len(rows):
-        writes.insert_rows(con, "capability_score_row", rows)
-    return rows
+    under `run_id`, inside the caller's write; returns them. Also for tests and imports that
+    write items directly."""
+    return capability_store.store_scores(con, run_id, chain, score_rows)
 
 
 def summary(run_id: str, db_path=None) -> str:
     """The run's measured scores, one line per model and dimension, intervals in brackets."""
-    with db.reading(db_path) as con:
-        frame = con.execute("SELECT model_id, pack, dimension, metric, value, ci_low, ci_high, "
-                            "n_items FROM capability_scores WHERE run_id = ? AND "
-                            "source = 'measured'", [run_id]).df()
+    frame = capability_store.measured_scores(run_id, db_path)
     if frame.empty:
         return "(no scores stored: the run ended early or nothing was answered)"
     frame["metric"] = frame.apply(lambda r: r["metric"][len(r["dimension"]):] or "_all", axis=1)

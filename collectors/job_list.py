@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from apscheduler.triggers.cron import CronTrigger
 
-from core.config import GapWatchConfig, cron_trigger
+from collectors import registry
 from collectors.context import host_name
+from core.config import GapWatchConfig, cron_trigger
 from core.paths import local_folder
 
 JOB_FUNCTION = "collectors.jobs:run_collector"
@@ -37,8 +38,9 @@ def job_specs(config: GapWatchConfig, host: str | None = None, lake: bool = Fals
     share = config.host_share(host or host_name())
     specs = {}
     for name, c in config.collectors.items():
-        models = _share_of(config, c.models, share) if name != "prices" else c.models
-        if c.enabled and models and (name != "prices" or share is None or share.upkeep):
+        per_model = registry.BY_NAME[name].per_model
+        models = _share_of(config, c.models, share) if per_model else c.models
+        if c.enabled and models and (per_model or share is None or share.upkeep):
             specs[name] = JobSpec(name, c.schedule, c.jitter_s, {"collector": name, "models": models})
     if share is None or share.upkeep:
         specs.update(_warehouse_jobs(config, lake))

@@ -5,24 +5,16 @@ A job loads the config afresh, runs one collector in this process under a
 (recorded in the ledger) and the scheduler goes on with the next job.
 """
 
-import importlib
-
+from collectors import registry
+from collectors.runner import Run
 from core.address import resolve
 from core.config import load_config
-from collectors.runner import Run
 from warehouse.bootstrap import ensure_ready
-
-# collector name -> "module:function(run, models, config)"
-COLLECTORS = {
-    "latency": "collectors.latency:scheduled",
-    "capability": "collectors.capability:scheduled",
-    "prices": "collectors.prices:scheduled",
-}
 
 
 def collector_function(name: str):
-    module, _, function = COLLECTORS[name].partition(":")
-    return getattr(importlib.import_module(module), function)
+    """The registered collector's job: `function(run, models, config)`."""
+    return registry.get(name).job
 
 
 def run_collector(collector: str, models: list[str] | None = None, db_path=None) -> dict:

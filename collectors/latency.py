@@ -9,6 +9,7 @@ that downloads its data.
 """
 
 import random
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -16,14 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from collectors import stopping
+from collectors.collector import Collector, exit_code, ints, option, report
 from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult, Provider
 from collectors.providers.wire_clock import prompt_stamps
 from collectors.runner import Run
+from warehouse import latency_store
 from core.errors import GapWatchError
 
+TABLE = "latency_sample"  # one row per request, failures included
 TOKENS_PER_WORD = 1.35  # used only when the endpoint cannot count tokens itself
 TEMPLATE_MARGIN = 64  # chat template and instruction tokens around the filler text
 WORDS = ("river mountain lantern copper meadow signal harbor violet engine garden orbit pencil "
@@ -71,7 +75,7 @@ def collect(run: Run, models: list[ModelConfig], workloads=WORKLOADS, concurrenc
             except GapWatchError as exc:
                 bars.skip(n)
                 run.warn(f"{model.id}: {exc}")
-                run.add("latency_sample", [_unreachable_row(model, workloads[0], exc)])
+                run.add(TABLE, [_unreachable_row(model, workloads[0], exc)])
                 continue
             run.context.setdefault("models", {})[model.id] = endpoint_context(model)
             try:
@@ -99,7 +103,7 @@ def _measure_model(run, model, provider, workloads, concurrencies, requests, bar
                 return
             measure_cell(model, provider, prompter, workload, concurrency,
                          requests * concurrency, bars,
-                         on_row=lambda row: run.add("latency_sample", [row]))
+                         on_row=lambda row: run.add(TABLE, [row]))
 
 
 def fits(workload: Workload, context: int) -> bool:
@@ -198,3 +202,34 @@ def scheduled(run: Run, models: list[ModelConfig], config) -> None:
         return
     collect(run, models, workloads=workloads_named(settings.workloads),
             concurrencies=settings.concurrency, requests=settings.requests, progress=False)
+
+
+def command(args, config, models: list[ModelConfig]) -> int:
+    """`python -m collectors run latency`: then the medians per model, workload and concurrency."""
+    for warning in config.missing_keys():
+        print(f"warning: {warning}", file=sys.stderr)
+    workloads = workloads_named(args.workloads)
+    with Run("latency") as run:
+        collect(run, models, workloads=workloads, concurrencies=args.concurrency,
+                requests=args.requests, progress=not args.quiet)
+    report(run)
+    table = latency_store.latency_medians(run.run_id)
+    print(table.to_string(index=False) if len(table) else "(no samples)")
+    return exit_code(run)
+
+
+COLLECTOR = Collector(
+    "latency", TABLE, ("run_id", "model_id", "workload", "concurrency", "request_index"),
+    "measure how fast each model answers",
+    "Time to first token, output tokens per second, time between tokens and end-to-end time, "
+    "per workload (input and output size) and concurrency, with a fresh prompt for every "
+    "request; one stored sample per request, failures included. Prints the medians per model, "
+    "workload and concurrency.",
+    command, scheduled, (
+        option("--workloads", type=lambda s: s.split(","), metavar="NAME,NAME",
+               help="input-output token sizes, e.g. 100-300,1k-1k (default: "
+                    "100-300,1k-1k,10k-1.5k; smoke-32-16 for a quick check)"),
+        option("--concurrency", type=ints, default=[1, 4], metavar="N,N",
+               help="requests in flight at once, one cell per value (default 1,4)"),
+        option("--requests", type=int, default=4, metavar="N",
+               help="requests per stream and cell (default 4)")))

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from collectors.collector import Collector, exit_code, report
 from core.config import AliasEntry, GapWatchConfig, ModelConfig
 from collectors.price_sources.base import Observation, PriceSource
 from collectors.price_sources.book import PriceBook
@@ -19,7 +20,7 @@ from collectors.price_sources.machine_time import MachineTime
 from collectors.price_sources.openrouter import OpenRouter
 from collectors.progress import Progress
 from collectors.runner import Run
-from warehouse import db
+from warehouse import price_store, run_ledger
 from warehouse.aliases import match_key
 from core.paths import config_path
 from warehouse.price_periods import MAX_JUMP, Changes, observe, sync_book
@@ -75,7 +76,7 @@ def _apply(run: Run, seen: Observation, dated: bool, aliases: list[AliasEntry]) 
         run.warn(f"{seen.failed}; nothing from {seen.source} was changed")
         return report
     now = datetime.now(timezone.utc)
-    with db.writing(run.db_path) as con:
+    with run_ledger.writing(run.db_path) as con:
         ids = resolve(con, seen, aliases)
         frame = _frame(seen, ids)
         report.changes = (sync_book(con, run.run_id, frame, now) if dated else
@@ -94,23 +95,13 @@ def resolve(con, seen: Observation, aliases: list[AliasEntry]) -> dict[str, str]
     if not names:
         return ids
     ids |= {a.alias: a.model_id for a in aliases if a.source == seen.source and a.alias in names}
-    known = dict(con.execute("SELECT alias, model_id FROM model_alias WHERE source = ?",
-                             [seen.source]).fetchall())
-    folded = _folded(con)
+    known = price_store.source_aliases(con, seen.source)
+    folded = price_store.ids_by_match_key(con)
     for name in names - ids.keys():
         candidates = {known[name]} if name in known else folded.get(match_key(name), set())
         if len(candidates) == 1:
             ids[name] = next(iter(candidates))
     return ids
-
-
-def _folded(con) -> dict[str, set[str]]:
-    """Every name any source uses, and every id, by match key: one new spelling still matches."""
-    index: dict[str, set[str]] = {}
-    for name, model_id in con.execute("SELECT alias, model_id FROM model_alias UNION "
-                                      "SELECT model_id, model_id FROM model_registry").fetchall():
-        index.setdefault(match_key(name), set()).add(model_id)
-    return index
 
 
 def _frame(seen: Observation, ids: dict[str, str]) -> pd.DataFrame:
@@ -151,3 +142,22 @@ def summary(reports: list[SourceReport]) -> list[str]:
     total = sum(len(r.unmatched) for r in reports)
     lines.append(f"unmatched names: {total}" + (f" ({per_source})" if per_source else ""))
     return lines
+
+
+def command(args, config: GapWatchConfig, models: list[ModelConfig]) -> int:
+    """`python -m collectors run prices`: each source's outcome and the unmatched-name count
+    (warnings are logged once each)."""
+    with Run("prices") as run:
+        reports = collect(run, config, models, progress=not args.quiet)
+    report(run)
+    print("\n".join(summary(reports)))
+    return exit_code(run)
+
+
+COLLECTOR = Collector(
+    "prices", "price_period", ("source", "source_name", "host_provider", "effective_from"),
+    "update each model's dated prices",
+    "From the price book in gapwatch.toml, OpenRouter, LiteLLM and the local models' machine "
+    "time (docs/prices.md); a source that fails changes nothing. Prints each source's outcome "
+    "and how many names matched no model.",
+    command, scheduled)

@@ -13,7 +13,6 @@ in flight and the last second: the next run on this host (or the next scheduler 
 marks the dead run `abandoned`, lands its spooled rows and says how many it kept.
 """
 
-import json
 import logging
 import threading
 import uuid
@@ -26,7 +25,7 @@ import pandas as pd
 from collectors import spool, stopping
 from collectors.context import host_name, process_alive, run_context
 from core.redaction import redact
-from warehouse import db, writes
+from warehouse import run_ledger, writes
 from core.errors import DatabaseBusy
 from warehouse.lake import retry_conflicts
 
@@ -67,7 +66,7 @@ class Run:
         landed = spool.Landed()
         try:
             for attempt in retry_conflicts():
-                with attempt, db.writing(self.db_path, wait_s=self.busy_wait_s) as con:
+                with attempt, run_ledger.writing(self.db_path, wait_s=self.busy_wait_s) as con:
                     landed = recover_dead_runs(con, self.spool_dir)
                     writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
             spool.remove(landed.files)
@@ -105,8 +104,9 @@ class Run:
             self.n_unflushed = 0
             if not any(self.buffer.values()) and not spool.pending(self.spool_dir):
                 return True
+            wait_s = self.busy_wait_s if wait_s is None else wait_s
             try:
-                with db.writing(self.db_path, wait_s=self.busy_wait_s if wait_s is None else wait_s) as con:
+                with run_ledger.writing(self.db_path, wait_s=wait_s) as con:
                     landed = spool.land(con, self.spool_dir, self.run_id)
                     for table, rows in self.buffer.items():
                         self.n_rows += writes.insert_rows(con, table, pd.DataFrame(rows))
@@ -181,8 +181,8 @@ class Run:
         args = (self.run_id, self.status, self.n_rows, len(self.warnings), error, self.context)
         try:
             for attempt in retry_conflicts():
-                with attempt, db.writing(self.db_path, wait_s=self.end_wait_s if landed
-                                         else self.busy_wait_s) as con:
+                wait_s = self.end_wait_s if landed else self.busy_wait_s
+                with attempt, run_ledger.writing(self.db_path, wait_s=wait_s) as con:
                     writes.finish_run(con, *args)
         except DatabaseBusy:
             spool.save(self.spool_dir, self.run_id, spool.RUN_END,
@@ -223,8 +223,6 @@ def recover_dead_runs(con, spool_dir: Path) -> spool.Landed:
 
 
 def abandon_dead(con) -> int:
-    running = con.execute("SELECT run_id, context FROM run_ledger WHERE status = 'running' "
-                          "AND host = ?", [host_name()]).fetchall()
-    alive = {run_id for run_id, context in running
-             if process_alive(json.loads(context or "{}").get("pid"))}
+    running = run_ledger.running(con, host_name())
+    alive = {run_id for run_id, context in running if process_alive(context.get("pid"))}
     return writes.abandon_stale_runs(con, host_name(), alive) if len(alive) < len(running) else 0

@@ -9,7 +9,6 @@ of missed fire times (a machine asleep) into exactly one catch-up run.
 """
 
 import fcntl
-import json
 import logging
 import os
 import pickle
@@ -25,13 +24,13 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors import spool, stopping
-from core.config import GapWatchConfig
 from collectors.context import host_name, process_alive
-from collectors.host_lease import lease_for
 # Re-exported: the jobs and the lock probe live in job_list so the dashboard can read them.
 from collectors.job_list import JOB_FUNCTION, LOCK_NAME, JobSpec, job_specs, running_pid  # noqa: F401
-from warehouse import db, writes
+from core.config import GapWatchConfig
 from core.errors import GapWatchError
+from warehouse import run_ledger, writes
+from warehouse.host_lease import lease_for
 from warehouse.lake import is_lake
 from core.paths import local_folder
 
@@ -120,11 +119,9 @@ def abandon_dead_runs(db_path=None) -> int:
     Read from the master, inside the write lock: a run killed between its commit and
     the publish is in the master only.
     """
-    with db.writing(db_path) as con:
-        running = con.execute("SELECT run_id, context FROM run_ledger WHERE status = 'running' "
-                              "AND host = ?", [host_name()]).fetchall()
-        alive = {run_id for run_id, context in running
-                 if _pid_alive(json.loads(context or "{}").get("pid"))}
+    with run_ledger.writing(db_path) as con:
+        running = run_ledger.running(con, host_name())
+        alive = {run_id for run_id, context in running if _pid_alive(context.get("pid"))}
         return writes.abandon_stale_runs(con, host_name(), alive)
 
 

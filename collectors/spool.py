@@ -19,11 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from collectors.context import process_alive
-from warehouse import db, writes
+from warehouse import run_ledger, writes
 from core.errors import GapWatchError
 from core.paths import local_folder
 
@@ -73,7 +72,7 @@ class Landed:
     rows: dict[str, int] = field(default_factory=dict)  # run id -> rows newly stored
 
 
-def land(con: duckdb.DuckDBPyConnection, folder: Path, own_run_id: str | None = None) -> Landed:
+def land(con: run_ledger.Transaction, folder: Path, own_run_id: str | None = None) -> Landed:
     """Store every pending batch, inside the caller's write transaction.
 
     Batches of another run still `running` (and not ended in the spool) wait for that run: it
@@ -108,7 +107,7 @@ def land_pending(db_path=None) -> int:
     folder = folder_for(db_path)
     if not pending(folder):
         return 0
-    with db.writing(db_path) as con:
+    with run_ledger.writing(db_path) as con:
         landed = land(con, folder)
     remove(landed.files)
     return sum(landed.rows.values())
@@ -138,12 +137,11 @@ def start_record(run_id: str, collector: str, host: str, context: dict) -> dict:
             "context": json.dumps(context, default=str)}
 
 
-def _running(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("SELECT run_id FROM run_ledger WHERE status = 'running'")
-            .fetchall()}
+def _running(con: run_ledger.Transaction) -> set[str]:
+    return {run_id for run_id, _context in run_ledger.running(con)}
 
 
-def _end_run(con: duckdb.DuckDBPyConnection, end: dict) -> None:
+def _end_run(con: run_ledger.Transaction, end: dict) -> None:
     """The run's own end time (older spool files have none: then the landing time)."""
     finished = end.get("finished_at_utc")
     writes.finish_run(con, end["run_id"], end["status"], 0, int(end["n_warnings"]),

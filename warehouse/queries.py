@@ -7,6 +7,10 @@ from core.paths import warehouse_paths
 from warehouse import db, frontier, sql_guard, sql_worker
 from warehouse.benchmark_dimensions import DIMENSIONS
 
+# The pages' cache key (the published file's modification time, or a lake's snapshot id): the
+# pages take it from here, since only the warehouse imports warehouse.db.
+version_key = db.version_key
+
 
 def read(sql: str, params: list | None = None, db_path=None) -> pd.DataFrame:
     """Run one read on the published snapshot with a short-lived connection."""

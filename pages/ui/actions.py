@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-COLLECTORS = ["latency", "prices", "capability"]
+from collectors.registry import NAMES as COLLECTORS  # the collectors the page can start
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -56,7 +57,7 @@ def schedulers() -> dict[str, str]:
     (each holds a lease in the catalog), this machine's on a DuckDB file."""
     from collectors import job_list
     from collectors.context import host_name
-    from collectors.host_lease import live_schedulers
+    from warehouse.host_lease import live_schedulers
     from warehouse.lake import is_lake, parse_target
 
     address = os.environ.get("GAPWATCH_DB")

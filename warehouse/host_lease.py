@@ -4,7 +4,8 @@ Why: each host's scheduler takes its own share of the jobs (collectors/scheduler
 in SingleInstance stops a second scheduler on the same machine, but two machines given the same
 host name would both run that share, and every job twice. A lake's catalog is PostgreSQL, whose
 session-level advisory locks are made for this: held while the scheduler's connection lives,
-released by the server when the process or its machine goes away.
+released by the server when the process or its machine goes away. It lives in the warehouse
+because it opens the catalog database, which only the warehouse does.
 """
 
 import os
