@@ -18,11 +18,11 @@ A run whose rows could not reach a busy warehouse (they wait in the spool) exits
 
 import argparse
 import logging
-import os
 import sys
 from datetime import datetime, timezone
 
 from collectors import registry, spool
+from core.address import resolve
 from core.config import load_config
 from warehouse import run_ledger
 from warehouse.command_line import CommandParser, add_command
@@ -99,19 +99,17 @@ def _print_job(job_id: str, trigger: str, next_fire: str, run: dict) -> None:
 
 
 def _on_lake() -> bool:
-    from warehouse.lake import is_lake
-
-    return is_lake(os.environ.get("GAPWATCH_DB"))
+    return resolve().is_lake
 
 
 def _print_lake_schedulers() -> None:
     """On a lake, every host's scheduler that holds its lease now, wherever it runs."""
     from warehouse.host_lease import live_schedulers
-    from warehouse.lake import is_lake, parse_target
+    from warehouse.lake import parse_target
 
-    address = os.environ.get("GAPWATCH_DB")
-    if is_lake(address):
-        running = live_schedulers(parse_target(address))
+    address = resolve()
+    if address.is_lake:
+        running = live_schedulers(parse_target(address.text))
         print("schedulers on this lake: " + ("; ".join(f"{host} {where}" for host, where in
                                                       sorted(running.items())) or "none"))
 

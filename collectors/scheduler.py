@@ -27,11 +27,11 @@ from collectors import spool, stopping
 from collectors.context import host_name, process_alive
 # Re-exported: the jobs and the lock probe live in job_list so the dashboard can read them.
 from collectors.job_list import JOB_FUNCTION, LOCK_NAME, JobSpec, job_specs, running_pid  # noqa: F401
+from core.address import resolve
 from core.config import GapWatchConfig
 from core.errors import GapWatchError
 from warehouse import run_ledger, writes
 from warehouse.host_lease import lease_for
-from warehouse.lake import is_lake
 from core.paths import local_folder
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -160,7 +160,7 @@ def serve(config: GapWatchConfig, db_path=None) -> None:
         scheduler = BackgroundScheduler(jobstores={"default": job_store(db_path)},
                                         job_defaults=JOB_DEFAULTS, timezone="UTC")
         scheduler.start(paused=True)  # load the stored jobs before deciding what to add
-        lake = is_lake(db_path or os.environ.get("GAPWATCH_DB"))
+        lake = resolve(db_path).is_lake
         for change in sync_jobs(scheduler, job_specs(config, lake=lake)):
             log.info("schedule %s", change)
         for note in skipped_jobs(config, lake):

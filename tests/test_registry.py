@@ -7,7 +7,7 @@ import typing
 
 from collectors import jobs, registry
 from collectors.__main__ import parser
-from collectors.config import GapWatchConfig
+from core.config import GapWatchConfig
 from warehouse import writes
 
 

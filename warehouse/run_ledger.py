@@ -8,7 +8,6 @@ start, landing and end in the single transaction it had before. Reads return fra
 """
 
 import json
-import os
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -72,11 +71,10 @@ def recent_runs(limit: int, db_path=None) -> pd.DataFrame:
 def last_runs(host: str, db_path=None) -> dict[str, dict]:
     """Each collector's last run on `host`: collector -> its start, status, rows and error.
     Empty before the first publish (a DuckDB file not written yet has no ledger to read)."""
-    from warehouse.lake import is_lake
-    from warehouse.paths import warehouse_paths
+    from core.address import resolve
+    from core.paths import warehouse_paths
 
-    address = db_path or os.environ.get("GAPWATCH_DB")
-    if not is_lake(address) and not warehouse_paths(db_path).published.exists():
+    if not resolve(db_path).is_lake and not warehouse_paths(db_path).published.exists():
         return {}
     with db.reading(db_path) as con:
         frame = con.execute("""SELECT collector, max(started_at_utc) AS started_at_utc,

@@ -5,7 +5,6 @@ A collection never runs inside Streamlit: `start_collector` launches
 page or restarting the server does not stop it, and the run ledger records it.
 """
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from collectors.registry import NAMES as COLLECTORS  # the collectors the page can start
+from core.address import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,10 +40,9 @@ def configured_jobs() -> pd.DataFrame:
     from collectors import job_list
     from core.config import load_config
     from collectors.context import host_name
-    from warehouse.lake import is_lake
 
     config, now = load_config(), datetime.now(timezone.utc)
-    lake = is_lake(os.environ.get("GAPWATCH_DB"))
+    lake = resolve().is_lake
     rows = [{"host": host, "job": spec.id, "schedule": spec.schedule,
              "models": ", ".join(spec.kwargs.get("models", [])),
              "next_run_utc": spec.trigger().get_next_fire_time(None, now)}
@@ -58,10 +57,10 @@ def schedulers() -> dict[str, str]:
     from collectors import job_list
     from collectors.context import host_name
     from warehouse.host_lease import live_schedulers
-    from warehouse.lake import is_lake, parse_target
+    from warehouse.lake import parse_target
 
-    address = os.environ.get("GAPWATCH_DB")
-    if is_lake(address):
-        return live_schedulers(parse_target(address))
+    address = resolve()
+    if address.is_lake:
+        return live_schedulers(parse_target(address.text))
     pid = job_list.running_pid()
     return {host_name(): f"pid {pid}"} if pid else {}
