@@ -2,7 +2,7 @@
 
 The synthetic warehouse (in memory, migrated, views created) holds bench/synthetic.py's
 history: about 10 million `capability_item_result` rows of 50 models over three years, with
-the per-run scores, latency requests and prices. `verdicts.compute_all` then does what `init`
+the per-run scores, latency requests and prices. `gap_tables.compute_all` then does what `init`
 does: SQL reads the scores, and the pure functions bucket,
 build gap series, test every trend and compute the lags. Why measure it: verdicts are
 recomputed after every import or refresh, so their cost must stay small next to a collection.
@@ -21,7 +21,7 @@ import time
 import duckdb
 
 from bench import synthetic
-from warehouse import verdicts
+from warehouse import gap_tables, verdicts
 from warehouse.migrations import migrate
 from warehouse.views import create_views
 
@@ -43,7 +43,7 @@ def time_once(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     t1 = time.perf_counter()
     series, table, lag_rows, breaks = verdicts.compute(data)
     t2 = time.perf_counter()
-    verdicts.store(con, series, table, lag_rows, breaks)
+    gap_tables.store(con, series, table, lag_rows, breaks)
     t3 = time.perf_counter()
     return {"sql": t1 - t0, "pure": t2 - t1, "store": t3 - t2, "total": t3 - t0,
             "series": table["n_points"].size, "points": len(series),

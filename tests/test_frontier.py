@@ -7,7 +7,7 @@ import pandas as pd
 from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
-from warehouse import db, frontier
+from warehouse import db, frontier, queries
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -27,7 +27,7 @@ def test_half_years_run_from_the_first_price_to_today():
 
 def test_eci_frontier_on_the_public_history_gets_cheaper_and_better(db_copy):
     with db.reading(db_copy) as con:
-        points = frontier.points(con, "epoch:eci", "eci", [date(2024, 7, 1), date(2026, 1, 1)])
+        points = queries.frontier_points(con, "epoch:eci", "eci", [date(2024, 7, 1), date(2026, 1, 1)])
     fronts = frontier.frontiers(points)
     early, late = (fronts[fronts["day"] == pd.Timestamp(d)] for d in ("2024-07-01", "2026-01-01"))
     assert len(early) >= 3 and len(late) >= 3

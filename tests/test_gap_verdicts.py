@@ -6,7 +6,7 @@ import pandas as pd
 from collectors.capability_scores import store_scores
 import pytest
 
-from warehouse import db, gaps, verdicts
+from warehouse import db, gap_tables, gaps, verdicts
 from warehouse.writes import insert_rows, start_run
 
 ALLOWED = {"widening", "narrowing", "stable", "no clear change", "not enough data"}
@@ -121,7 +121,7 @@ def test_free_and_zero_prices_are_left_out(db_copy):
                    model_id, DATE '2024-09-01', NULL, 0, price, NULL, now(), now(), false
             FROM (SELECT model_id FROM models WHERE open_weights LIMIT 300),
                  (VALUES (':free', 500.0), (':zero', 0.0)) v(suffix, price)""")
-        verdicts.store(con, *verdicts.compute_all(con))
+        gap_tables.store(con, *gap_tables.compute_all(con))
         after = price_rows(con)
     pd.testing.assert_frame_equal(before, after)
 
@@ -151,7 +151,7 @@ def add_measured_rows(con, n_weeks=12):
 def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
     with db.writing(db_copy, atomic=False) as con:
         add_measured_rows(con, n_weeks=40)  # 10 months: the trend test needs 8 with data
-        series, table, *_ = verdicts.compute_all(con)
+        series, table, *_ = gap_tables.compute_all(con)
     measured = series[series["source"] == "measured"]
     kinds = set(measured["gap_kind"])
     assert {"top1_minus_top2", "top1_minus_median", "max_a_minus_b", "log10_median_ratio"} <= kinds
@@ -176,13 +176,13 @@ def test_measured_rows_get_series_and_verdicts_from_the_same_functions(db_copy):
 @pytest.mark.slow  # recomputes every public verdict (~5 s)
 def test_store_replaces_every_result_table_in_one_transaction(db_copy):
     with db.writing(db_copy, atomic=False) as con:
-        series, table, lag_rows, _ = verdicts.compute_all(con)
+        series, table, lag_rows, _ = gap_tables.compute_all(con)
         counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in verdicts.TABLES]
-        verdicts.store(con, series, table, lag_rows)
+        gap_tables.store(con, series, table, lag_rows)
         assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in verdicts.TABLES] == counts
         broken = lag_rows.assign(source=None)  # NOT NULL: the third table fails
         with pytest.raises(Exception):
-            verdicts.store(con, series.iloc[:3], table.iloc[:1], broken)
+            gap_tables.store(con, series.iloc[:3], table.iloc[:1], broken)
         assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in verdicts.TABLES] == counts
 
 

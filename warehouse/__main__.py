@@ -106,11 +106,11 @@ def cmd_aliases(args: argparse.Namespace) -> int:
 
 def cmd_gaps(args: argparse.Namespace) -> int:
     """Print the stored verdicts and lags; `--refresh` recomputes and stores them first."""
-    from warehouse import verdicts
+    from warehouse import gap_tables, verdicts
 
     if args.refresh:
         with db.writing(atomic=False) as con:
-            verdicts.store(con, *verdicts.compute_all(con))
+            gap_tables.store(con, *gap_tables.compute_all(con))
     with db.reading() as con:
         table = con.execute("SELECT * FROM gap_verdicts").df()
         lag_rows = con.execute("SELECT * FROM lags").df()

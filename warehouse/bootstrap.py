@@ -120,11 +120,11 @@ def _has_public_gaps(con: duckdb.DuckDBPyConnection) -> bool:
 def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute every gap series, verdict and lag (public history and measured rows alike).
 
-    `verdicts.store` replaces the result tables (series, verdicts, lags, breaks) in one transaction; returns the number
-    of gap series rows.
+    `gap_tables.store` replaces the result tables (series, verdicts, lags, breaks) in one
+    transaction; returns the number of gap series rows.
     """
-    from warehouse import verdicts  # on use: only a refresh needs scipy.stats and statsmodels
+    from warehouse import gap_tables  # on use: only a refresh needs scipy.stats and statsmodels
 
-    results = verdicts.compute_all(con)
-    verdicts.store(con, *results)
+    results = gap_tables.compute_all(con)
+    gap_tables.store(con, *results)
     return len(results[0])

@@ -7,41 +7,18 @@ shows whether a given capability got cheaper and whether the best got better at 
 
 The blended price is 3 input : 1 output (as Artificial Analysis blends), the cheapest any listed
 seller charged that day; local models have estimated prices (machine time) and say so.
+Pure: `queries.frontier_points` reads the points (its `FRONTIER_POINTS_SQL`) and hands them here.
 """
 
 from datetime import date
 
-import duckdb
 import pandas as pd
-
-POINTS_SQL = """
-WITH days AS (SELECT unnest($days::DATE[]) AS day),
-scores AS (
-    SELECT model_id, arg_max(value, measured_at_utc) AS score,
-           CAST(min(measured_at_utc) AS DATE) AS scored_since
-    FROM capability_scores WHERE pack = $pack AND metric = $metric GROUP BY model_id),
-priced AS (
-    SELECT d.day, p.model_id, min((3 * p.usd_per_mtok_in + p.usd_per_mtok_out) / 4) AS usd_per_mtok_blended,
-           bool_or(p.estimated) AS estimated
-    FROM days d JOIN prices p ON p.effective_from <= d.day
-     AND (p.effective_to IS NULL OR d.day < p.effective_to)
-    WHERE p.usd_per_mtok_in > 0 AND p.usd_per_mtok_out > 0
-    GROUP BY ALL)
-SELECT day, model_id, usd_per_mtok_blended, score, estimated
-FROM priced JOIN scores USING (model_id) WHERE scored_since <= day
-ORDER BY day, usd_per_mtok_blended, score DESC
-"""
 
 
 def half_years(first: date, last: date) -> list[date]:
     """1 January and 1 July from `first` on, and `last` itself."""
     days = [date(y, m, 1) for y in range(first.year, last.year + 1) for m in (1, 7)]
     return [d for d in days if first <= d < last] + [last]
-
-
-def points(con: duckdb.DuckDBPyConnection, pack: str, metric: str, days: list[date]) -> pd.DataFrame:
-    """(day, model, blended price, score) for every priced, scored model on each day."""
-    return con.execute(POINTS_SQL, {"days": days, "pack": pack, "metric": metric}).df()
 
 
 def pareto(points_on_a_day: pd.DataFrame) -> pd.DataFrame:

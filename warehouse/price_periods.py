@@ -9,6 +9,7 @@ The price book states its own dates, so its stored periods simply mirror it.
 
 Both functions run inside the caller's transaction (one per source), so a
 failure leaves every period as it was. Rows of invalidated runs are ignored.
+Storage, not analysis: every function here reads or writes `price_period`.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from warehouse.views import VALID_RUN
+from warehouse.writes import VALID_RUN
 
 COLUMNS = ["source_name", "host_provider", "model_id", "effective_from", "effective_to",
            "usd_per_mtok_in", "usd_per_mtok_out", "usd_per_mtok_cached_in", "estimated"]

@@ -1,5 +1,8 @@
 """Read-only queries the dashboard and the CLI share; each returns a DataFrame."""
 
+from datetime import date
+
+import duckdb
 import pandas as pd
 
 from core.errors import GapWatchError
@@ -290,7 +293,7 @@ def price_capability_frontier(pack: str, metric: str, db_path=None) -> tuple[pd.
                                   "WHERE usd_per_mtok_in > 0").fetchone()
         if first is None:
             return pd.DataFrame(), pd.DataFrame()
-        all_points = frontier.points(con, pack, metric, frontier.half_years(first, last))
+        all_points = frontier_points(con, pack, metric, frontier.half_years(first, last))
     return all_points, frontier.frontiers(all_points)
 
 
@@ -358,3 +361,28 @@ def cheapest_price_steps(model_ids: list[str], db_path=None) -> pd.DataFrame:
                    FROM days d JOIN p ON p.model_id = d.model_id AND p.effective_from <= d.day
                         AND d.day < p.until
                    GROUP BY ALL ORDER BY d.model_id, day, d.is_end""", [model_ids], db_path=db_path)
+
+
+FRONTIER_POINTS_SQL = """
+WITH days AS (SELECT unnest($days::DATE[]) AS day),
+scores AS (
+    SELECT model_id, arg_max(value, measured_at_utc) AS score,
+           CAST(min(measured_at_utc) AS DATE) AS scored_since
+    FROM capability_scores WHERE pack = $pack AND metric = $metric GROUP BY model_id),
+priced AS (
+    SELECT d.day, p.model_id, min((3 * p.usd_per_mtok_in + p.usd_per_mtok_out) / 4) AS usd_per_mtok_blended,
+           bool_or(p.estimated) AS estimated
+    FROM days d JOIN prices p ON p.effective_from <= d.day
+     AND (p.effective_to IS NULL OR d.day < p.effective_to)
+    WHERE p.usd_per_mtok_in > 0 AND p.usd_per_mtok_out > 0
+    GROUP BY ALL)
+SELECT day, model_id, usd_per_mtok_blended, score, estimated
+FROM priced JOIN scores USING (model_id) WHERE scored_since <= day
+ORDER BY day, usd_per_mtok_blended, score DESC
+"""
+
+
+def frontier_points(con: duckdb.DuckDBPyConnection, pack: str, metric: str,
+                    days: list[date]) -> pd.DataFrame:
+    """(day, model, blended price, score) for every priced, scored model on each day."""
+    return con.execute(FRONTIER_POINTS_SQL, {"days": days, "pack": pack, "metric": metric}).df()

@@ -1,8 +1,8 @@
 """Every gap series, verdict and lag the warehouse can support, public and measured alike.
 
-`compute_all` reads the views, turns them into score/price tables in SQL, and hands those to
-the pure functions in `gaps`, `trends` and `lags`; `store` replaces the three result tables in
-one transaction. What is computed, and why:
+`SQL` turns the views into score/price tables; `gap_tables.compute_all` runs it and hands the
+frames to `compute`, which calls the pure functions in `gaps`, `trends` and `lags`; and
+`gap_tables.store` replaces the result tables in one transaction. This module does no I/O. What is computed, and why:
 
 * Arena: leader minus 10th model per snapshot, as one series (`arena:text`) chained from the
   packs that carry the same ratings, split into segments where the rating method or the
@@ -34,7 +34,6 @@ least the unit's minimum effect), stored with kind `level shift`.
 All verdicts are adjusted together (Benjamini–Hochberg), so adding series can move p_adjusted.
 """
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -78,13 +77,8 @@ SQL = {
 SQL |= public_series.SQL  # per-dimension Epoch gaps, Arena extras, price index, contamination
 
 
-def compute_all(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, ...]:
-    """(gap series, verdicts, lags, breaks) from whatever the warehouse holds right now."""
-    return compute({name: con.execute(sql).df() for name, sql in SQL.items()})
-
-
 def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
-    """The pure part of `compute_all`: the frames named as in `SQL` to the four results."""
+    """The frames named as in `SQL` to (gap series, verdicts, lags, breaks); no I/O."""
     changes = data.get("changes", pd.DataFrame(columns=BREAK_COLUMNS))
     arena_gap, arena_breaks = arena.top_gap(data["arena"], ARENA_TOP_K)
     series = _concat([arena_gap, eci_series(data["eci"]), price_series(data["prices"]),
@@ -360,32 +354,3 @@ def _day(stamp) -> str:
 
 TABLES = {"gap_series_row": SERIES_COLUMNS, "gap_verdict_row": [*trends.VERDICT_COLUMNS, "period"],
           "lag_row": lags.LAG_COLUMNS, "series_break_row": BREAK_COLUMNS}
-
-
-def store(con: duckdb.DuckDBPyConnection, series: pd.DataFrame, verdicts: pd.DataFrame,
-          lag_rows: pd.DataFrame, breaks: pd.DataFrame | None = None) -> None:
-    """Replace all rows of the result tables in one transaction (all or nothing); the breaks
-    table is left as it is when `breaks` is None."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for (table, columns), frame in zip(TABLES.items(), (series, verdicts, lag_rows, breaks)):
-            if frame is not None:
-                _replace(con, table, columns, frame)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-
-
-def _replace(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
-             frame: pd.DataFrame) -> None:
-    con.execute(f"DELETE FROM {table}")
-    if frame.empty:
-        return
-    con.register("incoming_results", frame[columns])
-    try:
-        names = ", ".join(columns)
-        con.execute(f"INSERT INTO {table} ({names}, computed_at_utc) "
-                    f"SELECT {names}, now() FROM incoming_results")
-    finally:
-        con.unregister("incoming_results")

@@ -7,7 +7,7 @@ concludes), and both register here; `views` creates them in registration order.
 
 from dataclasses import dataclass
 
-VALID_RUN = "run_id IN (SELECT run_id FROM run_ledger WHERE invalidated_at_utc IS NULL)"
+from warehouse.writes import VALID_RUN  # noqa: F401 (defined beside set_validity, its writer)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ NATURAL_KEYS = {
     "capability_score_row": ("run_id", "model_id", "pack", "pack_version", "metric"),
 }
 RUN_STATUSES = ("running", "ok", "partial", "failed", "abandoned")
+# Rows of runs `set_validity` has not invalidated: the views and the price periods filter on it.
+VALID_RUN = "run_id IN (SELECT run_id FROM run_ledger WHERE invalidated_at_utc IS NULL)"
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, host: str,
