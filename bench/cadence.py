@@ -27,7 +27,8 @@ from core.config import GapWatchConfig, ModelConfig, load_config
 from collectors.runner import Run
 from collectors.scheduler import JOB_DEFAULTS, job_specs, job_store, sync_jobs
 from collectors.tasks import all_packs
-from warehouse import bootstrap, db
+from warehouse import bootstrap
+from warehouse.storage import db
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTED_CONTEXT = 128_000

@@ -21,9 +21,10 @@ import time
 import duckdb
 
 from bench import synthetic
-from warehouse import gap_tables, verdicts
-from warehouse.migrations import migrate
-from warehouse.views import create_views
+from warehouse.analysis import verdicts
+from warehouse.storage import gap_tables
+from warehouse.storage.migrations import migrate
+from warehouse.contract.views import create_views
 
 def build(runs: int) -> tuple[duckdb.DuckDBPyConnection, float]:
     """An in-memory warehouse with `runs` runs of synthetic items; (connection, seconds)."""

@@ -3,7 +3,7 @@
 Writers: 1, 2 and 4 processes at once, each appending `--batches` batches of `--rows` rows of
 the `latency_sample` shape, one transaction per batch (what a collector's flush does). Into the
 lake each process writes through its own DuckLake connection; into the file, through
-`warehouse.db.writing` (the write lock, the transaction, the published copy), where writers
+`warehouse.storage.db.writing` (the write lock, the transaction, the published copy), where writers
 queue by design. Pages: every page with AppTest, cold and warm, on the same warehouse as a file
 and as a lake (after `migrate-to`). PostgreSQL is started in a temporary folder
 (tests/postgres_server.py; Debian's `postgresql` package).
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from postgres_server import PostgresServer  # noqa: E402
 
-from warehouse import db, lake, writes  # noqa: E402
+from warehouse.storage import db, lake, writes  # noqa: E402
 from warehouse.bootstrap import init  # noqa: E402
 from warehouse.lake_copy import copy_to_lake  # noqa: E402
 

@@ -67,7 +67,7 @@ def bench(repeats: int) -> list[tuple[str, float, float]]:
 def build_warehouse(synthetic_runs: int) -> str:
     """The public history in a temp dir, plus `synthetic_runs` runs of bench/synthetic.py."""
     from bench import synthetic
-    from warehouse import db
+    from warehouse.storage import db
     from warehouse.bootstrap import init, refresh_public_gaps
 
     path = str(Path(tempfile.mkdtemp()) / "gapwatch.duckdb")
@@ -104,7 +104,7 @@ def main() -> None:
 
 
 def item_rows() -> int:
-    from warehouse import db
+    from warehouse.storage import db
 
     with db.reading() as con:
         return con.execute("SELECT count(*) FROM capability_item_result").fetchone()[0]

@@ -1,6 +1,6 @@
 """Measure what copy-on-publish costs as the warehouse grows.
 
-Every `warehouse.db.writing()` block ends by copying the whole master file over
+Every `warehouse.storage.db.writing()` block ends by copying the whole master file over
 the published snapshot, so each collector run pays for the full file however
 few rows it wrote. This bench builds synthetic warehouses of growing size and
 times that cost, to tell when copy-on-publish stops being acceptable (and
@@ -25,8 +25,8 @@ from typing import Callable
 
 import duckdb
 
-from warehouse import db
-from warehouse.migrations import migrate
+from warehouse.storage import db
+from warehouse.storage.migrations import migrate
 from core.paths import warehouse_paths
 
 DEFAULT_ROWS = [100_000, 1_000_000, 10_000_000]

@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from warehouse import level_shifts, trends, verdicts
+from warehouse.analysis import level_shifts, trends, verdicts
 
 PHIS = (0.0, 0.3, 0.6, 0.8, 0.9)
 CELLS = ([("monthly", n, phi) for n in (12, 36, 88) for phi in PHIS]

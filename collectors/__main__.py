@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from collectors import registry, spool
 from core.address import resolve
 from core.config import load_config
-from warehouse import run_ledger
+from warehouse.storage import run_ledger
 from warehouse.command_line import CommandParser, add_command
 from core.errors import GapWatchError
 
@@ -104,8 +104,8 @@ def _on_lake() -> bool:
 
 def _print_lake_schedulers() -> None:
     """On a lake, every host's scheduler that holds its lease now, wherever it runs."""
-    from warehouse.host_lease import live_schedulers
-    from warehouse.lake import parse_target
+    from warehouse.storage.host_lease import live_schedulers
+    from warehouse.storage.lake import parse_target
 
     address = resolve()
     if address.is_lake:

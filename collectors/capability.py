@@ -41,7 +41,7 @@ from collectors.runner import Run
 from collectors.scoring import score_item
 from collectors.tasks.base import Item, TaskPack
 from collectors.tasks.private import load_folders
-from warehouse import capability_store, run_ledger
+from warehouse.storage import capability_store, run_ledger
 from core.errors import GapWatchError
 
 FLUSH_EVERY_S = 2.0

@@ -9,7 +9,7 @@ continued, so the answers of the whole chain are skipped, not only the last run'
 from dataclasses import dataclass
 
 from collectors.context import host_name, process_alive
-from warehouse import capability_store
+from warehouse.storage import capability_store
 
 RESUME_WITHIN_H = 24
 

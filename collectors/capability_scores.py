@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
-from warehouse import capability_store
+from warehouse.storage import capability_store
 
 BOOTSTRAP_SEED = 20250101
 RESAMPLES = 9999

@@ -31,7 +31,7 @@ def run_backup(folder: str, keep: int, db_path=None) -> dict:
     """The scheduled backup: a verified copy of the published snapshot, old ones pruned."""
     from pathlib import Path
 
-    from warehouse.backup import backup
+    from warehouse.storage.backup import backup
 
     path, counts = backup(Path(folder), db_path, keep=keep)
     return {"backup": str(path), "rows": sum(counts.values())}
@@ -39,7 +39,7 @@ def run_backup(folder: str, keep: int, db_path=None) -> dict:
 
 def run_upkeep(keep_days: int, db_path=None) -> dict:
     """The scheduled lake upkeep, recorded in the run ledger like any collection."""
-    from warehouse import lake
+    from warehouse.storage import lake
 
     address = resolve(db_path)
     with Run("upkeep", db_path=db_path) as run:

@@ -24,7 +24,7 @@ from collectors.progress import Progress
 from collectors.providers.base import ChatRequest, ChatResult, Provider
 from collectors.providers.wire_clock import prompt_stamps
 from collectors.runner import Run
-from warehouse import latency_store
+from warehouse.storage import latency_store
 from core.errors import GapWatchError
 
 TABLE = "latency_sample"  # one row per request, failures included

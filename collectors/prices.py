@@ -2,7 +2,7 @@
 
 Each source is read first (network, outside any lock), then applied in its
 own warehouse transaction: names mapped to GapWatch ids, periods updated
-(warehouse/price_periods.py). A source that fails or sends a bad payload
+(warehouse/storage/price_periods.py). A source that fails or sends a bad payload
 costs one warning and changes nothing; the other sources still land.
 """
 
@@ -20,10 +20,10 @@ from collectors.price_sources.machine_time import MachineTime
 from collectors.price_sources.openrouter import OpenRouter
 from collectors.progress import Progress
 from collectors.runner import Run
-from warehouse import price_store, run_ledger
-from warehouse.aliases import match_key
+from warehouse.storage import price_store, run_ledger
+from warehouse.analysis.aliases import match_key
 from core.paths import config_path
-from warehouse.price_periods import MAX_JUMP, Changes, observe, sync_book
+from warehouse.storage.price_periods import MAX_JUMP, Changes, observe, sync_book
 
 EXAMPLES = 3  # names quoted in a warning; the rest are counted
 STEP_NAMES = {"config": "price book", "openrouter": "OpenRouter", "litellm": "LiteLLM",

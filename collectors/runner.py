@@ -25,9 +25,9 @@ import pandas as pd
 from collectors import spool, stopping
 from collectors.context import host_name, process_alive, run_context
 from core.redaction import redact
-from warehouse import run_ledger, writes
+from warehouse.storage import run_ledger, writes
 from core.errors import DatabaseBusy
-from warehouse.lake import retry_conflicts
+from warehouse.storage.lake import retry_conflicts
 
 log = logging.getLogger("gapwatch.runner")
 # Rows wait on disk, not in memory, when the warehouse is held: waiting longer for it at the

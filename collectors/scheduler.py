@@ -30,8 +30,8 @@ from collectors.job_list import JOB_FUNCTION, LOCK_NAME, JobSpec, job_specs, run
 from core.address import resolve
 from core.config import GapWatchConfig
 from core.errors import GapWatchError
-from warehouse import run_ledger, writes
-from warehouse.host_lease import lease_for
+from warehouse.storage import run_ledger, writes
+from warehouse.storage.host_lease import lease_for
 from core.paths import local_folder
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}

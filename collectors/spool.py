@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from collectors.context import process_alive
-from warehouse import run_ledger, writes
+from warehouse.storage import run_ledger, writes
 from core.errors import GapWatchError
 from core.paths import local_folder
 

@@ -6,7 +6,7 @@ import streamlit as st
 from pages.ui import data, figure
 from pages.ui.charts import capability as capability_charts
 from pages.ui.charts import gaps as gap_charts
-from warehouse import labels
+from warehouse.analysis import labels
 
 MAX_GAP_SERIES = 4
 

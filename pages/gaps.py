@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages.ui import data, figure, tables
 from pages.ui.charts import gaps as gap_charts
-from warehouse import lag_report, labels
+from warehouse.analysis import lag_report, labels
 
 SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
           "period's GLS slope (monthly means, AR(1) errors up to the upper limit of their "

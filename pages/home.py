@@ -4,7 +4,8 @@ import streamlit as st
 
 from pages.ui import data, figure, tables
 from pages.ui.charts import gaps as gap_charts
-from warehouse import labels, queries
+from warehouse.analysis import labels
+from warehouse.contract import queries
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.ui import data, figure, public_sections
 from pages.ui.charts import prices as price_charts
-from warehouse import labels
+from warehouse.analysis import labels
 
 # Well-known models, tried in this order; the first three present of each kind are the defaults,
 # so the chart opens on closed vs open weights rather than on whichever models changed price most.

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.ui import actions, data, tables
-from warehouse import labels
+from warehouse.analysis import labels
 
 snap = data.snapshot()
 tz = tables.viewer_timezone(st.context)

@@ -6,7 +6,7 @@ import streamlit as st
 from pages.ui import data, figure, public_sections, tables
 from pages.ui.charts import gaps as gap_charts
 from pages.ui.charts import speed as speed_charts
-from warehouse import labels
+from warehouse.analysis import labels
 
 MEASURES = ["ttft_s", "output_tokens_per_s", "e2e_s"]
 

@@ -5,9 +5,9 @@ import io
 import streamlit as st
 
 from pages.ui import data
-from warehouse import sql_worker
-from warehouse.sql_guard import RefusedQuery
-from warehouse.sql_worker import QueryLimit, cut_message
+from warehouse.contract import sql_worker
+from warehouse.contract.sql_guard import RefusedQuery
+from warehouse.contract.sql_worker import QueryLimit, cut_message
 
 ROW_CAP = sql_worker.ROW_CAP
 EXAMPLE = "SELECT series_id, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, ci_high\n" \

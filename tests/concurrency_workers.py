@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import duckdb  # noqa: E402
 
-from warehouse import db  # noqa: E402
+from warehouse.storage import db  # noqa: E402
 
 ROW = ("INSERT INTO latency_sample (run_id, model_id, workload, concurrency, request_index, "
        "measured_at_utc, ttft_s, e2e_s, output_tokens) "

@@ -8,13 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import db
-from warehouse.backup import backup, prune, restore, table_counts
+from warehouse.storage import db
+from warehouse.storage.backup import backup, prune, restore, table_counts
 from core.errors import GapWatchError
 
 HOLD_WRITE_LOCK = """
 import sys, time
-from warehouse import db
+from warehouse.storage import db
 with db.writing(sys.argv[1]) as con:
     con.execute("INSERT INTO run_ledger (run_id, collector, host, started_at_utc, status) "
                 "VALUES ('held', 'latency', 'h', now(), 'running')")

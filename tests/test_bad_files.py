@@ -21,8 +21,8 @@ import duckdb
 import pytest
 
 from tests.test_bad_folders import cli, hashes, one_error_line
-from warehouse import db, file_errors
-from warehouse.integrity import DamagedFile
+from warehouse.storage import db, file_errors
+from warehouse.storage.integrity import DamagedFile
 from core.paths import warehouse_paths
 
 HEADERS_BYTES = 3 * 4096

@@ -8,7 +8,7 @@ simulated day is written to check that every run and row the plan promises is st
 from datetime import timedelta
 
 from bench import cadence
-from warehouse import db
+from warehouse.storage import db
 
 DAYS = 183  # 2027-01-01 .. 2027-07-03, six months of 30.44 days
 

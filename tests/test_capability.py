@@ -20,8 +20,8 @@ from core.config import GapWatchConfig
 from collectors.providers.base import Provider
 from collectors.runner import Run
 from collectors.tasks import base
-from warehouse import db, writes
-from warehouse.benchmark_dimensions import DIMENSIONS
+from warehouse.storage import db, writes
+from warehouse.analysis.benchmark_dimensions import DIMENSIONS
 
 REPO = Path(__file__).resolve().parent.parent
 SUFFIXES = ("", "_fixed", "_fresh", "_fixed_minus_fresh")

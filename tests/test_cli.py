@@ -25,7 +25,7 @@ import pytest
 from dead_endpoints import closed_port_url
 from reference_server import ReferenceServer
 
-from warehouse import db
+from warehouse.storage import db
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = {"ref/quick": "ref-ttft20-n4", "ref/slower": "ref-ttft40-n4"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import db
+from warehouse.storage import db
 
 WORKERS = Path(__file__).resolve().parent / "concurrency_workers.py"
 BATCHES, ROWS = 15, 40

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from warehouse import db
+from warehouse.storage import db
 from core.errors import GapWatchError
 from core.paths import warehouse_paths
 

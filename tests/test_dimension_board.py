@@ -10,8 +10,9 @@ import pytest
 from helpers import figure_specs
 from streamlit.testing.v1 import AppTest
 
-from warehouse import db, labels
-from warehouse.benchmark_dimensions import DIMENSIONS, MAPPING_VERSION
+from warehouse.analysis import labels
+from warehouse.storage import db
+from warehouse.analysis.benchmark_dimensions import DIMENSIONS, MAPPING_VERSION
 
 REPO = Path(__file__).resolve().parent.parent
 ANSWERS = {"widening", "narrowing", "no clear change", "stable"}

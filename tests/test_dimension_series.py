@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from warehouse import benchmark_dimensions as bd
-from warehouse import dimension_series as ds
-from warehouse import price_index, trends
+from warehouse.analysis import benchmark_dimensions as bd
+from warehouse.analysis import dimension_series as ds
+from warehouse.analysis import price_index, trends
 
 DOC = Path(__file__).parent.parent / "docs" / "dimensions.md"
 

@@ -3,9 +3,9 @@
 import duckdb
 import pytest
 
-from warehouse.db import OFFLINE_CONFIG
+from warehouse.storage.db import OFFLINE_CONFIG
 from core.errors import GapWatchError
-from warehouse.extensions import extension_path, load_extension
+from warehouse.storage.extensions import extension_path, load_extension
 
 
 @pytest.mark.parametrize("name", ["ducklake", "postgres_scanner"])

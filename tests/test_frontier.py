@@ -7,7 +7,9 @@ import pandas as pd
 from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
-from warehouse import db, frontier, queries
+from warehouse.analysis import frontier
+from warehouse.contract import queries
+from warehouse.storage import db
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 

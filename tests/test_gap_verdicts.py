@@ -6,8 +6,9 @@ import pandas as pd
 from collectors.capability_scores import store_scores
 import pytest
 
-from warehouse import db, gap_tables, gaps, verdicts
-from warehouse.writes import insert_rows, start_run
+from warehouse.analysis import gaps, verdicts
+from warehouse.storage import db, gap_tables
+from warehouse.storage.writes import insert_rows, start_run
 
 ALLOWED = {"widening", "narrowing", "stable", "no clear change", "not enough data"}
 

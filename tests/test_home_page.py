@@ -6,7 +6,7 @@ import pytest
 from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
-from warehouse import db
+from warehouse.storage import db
 from core.paths import warehouse_paths
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import db
+from warehouse.storage import db
 
 REPO = Path(__file__).resolve().parent.parent
 CHILD = REPO / "tests" / "kill_child.py"

@@ -1,4 +1,4 @@
-"""warehouse.labels: every id a page or the CLI shows comes out as words, numbers as rounded as
+"""warehouse.analysis.labels: every id a page or the CLI shows comes out as words, numbers as rounded as
 their interval allows (pure functions, no database)."""
 
 import re
@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from warehouse import labels
+from warehouse.analysis import labels
 
 SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from warehouse import db, lag_report, lags
+from warehouse.analysis import lag_report, lags
+from warehouse.storage import db
 
 
 def models(dates, values, group, pack="epoch:eci"):

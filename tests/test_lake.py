@@ -18,9 +18,9 @@ from helpers import figure_specs
 from streamlit.testing.v1 import AppTest
 from test_gap_verdicts import add_measured_rows
 
-from warehouse import db, lake
+from warehouse.storage import db, lake
 from warehouse.bootstrap import refresh_public_gaps
-from warehouse.migrations import MIGRATIONS
+from warehouse.storage.migrations import MIGRATIONS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -252,7 +252,7 @@ def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_a
 def test_every_migration_applies_to_an_empty_lake_through_the_lake_dialect(lake_address):
     """Migrations are written for DuckDB files (PRIMARY KEY, UNIQUE); through LakeDialect each
     one applies to a DuckLake catalog and leaves the same tables and columns as on a file."""
-    from warehouse.migrations import MIGRATIONS, migrate
+    from warehouse.storage.migrations import MIGRATIONS, migrate
 
     def columns(con, database):
         return con.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE "

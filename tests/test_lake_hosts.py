@@ -15,7 +15,7 @@ from test_hosts import MODELS
 from test_lake import REPO, lake_address, postgres, warehouse  # noqa: F401 (fixtures)
 
 from collectors import scheduler
-from warehouse import db
+from warehouse.storage import db
 
 CONFIG = MODELS + """
 [collectors.latency]

@@ -11,7 +11,7 @@ from collectors import endpoints, latency, local_models
 from collectors.__main__ import main as collectors_main
 from core.config import GapWatchConfig
 from collectors.runner import Run
-from warehouse import db
+from warehouse.storage import db
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "sk-test-latency-SECRET-0042"

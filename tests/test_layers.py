@@ -45,7 +45,7 @@ def test_every_layer_contract_is_kept():
 
 def test_an_upward_import_breaks_the_layers_contract_and_is_named(tmp_path):
     copy_sources(tmp_path)
-    labels = tmp_path / "warehouse" / "labels.py"
+    labels = tmp_path / "warehouse" / "analysis" / "labels.py"
     labels.write_text(labels.read_text() + "\nfrom collectors import runner  # deliberately upward\n")
     line = labels.read_text().count("\n")
 
@@ -54,4 +54,4 @@ def test_an_upward_import_breaks_the_layers_contract_and_is_named(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Layers: bench above pages above collectors above warehouse above core BROKEN" in result.stdout
     assert "warehouse is not allowed to import collectors:" in result.stdout
-    assert f"- warehouse.labels -> collectors.runner (l.{line})" in result.stdout
+    assert f"- warehouse.analysis.labels -> collectors.runner (l.{line})" in result.stdout

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from collectors import capability_scores
 from pages.ui.charts import gaps as charts
-from warehouse import db, writes
+from warehouse.storage import db, writes
 
 DAY = datetime(2026, 3, 1, tzinfo=timezone.utc)
 MODEL = "local/qwen2.5-coder-0.5b"

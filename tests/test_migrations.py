@@ -3,10 +3,10 @@
 import duckdb
 import pytest
 
-from warehouse import migrations
+from warehouse.storage import migrations
 from core.errors import GapWatchError
-from warehouse.migrations import MIGRATIONS, migrate
-from warehouse.views import VIEWS, create_views
+from warehouse.storage.migrations import MIGRATIONS, migrate
+from warehouse.contract.views import VIEWS, create_views
 
 
 def fresh(path=":memory:") -> duckdb.DuckDBPyConnection:

@@ -8,7 +8,8 @@ import pytest
 from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
-from warehouse import db, labels
+from warehouse.analysis import labels
+from warehouse.storage import db
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -86,7 +87,7 @@ def test_no_board_row_contradicts_its_own_columns(app):
 
 
 def test_the_board_function_never_says_narrowing_beside_a_doubled_gap():
-    from warehouse import queries
+    from warehouse.contract import queries
 
     row = {"dimension": "overall capability", "series_id": "epoch:eci", "verdict": "narrowing",
            "gap_then": 5.22, "gap_now": 10.23, "period_end": pd.Timestamp("2026-03-01"),

@@ -29,12 +29,12 @@ def test_opening_one_page_loads_the_modules_of_the_others(db_copy):
         at.switch_page("pages/sql.py").run()
         assert not at.exception, at.exception
         for _ in range(300):
-            if {{"warehouse.lag_report", "scipy", "pages.ui.actions"}} <= set(sys.modules):
+            if {{"warehouse.analysis.lag_report", "scipy", "pages.ui.actions"}} <= set(sys.modules):
                 break
             time.sleep(0.1)
-        print(sorted(m for m in sys.modules if m in ("warehouse.lag_report", "scipy", "pages.ui.actions")))
+        print(sorted(m for m in sys.modules if m in ("warehouse.analysis.lag_report", "scipy", "pages.ui.actions")))
     """)
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
                          env={**os.environ, "GAPWATCH_DB": str(db_copy)}, timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "['pages.ui.actions', 'scipy', 'warehouse.lag_report']"
+    assert out.stdout.strip().splitlines()[-1] == "['pages.ui.actions', 'scipy', 'warehouse.analysis.lag_report']"

@@ -23,7 +23,7 @@ from collectors import capability, prices
 from core.config import GapWatchConfig, ModelConfig, load_config
 from collectors.price_sources.machine_time import usd_per_mtok
 from collectors.runner import Run
-from warehouse import db
+from warehouse.storage import db
 from core.errors import GapWatchError
 
 REPO = Path(__file__).resolve().parent.parent

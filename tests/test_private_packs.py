@@ -17,7 +17,7 @@ from collectors import capability
 from collectors.runner import Run
 from collectors.tasks.private import load_file, load_folders
 from collectors.tasks.base import PackError
-from warehouse import db
+from warehouse.storage import db
 
 REPO = Path(__file__).resolve().parent.parent
 TOML_PACK = '''dimension = "understanding"

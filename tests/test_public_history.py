@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import db
+from warehouse.storage import db
 from core.errors import GapWatchError
-from warehouse.public_history import DATA_DIR, import_public_history
-from warehouse.views import VIEWS
+from warehouse.ingestion.public_history import DATA_DIR, import_public_history
+from warehouse.contract.views import VIEWS
 
 REPO = Path(__file__).resolve().parent.parent
 

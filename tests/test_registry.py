@@ -8,7 +8,7 @@ import typing
 from collectors import jobs, registry
 from collectors.__main__ import parser
 from core.config import GapWatchConfig
-from warehouse import writes
+from warehouse.storage import writes
 
 
 def test_each_registered_collector_declares_itself_with_its_functions():

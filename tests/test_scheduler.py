@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors import scheduler
 from core.config import load_config
-from warehouse import db
+from warehouse.storage import db
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = """

@@ -4,8 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from warehouse import db
-from warehouse.views import VIEWS
+from warehouse.storage import db
+from warehouse.contract.views import VIEWS
 
 REPO = Path(__file__).resolve().parent.parent
 

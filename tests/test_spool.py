@@ -15,7 +15,7 @@ import pytest
 from collectors import scheduler, spool
 from collectors.context import host_name as scheduler_host
 from collectors.runner import Run
-from warehouse import db
+from warehouse.storage import db
 from core.paths import warehouse_paths
 
 HOLD = """

@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from warehouse import queries
-from warehouse.sql_guard import RefusedQuery, check
+from warehouse.contract import queries
+from warehouse.contract.sql_guard import RefusedQuery, check
 
 REFUSED = {
     "drop": ("DROP TABLE runs", "DROP statement"),
@@ -107,7 +107,7 @@ def test_explore_reads_caps_rows_and_leaves_the_file_alone(db_copy):
 
 
 def test_external_access_is_off_even_if_the_check_were_bypassed(db_copy, monkeypatch):
-    monkeypatch.setattr("warehouse.sql_guard.check", lambda sql: sql)
+    monkeypatch.setattr("warehouse.contract.sql_guard.check", lambda sql: sql)
     with pytest.raises(Exception, match="(?i)external|disabled|permission"):
         queries.explore("SELECT * FROM read_text('/etc/hostname')", db_copy)
 

@@ -2,7 +2,7 @@
 ceiling, a wall-clock limit, a row cap and a result-size cap; the dashboard process stays small
 and up.
 
-Real parts only: the built warehouse file, real DuckDB in a real `python -m warehouse.sql_worker`
+Real parts only: the built warehouse file, real DuckDB in a real `python -m warehouse.contract.sql_worker`
 process, the SQL page headless with AppTest, and a real `streamlit run dashboard.py` driven by
 Debian's Chromium (the bug that reverted 3d6f4cf only showed under a real server).
 """
@@ -22,7 +22,7 @@ import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from warehouse import queries, sql_worker
+from warehouse.contract import queries, sql_worker
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -155,7 +155,7 @@ def test_a_worker_whose_dashboard_died_ends_by_itself(db_copy):
     limit ends it."""
     request = {"statement": SLOW, "path": str(db_copy), "config": dict(queries.EXPLORER_CONFIG),
                "row_cap": 10, "memory_bytes": 1 << 30, "result_bytes": 1 << 20, "cpu_s": 2}
-    worker = subprocess.Popen([sys.executable, "-m", "warehouse.sql_worker"],
+    worker = subprocess.Popen([sys.executable, "-m", "warehouse.contract.sql_worker"],
                               cwd=sql_worker.PROJECT_ROOT, stdin=subprocess.PIPE,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     worker.communicate(json.dumps(request).encode(), timeout=60)

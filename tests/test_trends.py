@@ -12,7 +12,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from bench import validity
-from warehouse import level_shifts, trends, verdicts
+from warehouse.analysis import level_shifts, trends, verdicts
 
 SEEDS = 500
 LIMIT = 0.07  # 5% nominal plus Monte Carlo error at 500 seeds

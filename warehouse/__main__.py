@@ -16,16 +16,16 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import db
-from warehouse.aliases import unmatched_report
+from warehouse.storage import db
+from warehouse.analysis.aliases import unmatched_report
 from warehouse.bootstrap import init
 from warehouse.command_line import CommandParser, add_command
 from core.errors import GapWatchError
-from warehouse.migrations import migrate
+from warehouse.storage.migrations import migrate
 from core.address import resolve
 from core.paths import config_path, warehouse_paths
-from warehouse.schema_doc import render
-from warehouse.views import VIEWS, create_views
+from warehouse.contract.schema_doc import render
+from warehouse.contract.views import VIEWS, create_views
 
 SCHEMA_DOC = Path("docs/schema.md")
 
@@ -106,7 +106,8 @@ def cmd_aliases(args: argparse.Namespace) -> int:
 
 def cmd_gaps(args: argparse.Namespace) -> int:
     """Print the stored verdicts and lags; `--refresh` recomputes and stores them first."""
-    from warehouse import gap_tables, verdicts
+    from warehouse.analysis import verdicts
+    from warehouse.storage import gap_tables
 
     if args.refresh:
         with db.writing(atomic=False) as con:
@@ -122,7 +123,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from warehouse.backup import backup
+    from warehouse.storage.backup import backup
 
     path, counts = backup(Path(args.dest), keep=args.keep)
     print(f"backup {path}: {len(counts)} tables, {sum(counts.values())} rows, verified")
@@ -130,7 +131,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from warehouse.backup import restore
+    from warehouse.storage.backup import restore
 
     counts = restore(Path(args.source))
     print(f"restored {args.source}: {len(counts)} tables, {sum(counts.values())} rows, "
@@ -151,7 +152,7 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
 
 
 def cmd_maintain(args: argparse.Namespace) -> int:
-    from warehouse import lake
+    from warehouse.storage import lake
 
     address = resolve()
     if not address.is_lake:

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from warehouse import db
+from warehouse.storage import db
 from core.errors import GapWatchError
-from warehouse.lake import EMPTY, LakeDialect, WriteConflict, on_lake, retry_conflicts
-from warehouse.migrations import MIGRATIONS, migrate
+from warehouse.storage.lake import EMPTY, LakeDialect, WriteConflict, on_lake, retry_conflicts
+from warehouse.storage.migrations import MIGRATIONS, migrate
 from core.address import resolve
 from core.paths import warehouse_paths
-from warehouse.public_history import ImportReport, import_public_history, is_current
-from warehouse.views import create_views, fingerprint, stored_fingerprint
+from warehouse.ingestion.public_history import ImportReport, import_public_history, is_current
+from warehouse.contract.views import create_views, fingerprint, stored_fingerprint
 
 @dataclass
 class InitReport:
@@ -123,7 +123,7 @@ def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
     `gap_tables.store` replaces the result tables (series, verdicts, lags, breaks) in one
     transaction; returns the number of gap series rows.
     """
-    from warehouse import gap_tables  # on use: only a refresh needs scipy.stats and statsmodels
+    from warehouse.storage import gap_tables  # on use: only a refresh needs scipy.stats and statsmodels
 
     results = gap_tables.compute_all(con)
     gap_tables.store(con, *results)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from warehouse import db, lake
+from warehouse.storage import db, lake
 from warehouse.bootstrap import is_ready
 from core.errors import GapWatchError
 from core.paths import warehouse_paths
-from warehouse.views import create_views
+from warehouse.contract.views import create_views
 
 VERDICT_COLUMNS = "series_id, gap_kind, group_a, group_b, verdict, n_points, round(slope_per_year, 9) AS slope"
 

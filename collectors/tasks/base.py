@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.scoring import SCORERS
-from warehouse.benchmark_dimensions import DIMENSIONS  # noqa: F401 (defined once, re-exported)
+from warehouse.analysis.benchmark_dimensions import DIMENSIONS  # noqa: F401 (defined once, re-exported)
 
 VARIANTS = ("fixed", "fresh")
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -56,8 +56,8 @@ def schedulers() -> dict[str, str]:
     (each holds a lease in the catalog), this machine's on a DuckDB file."""
     from collectors import job_list
     from collectors.context import host_name
-    from warehouse.host_lease import live_schedulers
-    from warehouse.lake import parse_target
+    from warehouse.storage.host_lease import live_schedulers
+    from warehouse.storage.lake import parse_target
 
     address = resolve()
     if address.is_lake:

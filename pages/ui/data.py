@@ -7,8 +7,9 @@ next rerun, and two databases in one process never share a cache entry.
 
 import streamlit as st
 
-from warehouse import bootstrap, queries
-from warehouse.queries import version_key as db_version_key
+from warehouse import bootstrap
+from warehouse.contract import queries
+from warehouse.contract.queries import version_key as db_version_key
 
 
 # A new snapshot is a new key, so entries need no short life to stay right; they live for hours

@@ -6,7 +6,7 @@ import streamlit as st
 from pages.ui import data, figure, tables
 from pages.ui.charts import capability as capability_charts
 from pages.ui.charts import prices as price_charts
-from warehouse.queries import MEASURE_SPEED
+from warehouse.contract.queries import MEASURE_SPEED
 
 EPOCH_CREDIT = "Epoch AI Benchmarking Hub and Epoch Capabilities Index (CC BY 4.0)"
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from warehouse import labels
+from warehouse.analysis import labels
 
 DASH = "—"
 MONTH = "%Y-%m"

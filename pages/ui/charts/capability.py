@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pages.ui.charts.colours import CLOSED, COLOURS, OPEN, OPENNESS
-from warehouse import labels
+from warehouse.analysis import labels
 
 
 def _errors(rows: pd.DataFrame, low: str, high: str, value: str = "value") -> dict | None:

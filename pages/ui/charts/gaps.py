@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from warehouse import labels
+from warehouse.analysis import labels
 
 ARENA_METHODS = {
     "elo_online": "online Elo (2023–24 H1)",

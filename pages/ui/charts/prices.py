@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pages.ui.charts.colours import CLOSED, COLOURS, OPEN, OPENNESS
-from warehouse import labels
+from warehouse.analysis import labels
 
 
 def price_level_figure(rows: pd.DataFrame, level_text: str) -> go.Figure:

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from warehouse import labels
+from warehouse.analysis import labels
 
 MINUTE, HOUR, DAY = pd.Timedelta(minutes=1), pd.Timedelta(hours=1), pd.Timedelta(days=1)
 STEPS = [(MINUTE, "%H:%M"), (2 * MINUTE, "%H:%M"), (5 * MINUTE, "%H:%M"),

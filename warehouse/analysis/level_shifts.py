@@ -1,0 +1,139 @@
+"""Level shifts nobody announced: a step in a gap series is a break, not a trend.
+
+A listing change, a new rating method or a new machine is recorded where it happens
+(`warehouse.analysis.arena`, `method_changes`). Some steps have no such record: a source re-estimates
+its scores, a scraper starts reading another column, a model is silently replaced. A trend
+test reads such a step as a slope (a 6-sd step in a series without any trend was called
+`widening` in 56% of simulated 60-month series), so the warehouse looks for one itself.
+
+The test, on the same monthly points the verdict uses (`trends.monthly`):
+
+* For each month j with at least `MIN_SIDE` months on both sides, the GLS regression of the
+  gap on (1, time, step at j) with continuous-time AR(1) errors gives the step's t statistic.
+  Why with a time term: a straight trend must not look like a step halfway along it.
+* Like the verdict (`trends`), it is judged at every φ from the REML estimate up to φ's
+  one-sided 95% upper limit and the *smallest* |t| counts; then the largest over j.
+* A shift is declared when that exceeds `SHIFT_T` (chosen by simulation: on the validity
+  cells of `bench/validity.py`, series without a step, it fires in at most about 1-2% of
+  series; see `python -m bench.validity --shifts`) and the step is at least the unit's
+  minimum effect (`trends.MIN_EFFECTS`): a smaller step is not worth a break.
+
+One shift per stretch between recorded breaks: the series is split there like at any other
+break (`verdicts.periods`), and the shift is stored in `method_changes` with kind
+`level shift`, so charts mark it and no verdict spans it.
+"""
+
+import numpy as np
+import pandas as pd
+
+from warehouse.analysis import trends
+
+MIN_SIDE = 3  # months with data on each side of a shift
+SHIFT_T = 4.5  # |t| of the step, at the worst plausible φ, above which a step is a shift
+KIND = "level shift"
+
+
+def _whiten(v: np.ndarray, r: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Continuous-time AR(1) whitening of the columns of v (n × m) at every φ: (P, n, m)."""
+    out = np.empty(r.shape[:1] + v.shape)
+    out[:, 0] = v[0]
+    out[:, 1:] = (v[None, 1:] - r[..., None] * v[None, :-1]) / s[..., None]
+    return out
+
+
+def step_fits(t: np.ndarray, y: np.ndarray, phis: np.ndarray = trends.PHI_GRID) -> dict:
+    """t statistic, size and REML log-likelihood of a step at each candidate month, per φ:
+    arrays (P, J) for P values of φ and J candidate months.
+
+    Frisch–Waugh: the step column and y are both freed of (1, time) in whitened space, so
+    the step's coefficient, its standard error and the likelihood come without a 3×3 solve
+    per (φ, month); log det(X'X) splits into the (1, time) block and the freed step.
+    """
+    n = len(t)
+    cuts = np.arange(MIN_SIDE, n - MIN_SIDE + 1)
+    steps = (np.arange(n)[:, None] >= cuts[None, :]).astype(float)
+    r = np.asarray(phis, dtype=float)[:, None] ** np.diff(t)[None, :]
+    s = np.sqrt(1 - r ** 2)
+    q, upper = np.linalg.qr(_whiten(np.c_[np.ones(n), (t - t.mean()) / 12], r, s))
+    free = lambda v: v - q @ (np.swapaxes(q, 1, 2) @ v)
+    wy, ws = free(_whiten(y[:, None], r, s))[..., 0], free(_whiten(steps, r, s))
+    sxx = (ws ** 2).sum(axis=1)
+    size = np.einsum("pnj,pn->pj", ws, wy) / sxx
+    s2 = np.maximum((wy ** 2).sum(axis=1)[:, None] - size ** 2 * sxx, 1e-300) / (n - 3)
+    logdet = 2 * np.log(np.abs(np.diagonal(upper, axis1=1, axis2=2))).sum(axis=1)
+    loglik = -0.5 * ((n - 3) * np.log(s2) + 2 * np.log(s).sum(axis=1)[:, None]
+                     + logdet[:, None] + np.log(sxx))
+    return {"t": size / np.sqrt(s2 / sxx), "size": size, "loglik": loglik}
+
+
+def find(t: np.ndarray, y: np.ndarray, min_effect: float = 0.0) -> dict | None:
+    """The strongest step in monthly points (t in months, y) if it is a shift, else None:
+    {"index": first month after the step (position in t), "size", "t"}.
+
+    Each candidate month is judged under its own model (with the step), at every φ from its
+    REML estimate up to its one-sided 95% upper limit: the smallest |t| counts. Why its own
+    φ: without the step in the model a real step looks like persistence (φ near 1), and at
+    φ near 1 a step is one large difference among many.
+    """
+    if len(y) < max(2 * MIN_SIDE + 2, trends.MIN_POINTS) or np.ptp(y) == 0:
+        return None
+    fits = step_fits(t, y)
+    best = fits["loglik"].argmax(axis=0)
+    bound = trends.stats.chi2.ppf(1 - 2 * (1 - trends.PHI_UPPER_LEVEL), 1)
+    rows = np.arange(len(trends.PHI_GRID))[:, None]
+    tested = (rows >= best) & (2 * (fits["loglik"].max(axis=0) - fits["loglik"]) <= bound)
+    worst = np.where(tested, np.abs(fits["t"]), np.inf).min(axis=0)
+    j = int(np.argmax(worst))
+    if worst[j] <= SHIFT_T or abs(fits["size"][best[j], j]) < min_effect:
+        return None
+    return {"index": MIN_SIDE + j, "size": float(fits["size"][best[j], j]), "t": float(worst[j])}
+
+
+def minimum_step(unit: str, overrides: dict | None = None) -> float:
+    """The smallest step worth a break: the unit's minimum effect (0 when none is declared)."""
+    if overrides and unit in overrides:
+        return float(overrides[unit])
+    effect = trends.min_effect_for(unit)
+    return effect.value if effect else 0.0
+
+
+def shift_date(dates: pd.Series, months: np.ndarray, index: int) -> pd.Timestamp:
+    """The first point's date in the month the shift begins."""
+    days = pd.to_datetime(dates)
+    first = days.min().to_period("M")
+    month = (first + int(months[index])).to_timestamp()
+    return days[days >= month].min()
+
+
+def split(group: pd.DataFrame, min_effect: float = 0.0) -> tuple[pd.DataFrame, list[dict]]:
+    """One series (a gap table's rows with `segment_start`) with a detected shift inside each
+    stretch between breaks made a new segment; the shifts found ({"changed_at_utc", "shift"})."""
+    group = group.dropna(subset=["value"]).sort_values("bucket_start", kind="stable")
+    days = pd.to_datetime(group["bucket_start"])
+    starts = pd.to_datetime(group["segment_start"]).fillna(days.min())
+    new_start, found = pd.to_datetime(group["segment_start"]), []
+    for start in starts.unique():
+        inside = (starts == start).to_numpy()
+        t, y, _ = trends.monthly(days[inside], group["value"][inside])
+        shift = find(t, y, min_effect)
+        if shift:
+            at = shift_date(days[inside], t, shift["index"])
+            new_start = new_start.mask(inside & (days >= at).to_numpy(), at)
+            found.append({"changed_at_utc": at, "shift": shift})
+    return group.assign(segment_start=new_start.to_numpy()), found
+
+
+def split_all(series: pd.DataFrame, units: dict, label,
+              min_effects: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every series in a gap table (with `segment_start`) split at its strongest undeclared
+    shift in each stretch; (the table, the shifts as break rows). `label(key, shift)` words a
+    break row; `min_effects` maps a unit to a minimum step overriding `trends.MIN_EFFECTS`."""
+    parts, rows = [], []
+    for key, group in series.groupby(trends.SERIES_KEY, sort=False, dropna=False):
+        group, shifts = split(group, minimum_step(units.get((key[0], key[1]), ""), min_effects))
+        parts.append(group)
+        rows += [{"changed_at_utc": pd.Timestamp(s["changed_at_utc"]).tz_localize("UTC"),
+                  "scope": key[0], "kind": KIND,
+                  "label": label(key, s["shift"])} for s in shifts]
+    table = pd.concat(parts, ignore_index=True) if parts else series
+    return table, pd.DataFrame(rows, columns=["changed_at_utc", "scope", "kind", "label"])
