@@ -51,7 +51,10 @@ PAGES = {"Overview": Target("dashboard.py", "", "Overview", 2, "Closed vs open w
 FLOOR = {"Floor: text only": Target("bench/floor_app.py", "", "Text", 0, "End of the page.",
                                     ("charts", "End of the page.")),
          "Floor: two small Plotly charts": Target("bench/floor_app.py", "charts", "Charts", 2,
-                                                  "End of the page.", ("", "End of the page."))}
+                                                  "End of the page.", ("", "End of the page.")),
+         "Floor: the same, GapWatch's chart element": Target(
+             "bench/floor_app.py", "light-charts", "Light charts", 2, "End of the page.",
+             ("", "End of the page."))}
 
 
 def free_port() -> int:
