@@ -61,6 +61,9 @@ def test_marks_only_the_shown_scopes_inside_the_shown_span():
     when = pd.to_datetime(["2023-12-01", "2024-12-01"], utc=True)
     fig = charts.mark_method_changes(go.Figure(), changes, {"a"}, when)
     assert [a.text for a in fig.layout.annotations] == ["a moved"]
+    long = changes.assign(label="Arena's packs switch from online Elo to Bradley–Terry ratings here")
+    text = charts.mark_method_changes(go.Figure(), long, {"a"}, when).layout.annotations[0].text
+    assert text.replace("<br>", " ") == long["label"][0] and all(len(line) <= 44 for line in text.split("<br>"))
     assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].line.dash == "dot"
 
 
@@ -70,7 +73,7 @@ def test_the_overview_arena_chart_marks_where_the_arena_series_breaks(db_copy, m
                            default_timeout=120).run()
     assert not at.exception
     arena = next(s for s in figure_specs(at) if "Arena" in s["layout"]["title"]["text"])
-    labels = [a["text"] for a in arena["layout"]["annotations"]]
+    labels = [a["text"].replace("<br>", " ") for a in arena["layout"]["annotations"]]  # wrapped
     assert any("online Elo to Bradley–Terry rating" in label for label in labels)
     assert any("lists 161 models" in label and "no longer listed" in label for label in labels)
     assert len(arena["layout"]["shapes"]) == len(labels) == 3

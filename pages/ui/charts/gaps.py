@@ -2,6 +2,8 @@
 (testable without Streamlit). Gaps over time with their trend, lags, and the method-change marks
 that every page with a time axis of scores draws (Speed re-uses the gap trend figure)."""
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -130,7 +132,9 @@ def mark_method_changes(fig: go.Figure, changes: pd.DataFrame, scopes, when) -> 
         x = pd.Timestamp(change.changed_at_utc).isoformat()
         fig.add_shape(type="line", x0=x, x1=x, yref="paper", y0=0, y1=1,
                       line={"dash": "dot", "width": 1, "color": "grey"})
-        fig.add_annotation(x=x, yref="paper", y=1, text=change.label, showarrow=False,
+        # Wrapped so that a long label stays inside the plot instead of running into the legend.
+        fig.add_annotation(x=x, yref="paper", y=1, text="<br>".join(textwrap.wrap(change.label, 44)),
+                           showarrow=False,
                            textangle=-90, xanchor="right", yanchor="top", font={"size": 9},
                            hovertext=f"{change.kind}: {change.label}")
     return fig
