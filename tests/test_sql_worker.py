@@ -66,6 +66,22 @@ def test_a_memory_bomb_is_stopped_in_one_line_and_the_caller_stays_small(db_copy
     assert growth < 1.5 * 1024
 
 
+def test_a_memory_error_wrapped_by_cpython_still_reads_as_the_memory_line():
+    """What CI met at the OS ceiling: a C function inside pandas ran out of memory and CPython
+    raised SystemError("<built-in method items ...> returned a result with an exception set")
+    with the MemoryError as its cause. The page must show the memory line, not that text."""
+    try:
+        try:
+            raise MemoryError()
+        except MemoryError as cause:
+            raise SystemError("<built-in method items of dict object at 0x7f75> returned a "
+                              "result with an exception set") from cause
+    except SystemError as wrapped:
+        assert sql_worker._describe(wrapped) == {"kind": "memory"}
+    plain = duckdb.Error("Catalog Error: Table with name nope does not exist!")
+    assert sql_worker._describe(plain)["kind"] == "error"
+
+
 @pytest.mark.slow  # two workers fill 1 GiB and 3 GiB
 def test_memory_past_duckdbs_own_limit_meets_the_os_ceiling(db_copy):
     """The same query fits under a 3 GiB ceiling, so it is the ceiling that stops it at 1 GiB."""

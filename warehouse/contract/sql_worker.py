@@ -298,10 +298,26 @@ def _query(con, request: dict):
 
 def _describe(exc: Exception) -> dict:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if type(exc).__name__ == "OutOfMemoryException" or \
-            any(w in text.lower() for w in MEMORY_WORDS):
+    if any(_is_memory(e) for e in _chain(exc)):
         return {"kind": "memory"}
     return {"kind": "error", "text": text}
+
+
+def _chain(exc: BaseException):
+    """The exception and its causes. Why: at the ceiling, a C function inside pandas or pickle
+    can fail with MemoryError and CPython reports a SystemError ("... returned a result with an
+    exception set") whose cause is that MemoryError; the user must still read the memory line."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _is_memory(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException"
+            or any(w in text for w in MEMORY_WORDS))
 
 
 if __name__ == "__main__":
