@@ -54,7 +54,7 @@ def per_model(scores: pd.DataFrame) -> pd.DataFrame:
     for public, heldout in PAIRS:
         a = scores[scores["pack"] == public].set_index("model_id")
         b = scores[scores["pack"] == heldout].set_index("model_id")
-        both = a.join(b[["value"]], rsuffix="_heldout", how="inner")
+        both = a.join(b[["value"]].rename(columns={"value": "value_heldout"}), how="inner")
         if both.empty:
             continue
         parts.append(pd.DataFrame({

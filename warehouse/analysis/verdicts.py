@@ -85,7 +85,7 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
                       measured_series(data["measured"], changes),
                       ratio_series(data["latency"], changes), public_series.series(data)],
                      SERIES_COLUMNS)
-    series = series.assign(pack=series["pack"].fillna(series["metric"]))
+    series = series.assign(pack=series["pack"].astype(object).fillna(series["metric"]))
     lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
                         public_series.lag_rows(data)], lags.LAG_COLUMNS)
     open_closed = lag_rows[lag_rows["leader_group"] == "closed"]
