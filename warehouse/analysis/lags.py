@@ -166,8 +166,10 @@ def sensitivity_interval(leader: pd.DataFrame, follower: pd.DataFrame, levels, e
         return _median_only(lag, censored)
 
     data = (np.arange(len(leader)), np.arange(len(follower)))
-    res = stats.bootstrap(data, statistic, n_resamples=n_resamples, vectorized=False,
-                          method="percentile", rng=np.random.default_rng(seed))
+    with warnings.catch_warnings():  # NaN when a resample has no record: stored as NULL
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        res = stats.bootstrap(data, statistic, n_resamples=n_resamples, vectorized=False,
+                              method="percentile", rng=np.random.default_rng(seed))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 

@@ -156,7 +156,8 @@ view("lags", "How many months the follower group took to match each record the l
               "than half the records surely matched), so lag_months is a lower bound",
      sensitivity_low_months="Summary row: how low the median goes when the models are "
                             "resampled (2.5th percentile of a bootstrap over models): a "
-                            "sensitivity check, not a confidence interval",
+                            "sensitivity check, not a confidence interval; NULL when some resamples leave "
+                            "no record for the follower to match",
      sensitivity_high_months="Summary row: the same, 97.5th percentile",
      metric=METRIC_ALIAS)
 
