@@ -51,9 +51,9 @@ m1.metric("Verdict", labels.verdict(verdict["verdict"]),
           help=f"{period}: {tables.span_text(verdict, 'period_start', 'period_end')}")
 m2.metric("Trend per year", labels.number(verdict["slope_per_year"], labels.decimals_for(
     verdict["ci_low"], verdict["ci_high"]), signed=True), help=f"{unit} per year")
-m4.metric("Gap at start", tables.number(gaps["value"].iloc[0] if len(gaps) else None), help=unit)
-m5.metric("Gap now" if period == "last 12 months" else "Gap at end",
-          tables.number(gaps["value"].iloc[-1] if len(gaps) else None), help=unit)
+start_gap, end_gap = tables.levels(*(gaps["value"].iloc[[0, -1]] if len(gaps) else (None, None)))
+m4.metric("Gap at start", start_gap, help=unit)
+m5.metric("Gap now" if period == "last 12 months" else "Gap at end", end_gap, help=unit)
 st.caption(f"Trend: {labels.with_interval(verdict['slope_per_year'], verdict['ci_low'], verdict['ci_high'], f'{unit} per year', signed=True)} (95% interval), {period}.")
 if isinstance(verdict.get("note"), str) and verdict["note"]:
     st.info(verdict["note"])
@@ -65,7 +65,7 @@ figure.show(gap_charts.mark_method_changes(gap_charts.gap_trend_figure(gaps, ver
                                        gaps["bucket_start"]))
 st.caption(SOURCE.format(source=labels.source(verdict["source"])) + f" Points: {verdict['n_points']}, "
            f"{verdict['period_start']:%Y-%m-%d} → {verdict['period_end']:%Y-%m-%d}; adjusted "
-           f"p = {tables.number(verdict['p_adjusted'], 4)}.")
+           f"p = {labels.p_value(verdict['p_adjusted'])}.")
 st.download_button("Gap series (CSV)", whole.to_csv(index=False), "gap_series.csv")
 with st.expander("Every period of this series"):
     st.dataframe(tables.readable(periods[["period", "verdict", "slope_per_year", "ci_low", "ci_high",

@@ -52,8 +52,11 @@ if len(eci) > 12:
     eci_verdicts = data.gap_verdicts(*snap).query("series_id == 'epoch:eci' and gap_kind == "
                                                   "'frontier_a_minus_b'").set_index("period")
     recent = eci_verdicts["verdict"].get("last 12 months", "not enough data")
+    # The change is coloured only when the verdict says the gap moved: a red "+5" beside a board
+    # that says "no clear change" would be a headline the data does not support.
     c4.metric("ECI gap, closed − open", f"{now.value:.1f}",
-              delta=f"{now.value - year_ago.value:+.1f} vs 12 months earlier", delta_color="inverse",
+              delta=f"{now.value - year_ago.value:+.1f} in 12 months: {recent}",
+              delta_color="inverse" if recent in ("widening", "narrowing") else "off",
               help=f"Last 12 months ({year_ago.bucket_start:%Y-%m} → {now.bucket_start:%Y-%m}): "
                    f"{recent}; whole history: {eci_verdicts['verdict'].get('whole history', '—')}.")
 

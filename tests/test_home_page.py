@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from helpers import figure_specs, plotly_values
+from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from warehouse.storage import db
@@ -38,6 +39,21 @@ def test_first_open_builds_the_database_and_shows_real_gaps(gapwatch_env):
     assert metric(at, "Models with scores").value == f"{n_models:,}"
     assert metric(at, "ECI gap, closed − open").value == f"{latest_gap:.1f}"
     assert metric(at, "Years of history").value == "2019–2026"
+
+
+def test_the_headline_change_wears_its_verdict(db_copy, monkeypatch):
+    """The ECI gap's change over 12 months is shown with the board's verdict for that period, and
+    coloured (red = widening) only when that verdict says the gap moved."""
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    at = run_dashboard()
+    with db.reading(db_copy) as con:
+        verdict = con.execute("""SELECT verdict FROM gap_verdicts WHERE series_id = 'epoch:eci'
+                                 AND gap_kind = 'frontier_a_minus_b'
+                                 AND period = 'last 12 months'""").fetchone()[0]
+    headline = metric(at, "ECI gap, closed − open")
+    assert headline.delta.endswith(f" in 12 months: {verdict}")
+    colour = Metric.MetricColor.Name(headline.proto.color)
+    assert colour == {"widening": "RED", "narrowing": "GREEN"}.get(verdict, "GRAY"), headline.proto
 
 
 def test_charts_have_traces_from_the_public_history(db_copy, monkeypatch):

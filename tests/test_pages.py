@@ -41,6 +41,11 @@ def one(db_copy, sql: str):
         return con.execute(sql).fetchone()
 
 
+def shown_number(text: str) -> float:
+    """A number as a page shows it (`1,234.5`, `−0.08`) back to a float."""
+    return float(text.replace(",", "").replace("−", "-"))
+
+
 # --- Overview ------------------------------------------------------------------------------
 
 def board(at: AppTest):
@@ -52,8 +57,8 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     assert list(rows.index) == ["understanding", "generation", "reasoning", "memory",
                                 "overall capability", "human preference (Arena)", "price",
                                 "speed"]
-    verdict, slope, low, start = one(db_copy, """
-        SELECT verdict, slope_per_year, ci_low, period_start FROM gap_verdicts
+    verdict, slope, low, high, start = one(db_copy, """
+        SELECT verdict, slope_per_year, ci_low, ci_high, period_start FROM gap_verdicts
         WHERE series_id = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")
     whole = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE series_id = 'epoch:eci'
                             AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""")[0]
@@ -61,12 +66,19 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     assert overall["Series"] == "Epoch Capabilities Index: closed weights vs open weights"
     assert overall["Verdict"] == verdict
     assert overall["Whole history"].startswith(f"{whole}, ")
-    assert overall["Trend per year [95% interval]"].startswith(f"{slope:+.2f} ECI points/yr [{low:+.2f}")
+    # rounded as on the Gaps page: two significant figures of the interval's half-width
+    d = labels.decimals_for(low, high)
+    assert d == 0  # ECI's interval is wider than ±10 points: no decimal is supported
+    assert overall["Trend per year [95% interval]"] == (
+        f"{labels.number(slope, d, signed=True)} ECI points/yr "
+        f"[{labels.number(low, d, signed=True)}, {labels.number(high, d, signed=True)}]")
     latest = one(db_copy, "SELECT value FROM gap_series WHERE series_id = 'epoch:eci' "
                           "ORDER BY bucket_start DESC LIMIT 1")[0]
     then = one(db_copy, f"SELECT value FROM gap_series WHERE series_id = 'epoch:eci' "
                         f"AND bucket_start = DATE '{start:%Y-%m-%d}'")[0]
-    assert overall["Gap now"] == f"{latest:,.2f}" and overall["Gap then"] == f"{then:,.2f}"
+    # both levels to three significant figures of the larger: 10.23 and 5.22 read 10.2 and 5.2
+    assert 10 <= latest < 100 and (overall["Gap now"], overall["Gap then"]) == (
+        f"{latest:,.1f}", f"{then:,.1f}".replace("-", "−"))
     assert len(overall["Gap over time"]) == one(db_copy, "SELECT count(*) FROM gap_series "
                                                          "WHERE series_id = 'epoch:eci'")[0]
     assert "cheapest" in rows.loc["price", "Series"]  # the price of a fixed ECI level (issue 16)
@@ -82,7 +94,7 @@ def test_no_board_row_contradicts_its_own_columns(app):
         app.segmented_control(key="board_source").set_value(source).run()
         for _, r in board(app).iterrows():
             if r["Verdict"] in ("widening", "narrowing"):
-                moved = float(r["Gap now"].replace(",", "")) - float(r["Gap then"].replace(",", ""))
+                moved = shown_number(r["Gap now"]) - shown_number(r["Gap then"])
                 assert moved * (1 if r["Verdict"] == "widening" else -1) >= 0, r
 
 
@@ -127,6 +139,16 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     # rounded to what its interval supports: two significant figures of the half-width
     assert metric(at, "Trend per year").value == labels.number(slope, labels.decimals_for(low, high),
                                                                signed=True)
+    first, last = one(db_copy, """SELECT arg_min(value, bucket_start), arg_max(value, bucket_start)
+                                  FROM gap_series s JOIN gap_verdicts v USING (series_id, gap_kind)
+                                  WHERE series_id = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b'
+                                  AND v.period = 'last 12 months'
+                                  AND s.bucket_start BETWEEN v.period_start AND v.period_end""")
+    assert (metric(at, "Gap at start").value, metric(at, "Gap now").value) == (
+        f"{first:.1f}", f"{last:.1f}")  # three significant figures of the larger, 10.2
+    p = one(db_copy, """SELECT p_adjusted FROM gap_verdicts WHERE series_id = 'epoch:eci'
+                        AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")[0]
+    assert any(f"adjusted p = {labels.p_value(p)}." in c.value for c in at.caption)
     series, lag = traces(at)
     assert [t["name"] for t in series][:1] == ["gap"]
     assert len(plotly_values(series[0]["y"])) == n == 13

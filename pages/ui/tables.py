@@ -18,12 +18,24 @@ def number(value, digits: int = 2) -> str:
 
 
 def slope_text(row, with_unit: bool = True) -> str:
-    """`−1.72 ECI points/yr [−2.53, −0.51]` (or `−1.72/yr [...]`), a dash without a slope."""
+    """`−1.7 ECI points/yr [−2.5, −0.9]` (or `−1.7/yr [...]`), rounded to what the interval
+    supports (the Gaps page rounds the same way), a dash without a slope."""
     if pd.isna(row.get("slope_per_year")):
         return DASH
+    d = labels.decimals_for(row.get("ci_low"), row.get("ci_high"))
+    low, high = (labels.number(row.get(k), d, signed=True) for k in ("ci_low", "ci_high"))
     unit = f" {row.get('unit') or ''}" if with_unit else ""
-    return (f"{row['slope_per_year']:+.2f}{unit}/yr "
-            f"[{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]")
+    return f"{labels.number(row['slope_per_year'], d, signed=True)}{unit}/yr [{low}, {high}]"
+
+
+def levels(*values, digits: int = 3) -> list[str]:
+    """Levels of one gap side by side with the same decimals: `digits` significant figures of
+    the largest, so `5.22` and `10.23` read `5.2` and `10.2`, and `60.0` beside `54.0`."""
+    present = [abs(float(v)) for v in values if not pd.isna(v) and float(v) != 0]
+    if not present:
+        return [labels.number(v, 0) for v in values]
+    d = max(0, min(6, digits - 1 - math.floor(math.log10(max(present)))))
+    return [labels.number(v, d) for v in values]
 
 
 def series_label(row) -> str:
@@ -71,13 +83,15 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
     period's first and last points, so the row cannot contradict itself; the whole history
     (or, for a series with breaks, its latest segment) sits beside it.
     """
+    then_now = [levels(a, b) for a, b in zip(board.get("gap_then", board["gap_12m_ago"]),
+                                               board["gap_now"])]
     return pd.DataFrame({
         "Dimension": board["dimension"],
         "Series": [series_label(r) for _, r in board.iterrows()],
         "Verdict": board["verdict"],
         "Last 12 months": [span_text(r, "period_start", "period_end", MONTH) for _, r in board.iterrows()],
-        "Gap then": [number(v) for v in board.get("gap_then", board["gap_12m_ago"])],
-        "Gap now": [number(v) for v in board["gap_now"]],
+        "Gap then": [then for then, _ in then_now],
+        "Gap now": [now for _, now in then_now],
         "Unit": board["unit"].astype(object).fillna(DASH),
         "Trend per year [95% interval]": [slope_text(r) for _, r in board.iterrows()],
         "Whole history": [whole_text(r) for _, r in board.iterrows()],
