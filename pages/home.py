@@ -28,72 +28,48 @@ SOURCES = {
              "the change's 90% interval lies within that effect. Fewer than 8 months with data: "
              "`not enough data`.",
 }
-SOURCE_CHOICES = {"both": "Public history and my measurements", "public": "Public history",
-                  "measured": "My measurements"}
 
 snap = data.snapshot()
 tz = tables.viewer_timezone(st.context)
 st.title("GapWatch: are the gaps between LLMs widening?")
 st.caption("Public history now; your own scheduled measurements join it as they arrive.")
 
-cov = data.coverage(*snap).iloc[0]
-eci = data.gap_series("frontier_a_minus_b", *snap)
-eci = eci[eci["series_id"] == "epoch:eci"]
-arena = data.gap_series("top1_minus_top10", *snap)
-arena = arena[arena["series_id"].str.startswith("arena:")]
+frames = data.overview(*snap)
+cov, eci, arena = frames["coverage"].iloc[0], frames["eci"], frames["arena"]
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4 = st.columns([1, 1.2, 1, 1.8])  # room for the ECI change and its verdict
 c1.metric("Models with scores", f"{cov.n_models:,}")
 c2.metric("Years of history", f"{cov.first_utc:%Y}–{cov.last_utc:%Y}",
           help=f"{cov.first_utc:%Y-%m} to {cov.last_utc:%Y-%m}")
 c3.metric("Arena snapshots", f"{cov.n_arena_snapshots:,}")
 if len(eci) > 12:
     now, year_ago = eci.iloc[-1], eci.iloc[-13]
-    eci_verdicts = data.gap_verdicts(*snap).query("series_id == 'epoch:eci' and gap_kind == "
+    eci_verdicts = frames["gap_verdicts"].query("series_id == 'epoch:eci' and gap_kind == "
                                                   "'frontier_a_minus_b'").set_index("period")
     recent = eci_verdicts["verdict"].get("last 12 months", "not enough data")
     # The change is coloured only when the verdict says the gap moved: a red "+5" beside a board
     # that says "no clear change" would be a headline the data does not support.
     c4.metric("ECI gap, closed − open", f"{now.value:.1f}",
-              delta=f"{now.value - year_ago.value:+.1f} in 12 months: {recent}",
+              delta=f"{now.value - year_ago.value:+.1f} in 12 months", delta_description=recent,
               delta_color="inverse" if recent in ("widening", "narrowing") else "off",
               help=f"Last 12 months ({year_ago.bucket_start:%Y-%m} → {now.bucket_start:%Y-%m}): "
                    f"{recent}; whole history: {eci_verdicts['verdict'].get('whole history', '—')}.")
 
-# Cells wrap only in rows taller than one line; at 1280 px the main column beside the sidebar is
-# about 820 px wide, and these widths with four-line rows show every board cell whole.
-BOARD_ROW_PX = 84
-BOARD_COLUMNS = {name: st.column_config.TextColumn(width=px) for name, px in (
-    ("Dimension", 86), ("Series", 168), ("Verdict", 76), ("Last 12 months", 72), ("Gap then", 52),
-    ("Gap now", 52), ("Trend per year [95% interval]", 112), ("Whole history", 150))}
-BOARD_COLUMNS |= {  # shorter headers where the column is narrow (headers do not wrap)
-    "Last 12 months": st.column_config.TextColumn("12 months", width=72,
-                                                  help="The last 12 months: the verdict's period"),
-    "Gap then": st.column_config.TextColumn("Then", width=52, help="The gap 12 months ago"),
-    "Gap now": st.column_config.TextColumn("Now", width=52, help="The gap now"),
-    "Trend per year [95% interval]": st.column_config.TextColumn(
-        "Trend/yr [95%]", width=112, help="Slope per year with its 95% interval"),
-    "Gap over time": st.column_config.LineChartColumn("History", width=52,
-                                                      help="The gap over its whole history")}
-
 st.subheader("Verdict board: is each gap widening?")
-source = st.segmented_control("Source", list(SOURCE_CHOICES), default="both",
-                              format_func=SOURCE_CHOICES.get, key="board_source") or "both"
+source = st.segmented_control("Source", list(tables.SOURCE_CHOICES), default="both",
+                              format_func=tables.SOURCE_CHOICES.get, key="board_source") or "both"
 board = tables.board_table(data.verdict_board(source, *snap))
-st.dataframe(board, hide_index=True, width="stretch", row_height=BOARD_ROW_PX,
-             height=BOARD_ROW_PX * len(board) + 38, column_config=BOARD_COLUMNS,
-             column_order=[c for c in board.columns if c != "Unit"])  # the unit is in the trend
+# A static table, not st.dataframe: its cells wrap at any width, and Overview's first load skips
+# the data grid's code (with the two detail tables moved to their pages, 0.27 s of a cold load).
+st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
 st.caption(SOURCES["board"])
 if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
     # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
     # 0.3 s of the browser's main thread (Chrome CPU profile).
     st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
-st.download_button("Verdict board (CSV)", board.drop(columns="Gap over time").to_csv(index=False),
+st.download_button("Verdict board (CSV)", board.to_csv(index=False),
                    "verdict_board.csv")
-with st.expander("Every gap series behind the board"):
-    st.dataframe(tables.overview_table(data.gap_overview(source, *snap)), hide_index=True)
-
-last = data.last_run(*snap)
+last = frames["last_run"]
 f1, f2, f3 = st.columns(3)
 if len(last):
     run = last.iloc[0]
@@ -101,14 +77,14 @@ if len(last):
     f2.metric("Last collection finished", tables.local_time(run.finished_at_utc, tz))
     f3.metric("Newest data", tables.local_time(cov.last_utc, tz, "%Y-%m-%d"))
     st.caption(f"Last run: {labels.source(run.collector)}, {tables.age_text(run.finished_at_utc)}; "
-               f"times in {tz or 'UTC'}.")
+               f"times in {tz or 'UTC'}. Every collector's newest run: *Runs and health*.")
 else:
     f1.metric("Last collection", "none yet")
 
 st.subheader("Leader vs 10th model on Arena")
 # One series (`arena:text`) chained from packs; drawn per pack, marked where it breaks.
 figure.show(gap_charts.mark_method_changes(gap_charts.arena_top_gap_figure(arena),
-                                       data.method_changes(*snap), set(arena["series_id"]),
+                                       frames["method_changes"], set(arena["series_id"]),
                                        arena["bucket_start"]))
 st.caption(SOURCES["arena"])
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
@@ -118,7 +94,3 @@ figure.show(gap_charts.frontier_gap_figure(eci))
 st.caption(SOURCES["eci"])
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 
-with st.expander("Data freshness per collector"):
-    fresh = data.freshness(*snap)
-    st.dataframe(tables.readable(fresh.assign(collector=fresh["collector"].map(labels.source))),
-                 hide_index=True)

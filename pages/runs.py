@@ -1,4 +1,4 @@
-"""Runs and health: jobs and next runs, the run ledger, failures by error class, collect now."""
+"""Runs and health: freshness per collector, jobs and next runs, the run ledger, failures by error class, collect now."""
 
 import streamlit as st
 
@@ -16,6 +16,15 @@ m1.metric("Runs in the ledger", f"{len(ledger):,}")
 m2.metric("Failed or partial runs", f"{ledger['status'].isin(['failed', 'partial']).sum():,}")
 m3.metric("Scheduler", f"running on {', '.join(sorted(running))}" if running else "not running",
           help="; ".join(f"{host}: {where}" for host, where in sorted(running.items())) or None)
+
+st.subheader("Freshness per collector")
+fresh = data.freshness(*snap)
+fresh = fresh.assign(collector=fresh["collector"].map(labels.source), error=fresh["error"].fillna(tables.DASH),
+                     finished_at_utc=[tables.local_time(t, tz) for t in fresh["finished_at_utc"]])
+st.dataframe(tables.readable(fresh.rename(columns={"finished_at_utc": "finished"})),
+             hide_index=True)
+st.caption(f"Source: the `runs` view: each collector's newest valid run and its outcome; times "
+           f"in {tz or 'UTC'}.")
 
 st.subheader("Jobs and next runs")
 try:

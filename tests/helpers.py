@@ -48,3 +48,8 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> Non
             pass
         time.sleep(0.3)
     raise TimeoutError(f"streamlit not healthy at {url}")
+
+
+def verdict_board(at):
+    """Overview's verdict board as the page shows it (a static table: cells in words)."""
+    return next(t.value for t in at.table if "Dimension" in t.value.columns)

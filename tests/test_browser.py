@@ -55,7 +55,7 @@ def test_overview_board_and_gaps_page_in_chromium(dashboard_url):
         page.goto(dashboard_url)
         page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)
         page.get_by_text("Verdict board: is each gap widening?").wait_for(timeout=30_000)
-        page.wait_for_selector("[data-testid='stDataFrame']", timeout=30_000)
+        page.wait_for_selector("[data-testid='stTable']", timeout=30_000)
         overview_text = page.inner_text("body")
         page.goto(f"{dashboard_url}/gaps")
         page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=60_000)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import figure_specs
+from helpers import figure_specs, verdict_board
 from streamlit.testing.v1 import AppTest
 
 from warehouse.analysis import labels
@@ -73,7 +73,7 @@ def board_app(db_copy, monkeypatch):
 
 
 def test_board_answers_all_but_at_most_two_rows_on_a_fresh_install(board_app):
-    board = next(d.value for d in board_app.dataframe if "Dimension" in d.value.columns)
+    board = verdict_board(board_app)
     rows = board.set_index("Dimension")
     assert set(DIMENSIONS) <= set(rows.index)
     assert (board["Verdict"] == "not enough data").sum() <= 2, board[["Dimension", "Verdict"]]
@@ -113,7 +113,7 @@ def test_board_in_chromium(db_copy, tmp_path):
             page = browser.new_page(viewport={"width": 1500, "height": 1400})
             page.goto(url)
             page.get_by_text("Verdict board").first.wait_for(timeout=90_000)
-            grid = page.locator("[data-testid='stDataFrame']").first
+            grid = page.locator("[data-testid='stTable']").first
             grid.wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             grid.screenshot(path=str(REPO / "artifacts" / "verdict_board.png"))

@@ -51,7 +51,7 @@ def test_the_headline_change_wears_its_verdict(db_copy, monkeypatch):
                                  AND gap_kind = 'frontier_a_minus_b'
                                  AND period = 'last 12 months'""").fetchone()[0]
     headline = metric(at, "ECI gap, closed − open")
-    assert headline.delta.endswith(f" in 12 months: {verdict}")
+    assert headline.delta.endswith(" in 12 months") and headline.proto.delta_description == verdict
     colour = Metric.MetricColor.Name(headline.proto.color)
     assert colour == {"widening": "RED", "narrowing": "GREEN"}.get(verdict, "GRAY"), headline.proto
 

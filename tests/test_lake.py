@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from postgres_server import PostgresServer, binaries
-from helpers import figure_specs
+from helpers import figure_specs, verdict_board
 from streamlit.testing.v1 import AppTest
 from test_gap_verdicts import add_measured_rows
 
@@ -84,7 +84,7 @@ def test_the_dashboard_and_a_read_only_query_read_the_lake(db_copy, lake_address
     monkeypatch.setenv("GAPWATCH_DB", lake_address)
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=180).run()
     assert not at.exception, at.exception
-    board = next(d.value for d in at.dataframe if "Dimension" in d.value.columns)
+    board = verdict_board(at)
     assert board["Verdict"].str.contains("no clear change").any()  # verdicts, read from the lake
     pick = "SELECT series_id, gap_kind, period, verdict FROM gap_verdicts ORDER BY ALL"
     with db.reading(db_copy) as con:

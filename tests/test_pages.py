@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import figure_specs, plotly_values
+from helpers import figure_specs, plotly_values, verdict_board
 from streamlit.testing.v1 import AppTest
 
 from warehouse.analysis import labels
+from warehouse.contract import queries
 from warehouse.storage import db
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -49,7 +50,7 @@ def shown_number(text: str) -> float:
 # --- Overview ------------------------------------------------------------------------------
 
 def board(at: AppTest):
-    return next(d.value for d in at.dataframe if "Dimension" in d.value.columns)
+    return verdict_board(at)
 
 
 def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
@@ -79,8 +80,6 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     # both levels to three significant figures of the larger: 10.23 and 5.22 read 10.2 and 5.2
     assert 10 <= latest < 100 and (overall["Gap now"], overall["Gap then"]) == (
         f"{latest:,.1f}", f"{then:,.1f}".replace("-", "−"))
-    assert len(overall["Gap over time"]) == one(db_copy, "SELECT count(*) FROM gap_series "
-                                                         "WHERE series_id = 'epoch:eci'")[0]
     assert "cheapest" in rows.loc["price", "Series"]  # the price of a fixed ECI level (issue 16)
     for dim in ("understanding", "generation", "reasoning", "memory"):  # issue 16: public answers
         assert rows.loc[dim, "Series"] != "—"  # the dimension's composite, not an empty row
@@ -277,6 +276,52 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
     (args, kwargs), = started
     assert args[1:] == ["-m", "collectors", "run", "prices"] and kwargs["start_new_session"]
     assert "pid 4242" in at.success[0].value
+
+
+def test_runs_page_shows_each_collectors_newest_run(app, db_copy):
+    """Freshness per collector (on Overview until issue 18's cold load moved it here)."""
+    at = open_page(app, "pages/runs.py")
+    fresh = next(d.value for d in at.dataframe if "Collector" in d.value.columns
+                 and "Finished" in d.value.columns)
+    collectors = one(db_copy, "SELECT list(DISTINCT collector) FROM runs WHERE valid")[0]
+    assert sorted(fresh["Collector"]) == sorted(labels.source(c) for c in collectors)
+    assert fresh["Finished"].str.match(r"^20\d\d-\d\d-\d\d \d\d:\d\d$").all()
+
+
+def test_gaps_page_lists_every_gap_series_by_source(app, db_copy):
+    """Every series behind the board, with its verdicts, in words (moved from Overview)."""
+    at = open_page(app, "pages/gaps.py")
+    expected = {source: len(queries.gap_overview(source, db_copy))
+                for source in ("both", "public", "measured")}
+    assert expected["both"] == expected["public"] + expected["measured"] and expected["public"] >= 10
+
+    def shown():
+        return next(d.value for d in at.dataframe if "Gap kind" in d.value.columns)
+    assert not any("Gap kind" in d.value.columns for d in at.dataframe)  # drawn on request
+    at.toggle(key="all_series").set_value(True).run()
+    assert len(shown()) == expected["both"]
+    assert "Epoch Capabilities Index" in set(shown()["Series"])
+    for source in ("public", "measured"):
+        at.segmented_control(key="series_source").set_value(source).run()
+        assert len(shown()) == expected[source]
+
+
+def test_the_overview_reads_its_frames_over_one_connection(db_copy, monkeypatch):
+    """Opening the published file costs ~14 ms; Overview's cold view opened it six times for
+    frames that `data.overview` now reads over one. The frames are the ones the single
+    queries give."""
+    from pages.ui import data
+    from warehouse.contract import queries as q
+
+    opened = []
+    real = q.db.reading
+    monkeypatch.setattr(q.db, "reading", lambda *a: opened.append(a) or real(*a))
+    frames = data.overview.__wrapped__(str(db_copy), 0)
+    assert len(opened) == 1
+    pd.testing.assert_frame_equal(frames["method_changes"], q.method_changes(str(db_copy)))
+    eci = q.gap_series("frontier_a_minus_b", str(db_copy))
+    pd.testing.assert_frame_equal(frames["eci"], eci[eci["series_id"] == "epoch:eci"])
+    assert len(opened) == 3  # outside the block, each read opens its own again
 
 
 def test_the_database_check_runs_once_per_snapshot_not_on_every_rerun(db_copy, monkeypatch):

@@ -39,6 +39,20 @@ def snapshot() -> tuple[str, int]:
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
+def overview(db: str, version: int) -> dict:
+    """The Overview's frames that do not depend on a widget, read over one connection (one
+    open instead of six on a cold view): coverage, the ECI and Arena gap series, the verdicts,
+    the last run and the method changes."""
+    with queries.shared_reading(db):
+        eci = queries.gap_series("frontier_a_minus_b", db)
+        arena = queries.gap_series("top1_minus_top10", db)
+        return {"coverage": queries.coverage(db), "gap_verdicts": queries.gap_verdicts(db),
+                "eci": eci[eci["series_id"] == "epoch:eci"],
+                "arena": arena[arena["series_id"].str.startswith("arena:")],
+                "last_run": queries.last_run(db), "method_changes": queries.method_changes(db)}
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
 def coverage(db: str, version: int):
     return queries.coverage(db)
 

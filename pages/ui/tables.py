@@ -9,6 +9,9 @@ from warehouse.analysis import labels
 
 DASH = "—"
 MONTH = "%Y-%m"
+# The board's and the series table's source filter: `gap_overview`'s keys, in words.
+SOURCE_CHOICES = {"both": "Public history and my measurements", "public": "Public history",
+                  "measured": "My measurements"}
 
 
 def number(value, digits: int = 2) -> str:
@@ -95,8 +98,6 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
         "Unit": board["unit"].astype(object).fillna(DASH),
         "Trend per year [95% interval]": [slope_text(r) for _, r in board.iterrows()],
         "Whole history": [whole_text(r) for _, r in board.iterrows()],
-        "Gap over time": [list(t) if isinstance(t, (list, tuple)) or hasattr(t, "tolist")
-                          else [] for t in board["trend"]],
     })
 
 
