@@ -103,7 +103,7 @@ else:
         levels = records[records["tolerance_points"] == r.tolerance_points]
         st.markdown(f"**{lag_report.rule_text(r.tolerance_points, head.leader_group, head.follower_group)}**"
                     f": {lag_report.meaning(r, levels)}")
-    st.dataframe(lag_report.summary_table(summary), hide_index=True)
+    st.table(lag_report.summary_table(summary), hide_index=True)  # cells wrap: no name cut
     figure.show(gap_charts.lag_figure(records[records["tolerance_points"] == 0]))
     st.caption(f"Source: `lags` view ({labels.source(head.source)}). Each point is a record of the "
                f"{head.leader_group} group; a triangle is a record not matched yet (at least that "

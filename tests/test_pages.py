@@ -163,6 +163,11 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     assert metric(at, "open behind closed (median months)").value == f"{months:,.1f}"
     assert [t["name"] for t in lag] == ["open behind closed", "not matched yet (at least)"]
     assert "GLS slope" in " ".join(c.value for c in at.caption)
+    # the lag table is a static table (cells wrap, nothing cut), one row per pair and rule
+    pairs = one(db_copy, "SELECT count(*) FROM lags WHERE is_summary AND series_id = 'epoch:eci'")[0]
+    lag_table = next(t.value for t in at.table if "Follower" in t.value.columns)
+    assert len(lag_table) == pairs
+    assert not lag_table["Follower"].str.contains(r",\S").any()  # joint labs: "A, B", not "A,B"
 
 
 def test_gaps_page_switches_to_arena_and_says_no_lag(app, db_copy):

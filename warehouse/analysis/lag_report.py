@@ -140,7 +140,7 @@ def median_help(r) -> str:
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Summary rows as a readable table: who behind whom, rule, median, both intervals."""
     return pd.DataFrame({
-        "Follower": summary["follower_group"], "Leader": summary["leader_group"],
+        "Follower": summary["follower_group"].str.replace(r",(?=\S)", ", ", regex=True), "Leader": summary["leader_group"],
         "Caught up when": ["scores at least the record" if t == 0 else f"within {t:g} point"
                            for t in summary["tolerance_points"]],
         "Median lag (months)": [("at least " if c else "") + f"{v:.1f}"
