@@ -94,3 +94,8 @@ figure.show(gap_charts.frontier_gap_figure(eci))
 st.caption(SOURCES["eci"])
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 
+with st.expander("Data freshness per collector"):
+    fresh = data.freshness(*snap)  # a static table: no data-grid code on Overview's first load
+    st.table(tables.readable(fresh.assign(collector=fresh["collector"].map(labels.source),
+                                          error=fresh["error"].fillna(tables.DASH))),
+             hide_index=True)

@@ -80,11 +80,22 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     # both levels to three significant figures of the larger: 10.23 and 5.22 read 10.2 and 5.2
     assert 10 <= latest < 100 and (overall["Gap now"], overall["Gap then"]) == (
         f"{latest:,.1f}", f"{then:,.1f}".replace("-", "−"))
+    points = one(db_copy, "SELECT count(*) FROM gap_series WHERE series_id = 'epoch:eci'")[0]
+    assert len(overall["History"]) == min(12, points) and set(overall["History"]) <= set("▁▂▃▄▅▆▇█")
     assert "cheapest" in rows.loc["price", "Series"]  # the price of a fixed ECI level (issue 16)
     for dim in ("understanding", "generation", "reasoning", "memory"):  # issue 16: public answers
         assert rows.loc[dim, "Series"] != "—"  # the dimension's composite, not an empty row
         assert rows.loc[dim, "Verdict"] != "not enough data"
     assert rows.loc["speed", "Verdict"] == "not enough data"
+
+
+def test_a_sparkline_spans_the_lowest_to_the_highest_point():
+    from pages.ui import tables
+
+    assert tables.sparkline([1, 2, 3]) == "▁▅█"
+    assert tables.sparkline(list(range(100)), width=24)[::23] == "▁█"
+    assert len(tables.sparkline(list(range(100)), width=24)) == 24
+    assert tables.sparkline([2.0, 2.0, None]) == "▄▄" and tables.sparkline([5]) == "—"
 
 
 def test_no_board_row_contradicts_its_own_columns(app):
@@ -118,6 +129,9 @@ def test_board_source_filter_my_measurements_is_not_enough_data(app):
 
 
 def test_overview_shows_freshness_and_the_last_collection(app, db_copy):
+    fresh = next(t.value for t in app.table if "Collector" in t.value.columns)
+    n = one(db_copy, "SELECT count(DISTINCT collector) FROM runs WHERE valid")[0]
+    assert len(fresh) == n and "Epoch AI Capabilities Index" in set(fresh["Collector"])
     status = one(db_copy, "SELECT status FROM runs ORDER BY started_at_utc DESC LIMIT 1")[0]
     assert metric(app, "Last collection").value == status
     assert metric(app, "Last collection finished").value.startswith("20")

@@ -3,12 +3,14 @@
 import math
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from warehouse.analysis import labels
 
 DASH = "—"
 MONTH = "%Y-%m"
+SPARK = "▁▂▃▄▅▆▇█"
 # The board's and the series table's source filter: `gap_overview`'s keys, in words.
 SOURCE_CHOICES = {"both": "Public history and my measurements", "public": "Public history",
                   "measured": "My measurements"}
@@ -29,6 +31,21 @@ def slope_text(row, with_unit: bool = True) -> str:
     low, high = (labels.number(row.get(k), d, signed=True) for k in ("ci_low", "ci_high"))
     unit = f" {row.get('unit') or ''}" if with_unit else ""
     return f"{labels.number(row['slope_per_year'], d, signed=True)}{unit}/yr [{low}, {high}]"
+
+
+def sparkline(values, width: int = 12) -> str:
+    """The gap over its whole history as text, `▁▃▅█`: eight heights from its lowest to its highest
+    value, at most `width` characters (neighbouring points averaged). Why text: the board is a
+    static table, and a text sparkline costs its first load nothing."""
+    points = np.asarray([v for v in (values if values is not None else []) if not pd.isna(v)],
+                        dtype=float)
+    if len(points) < 2:
+        return DASH
+    means = np.array([chunk.mean() for chunk in np.array_split(points, min(width, len(points)))])
+    low, high = means.min(), means.max()
+    if high == low:
+        return SPARK[3] * len(means)
+    return "".join(SPARK[i] for i in np.rint((means - low) / (high - low) * 7).astype(int))
 
 
 def levels(*values, digits: int = 3) -> list[str]:
@@ -98,6 +115,7 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
         "Unit": board["unit"].astype(object).fillna(DASH),
         "Trend per year [95% interval]": [slope_text(r) for _, r in board.iterrows()],
         "Whole history": [whole_text(r) for _, r in board.iterrows()],
+        "History": [sparkline(t) for t in board["trend"]],
     })
 
 

@@ -300,7 +300,7 @@ def public_vs_heldout(db_path=None) -> pd.DataFrame:
 
 
 def method_changes(db_path=None) -> pd.DataFrame:
-    return read("SELECT * FROM method_changes ORDER BY changed_at_utc", db_path=db_path)
+    return read("SELECT * FROM method_changes ORDER BY ALL", db_path=db_path)  # ties: same order
 
 
 def frontier_choices(db_path=None) -> pd.DataFrame:
