@@ -64,6 +64,14 @@ def series_label(row) -> str:
     return labels.gap_series(row["series_id"], row.get("gap_kind"), row["group_a"], row["group_b"])
 
 
+def board_series(row) -> str:
+    """The series in words without the dimension its board row already names in the first
+    column (`understanding: Epoch AI benchmarks combined: …` -> `Epoch AI benchmarks …`)."""
+    text = series_label(row)
+    prefix = f"{row.get('dimension')}: "
+    return text.removeprefix(prefix) if text.startswith(prefix) else text
+
+
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """A table as people read it: column names in words, yes/no for flags, floats rounded to
     three significant figures. For display only; downloads keep the view's columns."""
@@ -107,7 +115,7 @@ def board_table(board: pd.DataFrame) -> pd.DataFrame:
                                                board["gap_now"])]
     return pd.DataFrame({
         "Dimension": board["dimension"],
-        "Series": [series_label(r) for _, r in board.iterrows()],
+        "Series": [board_series(r) for _, r in board.iterrows()],
         "Verdict": board["verdict"],
         "Last 12 months": [span_text(r, "period_start", "period_end", MONTH) for _, r in board.iterrows()],
         "Gap then": [then for then, _ in then_now],
