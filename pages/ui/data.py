@@ -8,7 +8,7 @@ next rerun, and two databases in one process never share a cache entry.
 import streamlit as st
 
 from warehouse import bootstrap
-from warehouse.contract import queries
+from warehouse.contract import queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -43,7 +43,7 @@ def overview(db: str, version: int) -> dict:
     """The Overview's frames that do not depend on a widget, read over one connection (one
     open instead of six on a cold view): coverage, the ECI and Arena gap series, the verdicts,
     the last run and the method changes."""
-    with queries.shared_reading(db):
+    with reads.shared_reading(db):
         eci = queries.gap_series("frontier_a_minus_b", db)
         arena = queries.gap_series("top1_minus_top10", db)
         return {"coverage": queries.coverage(db), "gap_verdicts": queries.gap_verdicts(db),

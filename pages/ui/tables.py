@@ -54,7 +54,7 @@ def levels(*values, digits: int = 3) -> list[str]:
     present = [abs(float(v)) for v in values if not pd.isna(v) and float(v) != 0]
     if not present:
         return [labels.number(v, 0) for v in values]
-    d = max(0, min(6, digits - 1 - math.floor(math.log10(max(present)))))
+    d = min(6, labels.significant_decimals(max(present), digits))
     return [labels.number(v, d) for v in values]
 
 

@@ -360,8 +360,12 @@ def significant(value, digits: int = 3) -> str:
     v = float(value)
     if v == 0:
         return "0"
-    d = max(0, digits - 1 - math.floor(math.log10(abs(v))))
-    return number(v, d)
+    return number(v, significant_decimals(v, digits))
+
+
+def significant_decimals(value: float, digits: int = 3) -> int:
+    """Decimals that show a non-zero `value` to `digits` significant figures (at least 0)."""
+    return max(0, digits - 1 - math.floor(math.log10(abs(float(value)))))
 
 
 def p_value(p) -> str:

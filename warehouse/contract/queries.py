@@ -1,8 +1,5 @@
 """Read-only queries the dashboard and the CLI share; each returns a DataFrame."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date
 
 import duckdb
@@ -12,38 +9,13 @@ from core.errors import GapWatchError
 from core.paths import warehouse_paths
 from warehouse.analysis import frontier
 from warehouse.contract import sql_guard, sql_worker
+from warehouse.contract.reads import read
 from warehouse.storage import db
 from warehouse.analysis.benchmark_dimensions import DIMENSIONS
 
 # The pages' cache key (the published file's modification time, or a lake's snapshot id): the
 # pages take it from here, since only the warehouse imports warehouse.storage.db.
 version_key = db.version_key
-
-
-_SHARED: ContextVar[tuple | None] = ContextVar("gapwatch_shared_reading", default=None)
-
-
-def read(sql: str, params: list | None = None, db_path=None) -> pd.DataFrame:
-    """Run one read on the published snapshot with a short-lived connection (or the one
-    `shared_reading` opened for this file)."""
-    shared = _SHARED.get()
-    if shared is not None and shared[0] == db_path:
-        return shared[1].execute(sql, params or []).df()
-    with db.reading(db_path) as con:
-        return con.execute(sql, params or []).df()
-
-
-@contextmanager
-def shared_reading(db_path=None) -> Iterator[None]:
-    """Reads of `db_path` inside the block share one read-only connection, closed at its end.
-    Why: opening the published file costs ~14 ms, and a page's first view makes about eight
-    reads (issue 18's cold load). The connection lives for one block, never in a cache."""
-    with db.reading(db_path) as con:
-        token = _SHARED.set((db_path, con))
-        try:
-            yield
-        finally:
-            _SHARED.reset(token)
 
 
 def coverage(db_path=None) -> pd.DataFrame:
