@@ -41,6 +41,11 @@ def freshness(db_path=None) -> pd.DataFrame:
         FROM runs WHERE valid GROUP BY collector ORDER BY finished_at_utc DESC""", db_path=db_path)
 
 
+def source_freshness(db_path=None) -> pd.DataFrame:
+    """How recent each refreshable public source is, and whether it is stale."""
+    return read("SELECT * FROM source_freshness ORDER BY family", db_path=db_path)
+
+
 # --- Overview: the verdict board -------------------------------------------------------------
 
 # The board's rows: the four capability dimensions (defined once, in benchmark_dimensions),
