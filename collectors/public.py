@@ -227,14 +227,23 @@ def command(args, config: GapWatchConfig, models: list[ModelConfig]) -> int:
                 run.warnings.append(problem)
             lines = apply(run, config, checked)
     report(run)
-    print("\n".join(lines))
-    from warehouse.contract.queries import source_freshness
-    from warehouse.analysis.vintages import freshness_text
-
-    for row in source_freshness().to_dict("records"):
-        print("  " + freshness_text(row["label"], row["data_through"], row["fetched_at_utc"],
-                                    row["shipped_only"], row["stale"]))
+    print("\n".join(lines + freshness_lines()))
     return 1 if checked.problems else exit_code(run)
+
+
+def freshness_lines(db_path=None) -> list[str]:
+    """One line per public source: how recent it is, `stale` past its cadence (for `run public`
+    and `collectors status`); nothing before the warehouse's first publish."""
+    from warehouse.analysis.vintages import freshness_text
+    from warehouse.contract.queries import source_freshness
+
+    try:
+        fresh = source_freshness(db_path)
+    except GapWatchError:
+        return []
+    return ["  " + freshness_text(r["label"], r["data_through"], r["fetched_at_utc"],
+                                  r["shipped_only"], r["stale"], r["stale_after_days"])
+            for r in fresh.to_dict("records")]
 
 
 COLLECTOR = Collector(

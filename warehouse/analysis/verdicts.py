@@ -43,6 +43,7 @@ from warehouse.analysis import (arena, gaps, labels, lag_report, lags, level_shi
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
+LIVE_PRICE_SOURCE = "openrouter"  # the same list, observed by `collectors run prices|public` since
 PRICE_METRIC = "price:usd_per_mtok_out"
 WHOLE, RECENT = "whole history", "last 12 months"
 RECENT_MONTHS = 12
@@ -58,7 +59,8 @@ SQL = {
                          CAST(p.last_seen_utc AS DATE) AS last_seen, p.usd_per_mtok_out AS value,
                          p.source, m.open_weights
                   FROM prices p JOIN models m USING (model_id)
-                  WHERE p.source = '{PRICE_SOURCE}' AND p.source_name NOT LIKE '%:free'
+                  WHERE p.source IN ('{PRICE_SOURCE}', '{LIVE_PRICE_SOURCE}')
+                    AND p.source_name NOT LIKE '%:free'
                     AND p.usd_per_mtok_out > 0""",
     "measured": """SELECT s.pack || '@' || s.pack_version || ':' || s.metric AS pack,
                           max(s.measured_at_utc) AS measured_at_utc, s.model_id,

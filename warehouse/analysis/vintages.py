@@ -137,8 +137,10 @@ def split(series: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     return series
 
 
-def freshness_text(label: str, data_through, fetched_at, bundled: bool, stale: bool) -> str:
-    """`Arena ratings to 2026-11-30, fetched 2026-12-05` (and `; stale` past its cadence)."""
+def freshness_text(label: str, data_through, fetched_at, bundled: bool, stale: bool,
+                   stale_after_days: int | None = None) -> str:
+    """`Arena ratings to 2026-11-30, fetched 2026-12-05` (and `; stale` past its cadence, with
+    the cadence when given)."""
     if pd.isna(data_through):
         return f"{label}: no data"
     text = f"{label} to {pd.Timestamp(data_through):%Y-%m-%d}"
@@ -146,6 +148,8 @@ def freshness_text(label: str, data_through, fetched_at, bundled: bool, stale: b
         text += ", shipped with GapWatch"
     else:
         text += f", fetched {pd.Timestamp(fetched_at):%Y-%m-%d}"
+    if stale and stale_after_days:
+        return text + f"; stale (newest data older than {stale_after_days} days)"
     return text + ("; stale" if stale else "")
 
 

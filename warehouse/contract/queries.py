@@ -37,7 +37,7 @@ def freshness(db_path=None) -> pd.DataFrame:
     """The newest run per collector, with its outcome."""
     return read("""
         SELECT collector, arg_max(status, started_at_utc) AS status,
-               max(finished_at_utc) AS finished_at_utc, arg_max(error, started_at_utc) AS error
+               max(finished_at_utc) AS finished_at_utc, arg_max_null(error, started_at_utc) AS error
         FROM runs WHERE valid GROUP BY collector ORDER BY finished_at_utc DESC""", db_path=db_path)
 
 
