@@ -204,11 +204,13 @@ def scheduled(run: Run, models: list[ModelConfig], config: GapWatchConfig) -> No
     names, _ = default_sources(config)
     with tempfile.TemporaryDirectory(prefix="gapwatch-public-") as folder:
         checked = check(config, names, Path(folder), run.db_path)
-        for problem in checked.problems:
-            run.warn(f"{problem}; nothing from it was stored")
         if not checked.anything:
             raise GapWatchError("; ".join(checked.problems) or "no public source is enabled")
-        apply(run, config, checked)
+        try:
+            apply(run, config, checked)
+        finally:  # last, so the ledger's error names the source that failed
+            for problem in checked.problems:
+                run.warn(f"{problem}; nothing from it was stored")
 
 
 def command(args, config: GapWatchConfig, models: list[ModelConfig]) -> int:
@@ -223,9 +225,10 @@ def command(args, config: GapWatchConfig, models: list[ModelConfig]) -> int:
         if not checked.anything:
             return 1
         with Run("public") as run:
-            for problem in checked.problems:
-                run.warnings.append(problem)
-            lines = apply(run, config, checked)
+            try:
+                lines = apply(run, config, checked)
+            finally:  # printed above already; last, so the ledger's error names the source
+                run.warnings += [f"{p}; nothing from it was stored" for p in checked.problems]
     report(run)
     print("\n".join(lines + freshness_lines()))
     return 1 if checked.problems else exit_code(run)

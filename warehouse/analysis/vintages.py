@@ -158,3 +158,19 @@ def is_stale(data_through, family: str, today: date | None = None) -> bool:
     if pd.isna(data_through):
         return True
     return (today - pd.Timestamp(data_through).date()).days > FAMILIES[family].stale_after_days
+
+
+# Which family a row's `source` (`public:<dataset>`, or a live price source) belongs to.
+DATASET_FAMILY = {"arena_elo_history": "arena", "arena_lab_frontier_history": "arena",
+                  "lmarena_leaderboard": "arena", "epoch_capabilities_index": "epoch_eci",
+                  "epoch_eci": "epoch_eci", "epoch_benchmark_scores": "epoch_benchmarks",
+                  "epoch_benchmarks": "epoch_benchmarks", "openrouter_price_changes": "openrouter",
+                  "openrouter": "openrouter", "litellm_price_changes": "litellm",
+                  "litellm": "litellm"}
+
+
+def family_of(source) -> str | None:
+    """`public:lmarena_leaderboard` -> `arena`; None for measured rows and unknown sources."""
+    if not isinstance(source, str):
+        return None
+    return DATASET_FAMILY.get(source.removeprefix("public:").split(":")[0])
