@@ -79,7 +79,8 @@ def _check_types(family: str, url: str, columns: dict[str, str], required: dict,
             raise _problem(family, url, f"column `{name}` is missing (columns: "
                                         f"{', '.join(columns) or 'none'}); the format changed")
     for name, allowed in {**required, **optional}.items():
-        if name in columns and columns[name] not in allowed:
+        decimal = allowed is NUMERIC and columns.get(name, "").startswith("DECIMAL")
+        if name in columns and columns[name] not in allowed and not decimal:
             kind = "a number" if allowed is NUMERIC else "text" if allowed is TEXT else "a date"
             raise _problem(family, url, f"column `{name}` is {columns[name]}, expected {kind}; "
                                         "the format changed")
