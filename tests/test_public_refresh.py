@@ -42,6 +42,17 @@ def refresh(db_path: Path, config: Path, monkeypatch, capsys, argv=None) -> tupl
     return code, out.out, out.err
 
 
+def refresh_served(path: Path, folder: Path, monkeypatch, capsys, sources: str, **vintage):
+    """`run public --sources SOURCES` against a server of its own serving `vintage`'s files."""
+    srv = PublicServer()
+    srv.serve_vintage(**vintage)
+    try:
+        return refresh(path, srv.config(folder), monkeypatch, capsys,
+                       ["run", "public", "--sources", sources])
+    finally:
+        srv.close()
+
+
 @pytest.fixture(scope="module")
 def refreshed(built_db, server, tmp_path_factory):
     """A copy of the built warehouse after one refresh from the v1 files: (db, config, stdout)."""
@@ -131,13 +142,7 @@ def test_a_refit_vintage_splits_the_series_with_a_mark(refreshed_copy, server, m
     vintage, so the series passes from one scale to another there. That date is a `new vintage`
     break (marked in `method_changes`), and no verdict spans it."""
     path, _ = refreshed_copy
-    late = PublicServer()
-    late.serve_vintage(arena="late_refit")
-    try:
-        code, out, err = refresh(path, late.config(tmp_path), monkeypatch, capsys,
-                                 ["run", "public", "--sources", "arena"])
-    finally:
-        late.close()
+    code, out, err = refresh_served(path, tmp_path, monkeypatch, capsys, "arena", arena="late_refit")
     assert code == 0, err
     assert "arena             new vintage: 1,032 rows, 2026-01-01 to 2026-11-30" in out
     marks = rows(path, """SELECT changed_at_utc::DATE::VARCHAR, label FROM method_changes
@@ -167,13 +172,7 @@ def test_a_full_refit_replaces_the_series_with_no_seam(refreshed_copy, server, m
     """Epoch re-estimates every ECI: the new export reaches back as far as the old one, so the
     whole series is recomputed from it (one scale, no break); the benchmarks are unchanged."""
     path, _ = refreshed_copy
-    refit = PublicServer()
-    refit.serve_vintage(epoch="refit")
-    try:
-        code, out, err = refresh(path, refit.config(tmp_path), monkeypatch, capsys,
-                                 ["run", "public", "--sources", "epoch"])
-    finally:
-        refit.close()
+    code, out, err = refresh_served(path, tmp_path, monkeypatch, capsys, "epoch", epoch="refit")
     assert code == 0, err
     assert "epoch_eci         new vintage" in out and "epoch_benchmarks  unchanged since" in out
     value, = rows(path, "SELECT value FROM capability_scores WHERE pack = 'epoch:eci' "
