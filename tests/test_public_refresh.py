@@ -287,6 +287,26 @@ def test_a_scheduled_refresh_records_a_failed_source_and_keeps_its_history(refre
                       "AND is_newest") == arena
 
 
+@pytest.mark.slow  # the whole shipped history imported again (~10 s)
+def test_importing_the_shipped_history_again_keeps_the_refreshed_vintages(refreshed_copy):
+    """A new GapWatch re-imports its shipped files: only their rows are replaced; the refreshed
+    vintages stay, and their models keep (or regain) their ids in the rebuilt crosswalk."""
+    from warehouse.ingestion.public_history import import_public_history
+
+    path, _ = refreshed_copy
+    query = ("SELECT source, count(*), count(DISTINCT model_id), round(sum(value), 3) "
+             "FROM capability_scores GROUP BY source ORDER BY source")
+    before = rows(path, query)
+    with db.writing(path, atomic=False) as con:
+        assert import_public_history(con, force=True).imported
+    assert rows(path, query) == before
+    assert rows(path, "SELECT s.model_id, m.display_name FROM capability_scores s JOIN models m "
+                      "USING (model_id) WHERE s.pack = 'epoch:eci' AND s.source_name = 'GPT-6 Astra'") \
+        == [("openai/gpt-6-astra", "GPT-6 Astra")]
+    assert rows(path, "SELECT count(*) FROM capability_scores s LEFT JOIN models m USING (model_id) "
+                      "WHERE m.model_id IS NULL") == [(0,)]
+
+
 def test_a_source_whose_terms_forbid_storing_is_not_fetched_by_default(monkeypatch):
     from collectors import public
     from core.config import GapWatchConfig

@@ -128,7 +128,8 @@ def prepare_arena(files: dict[str, tuple[str, Path]], out: Path) -> Prepared:
         if not kept:
             raise _problem("arena", url, f"no usable rows of category `overall` among {total}")
         skipped += total - kept
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
     con.execute(f"CREATE TABLE staged AS {' UNION ALL '.join(parts)}")
     return _finish(con, "arena", "lmarena_leaderboard", files["text"][0], out, digest.hexdigest(),
                    sum(p.stat().st_size for _, p in files.values()), skipped, "date")
