@@ -307,6 +307,35 @@ def test_importing_the_shipped_history_again_keeps_the_refreshed_vintages(refres
                       "WHERE m.model_id IS NULL") == [(0,)]
 
 
+@pytest.mark.slow  # a gap recomputation (~8 s)
+def test_epoch_csvs_in_the_shipped_shapes_are_read_too(built_db, tmp_path, monkeypatch, capsys):
+    """A URL may serve Epoch's data in the columns GapWatch ships (a mirror, a curated copy):
+    the shipped files themselves, served, become a vintage equal to the shipped history."""
+    from warehouse.ingestion.public_history import DATA_DIR
+
+    (tmp_path / "data").mkdir()
+    path = copy_built(built_db, tmp_path / "data")
+    before = rows(path, "SELECT pack, count(*), round(sum(value), 3) FROM capability_scores "
+                        "WHERE pack LIKE 'epoch:%' GROUP BY pack ORDER BY pack")
+    srv = PublicServer()
+    srv.routes["/eci.csv"] = ("file", (DATA_DIR / "epoch_capabilities_index.csv").read_bytes())
+    srv.routes["/benchmarks.csv"] = ("file", (DATA_DIR / "epoch_benchmark_scores.csv").read_bytes())
+    config = tmp_path / "gapwatch.toml"
+    config.write_text(f'[importers.epoch]\neci_url = "{srv.url("/eci.csv")}"\n'
+                      f'benchmarks_url = "{srv.url("/benchmarks.csv")}"\n')
+    try:
+        code, out, err = refresh(path, config, monkeypatch, capsys, ["run", "public", "--sources", "epoch"])
+    finally:
+        srv.close()
+    assert code == 0, err
+    assert "epoch_eci         new vintage: 133 rows, 2023-02-24 to 2026-03-05" in out
+    sources = rows(path, "SELECT DISTINCT source FROM capability_scores WHERE pack LIKE 'epoch:%'")
+    assert {s[0] for s in sources} == {"public:epoch_eci", "public:epoch_benchmarks"}
+    after = rows(path, "SELECT pack, count(*), round(sum(value), 3) FROM capability_scores "
+                       "WHERE pack LIKE 'epoch:%' GROUP BY pack ORDER BY pack")
+    assert after == before
+
+
 def test_a_source_whose_terms_forbid_storing_is_not_fetched_by_default(monkeypatch):
     from collectors import public
     from core.config import GapWatchConfig

@@ -132,15 +132,16 @@ def prepare_arena(files: dict[str, tuple[str, Path]], out: Path) -> Prepared:
             digest.update(hashlib.file_digest(handle, "sha256").digest())
     con.execute(f"CREATE TABLE staged AS {' UNION ALL '.join(parts)}")
     return _finish(con, "arena", "lmarena_leaderboard", files["text"][0], out, digest.hexdigest(),
-                   sum(p.stat().st_size for _, p in files.values()), skipped, "date")
+                   sum(p.stat().st_size for _, p in files.values()), skipped, "date", "WHERE true")
 
 
 def _finish(con, family: str, dataset: str, url: str, out: Path, sha: str, n_bytes: int,
-            skipped: int, date_column: str) -> Prepared:
+            skipped: int, date_column: str, kept: str) -> Prepared:
+    """Stage the rows; the dates covered are those of the rows the import will keep."""
     staged = out / f"{dataset}.parquet"
     con.execute(f"COPY staged TO '{_quote(staged)}' (FORMAT parquet)")
-    n_rows, first, last = con.execute(f"SELECT count(*), min({date_column}), max({date_column}) "
-                                      "FROM staged").fetchone()
+    n_rows, first, last = con.execute(f"SELECT count(*), min({date_column}) FILTER ({kept}), "
+                                      f"max({date_column}) FILTER ({kept}) FROM staged").fetchone()
     con.close()
     return Prepared(family, dataset, url, staged, sha, n_bytes, n_rows, skipped, first, last)
 
@@ -215,7 +216,7 @@ def prepare_eci(url: str, path: Path, out: Path) -> Prepared:
                                          f"(columns: {', '.join(header[:12]) or 'none'}); the format changed")
         _convert_eci(con, url, csv_path, header)
     return _finish(con, "epoch_eci", "epoch_eci", url, out, hashlib.sha256(data).hexdigest(),
-                   path.stat().st_size, 0, "release_date")
+                   path.stat().st_size, 0, "release_date", f"WHERE {shipped.kept}")
 
 
 def _col(header: list[str], name: str, cast: str = "VARCHAR") -> str:
@@ -259,7 +260,7 @@ def prepare_benchmarks(url: str, path: Path, out: Path) -> Prepared:
     else:
         sha, skipped = _convert_zip(con, url, members, out)
     return _finish(con, "epoch_benchmarks", "epoch_benchmarks", url, out, sha,
-                   path.stat().st_size, skipped, "release_date")
+                   path.stat().st_size, skipped, "release_date", f"WHERE {shipped.kept}")
 
 
 def _convert_zip(con, url: str, members: dict[str, bytes], out: Path) -> tuple[str, int]:
