@@ -262,6 +262,18 @@ def test_status_lists_the_public_job_with_its_last_outcome(refreshed, monkeypatc
     assert "  LiteLLM prices to 2025-09-01, shipped with GapWatch; stale (newest data older than 14 days)" in out
 
 
+def test_status_shows_the_newest_runs_error_not_an_older_ones(refreshed_copy, server, monkeypatch,
+                                                              capsys, tmp_path):
+    """The first refresh ended `partial` with a warning (two OpenRouter names match no model); a
+    later clean run must not be listed with that old warning as its error."""
+    path, config = refreshed_copy
+    code, out, err = refresh(path, config, monkeypatch, capsys, ["run", "public", "--sources", "arena"])
+    assert code == 0 and "arena             unchanged since" in out, err
+    assert main(["status"]) == 0
+    job = capsys.readouterr().out.split("  public ")[1].splitlines()
+    assert " ok 0 rows" in job[1] and "error:" not in job[1], job
+
+
 def test_a_scheduled_refresh_records_a_failed_source_and_keeps_its_history(refreshed_copy, tmp_path,
                                                                           monkeypatch):
     """The scheduler's path: a dead Arena URL is a warning of the run (`collectors status` shows
