@@ -15,13 +15,13 @@ Pure: frames in, frames out (the warehouse's `public_vintages` view feeds `SQL`)
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 
 import numpy as np
 import pandas as pd
 
+from warehouse.analysis.arena import BREAK_COLUMNS
+
 KIND = "new vintage"
-BREAK_COLUMNS = ["changed_at_utc", "scope", "kind", "label"]
 SQL = {"vintages": """SELECT family, dataset, fetched_at_utc, data_from, data_through,
                              superseded_from, is_newest, bundled
                       FROM public_vintages WHERE family IN ('arena', 'epoch_eci', 'epoch_benchmarks')"""}
@@ -151,13 +151,6 @@ def freshness_text(label: str, data_through, fetched_at, bundled: bool, stale: b
     if stale and stale_after_days:
         return text + f"; stale (newest data older than {stale_after_days} days)"
     return text + ("; stale" if stale else "")
-
-
-def is_stale(data_through, family: str, today: date | None = None) -> bool:
-    today = today or datetime.now(timezone.utc).date()
-    if pd.isna(data_through):
-        return True
-    return (today - pd.Timestamp(data_through).date()).days > FAMILIES[family].stale_after_days
 
 
 # Which family a row's `source` (`public:<dataset>`, or a live price source) belongs to.
