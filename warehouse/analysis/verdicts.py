@@ -26,9 +26,9 @@ Every series also gets a `last 12 months` verdict: the points from the last one 
 beside it. A `widening` or `narrowing` whose period's first and last points moved the other
 way becomes `no clear change` with a note, so no row contradicts the numbers shown beside it.
 Breaks: Arena listing and rating-method changes (`warehouse.analysis.arena`); where a refreshed
-public source passes from one vintage to a newer one (`warehouse.analysis.vintages`); for measured series, a
-model of the series measured in a new run context (machine, server build, model file), from
-`method_changes`. New pack versions are separate series already. And, for every series, a
+public source passes from one vintage to a newer one (`warehouse.analysis.vintages`); for
+measured series, a model of the series measured in a new run context (machine, server build,
+model file), from `method_changes`. New pack versions are separate series already. And, for every series, a
 level shift that none of these explains (`warehouse.analysis.level_shifts`: a significant step at
 least the unit's minimum effect), stored with kind `level shift`.
 
@@ -43,7 +43,7 @@ from warehouse.analysis import (arena, gaps, labels, lag_report, lags, level_shi
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
-LIVE_PRICE_SOURCE = "openrouter"  # the same list, observed by `collectors run prices|public` since
+LIVE_PRICE_SOURCE = "openrouter"  # the same list as observed by `collectors run prices|public`
 PRICE_METRIC = "price:usd_per_mtok_out"
 WHOLE, RECENT = "whole history", "last 12 months"
 RECENT_MONTHS = 12
