@@ -19,7 +19,7 @@ from typing import Iterator
 import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from warehouse.storage import file_errors, integrity, lake
+from warehouse.storage import file_errors, integrity, lake, snapshot
 from core.errors import DatabaseBusy, GapWatchError
 from warehouse.storage.extensions import OFFLINE_CONFIG  # db.OFFLINE_CONFIG stays: queries.py and tests use it
 from core.address import resolve
@@ -71,7 +71,8 @@ def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise GapWatchError(f"{path} does not exist yet: run `python -m warehouse init`.")
     file_errors.refuse_folders(path)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=dict(OFFLINE_CONFIG))
+        con = (snapshot.open_read_only(path, dict(OFFLINE_CONFIG)) if read_only else
+               duckdb.connect(str(path), config=dict(OFFLINE_CONFIG)))
     except duckdb.IOException as exc:
         if "Could not set lock" in str(exc):
             raise
