@@ -25,7 +25,7 @@ from collectors import registry, spool
 from core.address import resolve
 from core.config import load_config
 from warehouse.storage import run_ledger
-from warehouse.command_line import CommandParser, add_command
+from warehouse.command_line import CommandParser, add_command, run_quietly
 from core.errors import GapWatchError
 
 
@@ -51,6 +51,8 @@ def cmd_run(args) -> int:
     collector = registry.get(args.collector)
     config = load_config()
     models = config.select(args.models, collector.name)
+    if collector.check:
+        collector.check(args, config, models)  # validate first: nothing is opened or written yet
     ensure_ready()
     return collector.command(args, config, models)
 
@@ -64,21 +66,28 @@ def cmd_schedule(_args) -> int:
 
 
 def cmd_status(_args) -> int:
+    """Everything is read before the first line is printed: a bad config or a damaged warehouse
+    is one `error:` line, not a report that stops half way."""
     from collectors import scheduler
 
+    config = load_config()
     pid = scheduler.running_pid()
-    print(f"scheduler: {'running, pid ' + str(pid) if pid else 'not running'}")
-    _print_lake_schedulers()
+    schedulers = _lake_schedulers()
     jobs = scheduler.stored_jobs()  # read-only: never starts a scheduler or moves a fire time
     last = _last_runs()
+    configured = [] if jobs else scheduler.configured_next_fires(config, _on_lake())
+    waiting = spool.pending(spool.folder_for())
     now = None if pid else datetime.now(timezone.utc)  # a running scheduler is about to fire
+    print(f"scheduler: {'running, pid ' + str(pid) if pid else 'not running'}")
+    if schedulers is not None:
+        print("schedulers on this lake: " + ("; ".join(f"{host} {where}" for host, where in
+                                                      sorted(schedulers.items())) or "none"))
     for job in jobs:
         _print_job(job.id, str(job.trigger), _next_fire(job.next_run_time, now), last.get(job.id, {}))
     if not jobs:
         print("  no jobs stored yet (`python -m collectors schedule` stores them); from the config:")
-        for spec, fire in scheduler.configured_next_fires(load_config(), _on_lake()):
+        for spec, fire in configured:
             _print_job(spec.id, spec.schedule, _next_fire(fire, now), last.get(spec.id, {}))
-    waiting = spool.pending(spool.folder_for())
     if waiting:
         print(f"spool: {len(waiting)} batches wait in {spool.folder_for()} for the warehouse; "
               "the next run or scheduler start lands them")
@@ -94,24 +103,25 @@ def _next_fire(when, now) -> str:
 
 def _print_job(job_id: str, trigger: str, next_fire: str, run: dict) -> None:
     print(f"  {job_id:<11} {trigger:<40} next {next_fire}")
-    print(f"  {'':<11} last run: {run.get('started_at_utc', 'never')} {run.get('status', '')} "
-          f"{run.get('n_rows', '')} rows{'  error: ' + run['error'] if run.get('error') else ''}")
+    if not run:
+        print(f"  {'':<11} last run: never")
+        return
+    print(f"  {'':<11} last run: {run.get('started_at_utc')} {run.get('status', '')}, "
+          f"{run.get('n_rows', 0)} rows{'  error: ' + run['error'] if run.get('error') else ''}")
 
 
 def _on_lake() -> bool:
     return resolve().is_lake
 
 
-def _print_lake_schedulers() -> None:
-    """On a lake, every host's scheduler that holds its lease now, wherever it runs."""
+def _lake_schedulers() -> dict | None:
+    """On a lake, every host's scheduler that holds its lease now, wherever it runs; None for a
+    file."""
     from warehouse.storage.host_lease import live_schedulers
     from warehouse.storage.lake import parse_target
 
     address = resolve()
-    if address.is_lake:
-        running = live_schedulers(parse_target(address.text))
-        print("schedulers on this lake: " + ("; ".join(f"{host} {where}" for host, where in
-                                                      sorted(running.items())) or "none"))
+    return live_schedulers(parse_target(address.text)) if address.is_lake else None
 
 
 def _last_runs() -> dict[str, dict]:
@@ -195,4 +205,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_quietly(main))

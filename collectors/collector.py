@@ -37,6 +37,9 @@ class Collector:
     command: Callable  # (args, config, models) -> exit code, after the CLI loaded them
     job: Callable  # (run, models, config) -> None: one scheduled run
     options: tuple[Option, ...] = ()
+    # (args, config, models) -> None: refuse a bad option or input file with a GapWatchError
+    # before the CLI opens or writes anything (validate first, write after)
+    check: Callable | None = None
 
 
 def report(run, *more: str) -> None:
@@ -55,9 +58,45 @@ def exit_code(run) -> int:
 
 
 def ints(text: str) -> list[int]:
-    """An argparse type: whole numbers separated by commas (`--concurrency 1,4`)."""
+    """An argparse type: whole numbers of 1 or more separated by commas (`--concurrency 1,4`)."""
     try:
-        return [int(x) for x in text.split(",")]
+        numbers = [int(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers separated by commas, "
                                          "e.g. 1,4") from None
+    if min(numbers) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: each number must be 1 or more, e.g. 1,4")
+    return numbers
+
+
+def positive(text: str) -> int:
+    """An argparse type: one whole number of 1 or more (`--requests 4`)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 1 or more")
+    return number
+
+
+def counts(text: str) -> int:
+    """An argparse type: a whole number of 0 or more (`--fresh 0`: no fresh items)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
+    return number
+
+
+def usd(text: str) -> float:
+    """An argparse type: an amount of US dollars above 0 (`--max-usd 0.5`)."""
+    try:
+        amount = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount, e.g. 0.50") from None
+    if not amount > 0 or amount == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be above 0, e.g. 0.50")
+    return amount

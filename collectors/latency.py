@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from collectors import stopping
-from collectors.collector import Collector, exit_code, ints, option, report
+from collectors.collector import Collector, exit_code, ints, option, positive, report
 from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
@@ -231,5 +231,6 @@ COLLECTOR = Collector(
                     "100-300,1k-1k,10k-1.5k; smoke-32-16 for a quick check)"),
         option("--concurrency", type=ints, default=[1, 4], metavar="N,N",
                help="requests in flight at once, one cell per value (default 1,4)"),
-        option("--requests", type=int, default=4, metavar="N",
-               help="requests per stream and cell (default 4)")))
+        option("--requests", type=positive, default=4, metavar="N",
+               help="requests per stream and cell (default 4)")),
+    check=lambda args, _config, _models: workloads_named(args.workloads))
