@@ -22,35 +22,66 @@ import sys
 from datetime import datetime, timezone
 
 from collectors import registry, spool
+from collectors.collector import ints
+from core import api_keys
 from core.address import resolve
+from core.paths import config_path
 from core.config import load_config
 from warehouse.storage import run_ledger
 from warehouse.command_line import CommandParser, add_command, run_quietly
 from core.errors import GapWatchError
+from core.redaction import redact, redact_logging
 
 
 def cmd_local(args) -> int:
+    """The servers of the bundled models, on `--ports`, else `[local] ports`, else 8771-8773. Each
+    is checked to serve its model's file (by sha256): a foreign server is one `error:` line."""
     from collectors import local_models
 
+    models = local_models.at_ports(_local_ports(args.ports))
     if args.action == "up":
-        local_models.up()
+        local_models.up(models)
     elif args.action == "down":
         print("stopped:", ", ".join(local_models.down()) or "nothing was running")
         return 0
-    for model_id, info in local_models.status().items():
-        state = "healthy" if info["healthy"] else ("starting" if info["alive"] else "down")
+    report = local_models.status(models=models)
+    for model_id, info in report.items():
+        state = ("foreign" if info["foreign"] else "healthy" if info["healthy"] else
+                 "starting" if info["alive"] else "down")
         print(f"{model_id:<28} port {info['port']}  {state:<8} pid {info['pid'] or '-'}  "
               f"serves {info['served_id'] or '-'}")
-    return 0
+    foreign = [info["foreign"] for info in report.values() if info["foreign"]]
+    for line in foreign:
+        print(f"error: {line}", file=sys.stderr)
+    return 2 if foreign else 0
+
+
+def _local_ports(given: list[int] | None) -> dict[str, int]:
+    """Model id -> port from `--ports` (in the order `local status` lists the models), else from
+    the config's `[local] ports` when there is a config."""
+    from collectors import local_models
+
+    if given:
+        if len(given) != len(local_models.MODELS):
+            raise GapWatchError(f"--ports takes {len(local_models.MODELS)} ports, one per model in "
+                                f"this order: {', '.join(local_models.MODELS)}")
+        return dict(zip(local_models.MODELS, given))
+    return load_config().local.ports if config_path().exists() else {}
 
 
 def cmd_run(args) -> int:
-    """One run of the chosen collector (collectors/registry.py): config and models first."""
+    """One run of the chosen collector (collectors/registry.py): config, models, their keys and
+    servers, and the collector's own options are checked before anything is opened or written."""
+    from collectors.endpoints import refuse_foreign_servers
     from warehouse.bootstrap import ensure_ready
 
     collector = registry.get(args.collector)
     config = load_config()
     models = config.select(args.models, collector.name)
+    api_keys.refuse_unusable(models)
+    refuse_foreign_servers(models)
+    for warning in config.missing_keys():
+        print(f"warning: {warning}", file=sys.stderr)
     if collector.check:
         collector.check(args, config, models)  # validate first: nothing is opened or written yet
     ensure_ready()
@@ -149,10 +180,13 @@ def parser() -> CommandParser:
     local = add_command(
         sub, "local", "serve the three bundled local models (llama.cpp) in the background",
         "up: verify the GGUF files and start one llama.cpp server per local model (ports "
-        "8771-8773, pid files under data/), reusing healthy ones; down: stop them; status: "
-        "port, health, pid and served model of each.")
+        "8771-8773 unless --ports or [local] ports say otherwise; pid files under data/), reusing "
+        "healthy ones; down: stop them; status: port, health, pid and served model of each. A "
+        "server that serves another model file (checked by sha256) is refused in one line.")
     local.add_argument("action", choices=["up", "down", "status"],
                        help="up: start the servers; down: stop them; status: show them")
+    local.add_argument("--ports", type=ints, metavar="P,P,P",
+                       help="the three servers' ports, in the order status lists the models")
     add_run_commands(add_command(
         sub, "run", "run one collector now and print what it stored",
         "Each collector takes its own options: `python -m collectors run latency --help`."))
@@ -193,6 +227,7 @@ COMMANDS = {"local": cmd_local, "run": cmd_run, "runs": cmd_runs, "schedule": cm
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    redact_logging()
     command_line = parser()
     args = command_line.parse_args(argv)
     if args.command == "runs" and args.action != "list" and not args.run_id:
@@ -200,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except GapWatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
 
 

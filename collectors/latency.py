@@ -9,7 +9,6 @@ that downloads its data.
 """
 
 import random
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -206,8 +205,6 @@ def scheduled(run: Run, models: list[ModelConfig], config) -> None:
 
 def command(args, config, models: list[ModelConfig]) -> int:
     """`python -m collectors run latency`: then the medians per model, workload and concurrency."""
-    for warning in config.missing_keys():
-        print(f"warning: {warning}", file=sys.stderr)
     workloads = workloads_named(args.workloads)
     with Run("latency") as run:
         collect(run, models, workloads=workloads, concurrencies=args.concurrency,

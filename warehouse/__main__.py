@@ -21,6 +21,7 @@ from warehouse.analysis.aliases import unmatched_report
 from warehouse.bootstrap import init
 from warehouse.command_line import CommandParser, add_command, run_quietly
 from core.errors import GapWatchError
+from core.redaction import redact
 from warehouse.storage.migrations import migrate
 from core.address import resolve
 from core.paths import config_path, warehouse_paths
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except GapWatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
 
 
