@@ -69,34 +69,19 @@ def ints(text: str) -> list[int]:
     return numbers
 
 
-def positive(text: str) -> int:
-    """An argparse type: one whole number of 1 or more (`--requests 4`)."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be 1 or more")
-    return number
+def _bounded(parse, low: float, strictly: bool, kind: str, rule: str):
+    """An argparse type: `parse(text)`, at least `low` (above it if `strictly`), finite."""
+    def checked(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        if not (value > low if strictly else value >= low) or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r}: {rule}")
+        return value
+    return checked
 
 
-def counts(text: str) -> int:
-    """An argparse type: a whole number of 0 or more (`--fresh 0`: no fresh items)."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
-    return number
-
-
-def usd(text: str) -> float:
-    """An argparse type: an amount of US dollars above 0 (`--max-usd 0.5`)."""
-    try:
-        amount = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount, e.g. 0.50") from None
-    if not amount > 0 or amount == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: must be above 0, e.g. 0.50")
-    return amount
+positive = _bounded(int, 1, False, "a whole number", "must be 1 or more")  # --requests 4
+counts = _bounded(int, 0, False, "a whole number", "must be 0 or more")  # --fresh 0: none
+usd = _bounded(float, 0, True, "an amount, e.g. 0.50", "must be above 0, e.g. 0.50")  # --max-usd

@@ -123,6 +123,7 @@ def sql_leaks(db: Path) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # a CLI run, every table, the pages and the explorer swept: ~10 s each
 @pytest.mark.parametrize("variant", ["crlf", "trailing space"])
 def test_a_key_with_whitespace_around_it_is_cleaned_in_one_line_and_never_seen(
         db_copy, tmp_path, server, monkeypatch, variant):
@@ -160,6 +161,7 @@ def test_a_key_in_quotes_is_refused_in_one_line_and_nothing_is_written(db_copy, 
     assert hashes(db_copy.parent) == before
 
 
+@pytest.mark.slow  # a run held busy so everything waits in the spool, then landed
 def test_a_scheduled_run_through_the_spool_keeps_no_key_either(db_copy, tmp_path, server,
                                                                monkeypatch):
     """In process, as the scheduler runs it, with the warehouse held busy so every row and the

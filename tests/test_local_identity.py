@@ -13,7 +13,6 @@ hardest case: it answers to the configured model id, so only the file's hash can
 import os
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from collectors import endpoints, local_models
 from core.config import load_config
 from core.errors import GapWatchError
 from core.paths import warehouse_paths
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow  # real llama.cpp servers
 REPO = Path(__file__).resolve().parent.parent
@@ -39,19 +38,6 @@ lm.serve(replace(lm.MODELS["local/smollm2-135m"], id="local/gemma3-270m"), {port
 """
 
 
-def wait_for_health(port: int, proc: subprocess.Popen, timeout_s: float = 180) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the server exited"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"no server on port {port}")
-
-
 @pytest.fixture(scope="module")
 def impostor(tmp_path_factory):
     """SmolLM2's GGUF served as `local/gemma3-270m` on a free port."""
@@ -59,7 +45,7 @@ def impostor(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-c", IMPOSTOR.format(port=port, models=str(models))],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for_health(port, proc)
+        wait_healthy(f"http://127.0.0.1:{port}", proc, timeout_s=180, path="/health")
         yield port
     finally:
         proc.terminate()
