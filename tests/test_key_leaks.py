@@ -13,8 +13,10 @@ copy, the spool files, the pages under AppTest, the SQL explorer's worker.
 
 import fcntl
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -162,14 +164,15 @@ def test_a_key_in_quotes_is_refused_in_one_line_and_nothing_is_written(db_copy, 
 
 
 @pytest.mark.slow  # a run held busy so everything waits in the spool, then landed
-def test_a_scheduled_run_through_the_spool_keeps_no_key_either(db_copy, tmp_path, server,
-                                                               monkeypatch):
-    """In process, as the scheduler runs it, with the warehouse held busy so every row and the
+@pytest.mark.parametrize("variant", ["crlf", "trailing space"])
+def test_a_run_through_the_spool_keeps_no_key_either(db_copy, tmp_path, server, monkeypatch,
+                                                     variant):
+    """In process, as a scheduled job runs it, with the warehouse held busy so every row and the
     ledger's start and end wait in the spool first: the spool files, then the landed rows, are
-    searched. One model's key is quoted (refused for that model, in one line), the others end in
-    CR LF (cleaned)."""
+    searched. One model's key is quoted (refused for that model, in one line), the others have
+    whitespace around them (cleaned)."""
     config = load_config(write_config(tmp_path / "gapwatch.toml", server))
-    monkeypatch.setenv(VARIABLES[0], KEYS["crlf"])
+    monkeypatch.setenv(VARIABLES[0], KEYS[variant])
     monkeypatch.setenv(VARIABLES[1], KEYS["quoted"])
     spool = tmp_path / "spool"
     lock = warehouse_paths(db_copy).write_lock.open("a")
@@ -194,6 +197,32 @@ def test_a_scheduled_run_through_the_spool_keeps_no_key_either(db_copy, tmp_path
     with Run("latency", db_path=db_copy, spool_dir=spool):  # the next run lands the spool
         pass
     assert not any(spool.glob("*.parquet"))
+    paths = warehouse_paths(db_copy)
+    assert database_leaks(paths.master) + database_leaks(paths.published) == []
+
+
+@pytest.mark.slow  # a real scheduler process until its first run has ended
+def test_the_scheduler_log_file_keeps_no_key(db_copy, tmp_path, server):
+    """`python -m collectors schedule` writes data/logs/scheduler.log beside the warehouse (and
+    stderr): each run's start and end, and its warnings (here: every 401 that echoed the key)."""
+    config = write_config(tmp_path / "gapwatch.toml", server)
+    config.write_text(config.read_text() + '\n[collectors.latency]\nschedule = "*/2 * * * * *"\n'
+                      'jitter_s = 0\nrequests = 1\nconcurrency = [1]\nworkloads = ["smoke-32-16"]\n')
+    env = {**os.environ, "GAPWATCH_DB": str(db_copy), "GAPWATCH_CONFIG": str(config),
+           VARIABLES[0]: KEYS["crlf"], VARIABLES[1]: KEYS["crlf"]}
+    proc = subprocess.Popen([sys.executable, "-m", "collectors", "schedule"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = db_copy.parent / "logs" / "scheduler.log"
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and "ended:" not in (log.read_text() if log.exists() else ""):
+            time.sleep(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=120)[0]
+    text = log.read_text()
+    assert "ended:" in text and "401" in text, text  # the run and its echoed-key errors were logged
+    assert leaks(text + out) == []
     paths = warehouse_paths(db_copy)
     assert database_leaks(paths.master) + database_leaks(paths.published) == []
 

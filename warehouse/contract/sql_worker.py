@@ -26,6 +26,11 @@ the page sees what it saw before; the bytes come from this module's own code in 
 same user, so unpickling them trusts nothing new). The dashboard reads at most the result cap
 plus a header, so even a misbehaving worker cannot fill the dashboard's memory.
 
+Before it runs the statement, the worker asks DuckDB for its plan and refuses any table function
+not on `sql_policy`'s allow-list and any table not of the published file (`plan_refusal`): the
+guard decided on the parse, the plan is what would run, with macros and catalog views resolved.
+A column pandas cannot hold comes back as DuckDB's text (`frame`), so no type crashes the page.
+
 Inside the worker DuckDB's own `memory_limit` (below the OS limit), `threads` and no spilling
 are set so that most large queries fail cleanly with DuckDB's message before the OS limit is
 reached; a CPU-time limit ends a worker whose dashboard died before it could kill it.
