@@ -49,7 +49,7 @@ if st.button("Run", type="primary") or sql == EXAMPLE:
                    + " (the explorer's row limit); only these are shown and downloadable.")
     as_text = rows.attrs.get("as_text") or []
     if as_text:
-        st.caption(f"Shown as DuckDB's text, as pandas has no type for them: {', '.join(as_text)}.")
+        st.caption(f"Shown as DuckDB's text (pandas cannot hold their values): {', '.join(as_text)}.")
     st.dataframe(rows, hide_index=True, width="stretch")
     st.caption(f"Source: {data.source_name(snap[0])} (read-only snapshot).")
     parquet, note = downloads.parquet_bytes(rows)

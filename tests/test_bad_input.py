@@ -68,7 +68,12 @@ BAD_ARGUMENTS = {
 }
 
 
-@pytest.mark.parametrize("words, line", BAD_ARGUMENTS.values(), ids=BAD_ARGUMENTS.keys())
+QUICK = {"latency concurrency 0", "capability concurrency 0", "mistyped pack"}  # the rest: slow
+
+
+@pytest.mark.parametrize("words, line", [
+    pytest.param(*case, id=name, marks=() if name in QUICK else pytest.mark.slow)
+    for name, case in BAD_ARGUMENTS.items()])
 def test_a_bad_argument_is_one_line_and_nothing_is_written(db_copy, unchanged, words, line):
     """Before #26, --concurrency 0 printed a 24-line traceback and recorded a failed run, and a
     mistyped --packs only warned, said "nothing to ask" and exited 0."""
@@ -146,9 +151,11 @@ def truncated_no_master(db_copy):
     return paths.published
 
 
-@pytest.mark.parametrize("command", [("warehouse", "status"), ("warehouse", "init"),
-                                     ("warehouse", "gaps"), ("collectors", "status"),
-                                     ("collectors", "run", "prices", "--models", "local/*")])
+@pytest.mark.parametrize("command", [
+    ("warehouse", "status"), ("warehouse", "init"),
+    *(pytest.param(c, marks=pytest.mark.slow) for c in [  # the same check, more commands
+        ("warehouse", "gaps"), ("collectors", "status"),
+        ("collectors", "run", "prices", "--models", "local/*")])])
 def test_a_truncated_file_with_no_master_is_one_line_with_the_way_out(truncated_no_master, command):
     """Before #26: DuckDB's raw "Could not read enough bytes", and no next step."""
     folder = truncated_no_master.parent
@@ -194,7 +201,8 @@ def test_collectors_status_says_never_for_a_job_that_never_ran(db_copy):
     assert "never  rows" not in result.stdout
 
 
-@pytest.mark.parametrize("command", [("warehouse", "gaps"), ("warehouse", "schema")])
+@pytest.mark.parametrize("command", [("warehouse", "gaps"),
+                                     pytest.param(("warehouse", "schema"), marks=pytest.mark.slow)])
 def test_a_closed_pipe_ends_quietly(db_copy, command):
     """`... | head -1`: before #26 a BrokenPipeError traceback."""
     env = {"GAPWATCH_DB": str(db_copy), "GAPWATCH_CONFIG": str(REPO / "gapwatch.toml"),

@@ -316,20 +316,32 @@ PANDAS_TYPES = {"BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT
 
 
 def frame(con, query: str):
-    """The query's rows as a DataFrame; columns pandas cannot hold come back as DuckDB's text,
-    named in `frame.attrs["as_text"]` so the page can say so (no DuckDB type may crash it)."""
+    """The query's rows as a DataFrame; a column pandas cannot hold comes back as DuckDB's text,
+    named in `frame.attrs["as_text"]` so the page can say so (no DuckDB type may crash it).
+    Only when the whole frame fails is each other column tried alone: the rare case pays."""
     import duckdb
 
     try:
         return con.execute(query).df()
     except (duckdb.NotImplementedException, duckdb.ConversionException):
         described = con.execute(f"DESCRIBE {query}").fetchall()
-    as_text = [name for name, kind, *_ in described if kind not in PANDAS_TYPES]
+    as_text = [name for name, kind, *_ in described
+               if kind not in PANDAS_TYPES and not _converts(con, query, name)]
     columns = ", ".join(f"CAST({_quoted(name)} AS VARCHAR) AS {_quoted(name)}" if name in as_text
                         else _quoted(name) for name, *_ in described)
     rows = con.execute(f"SELECT {columns} FROM ({query}) AS typed").df()
     rows.attrs["as_text"] = as_text
     return rows
+
+
+def _converts(con, query: str, name: str) -> bool:
+    import duckdb
+
+    try:
+        con.execute(f"SELECT {_quoted(name)} FROM ({query}) AS one").df()
+    except (duckdb.NotImplementedException, duckdb.ConversionException):
+        return False
+    return True
 
 
 def _quoted(name: str) -> str:
