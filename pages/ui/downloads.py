@@ -1,8 +1,9 @@
 """The SQL page's downloads: a CSV and a Parquet file of any result, never a crash.
 
 Why a module: a result may hold any DuckDB type, and pyarrow cannot write every one as
-Parquet (an empty MAP becomes a struct with no fields: "Cannot write struct type with no child
-field"; a UNION has no Parquet type). The page must still offer a file, and say what it changed.
+Parquet (an empty MAP reaches it as a struct with no fields: "Cannot write struct type with no
+child field"; building that download unguarded crashed the page, issue #26). The page must still
+offer a file, and say what it changed.
 """
 
 import io
