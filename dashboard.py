@@ -40,4 +40,7 @@ pages = [st.Page(f"pages/{file}", title=title, icon=f":material/{icon}:", defaul
                  **({"url_path": url} if url else {})) for file, title, icon, url in PAGES]
 # In menu order, so Overview's modules load first: the page most visitors open next.
 preload.in_background([HERE / "pages" / file for file, *_ in PAGES])
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except GapWatchError as exc:  # e.g. a damaged block met by a page's query: one line, its way out
+    st.error(f"GapWatch cannot read its database: {exc}")

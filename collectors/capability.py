@@ -18,6 +18,7 @@ SIGTERM or Ctrl-C loses no answer and a hard kill at most that many seconds of t
 requests in flight).
 """
 
+import difflib
 import hashlib
 import secrets
 import threading
@@ -32,7 +33,7 @@ import pandas as pd
 
 from collectors import capability_scores, stopping, tasks
 from collectors.capability_resume import RESUME_WITHIN_H, Previous, answered, find_resumable
-from collectors.collector import Collector, exit_code, option, report
+from collectors.collector import Collector, counts, exit_code, option, positive, report, usd
 from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
@@ -142,21 +143,47 @@ def prepare(settings: Settings, db_path, warn, exclude_run: str = "") -> Work:
 
 def selected_packs(names: tuple[str, ...] | None, warn, private_folders=()) -> dict[str, TaskPack]:
     """Loadable packs named (by pack or dimension name); every broken pack is one warning."""
+    packs, problems = loaded_packs(private_folders)
+    for problem in problems + unknown_names(names, packs):
+        warn(problem)
+    if not names:
+        return packs
+    return {pack.name: pack for pack in packs.values()
+            if pack.name in names or pack.dimension in names}
+
+
+def loaded_packs(private_folders=()) -> tuple[dict[str, TaskPack], list[str]]:
+    """Shipped and private packs by name, and one message per pack file that did not load."""
     packs, problems = tasks.load_packs()
     private, private_problems = load_folders(private_folders)
     for name in set(private) & set(packs):
         private_problems.append(f"private pack {private.pop(name).path} not loaded: pack name "
                                 f"{name!r} is a shipped pack's")
     packs.update(private)
-    for problem in problems + private_problems:
-        warn(problem)
-    if not names:
-        return packs
-    for name in set(names) - set(packs) - {pack.dimension for pack in packs.values()}:
-        warn(f"task pack {name!r} not run: no loaded pack or dimension of that name "
-             f"(loaded: {', '.join(sorted(packs))})")
-    return {pack.name: pack for pack in packs.values()
-            if pack.name in names or pack.dimension in names}
+    return packs, problems + private_problems
+
+
+def unknown_names(names: tuple[str, ...] | None, packs: dict[str, TaskPack]) -> list[str]:
+    """One message per name that is neither a pack nor a dimension, with the nearest one."""
+    dimensions = sorted({pack.dimension for pack in packs.values()})
+    messages = []
+    for name in sorted(set(names or ()) - set(packs) - set(dimensions)):
+        near = difflib.get_close_matches(name, [*packs, *dimensions], n=1)
+        messages.append(f"task pack {name!r} not run: no loaded pack or dimension of that name"
+                        + (f" (did you mean {near[0]!r}?)" if near else "")
+                        + f"; packs: {', '.join(sorted(packs))}; dimensions: {', '.join(dimensions)}")
+    return messages
+
+
+def check(args, config, _models) -> None:
+    """`run capability` refuses before it opens or writes anything: a --packs name that is no
+    pack or dimension, and a pack file (shipped or private) that does not load, each one line
+    naming it (a scheduled run warns and runs the other packs instead)."""
+    packs, problems = loaded_packs(configured_private_folders(config))
+    problems += unknown_names(tuple(args.packs) if args.packs else None, packs)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise GapWatchError(f"{problems[0]}{more}; nothing was run")
 
 
 def pack_items(pack: TaskPack, seed: int, settings: Settings, warn) -> list[Item] | None:
@@ -381,12 +408,14 @@ COLLECTOR = Collector(
         option("--packs", nargs="+", metavar="NAME", help="pack or dimension names (default: all)"),
         option("--seed", type=int, metavar="N",
                help="seed of the fresh items (default: the resumed run's, else a new one)"),
-        option("--fresh", type=int, metavar="N",
+        option("--fresh", type=counts, metavar="N",
                help="fresh items per pack (default: as many as its fixed ones)"),
-        option("--fixed", type=int, metavar="N", help="only the first N fixed items"),
-        option("--concurrency", type=int, default=1, metavar="N", help="items asked at once (default 1)"),
-        option("--max-usd", type=float, metavar="USD", help="stop before the estimated spend passes this"),
+        option("--fixed", type=counts, metavar="N", help="only the first N fixed items"),
+        option("--concurrency", type=positive, default=1, metavar="N",
+               help="items asked at once (default 1)"),
+        option("--max-usd", type=usd, metavar="USD", help="stop before the estimated spend passes this"),
         option("--dry-run", action="store_true",
                help="only show what it would ask, with estimated tokens and USD"),
-        option("--no-resume", action="store_true", help="never continue an unfinished run")))
+        option("--no-resume", action="store_true", help="never continue an unfinished run")),
+    check=check)
 

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.storage import db
+from warehouse.storage import db, file_errors
 from warehouse.analysis.aliases import unmatched_report
 from warehouse.bootstrap import init
-from warehouse.command_line import CommandParser, add_command
+from warehouse.command_line import CommandParser, add_command, run_quietly
 from core.errors import GapWatchError
+from core.redaction import redact
 from warehouse.storage.migrations import migrate
 from core.address import resolve
 from core.paths import config_path, warehouse_paths
@@ -44,7 +45,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     else:
         print("public history: already imported, unchanged")
     print(f"configured models registered: {report.configured_models}")
-    return cmd_status(args)
+    _print_counts()
+    return 0
 
 
 def _configured_models() -> list:
@@ -66,11 +68,22 @@ def _print_unmatched(report) -> None:
 
 
 def cmd_status(_args: argparse.Namespace) -> int:
+    """The integrity check of the published file first (every block's checksum, every table
+    read in full): a damaged file is one `error:` line with its way out, and exit 2."""
+    address = resolve()
+    with db.reading(address):
+        pass  # a file that is no DuckDB file, or too new, is refused here in its own words
+    if not address.is_lake:
+        file_errors.verify_published(warehouse_paths(address))
+    _print_counts()
+    return 0
+
+
+def _print_counts() -> None:
     with db.reading() as con:
         for v in VIEWS:
             n = con.execute(f"SELECT count(*) FROM {v.name}").fetchone()[0]
             print(f"  {v.name:<18} {n:>8} rows")
-    return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -213,9 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except GapWatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_quietly(main))

@@ -15,7 +15,7 @@ from warehouse.storage.lake import EMPTY, LakeDialect, WriteConflict, on_lake, r
 from warehouse.storage.migrations import MIGRATIONS, migrate
 from core.address import resolve
 from core.paths import warehouse_paths
-from warehouse.ingestion.public_history import ImportReport, import_public_history, is_current
+from warehouse.ingestion.public_history import ImportReport, import_public_history, is_current, pending_import
 from warehouse.contract.views import create_views, fingerprint, stored_fingerprint
 
 @dataclass
@@ -43,9 +43,11 @@ def init(db_path=None, models: list | None = None) -> InitReport:
 
 def _init(db_path, models: list, label: str) -> InitReport:
     with db.writing(db_path, atomic=False) as con:
+        staged = pending_import(con)  # validate the public files before the first write
         applied = _migrate_lake(con, label) if on_lake(con) else migrate(con, label=label)
         create_views(con)
-        public = import_public_history(con)
+        public = (import_public_history(con, staged=staged) if staged is not None
+                  else ImportReport(False, {}, {}))
         if public.imported or not _has_public_gaps(con):
             refresh_public_gaps(con)
         n_models = register_models(con, models)

@@ -5,7 +5,11 @@ modification time. A new snapshot from a collector therefore shows up on the
 next rerun, and two databases in one process never share a cache entry.
 """
 
+from pathlib import Path
+
 import streamlit as st
+
+from core.address import resolve
 
 from warehouse import bootstrap
 from warehouse.contract import queries, reads
@@ -36,6 +40,13 @@ def _checked(db: str, version: int) -> bool:
 def snapshot() -> tuple[str, int]:
     """Cache key of the data: the file and its modification time (a lake: its newest snapshot)."""
     return db_version_key()
+
+
+def source_name(db: str) -> str:
+    """The data's source as a page may name it: the file's name, never its folder, nor a lake's
+    connection string (it may hold a password)."""
+    address = resolve(db)
+    return "the lake" if address.is_lake else f"`{Path(address.text).name}`"
 
 
 @st.cache_data(**SNAPSHOT_CACHE)

@@ -59,17 +59,36 @@ def _fingerprint(path: Path, _stat_file: tuple, _stat_crosswalk: tuple) -> str:
     return digest.hexdigest()
 
 
-def is_current(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> bool:
+def is_current(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None) -> bool:
+    data_dir = data_dir or DATA_DIR
     stored = dict(con.execute("SELECT dataset, file_sha256 FROM public_dataset").fetchall())
     return all(stored.get(d.name) == fingerprint(data_dir / d.file) for d in DATASETS)
 
 
-def import_public_history(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR,
-                          force: bool = False) -> ImportReport:
-    """Stage and validate every file, then replace all public rows in one transaction."""
-    if not force and is_current(con, data_dir):
+def pending_import(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None,
+                   force: bool = False) -> dict[str, int] | None:
+    """Stage, and so validate, every file when an import is due (rows staged per dataset); None
+    when the warehouse holds these files already. It writes nothing (staging is temp tables), so
+    `init` calls it before its first write: a broken row then changes no file."""
+    data_dir = data_dir or DATA_DIR
+    if not force and _has_ledger(con) and is_current(con, data_dir):
+        return None
+    return {d.name: stage(con, d, data_dir) for d in [CROSSWALK, *DATASETS]}
+
+
+def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                            "'public_dataset' AND database_name = current_database()").fetchone()[0])
+
+
+def import_public_history(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None,
+                          force: bool = False, staged: dict[str, int] | None = None) -> ImportReport:
+    """Stage and validate every file (unless `staged` by `pending_import`), then replace all
+    public rows in one transaction."""
+    data_dir = data_dir or DATA_DIR
+    staged = staged if staged is not None else pending_import(con, data_dir, force)
+    if staged is None:
         return ImportReport(False, {}, {})
-    staged = {d.name: stage(con, d, data_dir) for d in [CROSSWALK, *DATASETS]}
     names = pd.concat([candidate_names(con, d) for d in [CROSSWALK, *DATASETS]]
                       + [vintage_names(con)], ignore_index=True)
     aliases, registry = build_crosswalk(names)
@@ -93,15 +112,22 @@ def stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, data_dir: Path) -> i
     con.execute(f"""CREATE OR REPLACE TEMP TABLE stage_{dataset.name} AS SELECT * FROM read_csv(
         '{_sql_string(path)}', columns = {{{columns}}}, header = true, delim = ',', quote = '"', escape = '"',
         dateformat = '%Y-%m-%d', store_rejects = true)""")
-    reject = con.execute("SELECT line, column_name, error_message FROM reject_errors "
-                         "ORDER BY line LIMIT 1").fetchone()
+    reject = con.execute("SELECT line_byte_position, column_name, error_message FROM reject_errors "
+                         "ORDER BY line, column_idx LIMIT 1").fetchone()
     if reject:
-        n = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+        n = con.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()[0]
         where = f" (column {reject[1]})" if reject[1] else ""
-        raise GapWatchError(f"{path}:{reject[0]}: broken row{where}: {reject[2]}"
+        raise GapWatchError(f"{path}:{physical_line(path, reject[0])}: broken row{where}: {reject[2]}"
                             + (f"; {n - 1} more broken rows" if n > 1 else "")
                             + ". Nothing was imported.")
     return con.execute(f"SELECT count(*) FROM stage_{dataset.name}").fetchone()[0]
+
+
+def physical_line(path: Path, byte_position: int) -> int:
+    """The file's own line number at a byte: DuckDB's `line` counts records, and a quoted field
+    spanning lines (Epoch's notes do) puts every later record on a higher line of the file."""
+    with path.open("rb") as handle:
+        return handle.read(byte_position).count(b"\n") + 1
 
 
 def _sql_string(path: Path) -> str:

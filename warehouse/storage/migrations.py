@@ -65,7 +65,8 @@ def _refuse_foreign(con: duckdb.DuckDBPyConnection, label: str) -> None:
     if _has_table(con, LEDGER):
         return
     tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1 LIMIT 5").fetchall()]
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
+        "ORDER BY 1 LIMIT 5").fetchall()]  # temp tables: init's staged public files
     if tables:
         raise GapWatchError(f"{label} is a DuckDB file but not a GapWatch warehouse (it has tables "
                             f"{', '.join(tables)} and no {LEDGER}); GapWatch will not modify it.")
