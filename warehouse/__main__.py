@@ -111,7 +111,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     if args.refresh:
         with db.writing(atomic=False) as con:
-            gap_tables.store(con, *gap_tables.compute_all(con))
+            gap_tables.refresh(con)
     with db.reading() as con:
         table = con.execute("SELECT * FROM gap_verdicts").df()
         lag_rows = con.execute("SELECT * FROM lags").df()

@@ -24,7 +24,7 @@ from warehouse.ingestion.public_loaders import CROSSWALK, DATASETS, Dataset
 from warehouse.storage.writes import skip_existing
 
 DATA_DIR = Path(__file__).parent / "public_data"
-IMPORT_VERSION = "2"  # 2: Epoch benchmark dimensions from warehouse/analysis/benchmark_dimensions.py
+IMPORT_VERSION = "3"  # 2: Epoch benchmark dimensions; 3: ids are model versions (issue 25)
 PUBLIC_TABLES = ["public_capability_score", "public_latency_summary", "price_period"]
 
 
@@ -126,7 +126,7 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     for table in PUBLIC_TABLES:
         con.execute(f"DELETE FROM {table} WHERE source LIKE 'public:%'")
     con.execute("DELETE FROM model_alias WHERE source <> 'config'; DELETE FROM public_dataset; "
-                "DELETE FROM model_registry WHERE source <> 'config'")
+                "DELETE FROM model_registry WHERE source <> 'config'; DELETE FROM model_lineage")
     con.register("resolved_aliases", aliases)
     con.register("resolved_models", registry)
     con.execute("INSERT INTO model_alias SELECT alias, source, model_id FROM resolved_aliases "
@@ -134,7 +134,10 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     con.execute("INSERT INTO model_registry SELECT model_id, display_name, organization, "
                 "open_weights, CAST(release_date AS DATE), source FROM resolved_models "
                 + skip_existing(con, "model_registry", ("model_id",), "resolved_models"))
+    con.execute("INSERT INTO model_lineage SELECT model_id, family, open_weights_from "
+                "FROM resolved_models")
     con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW pinned AS SELECT * FROM stage_{CROSSWALK.name}")
     rows, skipped = {}, {}
     for dataset in DATASETS:
         rows[dataset.name], skipped[dataset.name] = _load(con, dataset, staged[dataset.name], data_dir)

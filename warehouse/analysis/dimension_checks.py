@@ -1,0 +1,183 @@
+"""Does a dimension's verdict survive its yardstick? (pure; no database)
+
+Every composite verdict (`dimension:<d>@<version>`, each gap kind and period) is re-run
+
+* **without each benchmark** it rests on (leave one benchmark out), and
+* **on a second yardstick**: each benchmark's raw gap over the spread of its frontier values
+  (`dimension_series.yardstick`, "frontier SDs"), instead of logits,
+
+through the production trend test (`verdicts.period_verdicts`), on the same months. A period
+has a *direction* when its change is at least half the unit's minimum effect (else it is
+flat). A check *disagrees* with a `widening` / `narrowing` when its direction differs or it
+calls the opposite trend; with a `stable` when it is not stable; with a `no clear change` when
+its direction is the opposite of the composite's. Where a trend or `stable` meets a
+disagreeing check, the composite does not call it: the verdict becomes `no clear change` and
+the note says why in words ("not called a trend, its direction depends on FrontierMath
+(without FrontierMath: no clear change, −0.40 logits/yr)"); a `no clear change` whose
+direction flips says so too. Every check is stored (`dimension_checks` view), so a verdict can
+always be traced to what it rests on. (Checks are single tests, not adjusted for the many
+verdicts computed together; the composite's own verdict is. So a check may call a trend the
+adjusted composite does not: that is not a disagreement unless it points the other way.)
+"""
+
+import numpy as np
+import pandas as pd
+
+from warehouse.analysis import dimension_series as ds
+from warehouse.analysis import labels, verdicts
+from warehouse.analysis.benchmark_dimensions import dimension_of
+
+CHECK_COLUMNS = ["metric", "gap_kind", "period", "check_kind", "check_label", "left_out",
+                 "verdict", "slope_per_year", "ci_low", "ci_high", "change", "unit", "n_months",
+                 "period_start", "period_end", "disagrees"]
+TRENDS = {"widening", "narrowing"}
+SCALE_UNITS = {"logit": "logits", "frontier_sd": "benchmark SDs"}
+SECOND = "frontier_sd"
+
+
+def composites(inputs: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """The composite inputs of each (dimension series, gap kind)."""
+    if inputs.empty:
+        return {}
+    dims = inputs["metric"].map(dimension_of)
+    return {(ds.metric_name(dim), kind): group
+            for (dim, kind), group in inputs.groupby([dims, "gap_kind"])}
+
+
+def check_rows(inputs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Every composite verdict row of `table`, re-run as each check (CHECK_COLUMNS)."""
+    rows = []
+    for (metric, kind), group in composites(inputs).items():
+        mine = table[(table["metric"] == metric) & (table["gap_kind"] == kind)
+                     & (table["verdict"] != "not enough data")]
+        if mine.empty:
+            continue
+        variants = [("second yardstick", "frontier SDs (raw gap ÷ spread of the frontier)",
+                     None, ds.composite(group, metric, SECOND), SCALE_UNITS[SECOND])]
+        variants += [("leave one out", f"without {labels.series(b, short=True)}", b,
+                      ds.composite(group, metric, leave_out=b), SCALE_UNITS["logit"])
+                     for b in ds.members(group)]
+        for main in mine.to_dict("records"):
+            rows += [_check(main, *variant) for variant in variants]
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+def _check(main: dict, kind: str, label: str, left_out, series: pd.DataFrame, unit: str) -> dict:
+    """One variant's verdict over the main verdict's months (its latest stretch of them, if
+    the variant splits there)."""
+    days = pd.to_datetime(series["bucket_start"])
+    part = series[(days >= pd.Timestamp(main["period_start"]))
+                  & (days <= pd.Timestamp(main["period_end"]))]
+    if len(part):
+        starts = pd.to_datetime(part["segment_start"])
+        part = part[(starts == starts.max()).to_numpy()]
+    row = {"verdict": "not enough data", "slope_per_year": np.nan, "ci_low": np.nan,
+           "ci_high": np.nan, "change": np.nan, "n_months": len(part), "min_effect": np.nan}
+    if len(part):
+        found = verdicts.period_verdicts(part.assign(segment_start=pd.NaT),
+                                         {(main["metric"], main["gap_kind"]): unit})
+        whole = found[found["period"] == verdicts.WHOLE].iloc[0]
+        row = {k: whole[k] for k in row}
+    out = {"metric": main["metric"], "gap_kind": main["gap_kind"], "period": main["period"],
+           "check_kind": kind, "check_label": label, "left_out": left_out, "unit": unit,
+           "period_start": main["period_start"], "period_end": main["period_end"], **row,
+           "disagrees": disagrees(main, row)}
+    out.pop("min_effect")
+    return out
+
+
+def direction(row: dict) -> int:
+    """+1 / −1 when the change over the period is at least half the unit's minimum effect
+    (a move worth naming), else 0: a slope that small has no direction to change."""
+    change, effect = row.get("change"), row.get("min_effect")
+    if change is None or pd.isna(change):
+        return 0
+    floor = 0.5 * effect if effect is not None and not pd.isna(effect) else 0.0
+    return int(np.sign(change)) if abs(change) >= floor else 0
+
+
+def disagrees(main: dict, check: dict) -> bool:
+    """True when the check points another way than the composite's verdict (module doc)."""
+    said, found = main["verdict"], check["verdict"]
+    if found == "not enough data" or pd.isna(check["slope_per_year"]):
+        return False
+    ours, theirs = direction(main), direction(check)
+    opposite = (found in TRENDS and said in TRENDS and found != said)
+    if said in TRENDS:
+        return opposite or theirs != ours
+    if said == "stable":
+        return found != "stable"
+    return ours * theirs < 0 or (found in TRENDS and ours * (1 if found == "widening" else -1) < 0)
+
+
+def qualify(table: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
+    """Composite verdicts whose checks disagree: no trend called, the reason in words."""
+    if checks.empty:
+        return table
+    table = table.copy()
+    keys = ["metric", "gap_kind", "period"]
+    against = checks[checks["disagrees"]]
+    for key, found in against.groupby(keys):
+        hit = (table[keys] == pd.Series(key, index=keys)).all(axis=1)
+        for i in table.index[hit]:
+            said = table.at[i, "verdict"]
+            words = depends_words(found, said)
+            if said in TRENDS or said == "stable":
+                table.at[i, "verdict"] = "no clear change"
+            table.at[i, "note"] = verdicts._join(table.at[i, "note"], words)
+    return table
+
+
+def depends_words(found: pd.DataFrame, said: str) -> str:
+    """`depends on FrontierMath (without FrontierMath: no clear change, −0.40 logits/yr); on
+    the yardstick (...)` for the checks that disagree with `said`."""
+    parts = []
+    left = found[found["check_kind"] == "leave one out"]
+    if len(left):
+        names = ", ".join(labels.series(b, short=True) for b in left["left_out"])
+        detail = "; ".join(f"{r.check_label}: {r.verdict}, {_slope(r)}" for r in left.itertuples())
+        parts.append(f"depends on {names} ({detail})")
+    for r in found[found["check_kind"] == "second yardstick"].itertuples():
+        parts.append(f"depends on the yardstick (in {r.unit}: {r.verdict}, {_slope(r)})")
+    lead = ("not called a trend, its direction " if said in TRENDS else
+            "not called stable, it " if said == "stable" else "its direction ")
+    return lead + "; ".join(parts)
+
+
+def _slope(r) -> str:
+    return f"{labels.number(r.slope_per_year, 2, True)} {r.unit}/yr"
+
+
+def breaks_of(series: pd.DataFrame) -> pd.DataFrame:
+    """A composite's chain moving to a set of benchmarks with no shared anchor is a break
+    (drawn with the others in `method_changes`)."""
+    comp = series[series["metric"].astype(str).str.startswith("dimension:")
+                  & series["segment_start"].notna()]
+    out = []
+    for (metric, kind), rows in comp.groupby(["metric", "gap_kind"]):
+        starts = sorted(pd.to_datetime(rows["segment_start"]).unique())
+        for start in starts[1:]:
+            out.append({"changed_at_utc": pd.Timestamp(start, tz="UTC"), "scope": metric,
+                        "kind": "benchmark set",
+                        "label": f"{labels.series(metric, short=True)}: the benchmarks behind "
+                                 f"{labels.gap_kind(kind)} change with no month in common; "
+                                 f"verdicts are split there"})
+    return pd.DataFrame(out, columns=verdicts.BREAK_COLUMNS)
+
+
+def apply(data: dict[str, pd.DataFrame], series: pd.DataFrame, table: pd.DataFrame,
+          breaks: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
+    """After `verdicts.compute`: (verdicts with composites qualified by their checks, breaks
+    with the composites' chain breaks, the checks, each benchmark's story)."""
+    from warehouse.analysis import benchmark_stories  # it builds on this module
+
+    if "epoch_benchmarks" not in data:
+        return table, breaks, pd.DataFrame(columns=CHECK_COLUMNS), benchmark_stories.stories(
+            pd.DataFrame(), pd.DataFrame())
+    rows = data["epoch_benchmarks"]
+    inputs = ds.composite_inputs(rows, data.get("eci_strength"))
+    checks = check_rows(inputs, table)
+    chain = breaks_of(series)
+    breaks = pd.concat([b for b in (breaks, chain) if len(b)], ignore_index=True) if len(chain) else breaks
+    stories = benchmark_stories.stories(inputs, ds.with_family(ds.mapped(rows)))
+    return qualify(table, checks), breaks, checks, stories
