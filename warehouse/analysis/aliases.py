@@ -184,7 +184,9 @@ def label_from_family(registry: pd.DataFrame) -> pd.DataFrame:
     agreed = labelled.groupby("family")["open_weights"].agg(lambda s: s.iloc[0] if s.nunique() == 1
                                                             else None).dropna()
     missing = registry["open_weights"].isna() & registry["family"].isin(agreed.index)
-    registry = registry.copy()
+    if not missing.any():
+        return registry
+    registry = registry.astype({"open_weights": object, "open_weights_from": object})
     registry.loc[missing, "open_weights"] = registry.loc[missing, "family"].map(agreed)
     registry.loc[missing, "open_weights_from"] = "family: " + registry.loc[missing, "family"]
     return registry
