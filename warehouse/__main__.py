@@ -94,6 +94,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_aliases(args: argparse.Namespace) -> int:
+    from warehouse.contract import dimension_queries
+
     with db.reading() as con:
         aliases = con.execute("SELECT alias, source, model_id FROM model_aliases").df()
     _print_unmatched(unmatched_report(aliases))
@@ -101,7 +103,20 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         counts = aliases.groupby("model_id")["source"].transform("nunique")
         alone = aliases[(counts == 1) & (aliases["source"] == args.unmatched)]
         print("\n".join(sorted(alone["alias"])))
+    _print_labels(dimension_queries.labels_by_source(), dimension_queries.unlabelled())
     return 0
+
+
+def _print_labels(by_source, unlabelled) -> None:
+    """Who labelled each model version open or closed, and the scored versions nobody did:
+    they sit out of every closed − open gap, so they are named rather than dropped unseen."""
+    print("open/closed label, by the source that gave it (model versions):")
+    for row in by_source.itertuples():
+        print(f"  {row.labelled_by:<11} {row.n_models:>5}")
+    print(f"unlabelled model versions with Epoch benchmark scores: {len(unlabelled)} "
+          f"({int(unlabelled['n_scores'].sum())} scores), left out of closed − open gaps:")
+    for row in unlabelled.itertuples():
+        print(f"  {row.model_id:<45} {row.n_scores:>3} scores  {row.dimensions}: {row.benchmarks}")
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
@@ -175,8 +190,12 @@ def parser() -> CommandParser:
                          "The documentation of every public view and column, made from the code.")
     schema.add_argument("--write", action="store_true", help="write docs/schema.md")
     schema.add_argument("--check", action="store_true", help="fail if docs/schema.md is stale")
-    aliases = add_command(sub, "aliases", "how many model names each source leaves unmatched",
-                          "A name is unmatched when no other source names the same model.")
+    aliases = add_command(sub, "aliases", "how many model names each source leaves unmatched, "
+                                          "and which scored models nobody labels open or closed",
+                          "A name is unmatched when no other source names the same model. "
+                          "Every model version's open/closed label is counted by the source "
+                          "that gave it, and the versions with benchmark scores but no label "
+                          "are listed (they sit out of every closed − open gap).")
     aliases.add_argument("--unmatched", metavar="SOURCE", help="list that source's unmatched names")
     gaps = add_command(sub, "gaps", "is each gap widening? verdicts and lags, with units",
                        "Prints the stored verdict of every gap series (widening, narrowing or no "

@@ -11,8 +11,8 @@ Capability page and in docs/findings.md (`gap_verdicts`, `series_id = 'epoch:<be
 import pandas as pd
 
 from warehouse.analysis import benchmark_coverage as rules
-from warehouse.analysis import dimension_checks, gaps
 from warehouse.analysis import dimension_series as ds
+from warehouse.analysis import gaps
 from warehouse.analysis.benchmark_dimensions import dimension_of
 
 STORY_COLUMNS = ["metric", "dimension", "unit", "first_month", "last_month", "gap_first",
@@ -29,13 +29,12 @@ def unit(pack: str) -> str:
     return UNITS.get(rules.benchmark(pack), "score (0–1)")
 
 
-def stories(inputs: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per mapped benchmark with a closed − open gap (STORY_COLUMNS)."""
+def stories(inputs: pd.DataFrame, rows: pd.DataFrame, used: set[str]) -> pd.DataFrame:
+    """One row per mapped benchmark with a closed − open gap (STORY_COLUMNS); `used`: the
+    benchmarks the closed − open composites rest on (`dimension_series.members`)."""
     frontier = inputs[inputs["gap_kind"] == "frontier_a_minus_b"] if len(inputs) else inputs
     if frontier.empty:
         return pd.DataFrame(columns=STORY_COLUMNS)
-    used = {b for (_, kind), group in dimension_checks.composites(inputs).items()
-            if kind == "frontier_a_minus_b" for b in ds.members(group)}
     out = [_story(pack, g.sort_values("bucket_start"), rows[rows["pack"] == pack], pack in used)
            for pack, g in frontier.groupby("metric")]
     return pd.DataFrame(out, columns=STORY_COLUMNS)

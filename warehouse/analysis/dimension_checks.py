@@ -6,7 +6,7 @@ Every composite verdict (`dimension:<d>@<version>`, each gap kind and period) is
 * **on a second yardstick**: each benchmark's raw gap over the spread of its frontier values
   (`dimension_series.yardstick`, "frontier SDs"), instead of logits,
 
-through the production trend test (`verdicts.period_verdicts`), on the same months. A period
+through the production trend test (`trends.verdicts`), on the same months. A period
 has a *direction* when its change is at least half the unit's minimum effect (else it is
 flat). A check *disagrees* with a `widening` / `narrowing` when its direction differs or it
 calls the opposite trend; with a `stable` when it is not stable; with a `no clear change` when
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.analysis import dimension_series as ds
-from warehouse.analysis import labels, verdicts
+from warehouse.analysis import labels, trends, verdicts
 from warehouse.analysis.benchmark_dimensions import dimension_of
 
 CHECK_COLUMNS = ["metric", "gap_kind", "period", "check_kind", "check_label", "left_out",
@@ -44,22 +44,39 @@ def composites(inputs: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
             for (dim, kind), group in inputs.groupby([dims, "gap_kind"])}
 
 
-def check_rows(inputs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Every composite verdict row of `table`, re-run as each check (CHECK_COLUMNS)."""
-    rows = []
+def check_rows(inputs: pd.DataFrame, table: pd.DataFrame,
+               members: dict | None = None) -> pd.DataFrame:
+    """Every composite verdict row of `table`, re-run as each check (CHECK_COLUMNS);
+    `members` (each composite's benchmarks, `dimension_series.members`) if known already."""
+    rows, members = [], members or {}
     for (metric, kind), group in composites(inputs).items():
         mine = table[(table["metric"] == metric) & (table["gap_kind"] == kind)
                      & (table["verdict"] != "not enough data")]
         if mine.empty:
             continue
-        variants = [("second yardstick", "frontier SDs (raw gap ÷ spread of the frontier)",
-                     None, ds.composite(group, metric, SECOND), SCALE_UNITS[SECOND])]
-        variants += [("leave one out", f"without {labels.series(b, short=True)}", b,
-                      ds.composite(group, metric, leave_out=b), SCALE_UNITS["logit"])
-                     for b in ds.members(group)]
+        second = ds.composite(group, metric, SECOND)
+        used = members[(metric, kind)] if (metric, kind) in members else ds.members(group)
+        without = {b: ds.composite(group, metric, leave_out=b) for b in used}
+        done = {}
         for main in mine.to_dict("records"):
-            rows += [_check(main, *variant) for variant in variants]
+            window = (pd.Timestamp(main["period_start"]), pd.Timestamp(main["period_end"]))
+            variants = [("second yardstick", "frontier SDs (raw gap ÷ spread of the frontier)",
+                         None, second, SCALE_UNITS[SECOND])]
+            variants += [("leave one out", f"without {labels.series(b, short=True)}", b, series,
+                          SCALE_UNITS["logit"]) for b, series in without.items()
+                         if _has_months(group, b, window)]
+            for variant in variants:
+                key = (window, variant[2], variant[0])
+                done[key] = done.get(key) or _check(main, *variant)
+                rows.append(done[key] | {"period": main["period"]})
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+def _has_months(group: pd.DataFrame, benchmark: str, window: tuple) -> bool:
+    """Whether the benchmark feeds the composite inside the window (else leaving it out can
+    only move the window through other benchmarks' fitted levels: not worth a check)."""
+    mine = group[(group["metric"] == benchmark) & group["eligible"]]
+    return bool(mine["bucket_start"].between(*window).any())
 
 
 def _check(main: dict, kind: str, label: str, left_out, series: pd.DataFrame, unit: str) -> dict:
@@ -74,10 +91,8 @@ def _check(main: dict, kind: str, label: str, left_out, series: pd.DataFrame, un
     row = {"verdict": "not enough data", "slope_per_year": np.nan, "ci_low": np.nan,
            "ci_high": np.nan, "change": np.nan, "n_months": len(part), "min_effect": np.nan}
     if len(part):
-        found = verdicts.period_verdicts(part.assign(segment_start=pd.NaT),
-                                         {(main["metric"], main["gap_kind"]): unit})
-        whole = found[found["period"] == verdicts.WHOLE].iloc[0]
-        row = {k: whole[k] for k in row}
+        found = trends.verdicts(part, {(main["metric"], main["gap_kind"]): unit}).iloc[0]
+        row = {k: found[k] for k in row}
     out = {"metric": main["metric"], "gap_kind": main["gap_kind"], "period": main["period"],
            "check_kind": kind, "check_label": label, "left_out": left_out, "unit": unit,
            "period_start": main["period_start"], "period_end": main["period_end"], **row,
@@ -173,11 +188,33 @@ def apply(data: dict[str, pd.DataFrame], series: pd.DataFrame, table: pd.DataFra
 
     if "epoch_benchmarks" not in data:
         return table, breaks, pd.DataFrame(columns=CHECK_COLUMNS), benchmark_stories.stories(
-            pd.DataFrame(), pd.DataFrame())
+            pd.DataFrame(), pd.DataFrame(), set())
     rows = data["epoch_benchmarks"]
     inputs = ds.composite_inputs(rows, data.get("eci_strength"))
-    checks = check_rows(inputs, table)
+    members = {key: ds.members(group) for key, group in composites(inputs).items()}
+    checks = check_rows(inputs, table, members)
     chain = breaks_of(series)
     breaks = pd.concat([b for b in (breaks, chain) if len(b)], ignore_index=True) if len(chain) else breaks
-    stories = benchmark_stories.stories(inputs, ds.with_family(ds.mapped(rows)))
+    used = {b for (_, kind), names in members.items() if kind == "frontier_a_minus_b"
+            for b in names}
+    stories = benchmark_stories.stories(inputs, ds.with_family(ds.mapped(rows)), used)
     return qualify(table, checks), breaks, checks, stories
+
+
+def why_not_called(row: dict) -> str | None:
+    """Why a `no clear change` whose slope interval excludes 0 is not a trend, in words: the
+    adjustment for the many verdicts computed together, or a change below the minimum effect
+    (None when the interval includes 0, or the verdict is not `no clear change`)."""
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if row.get("verdict") != "no clear change" or pd.isna(low) or pd.isna(high) or low <= 0 <= high:
+        return None
+    p, p_adj = row.get("p_value"), row.get("p_adjusted")
+    if not pd.isna(p_adj) and p_adj >= trends.ALPHA:
+        return (f"its 95% interval excludes 0 (p = {labels.p_value(p)}), but not after the "
+                f"adjustment for the many verdicts computed together (Benjamini–Hochberg: "
+                f"adjusted p = {labels.p_value(p_adj)})")
+    change, effect = row.get("change"), row.get("min_effect")
+    if not pd.isna(change) and not pd.isna(effect) and abs(change) < effect:
+        return (f"its change over the period, {labels.significant(change, 2)}, is smaller than "
+                f"the minimum effect worth calling ({labels.significant(effect, 2)})")
+    return None
