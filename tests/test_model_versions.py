@@ -164,3 +164,73 @@ def test_hosts_are_not_organisations_and_microsoft_is_one(built_db):
                             "USING (model_id) WHERE a.source = 'litellm' "
                             "AND a.alias = 'deepinfra/Qwen/Qwen2.5-72B-Instruct'")
     assert hosted == [("Alibaba",)]
+
+
+def _expit(x: float) -> float:
+    import math
+
+    return 1 / (1 + math.exp(-x))
+
+
+@pytest.fixture
+def one_benchmark_decides(tmp_path):
+    """Three reasoning benchmarks over 24 months, a closed and an open model each month: on
+    GSM8K and MATH Level 5 the gap is a constant 0.5 logits; on OTIS it closes from 2.5 to 0.
+    The composite narrows only because of OTIS."""
+    rows, months = [], pd.date_range("2023-01-01", periods=24, freq="MS")
+    for i, month in enumerate(months):
+        day = (month + pd.Timedelta(days=9)).strftime("%Y-%m-%d")
+        level, wobble = -1.0 + 2.5 * i / 23, 0.003 * ((i * 7) % 5 - 2)
+        for bench, gap in (("gsm8k", 0.5), ("math_level_5", 0.5),
+                           ("otis_mock_aime_2024_2025", 2.5 * (1 - i / 23))):
+            rows.append(epoch_row(bench, f"closed-{i}", f"Closed {i}", day,
+                                  round(_expit(level) + wobble, 4), False))
+            rows.append(epoch_row(bench, f"open-{i}", f"Open {i}", day,
+                                  round(_expit(level - gap) - wobble, 4), True, "Opnr"))
+    data = tiny_history(tmp_path / "public_data", rows)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con)
+    create_views(con)
+    import_public_history(con, data_dir=data, force=True)
+    gap_tables.refresh(con)
+    yield con
+    con.close()
+
+
+def test_a_composite_that_depends_on_one_benchmark_says_so_and_calls_no_trend(one_benchmark_decides):
+    con = one_benchmark_decides
+    verdict, note, p_adjusted, change = con.execute("""SELECT verdict, note, p_adjusted, change
+        FROM gap_verdicts WHERE series_id LIKE 'dimension:reasoning@%'
+         AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""").fetchone()
+    assert p_adjusted < 0.001 and change < -0.5  # the trend test alone would say narrowing
+    assert verdict == "no clear change"
+    assert "depends on OTIS mock AIME 2024–25" in note, note
+    checks = dict(con.execute("""SELECT check_label, disagrees FROM dimension_checks
+        WHERE series_id LIKE 'dimension:reasoning@%' AND gap_kind = 'frontier_a_minus_b'
+          AND period = 'whole history'""").fetchall())
+    assert checks["without OTIS mock AIME 2024–25"] is True
+    assert checks["without GSM8K"] is False and checks["without MATH Level 5"] is False
+    assert "frontier SDs (raw gap ÷ spread of the frontier)" in checks
+    own = con.execute("""SELECT verdict FROM gap_verdicts WHERE series_id =
+        'epoch:otis_mock_aime_2024_2025' AND gap_kind = 'frontier_a_minus_b'
+        AND period = 'last 12 months'""").fetchone()
+    assert own == ("narrowing",)  # the benchmark's own story still says it
+    stories = con.execute("SELECT series_id, in_composite, bound FROM benchmark_stories "
+                          "ORDER BY 1").fetchall()
+    assert stories == [("epoch:gsm8k", True, None), ("epoch:math_level_5", True, None),
+                       ("epoch:otis_mock_aime_2024_2025", True, None)]
+
+
+def test_memory_answers_after_2024_12(built_db):
+    """Fiction.LiveBench (from 2024-12) carries memory's newest months: its own series has a
+    verdict, its story says why the composite leaves it out (saturated, open side thin)."""
+    own = rows(built_db, """SELECT verdict, period_end FROM gap_verdicts
+        WHERE series_id = 'epoch:fictionlivebench' AND gap_kind = 'frontier_a_minus_b'
+          AND period = 'last 12 months'""")
+    assert own and own[0][0] in {"widening", "narrowing", "stable", "no clear change"}
+    assert own[0][1] > pd.Timestamp("2024-12-31").date()
+    story = rows(built_db, """SELECT last_month, saturated_from, bound, composite_note
+        FROM benchmark_stories WHERE series_id = 'epoch:fictionlivebench'""")
+    assert story and story[0][0] > pd.Timestamp("2024-12-31").date()
+    assert "saturated" in story[0][3]

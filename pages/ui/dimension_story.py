@@ -93,19 +93,18 @@ def checks_table(checks: pd.DataFrame) -> pd.DataFrame:
 
 
 def story_table(stories: pd.DataFrame) -> pd.DataFrame:
-    """One row per benchmark, in words and rounded numbers."""
+    """One row per benchmark, in words and rounded numbers (units in the first column)."""
     rows = []
     for r in stories.to_dict("records"):
         first, last = tables.levels(r["gap_first"], r["gap_last"])
         rows.append({
-            "Benchmark": labels.series(r["series_id"], short=True),
-            "Closed − open, first → last": (f"{first} ({pd.Timestamp(r['first_month']):{MONTH}}) → "
-                                            f"{last} ({pd.Timestamp(r['last_month']):{MONTH}}) "
-                                            f"{r['unit']}"),
+            "Benchmark": f"{labels.series(r['series_id'], short=True)} ({r['unit']})",
+            "Closed − open, first → last": (f"{first} → {last} ({pd.Timestamp(r['first_month']):{MONTH}}"
+                                            f" → {pd.Timestamp(r['last_month']):{MONTH}})"),
             "Its own verdict": _own_verdict(r),
             "Models scored, closed / open": (f"{r['n_closed_models']} / {r['n_open_models']} "
                                              f"({r['n_closed_models_recent']} / "
-                                             f"{r['n_open_models_recent']} in its last 12 months)"),
+                                             f"{r['n_open_models_recent']} in the last 12 months)"),
             "Coverage": r["coverage_note"],
             "Saturated": ("no" if pd.isna(r["saturated_from"])
                           else f"from {pd.Timestamp(r['saturated_from']):{MONTH}}"),
@@ -119,9 +118,8 @@ def _own_verdict(r: dict) -> str:
         return "no verdict"
     if pd.isna(r.get("slope_per_year")):
         return r["verdict"]
-    why = dimension_checks.why_not_called(r)
-    return (f"{r['verdict']} ({tables.slope_text(r | {'unit': r['unit']})})"
-            + (f": {why}" if why else ""))
+    why = dimension_checks.why_not_called(r, short=True)
+    return f"{r['verdict']} ({tables.slope_text(r, with_unit=False)})" + (f"; {why}" if why else "")
 
 
 def unlabelled_models(dimension: str, snap) -> None:

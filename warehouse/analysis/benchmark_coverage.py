@@ -115,10 +115,9 @@ def bound(closed_covered: bool, open_covered: bool) -> str | None:
 def coverage_words(row) -> str:
     """The coverage of the newest month, in words."""
     kind = bound(bool(row["closed_covered"]), bool(row["open_covered"]))
-    said = {None: "both sides' strongest models scored",
-            "upper": f"open side thin (none of {row['strongest_open']} scored): the closed lead "
-                     "is an upper bound",
-            "lower": f"closed side thin (none of {row['strongest_closed']} scored): the closed "
-                     "lead is a lower bound",
-            "unmeasured": "neither side's strongest models scored"}
+    said = {None: "both sides' strongest scored",
+            "upper": f"upper bound: the open side's strongest ({row['strongest_open']}) not scored",
+            "lower": f"lower bound: the closed side's strongest ({row['strongest_closed']}) not "
+                     "scored",
+            "unmeasured": "neither side's strongest scored"}
     return said[kind]

@@ -21,12 +21,12 @@ STORY_COLUMNS = ["metric", "dimension", "unit", "first_month", "last_month", "ga
                  "strongest_closed_scored", "strongest_open", "strongest_open_scored", "bound",
                  "coverage_note", "saturated_from", "in_composite", "composite_note"]
 RECENT_MONTHS = 12
-UNITS = {"aider_polyglot": "percent solved", "lech_mazur_writing": "rubric points (0–10)",
+UNITS = {"aider_polyglot": "percent solved", "lech_mazur_writing": "rubric points 0–10",
          "webdev_arena": "Elo points"}
 
 
 def unit(pack: str) -> str:
-    return UNITS.get(rules.benchmark(pack), "score (0–1)")
+    return UNITS.get(rules.benchmark(pack), "score 0–1")
 
 
 def stories(inputs: pd.DataFrame, rows: pd.DataFrame, used: set[str]) -> pd.DataFrame:
@@ -77,25 +77,22 @@ def composite_words(g: pd.DataFrame, in_composite: bool) -> str:
     """Which months of the benchmark its dimension's composite uses, and why not the rest."""
     month = "%Y-%m"
     used = g.loc[g["eligible"].to_numpy(), "bucket_start"]
-    parts = []  # months the composite does not take from a linked set are left unsaid
     if in_composite and len(used):
-        parts.append(f"in the composite {used.min():{month}} → {used.max():{month}}")
+        parts = [f"used {used.min():{month}} → {used.max():{month}}"]
     elif len(used):
-        parts.append(f"not in the composite: its {len(used)} usable months are not linked to "
-                     f"the dimension's other benchmarks by {ds.MIN_OVERLAP} shared months")
+        parts = [f"not used: its {len(used)} usable months are not linked to the dimension's "
+                 f"other benchmarks by {ds.MIN_OVERLAP} shared months"]
     else:
-        parts.append("not in the composite")
+        parts = ["not used"]
     floor = g.loc[(g["status"] == "floor").to_numpy(), "bucket_start"]
     if len(floor):
-        parts.append(f"at the floor (best score below {rules.FLOOR:.2f}) until "
-                     f"{floor.max():{month}}")
+        parts.append(f"at the floor (best below {rules.FLOOR:.2f}) until {floor.max():{month}}")
     saturated = _first(g, g["status"] == "saturated")
     if not pd.isna(saturated):
-        parts.append(f"saturated (best score {rules.SATURATED:.2f} or more) from "
-                     f"{saturated:{month}}")
+        parts.append(f"saturated (best {rules.SATURATED:.2f} or more) from {saturated:{month}}")
     thin = g[(g["status"] == "in range").to_numpy()
              & ~(g["closed_covered"].astype(bool) & g["open_covered"].astype(bool)).to_numpy()]
     if len(thin):
-        parts.append(f"a side's strongest models not scored in {len(thin)} months "
+        parts.append(f"a side's strongest not scored in {len(thin)} months "
                      f"({thin['bucket_start'].min():{month}} → {thin['bucket_start'].max():{month}})")
     return "; ".join(parts)

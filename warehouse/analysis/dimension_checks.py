@@ -201,7 +201,7 @@ def apply(data: dict[str, pd.DataFrame], series: pd.DataFrame, table: pd.DataFra
     return qualify(table, checks), breaks, checks, stories
 
 
-def why_not_called(row: dict) -> str | None:
+def why_not_called(row: dict, short: bool = False) -> str | None:
     """Why a `no clear change` whose slope interval excludes 0 is not a trend, in words: the
     adjustment for the many verdicts computed together, or a change below the minimum effect
     (None when the interval includes 0, or the verdict is not `no clear change`)."""
@@ -210,11 +210,15 @@ def why_not_called(row: dict) -> str | None:
         return None
     p, p_adj = row.get("p_value"), row.get("p_adjusted")
     if not pd.isna(p_adj) and p_adj >= trends.ALPHA:
+        if short:
+            return f"interval excludes 0, not after adjusting for many tests (p {labels.p_value(p_adj)})"
         return (f"its 95% interval excludes 0 (p = {labels.p_value(p)}), but not after the "
                 f"adjustment for the many verdicts computed together (Benjamini–Hochberg: "
                 f"adjusted p = {labels.p_value(p_adj)})")
     change, effect = row.get("change"), row.get("min_effect")
     if not pd.isna(change) and not pd.isna(effect) and abs(change) < effect:
+        if short:
+            return f"change {labels.significant(change, 2)} below the minimum effect"
         return (f"its change over the period, {labels.significant(change, 2)}, is smaller than "
                 f"the minimum effect worth calling ({labels.significant(effect, 2)})")
     return None

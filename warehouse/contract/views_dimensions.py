@@ -40,7 +40,7 @@ view("benchmark_stories",
      "coverage_note, saturated_from, in_composite, composite_note FROM benchmark_story_row",
      series_id="The benchmark, `epoch:<benchmark>`",
      dimension="Its dimension (docs/dimensions.md)",
-     unit="Unit of its scores and gap: `score (0–1)`, `percent solved`, `rubric points (0–10)` "
+     unit="Unit of its scores and gap: `score 0–1`, `percent solved`, `rubric points 0–10` "
           "or `Elo points`",
      first_month="First release month with both a closed and an open model scored",
      last_month="Newest release month", gap_first="Best closed − best open, first month",
