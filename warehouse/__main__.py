@@ -1,7 +1,7 @@
 """`python -m warehouse COMMAND`: the warehouse from the terminal.
 
     python -m warehouse init | status | schema [--write|--check] | aliases [--unmatched SOURCE]
-    python -m warehouse gaps [--refresh]
+    python -m warehouse gaps [--refresh] | dimensions
     python -m warehouse backup DEST [--keep N] | restore SOURCE
     python -m warehouse migrate-to TARGET | maintain [--keep-days N]
 
@@ -119,6 +119,20 @@ def _print_labels(by_source, unlabelled) -> None:
         print(f"  {row.model_id:<45} {row.n_scores:>3} scores  {row.dimensions}: {row.benchmarks}")
 
 
+def cmd_dimensions(_args: argparse.Namespace) -> int:
+    """Each capability dimension's answer, its checks and every benchmark's story (Markdown)."""
+    from warehouse.analysis import dimension_report
+    from warehouse.analysis.benchmark_dimensions import DIMENSIONS
+    from warehouse.contract import dimension_queries as q
+
+    parts = {d: (q.headline(d), q.checks(d), q.stories(d)) for d in DIMENSIONS}
+    if all(h.empty for h, _, _ in parts.values()):
+        print("no dimension verdicts stored yet: run `python -m warehouse gaps --refresh`")
+        return 0
+    print(dimension_report.report(parts))
+    return 0
+
+
 def cmd_gaps(args: argparse.Namespace) -> int:
     """Print the stored verdicts and lags; `--refresh` recomputes and stores them first."""
     from warehouse.analysis import verdicts
@@ -202,6 +216,10 @@ def parser() -> CommandParser:
                        "clear change, over the last 12 months and the whole history) and the "
                        "lags in months.")
     gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
+    add_command(sub, "dimensions", "each capability dimension's answer and what it rests on",
+                "Prints, as Markdown, each dimension's closed − open composite verdicts, every "
+                "check of them (without each benchmark, on a second yardstick) and every "
+                "benchmark's own story (gap first → last, its verdict, coverage, saturation).")
     backup = add_command(sub, "backup", "copy the warehouse without stopping collection",
                          "It copies the published snapshot (no lock, no pause for collectors) and "
                          "checks every table's row count in the copy.")
@@ -223,7 +241,7 @@ def parser() -> CommandParser:
 
 
 COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases,
-            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to,
+            "gaps": cmd_gaps, "dimensions": cmd_dimensions, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to,
             "maintain": cmd_maintain}
 
 

@@ -93,6 +93,6 @@ def composite_words(g: pd.DataFrame, in_composite: bool) -> str:
     thin = g[(g["status"] == "in range").to_numpy()
              & ~(g["closed_covered"].astype(bool) & g["open_covered"].astype(bool)).to_numpy()]
     if len(thin):
-        parts.append(f"a side's strongest not scored in {len(thin)} months "
-                     f"({thin['bucket_start'].min():{month}} → {thin['bucket_start'].max():{month}})")
+        parts.append(f"a side's strongest not scored in {len(thin)} months between "
+                     f"{thin['bucket_start'].min():{month}} and {thin['bucket_start'].max():{month}}")
     return "; ".join(parts)

@@ -29,7 +29,7 @@ from warehouse.analysis.benchmark_dimensions import dimension_of
 
 CHECK_COLUMNS = ["metric", "gap_kind", "period", "check_kind", "check_label", "left_out",
                  "verdict", "slope_per_year", "ci_low", "ci_high", "change", "unit", "n_months",
-                 "period_start", "period_end", "disagrees"]
+                 "period_start", "period_end", "disagrees", "first_month", "last_month"]
 TRENDS = {"widening", "narrowing"}
 SCALE_UNITS = {"logit": "logits", "frontier_sd": "benchmark SDs"}
 SECOND = "frontier_sd"
@@ -96,7 +96,9 @@ def _check(main: dict, kind: str, label: str, left_out, series: pd.DataFrame, un
     out = {"metric": main["metric"], "gap_kind": main["gap_kind"], "period": main["period"],
            "check_kind": kind, "check_label": label, "left_out": left_out, "unit": unit,
            "period_start": main["period_start"], "period_end": main["period_end"], **row,
-           "disagrees": disagrees(main, row)}
+           "disagrees": disagrees(main, row),
+           "first_month": part["bucket_start"].min() if len(part) else pd.NaT,
+           "last_month": part["bucket_start"].max() if len(part) else pd.NaT}
     out.pop("min_effect")
     return out
 
@@ -150,7 +152,8 @@ def depends_words(found: pd.DataFrame, said: str) -> str:
     left = found[found["check_kind"] == "leave one out"]
     if len(left):
         names = ", ".join(labels.series(b, short=True) for b in left["left_out"])
-        detail = "; ".join(f"{r.check_label}: {r.verdict}, {_slope(r)}" for r in left.itertuples())
+        detail = "; ".join(f"{r.check_label}: {r.verdict}, {_slope(r)}{_shorter(r)}"
+                           for r in left.itertuples())
         parts.append(f"depends on {names} ({detail})")
     for r in found[found["check_kind"] == "second yardstick"].itertuples():
         parts.append(f"depends on the yardstick (in {r.unit}: {r.verdict}, {_slope(r)})")
@@ -161,6 +164,15 @@ def depends_words(found: pd.DataFrame, said: str) -> str:
 
 def _slope(r) -> str:
     return f"{labels.number(r.slope_per_year, 2, True)} {r.unit}/yr"
+
+
+def _shorter(r) -> str:
+    """`, over 2024-07 → 2025-08 only` when the check's series covers less of the period (the
+    left-out benchmark was the only link between the months before and after)."""
+    if pd.isna(r.first_month) or (pd.Timestamp(r.first_month) <= pd.Timestamp(r.period_start)
+                                  and pd.Timestamp(r.last_month) >= pd.Timestamp(r.period_end)):
+        return ""
+    return f", over {pd.Timestamp(r.first_month):%Y-%m} → {pd.Timestamp(r.last_month):%Y-%m} only"
 
 
 def breaks_of(series: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ view("dimension_checks",
      "yardstick (docs/dimensions.md).",
      "SELECT metric AS series_id, gap_kind, period, check_kind, check_label, left_out, verdict, "
      "slope_per_year, ci_low, ci_high, change, unit, n_months, period_start, period_end, "
-     "disagrees FROM dimension_check_row",
+     "disagrees, first_month, last_month FROM dimension_check_row",
      series_id="The composite, `dimension:<dimension>@<mapping version>` (as in `gap_verdicts`)",
      gap_kind="Gap kind", period="The composite verdict's period (as in `gap_verdicts`)",
      check_kind="`leave one out` or `second yardstick`",
@@ -27,7 +27,10 @@ view("dimension_checks",
      period_start="First month of the composite verdict's period",
      period_end="Last month of the composite verdict's period",
      disagrees="true when the check points another way than the composite's verdict; then a "
-               "trend or `stable` is not called, and `gap_verdicts.note` says what it depends on")
+               "trend or `stable` is not called, and `gap_verdicts.note` says what it depends on",
+     first_month="First month of the check's own series within the period (later than "
+                 "`period_start` when the left-out benchmark was the only link to earlier months)",
+     last_month="Last month of the check's own series within the period")
 
 view("benchmark_stories",
      "Every mapped Epoch benchmark's own closed − open story: the gap first → last, coverage of "

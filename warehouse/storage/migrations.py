@@ -242,7 +242,8 @@ def m008_model_versions_and_dimension_checks(con: duckdb.DuckDBPyConnection) -> 
         check_kind VARCHAR NOT NULL, check_label VARCHAR NOT NULL, left_out VARCHAR,
         verdict VARCHAR NOT NULL, slope_per_year DOUBLE, ci_low DOUBLE, ci_high DOUBLE,
         change DOUBLE, unit VARCHAR, n_months INTEGER, period_start DATE, period_end DATE,
-        disagrees BOOLEAN NOT NULL, computed_at_utc TIMESTAMPTZ NOT NULL);
+        disagrees BOOLEAN NOT NULL, first_month DATE, last_month DATE,
+        computed_at_utc TIMESTAMPTZ NOT NULL);
     CREATE TABLE benchmark_story_row (
         metric VARCHAR NOT NULL, dimension VARCHAR NOT NULL, unit VARCHAR,
         first_month DATE, last_month DATE, gap_first DOUBLE, gap_last DOUBLE,
