@@ -23,6 +23,7 @@ adjusted composite does not: that is not a disagreement unless it points the oth
 import numpy as np
 import pandas as pd
 
+from warehouse.analysis import benchmark_stories
 from warehouse.analysis import dimension_series as ds
 from warehouse.analysis import labels, trends, verdicts
 from warehouse.analysis.benchmark_dimensions import dimension_of
@@ -175,29 +176,25 @@ def _shorter(r) -> str:
     return f", over {pd.Timestamp(r.first_month):%Y-%m} → {pd.Timestamp(r.last_month):%Y-%m} only"
 
 
-def breaks_of(series: pd.DataFrame) -> pd.DataFrame:
+def breaks_of(inputs: pd.DataFrame) -> pd.DataFrame:
     """A composite's chain moving to a set of benchmarks with no shared anchor is a break
     (drawn with the others in `method_changes`)."""
-    comp = series[series["metric"].astype(str).str.startswith("dimension:")
-                  & series["segment_start"].notna()]
     out = []
-    for (metric, kind), rows in comp.groupby(["metric", "gap_kind"]):
-        starts = sorted(pd.to_datetime(rows["segment_start"]).unique())
-        for start in starts[1:]:
+    for (metric, kind), group in composites(inputs).items():
+        series = ds.composite(group, metric)
+        for start in sorted(pd.to_datetime(series["segment_start"]).dropna().unique())[1:]:
             out.append({"changed_at_utc": pd.Timestamp(start, tz="UTC"), "scope": metric,
                         "kind": "benchmark set",
-                        "label": f"{labels.series(metric, short=True)}: the benchmarks behind "
-                                 f"{labels.gap_kind(kind)} change with no month in common; "
-                                 f"verdicts are split there"})
+                        "label": f"{labels.series(metric, short=True)} ({labels.gap_kind(kind)}): "
+                                 "from here the composite rests on other benchmarks, with no "
+                                 "month in common with the earlier ones; verdicts are split here"})
     return pd.DataFrame(out, columns=verdicts.BREAK_COLUMNS)
 
 
-def apply(data: dict[str, pd.DataFrame], series: pd.DataFrame, table: pd.DataFrame,
+def apply(data: dict[str, pd.DataFrame], table: pd.DataFrame,
           breaks: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
     """After `verdicts.compute`: (verdicts with composites qualified by their checks, breaks
     with the composites' chain breaks, the checks, each benchmark's story)."""
-    from warehouse.analysis import benchmark_stories  # it builds on this module
-
     if "epoch_benchmarks" not in data:
         return table, breaks, pd.DataFrame(columns=CHECK_COLUMNS), benchmark_stories.stories(
             pd.DataFrame(), pd.DataFrame(), set())
@@ -205,7 +202,7 @@ def apply(data: dict[str, pd.DataFrame], series: pd.DataFrame, table: pd.DataFra
     inputs = ds.composite_inputs(rows, data.get("eci_strength"))
     members = {key: ds.members(group) for key, group in composites(inputs).items()}
     checks = check_rows(inputs, table, members)
-    chain = breaks_of(series)
+    chain = breaks_of(inputs)
     breaks = pd.concat([b for b in (breaks, chain) if len(b)], ignore_index=True) if len(chain) else breaks
     used = {b for (_, kind), names in members.items() if kind == "frontier_a_minus_b"
             for b in names}

@@ -24,7 +24,7 @@ def _compute(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, ...]:
     """(series, verdicts, lags, breaks, dimension checks, benchmark stories)."""
     data = {name: con.execute(sql).df() for name, sql in verdicts.SQL.items()}
     series, table, lag_rows, breaks = verdicts.compute(data)
-    table, breaks, checks, stories = dimension_checks.apply(data, series, table, breaks)
+    table, breaks, checks, stories = dimension_checks.apply(data, table, breaks)
     return series, table, lag_rows, breaks, checks, stories
 
 
