@@ -78,8 +78,20 @@ def _day(value) -> pd.Timestamp | None:
 
 def _earliest(rows: pd.DataFrame) -> pd.Timestamp | None:
     """The first date any of the group's rows shows the name (release or first listing)."""
-    days = pd.to_datetime(pd.concat([rows["release_date"], rows["first_seen"]]), errors="coerce")
-    return None if days.isna().all() else days.min()
+    day = rows["seen"].min()
+    return None if pd.isna(day) else day
+
+
+def _collapse(candidates: pd.DataFrame) -> pd.DataFrame:
+    """One row per (priority, source, alias, group): a file names a model on many rows (Arena
+    once per snapshot); the first non-empty value of each field counts, as before, and `seen`
+    is the earliest date the name appears (its release or its first listing)."""
+    dates = {c: pd.to_datetime(candidates[c], errors="coerce") for c in ("release_date", "first_seen")}
+    candidates = candidates.assign(seen=pd.concat(dates, axis=1).min(axis=1))
+    keys = ["priority", "source", "alias", "group_key"]
+    first = {c: "first" for c in CANDIDATE_COLUMNS if c not in keys}
+    return (candidates.groupby(keys, sort=False, dropna=False)
+            .agg(first | {"seen": "min"}).reset_index())
 
 
 @dataclass
@@ -168,7 +180,7 @@ def build_crosswalk(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     candidates = candidates[pinned | ~pd.Series(taken, index=candidates.index)]
     epoch = candidates[candidates["source"] == "epoch"]
     crosswalk = Crosswalk(epoch.groupby("family")["release_date"].nunique().to_dict())
-    candidates = candidates.sort_values(["priority", "group_key", "alias"], kind="stable")
+    candidates = _collapse(candidates).sort_values(["priority", "group_key", "alias"], kind="stable")
     for _, rows in candidates.groupby(["priority", "group_key"], sort=False):
         crosswalk.resolve_group(rows)
     aliases = pd.DataFrame(crosswalk.aliases, columns=["alias", "source", "model_id"])
