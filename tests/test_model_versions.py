@@ -234,3 +234,22 @@ def test_memory_answers_after_2024_12(built_db):
         FROM benchmark_stories WHERE series_id = 'epoch:fictionlivebench'""")
     assert story and story[0][0] > pd.Timestamp("2024-12-31").date()
     assert "saturated" in story[0][3]
+
+
+def test_aliases_command_counts_and_lists_the_unlabelled_models(built_db, monkeypatch, capsys):
+    """Scored model versions no source labels open or closed are named, not dropped unseen."""
+    from warehouse.__main__ import main
+
+    monkeypatch.setenv("GAPWATCH_DB", str(built_db))
+    assert main(["aliases"]) == 0
+    out = capsys.readouterr().out
+    unlabelled = rows(built_db, """SELECT DISTINCT model_id FROM capability_scores s JOIN models m
+        USING (model_id) WHERE m.open_weights IS NULL AND s.pack LIKE 'epoch:%'
+        AND s.pack <> 'epoch:eci'""")
+    assert len(unlabelled) >= 30
+    assert f"unlabelled model versions with Epoch benchmark scores: {len(unlabelled)} " in out
+    assert all(f"  {m} " in out for m, in unlabelled)
+    assert "google/palm-2-l" in out
+    by_source = dict(line.split() for line in out.split("(model versions):\n")[1]
+                     .split("unlabelled model versions")[0].strip().splitlines())
+    assert int(by_source["epoch"]) > 500 and int(by_source["unlabelled"]) > 0
