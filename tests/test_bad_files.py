@@ -205,8 +205,9 @@ def mounted_tmpfs(mount: Path, options: str):
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 24 MB tmpfs: room for two 6 MB warehouse files and a write (skipped without root)."""
-    yield from mounted_tmpfs(tmp_path / "disk", "size=24m")
+    """A 32 MB tmpfs: room for two 7 MB warehouse files, a write and its publish copy (skipped
+    without root). 24 MB fitted the 6 MB file of before issue 25 (three more tables)."""
+    yield from mounted_tmpfs(tmp_path / "disk", "size=32m")
 
 
 @pytest.fixture
