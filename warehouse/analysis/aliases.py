@@ -78,8 +78,12 @@ def _day(value) -> pd.Timestamp | None:
 
 def _earliest(rows: pd.DataFrame) -> pd.Timestamp | None:
     """The first date any of the group's rows shows the name (release or first listing)."""
+    if "seen" not in rows:  # rows not collapsed first (a refreshed vintage's names)
+        rows = rows.assign(seen=pd.concat([pd.to_datetime(rows.get(c), errors="coerce")
+                                           for c in ("release_date", "first_seen") if c in rows],
+                                          axis=1).min(axis=1))
     day = rows["seen"].min()
-    return None if pd.isna(day) else day
+    return None if pd.isna(day) else pd.Timestamp(day)
 
 
 def _collapse(candidates: pd.DataFrame) -> pd.DataFrame:
@@ -110,14 +114,19 @@ class Crosswalk:
         model_id = next((i for k in keys for i in self.by_key.get(k, []) if self._fits(i, seen)),
                         None)
         model_id = model_id or self._by_stem(rows["alias"], seen) or self._new_id(rows.iloc[0])
-        for key, alias in zip(keys, rows["alias"]):
-            _add(self.by_key, key, model_id)
-            if stem_key(alias) != key:
-                _add(self.by_stem, stem_key(alias), model_id)
+        for alias in rows["alias"]:
+            self.remember(alias, model_id)
         for row in rows.itertuples():
             self.aliases.append((row.alias, row.source, model_id))
             self._merge_meta(model_id, row)
         return model_id
+
+    def remember(self, alias: str, model_id: str) -> None:
+        """Index a name under its folded key (and its stem, when the name is dated)."""
+        key = match_key(alias)
+        _add(self.by_key, key, model_id)
+        if stem_key(alias) != key:
+            _add(self.by_stem, stem_key(alias), model_id)
 
     def _fits(self, model_id: str, seen: pd.Timestamp | None) -> bool:
         """False when the name was shown well before this version existed."""

@@ -50,6 +50,7 @@ class Dataset:
     names: list[str] = field(default_factory=list)
     inserts: list[str] = field(default_factory=list)
     kept: str = "true"
+    version: str = ""  # bound to `:version` (pack_version): the shipped file's vintage date
 
     @property
     def file(self) -> str:
@@ -125,14 +126,16 @@ DATASETS: list[Dataset] = [
         # elsewhere (Qwen2.5-VL-72B, filed under Qwen2.5-72B) does not inherit the ECI Epoch
         # estimated for the model name it was filed under.
         inserts=["""INSERT INTO public_capability_score
-            SELECT :run, :source, 'epoch:eci', '2026-03-09', 'eci', 'overall',
-                   any_value(s.model_name), m.model_id, s.release_date::TIMESTAMPTZ,
-                   max(s.eci_score), NULL, NULL, NULL, NULL
+            SELECT :run, :source, 'epoch:eci', :version, 'eci', 'overall',
+                   coalesce(any_value(n.alias), min(trim(s.model_version))), m.model_id,
+                   s.release_date::TIMESTAMPTZ, max(s.eci_score), NULL, NULL, NULL, NULL
             FROM stage s JOIN alias_map m ON m.source = 'epoch' AND m.alias = trim(s.model_version)
+            LEFT JOIN alias_map n ON n.source = 'epoch' AND n.alias = s.model_name
+             AND n.model_id = m.model_id
             WHERE s.eci_score IS NOT NULL AND s.release_date IS NOT NULL
               AND trim(s.model_version) NOT IN (SELECT alias FROM pinned WHERE source = 'epoch')
             GROUP BY m.model_id, s.release_date"""],
-        kept="eci_score IS NOT NULL AND release_date IS NOT NULL"),
+        kept="eci_score IS NOT NULL AND release_date IS NOT NULL", version="2026-03-09"),
     Dataset(
         "epoch_benchmark_scores",
         {"benchmark": V, "origin": V, "model_version": V, "model_name": V, "release_date": D,
@@ -145,7 +148,7 @@ DATASETS: list[Dataset] = [
                           "organization", EPOCH_OPEN, "release_date", "model_name",
                           "coalesce(model_name, trim(model_version))")],
         inserts=[f"""INSERT INTO public_capability_score
-            SELECT :run, :source, 'epoch:' || s.benchmark, '2025-11-01', 'benchmark_score',
+            SELECT :run, :source, 'epoch:' || s.benchmark, :version, 'benchmark_score',
                    {EPOCH_DIMENSIONS}, trim(coalesce(s.model_version, s.model_name)), m.model_id,
                    coalesce(p.release_date, s.release_date)::TIMESTAMPTZ, s.score,
                    s.score - 1.96 * s.stderr, s.score + 1.96 * s.stderr, NULL, NULL
@@ -154,7 +157,7 @@ DATASETS: list[Dataset] = [
             LEFT JOIN pinned p ON p.source = 'epoch'
              AND p.alias = trim(coalesce(s.model_version, s.model_name))
             WHERE s.release_date IS NOT NULL AND s.score IS NOT NULL"""],
-        kept="release_date IS NOT NULL AND score IS NOT NULL"),
+        kept="release_date IS NOT NULL AND score IS NOT NULL", version="2025-11-01"),
     Dataset(
         "epoch_notable_language_models",
         {"model": V, "organization": V, "publication_date": D, "domain": V, "parameters": F,
