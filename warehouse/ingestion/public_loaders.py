@@ -118,8 +118,8 @@ DATASETS: list[Dataset] = [
          "accessibility_filled_from": V, "eci_score": F, "confidence": V,
          "training_compute_flop": F},
         "CC BY 4.0 (Epoch AI)", EPOCH_CREDIT + "; ECI export as committed in peterhurford/metr_graph",
-        names=[candidates(1, "epoch", "trim(model_version)", ECI_VERSION, "organization",
-                          EPOCH_OPEN, "release_date", "model_name", "model_name"),
+        names=[candidates(1, "epoch", "trim(coalesce(model_version, model_name))", ECI_VERSION,
+                          "organization", EPOCH_OPEN, "release_date", "model_name", "model_name"),
                candidates(1, "epoch", "model_name", ECI_VERSION, "organization", EPOCH_OPEN,
                           "release_date", "model_name", "model_name", where=ONE_VERSION_NAMES)],
         # One row per version, dated by its own release. A version the crosswalk file pins
@@ -127,13 +127,16 @@ DATASETS: list[Dataset] = [
         # estimated for the model name it was filed under.
         inserts=["""INSERT INTO public_capability_score
             SELECT :run, :source, 'epoch:eci', :version, 'eci', 'overall',
-                   coalesce(any_value(n.alias), min(trim(s.model_version))), m.model_id,
+                   coalesce(any_value(n.alias), min(trim(coalesce(s.model_version, s.model_name)))),
+                   m.model_id,
                    s.release_date::TIMESTAMPTZ, max(s.eci_score), NULL, NULL, NULL, NULL
-            FROM stage s JOIN alias_map m ON m.source = 'epoch' AND m.alias = trim(s.model_version)
+            FROM stage s JOIN alias_map m ON m.source = 'epoch'
+             AND m.alias = trim(coalesce(s.model_version, s.model_name))
             LEFT JOIN alias_map n ON n.source = 'epoch' AND n.alias = s.model_name
              AND n.model_id = m.model_id
             WHERE s.eci_score IS NOT NULL AND s.release_date IS NOT NULL
-              AND trim(s.model_version) NOT IN (SELECT alias FROM pinned WHERE source = 'epoch')
+              AND trim(coalesce(s.model_version, s.model_name))
+                  NOT IN (SELECT alias FROM pinned WHERE source = 'epoch')
             GROUP BY m.model_id, s.release_date"""],
         kept="eci_score IS NOT NULL AND release_date IS NOT NULL", version="2026-03-09"),
     Dataset(
