@@ -22,10 +22,12 @@ floor weighs what it is worth. Only months where a benchmark can speak enter the
 known models were scored). A two-way fixed-effects regression (least squares, gap ~ month +
 benchmark) then separates *when* from *which benchmark*: the composite for a month is the fitted
 gap averaged over the benchmarks, so a hard new benchmark replacing a saturated old one is not a
-trend. Benchmarks are compared only through shared months: a set of benchmarks linked by at
-least `MIN_OVERLAP` common months is one *segment*; where the set changes with no such anchor
-(memory: TriviaQA to 2024-12, Fiction.LiveBench from 2024-12), the composite starts a new
-segment, and no verdict spans the change. `dimension_checks` re-runs every composite verdict
+trend. Benchmarks are compared only through shared months: benchmarks linked by at least
+`MIN_OVERLAP` common months form a set, fitted together (a set shorter than `MIN_SET_MONTHS`
+stays out); each month comes from the set resting on the most benchmarks then, and each run of
+months from one set is a *segment*, so no verdict spans a change of set with no shared anchor
+(memory: TriviaQA's usable months end in 2024-03, Fiction.LiveBench's two usable months are
+too few for a set, so memory's composite ends there and its own series answers later months). `dimension_checks` re-runs every composite verdict
 without each benchmark and on a second yardstick. Lags are already in months, so the
 dimension's lag series pools every benchmark's level crossings.
 """
@@ -57,7 +59,6 @@ SQL = {"epoch_benchmarks": """
 MIN_OVERLAP = 3  # months two benchmarks must share to be compared in one fit
 MIN_SET_MONTHS = 6  # a linked set of benchmarks shorter than this stays out of the composite
 LOGITS_PER_ELO = np.log(10) / 400
-SCALES = ("logit", "frontier_sd")
 ORG_RANKS = (5, 10)
 KINDS = ["frontier_a_minus_b", *(f"org1_minus_org{k}" for k in ORG_RANKS)]
 
