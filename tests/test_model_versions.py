@@ -41,6 +41,19 @@ def tiny_history(folder: Path, epoch_rows: list[dict]) -> Path:
     return folder
 
 
+def tiny_warehouse(tmp_path: Path, epoch_rows: list[dict]) -> duckdb.DuckDBPyConnection:
+    """A real warehouse file with only these Epoch scores, imported and its gaps refreshed the
+    way `init` does it (the dimension checks and stories too)."""
+    data = tiny_history(tmp_path / "public_data", epoch_rows)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con)
+    create_views(con)
+    import_public_history(con, data_dir=data, force=True)
+    gap_tables.refresh(con)
+    return con
+
+
 @pytest.fixture
 def two_versions(tmp_path):
     """Acme 1, version 001 (2024-01-10: MATH 0.30, OTIS 0.10) and version 002 (2024-06-10:
@@ -50,13 +63,7 @@ def two_versions(tmp_path):
             epoch_row("math_level_5", "open-7b", "Open 7B", "2024-01-05", 0.20, True, "Opnr"),
             epoch_row("otis_mock_aime_2024_2025", "acme-1-001", "Acme 1", "2024-01-10", 0.10, False),
             epoch_row("otis_mock_aime_2024_2025", "acme-1-002", "Acme 1", "2024-06-10", 0.40, False)]
-    data = tiny_history(tmp_path / "public_data", rows)
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("SET TimeZone = 'UTC'")
-    migrate(con)
-    create_views(con)
-    import_public_history(con, data_dir=data, force=True)
-    gap_tables.store(con, *gap_tables.compute_all(con))
+    con = tiny_warehouse(tmp_path, rows)
     yield con
     con.close()
 
@@ -187,13 +194,7 @@ def one_benchmark_decides(tmp_path):
                                   round(_expit(level) + wobble, 4), False))
             rows.append(epoch_row(bench, f"open-{i}", f"Open {i}", day,
                                   round(_expit(level - gap) - wobble, 4), True, "Opnr"))
-    data = tiny_history(tmp_path / "public_data", rows)
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("SET TimeZone = 'UTC'")
-    migrate(con)
-    create_views(con)
-    import_public_history(con, data_dir=data, force=True)
-    gap_tables.refresh(con)
+    con = tiny_warehouse(tmp_path, rows)
     yield con
     con.close()
 
