@@ -3,7 +3,7 @@ margin; and every gap series of the dimension over time."""
 
 import streamlit as st
 
-from pages.ui import data, figure
+from pages.ui import data, dimension_story, figure
 from pages.ui.charts import capability as capability_charts
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
@@ -64,3 +64,5 @@ if len(mine):
                "the Gaps page explains, with its trend and interval.")
 else:
     st.info(f"No gap series covers {labels.dimension(dim)} yet.")
+
+dimension_story.show(dim, snap)  # the dimension's answer and each benchmark's story

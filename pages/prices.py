@@ -8,7 +8,8 @@ from warehouse.analysis import labels
 
 # Well-known models, tried in this order; the first three present of each kind are the defaults,
 # so the chart opens on closed vs open weights rather than on whichever models changed price most.
-KNOWN_CLOSED = ["openai/gpt-4o", "anthropic/claude-3.5-sonnet", "google/gemini-2.5-flash",
+KNOWN_CLOSED = ["openai/gpt-4o-2024-05-13", "anthropic/claude-3.5-sonnet",
+                "google/gemini-2.5-flash-2025-06-17",
                 "openai/gpt-5", "anthropic/claude-3.7-sonnet", "openai/gpt-4o-mini"]
 KNOWN_OPEN = ["meta-llama/llama-3.3-70b", "deepseek/deepseek-r1", "qwen/qwen2.5-72b",
               "meta-llama/llama-3.1-8b", "mistralai/mistral-nemo", "deepseek/deepseek-v3.2"]

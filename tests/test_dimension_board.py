@@ -60,7 +60,7 @@ def test_gaps_command_prints_the_dimension_verdicts(built_db, monkeypatch, capsy
     out = capsys.readouterr().out
     for dim in DIMENSIONS:
         assert f"dimension:{dim}@{MAPPING_VERSION}  frontier_a_minus_b" in out
-    assert "benchmark SDs/year" in out
+    assert "logits/year" in out  # composites are on the logit scale (issue 25)
     assert "price:cheapest_usd_per_mtok_blended@eci" in out
 
 

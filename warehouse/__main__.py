@@ -1,7 +1,7 @@
 """`python -m warehouse COMMAND`: the warehouse from the terminal.
 
     python -m warehouse init | status | schema [--write|--check] | aliases [--unmatched SOURCE]
-    python -m warehouse gaps [--refresh]
+    python -m warehouse gaps [--refresh] | dimensions
     python -m warehouse backup DEST [--keep N] | restore SOURCE
     python -m warehouse migrate-to TARGET | maintain [--keep-days N]
 
@@ -107,6 +107,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_aliases(args: argparse.Namespace) -> int:
+    from warehouse.contract import dimension_queries
+
     with db.reading() as con:
         aliases = con.execute("SELECT alias, source, model_id FROM model_aliases").df()
     _print_unmatched(unmatched_report(aliases))
@@ -114,6 +116,33 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         counts = aliases.groupby("model_id")["source"].transform("nunique")
         alone = aliases[(counts == 1) & (aliases["source"] == args.unmatched)]
         print("\n".join(sorted(alone["alias"])))
+    _print_labels(dimension_queries.labels_by_source(), dimension_queries.unlabelled())
+    return 0
+
+
+def _print_labels(by_source, unlabelled) -> None:
+    """Who labelled each model version open or closed, and the scored versions nobody did:
+    they sit out of every closed − open gap, so they are named rather than dropped unseen."""
+    print("open/closed label, by the source that gave it (model versions):")
+    for row in by_source.itertuples():
+        print(f"  {row.labelled_by:<11} {row.n_models:>5}")
+    print(f"unlabelled model versions with Epoch benchmark scores: {len(unlabelled)} "
+          f"({int(unlabelled['n_scores'].sum())} scores), left out of closed − open gaps:")
+    for row in unlabelled.itertuples():
+        print(f"  {row.model_id:<45} {row.n_scores:>3} scores  {row.dimensions}: {row.benchmarks}")
+
+
+def cmd_dimensions(_args: argparse.Namespace) -> int:
+    """Each capability dimension's answer, its checks and every benchmark's story (Markdown)."""
+    from warehouse.analysis import dimension_report
+    from warehouse.analysis.benchmark_dimensions import DIMENSIONS
+    from warehouse.contract import dimension_queries as q
+
+    parts = {d: (q.headline(d), q.checks(d), q.stories(d)) for d in DIMENSIONS}
+    if all(h.empty for h, _, _ in parts.values()):
+        print("no dimension verdicts stored yet: run `python -m warehouse gaps --refresh`")
+        return 0
+    print(dimension_report.report(parts))
     return 0
 
 
@@ -124,7 +153,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     if args.refresh:
         with db.writing(atomic=False) as con:
-            gap_tables.store(con, *gap_tables.compute_all(con))
+            gap_tables.refresh(con)
     with db.reading() as con:
         table = con.execute("SELECT * FROM gap_verdicts").df()
         lag_rows = con.execute("SELECT * FROM lags").df()
@@ -188,14 +217,22 @@ def parser() -> CommandParser:
                          "The documentation of every public view and column, made from the code.")
     schema.add_argument("--write", action="store_true", help="write docs/schema.md")
     schema.add_argument("--check", action="store_true", help="fail if docs/schema.md is stale")
-    aliases = add_command(sub, "aliases", "how many model names each source leaves unmatched",
-                          "A name is unmatched when no other source names the same model.")
+    aliases = add_command(sub, "aliases", "how many model names each source leaves unmatched, "
+                                          "and which scored models nobody labels open or closed",
+                          "A name is unmatched when no other source names the same model. "
+                          "Every model version's open/closed label is counted by the source "
+                          "that gave it, and the versions with benchmark scores but no label "
+                          "are listed (they sit out of every closed − open gap).")
     aliases.add_argument("--unmatched", metavar="SOURCE", help="list that source's unmatched names")
     gaps = add_command(sub, "gaps", "is each gap widening? verdicts and lags, with units",
                        "Prints the stored verdict of every gap series (widening, narrowing or no "
                        "clear change, over the last 12 months and the whole history) and the "
                        "lags in months.")
     gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
+    add_command(sub, "dimensions", "each capability dimension's answer and what it rests on",
+                "Prints, as Markdown, each dimension's closed − open composite verdicts, every "
+                "check of them (without each benchmark, on a second yardstick) and every "
+                "benchmark's own story (gap first → last, its verdict, coverage, saturation).")
     backup = add_command(sub, "backup", "copy the warehouse without stopping collection",
                          "It copies the published snapshot (no lock, no pause for collectors) and "
                          "checks every table's row count in the copy.")
@@ -217,7 +254,7 @@ def parser() -> CommandParser:
 
 
 COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases,
-            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to,
+            "gaps": cmd_gaps, "dimensions": cmd_dimensions, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to,
             "maintain": cmd_maintain}
 
 

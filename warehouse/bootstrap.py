@@ -127,6 +127,4 @@ def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
     """
     from warehouse.storage import gap_tables  # on use: only a refresh needs scipy.stats and statsmodels
 
-    results = gap_tables.compute_all(con)
-    gap_tables.store(con, *results)
-    return len(results[0])
+    return gap_tables.refresh(con)

@@ -12,7 +12,7 @@ import streamlit as st
 from core.address import resolve
 
 from warehouse import bootstrap
-from warehouse.contract import queries, reads
+from warehouse.contract import dimension_queries, queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -198,3 +198,25 @@ def frontier_choices(db: str, version: int):
 @st.cache_data(**SNAPSHOT_CACHE)
 def price_capability_frontier(pack: str, metric: str, db: str, version: int):
     return queries.price_capability_frontier(pack, metric, db)
+
+
+# --- Capability: one dimension's answer and the benchmarks behind it (issue 25) ----------------
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def dimension_headline(dimension: str, db: str, version: int):
+    return dimension_queries.headline(dimension, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def dimension_checks(dimension: str, db: str, version: int):
+    return dimension_queries.checks(dimension, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def benchmark_stories(dimension: str, db: str, version: int):
+    return dimension_queries.stories(dimension, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def unlabelled_models(db: str, version: int):
+    return dimension_queries.unlabelled(db)

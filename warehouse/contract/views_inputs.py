@@ -5,14 +5,22 @@ docs/schema.md, generated from these definitions."""
 from warehouse.contract.view_registry import VALID_RUN, _quantiles, view
 from warehouse.contract.vintage_sql import VINTAGES
 
-view("models", "One row per model, whatever source first named it.",
-     "SELECT model_id, organization, open_weights, release_date, source, display_name "
-     "FROM model_registry",
-     model_id="GapWatch id, `organization/model` (configured models keep their `provider/model`)",
-     organization="Developer of the model", open_weights="true when weights can be downloaded",
-     release_date="Public release date, when a source gives one",
+view("models", "One row per model version, whatever source first named it.",
+     "SELECT r.model_id, r.organization, r.open_weights, r.release_date, r.source, "
+     "r.display_name, coalesce(l.family, r.display_name) AS family, "
+     "CASE WHEN r.open_weights IS NOT NULL THEN coalesce(l.open_weights_from, r.source) END "
+     "AS open_weights_from FROM model_registry r LEFT JOIN model_lineage l USING (model_id)",
+     model_id="GapWatch id of one model *version* (a later snapshot is another id), "
+              "`organization/model` (configured models keep their `provider/model`)",
+     organization="Developer of the model (never the host serving it)",
+     open_weights="true when weights can be downloaded; NULL when no source says",
+     release_date="Public release date of this version, when a source gives one",
      source="Where this row's metadata came from (`public:<dataset>`, `config`, `crosswalk`)",
-     display_name="Human-readable name")
+     display_name="Human-readable name",
+     family="The model family its versions share (display only: scores stay with the version)",
+     open_weights_from="Which source labelled it open or closed (`epoch`, `arena`, "
+                       "`openrouter`, `crosswalk`, `config`, or `family: <name>` when a "
+                       "sibling version's label was taken); NULL when unlabelled")
 
 view("model_aliases", "Names used by Arena, Epoch, OpenRouter, LiteLLM and configs, mapped to one id.",
      "SELECT alias, source, model_id FROM model_alias",

@@ -25,7 +25,7 @@ from warehouse.ingestion.vintage_names import remap_vintages, vintage_names
 from warehouse.storage.writes import skip_existing
 
 DATA_DIR = Path(__file__).parent / "public_data"
-IMPORT_VERSION = "2"  # 2: Epoch benchmark dimensions from warehouse/analysis/benchmark_dimensions.py
+IMPORT_VERSION = "3"  # 2: Epoch benchmark dimensions; 3: ids are model versions (issue 25)
 PUBLIC_TABLES = ["public_capability_score", "public_latency_summary", "price_period"]
 
 
@@ -156,7 +156,7 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     for table in PUBLIC_TABLES:
         con.execute(f"DELETE FROM {table} WHERE source IN ({shipped})")
     con.execute("DELETE FROM model_alias WHERE source <> 'config'; DELETE FROM public_dataset; "
-                "DELETE FROM model_registry WHERE source <> 'config'")
+                "DELETE FROM model_registry WHERE source <> 'config'; DELETE FROM model_lineage")
     con.register("resolved_aliases", aliases)
     con.register("resolved_models", registry)
     con.execute("INSERT INTO model_alias SELECT alias, source, model_id FROM resolved_aliases "
@@ -164,12 +164,26 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     con.execute("INSERT INTO model_registry SELECT model_id, display_name, organization, "
                 "open_weights, CAST(release_date AS DATE), source FROM resolved_models "
                 + skip_existing(con, "model_registry", ("model_id",), "resolved_models"))
-    con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
+    con.execute("INSERT INTO model_lineage SELECT model_id, family, open_weights_from "
+                "FROM resolved_models")
+    map_views(con, f"stage_{CROSSWALK.name}")
     rows, skipped = {}, {}
     for dataset in DATASETS:
         rows[dataset.name], skipped[dataset.name] = _load(con, dataset, staged[dataset.name], data_dir)
     remap_vintages(con)
     return ImportReport(True, rows, skipped)
+
+
+def map_views(con: duckdb.DuckDBPyConnection, pins: str | None = None) -> None:
+    """The views the INSERTs join: `alias_map` (the resolved crosswalk) and `pinned` (the
+    crosswalk file's rows, which date a pinned Epoch version and keep it from inheriting its
+    model name's ECI); `pins` is a staged copy of that file, else the shipped file is read."""
+    con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
+    if pins is None:
+        columns = ", ".join(f"'{c}': '{t}'" for c, t in CROSSWALK.columns.items())
+        pins = (f"read_csv('{_sql_string(DATA_DIR / CROSSWALK.file)}', columns = {{{columns}}}, "
+                f"header = true, dateformat = '%Y-%m-%d')")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW pinned AS SELECT * FROM {pins}")
 
 
 def _load(con: duckdb.DuckDBPyConnection, dataset: Dataset, n_staged: int,

@@ -20,7 +20,7 @@ import pandas as pd
 from warehouse.analysis.vintages import FAMILIES
 from warehouse.ingestion import vintage_names
 from warehouse.ingestion.public_formats import Prepared
-from warehouse.ingestion.public_history import candidate_names, insert_rows
+from warehouse.ingestion.public_history import candidate_names, insert_rows, map_views
 from warehouse.ingestion.public_loaders import DATASETS, Dataset, candidates
 
 ARENA_METRIC = ("CASE WHEN subset = 'text_style_control' THEN 'bt_rating_style_control' "
@@ -78,7 +78,7 @@ def store(con: duckdb.DuckDBPyConnection, prepared: Prepared, fetched: datetime)
                 f"SELECT * FROM read_parquet('{path}')")
     n_aliases, n_models = vintage_names.extend(con, candidate_names(con, dataset), run_id,
                                                prepared.dataset)
-    con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
+    map_views(con)  # alias_map, and the crosswalk file's pins
     con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM stage_{dataset.name}")
     n_rows = insert_rows(con, dataset, run_id, source, version=f"{fetched:%Y-%m-%d}")
     family = FAMILIES[prepared.family]

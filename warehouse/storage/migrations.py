@@ -246,3 +246,30 @@ def m008_public_vintages(con: duckdb.DuckDBPyConnection) -> None:
         alias VARCHAR NOT NULL, group_key VARCHAR, organization VARCHAR, open_weights BOOLEAN,
         release_date DATE, display_name VARCHAR);
     """)
+
+
+@migration
+def m009_model_versions_and_dimension_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """Model ids are versions: each keeps its family (for display) and says which source
+    labelled it open or closed. Each dimension composite keeps its robustness checks (leave
+    one benchmark out, a second yardstick), and each benchmark its own story (gap first →
+    last, coverage of the strongest known models, saturation, whether the composite uses it)."""
+    con.execute("""
+    CREATE TABLE model_lineage (
+        model_id VARCHAR NOT NULL, family VARCHAR, open_weights_from VARCHAR);
+    CREATE TABLE dimension_check_row (
+        metric VARCHAR NOT NULL, gap_kind VARCHAR NOT NULL, period VARCHAR NOT NULL,
+        check_kind VARCHAR NOT NULL, check_label VARCHAR NOT NULL, left_out VARCHAR,
+        verdict VARCHAR NOT NULL, slope_per_year DOUBLE, ci_low DOUBLE, ci_high DOUBLE,
+        change DOUBLE, unit VARCHAR, n_months INTEGER, period_start DATE, period_end DATE,
+        disagrees BOOLEAN NOT NULL, first_month DATE, last_month DATE,
+        computed_at_utc TIMESTAMPTZ NOT NULL);
+    CREATE TABLE benchmark_story_row (
+        metric VARCHAR NOT NULL, dimension VARCHAR NOT NULL, unit VARCHAR,
+        first_month DATE, last_month DATE, gap_first DOUBLE, gap_last DOUBLE,
+        recent_start DATE, gap_recent_start DOUBLE, n_closed INTEGER, n_open INTEGER,
+        n_closed_recent INTEGER, n_open_recent INTEGER, strongest_closed VARCHAR,
+        strongest_closed_scored BOOLEAN, strongest_open VARCHAR, strongest_open_scored BOOLEAN,
+        bound VARCHAR, coverage_note VARCHAR, saturated_from DATE, in_composite BOOLEAN,
+        composite_note VARCHAR, computed_at_utc TIMESTAMPTZ NOT NULL);
+    """)
