@@ -56,8 +56,9 @@ def rule_text(tolerance: float, leader: str, follower: str) -> str:
     if tolerance == 0:
         return (f"threshold rule (caught up when a model of the {follower} group scores at least "
                 f"the {leader} group's record)")
-    return (f"catch-up within {tolerance:g} point (Epoch's rule: caught up when a model of the "
-            f"{follower} group scores within {tolerance:g} point of the record)")
+    return (f"near tie within {tolerance:g} point (caught up when a model of the {follower} "
+            f"group scores within {tolerance:g} point of the record; a fixed tolerance, not "
+            f"Epoch's 'not significantly better')")
 
 
 def _median_text(r, levels: pd.DataFrame) -> str:

@@ -37,12 +37,14 @@ All verdicts are adjusted together (Benjamini–Hochberg), so adding series can 
 import numpy as np
 import pandas as pd
 
-from warehouse.analysis import arena, gaps, labels, lag_report, lags, level_shifts, public_series, trends
+from warehouse.analysis import (arena, frontier_lag, gaps, labels, lag_report, lags, level_shifts,
+                                public_series, trends)
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
 PRICE_METRIC = "price:usd_per_mtok_out"
 WHOLE, RECENT = "whole history", "last 12 months"
+FAMILIES = ("whole history and segments", "last 12 months")  # BH families, by period == RECENT
 RECENT_MONTHS = 12
 SERIES_COLUMNS = gaps.GAP_COLUMNS + ["pack", "segment_start"]
 BREAK_COLUMNS = arena.BREAK_COLUMNS
@@ -88,78 +90,96 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
     series = series.assign(pack=series["pack"].astype(object).fillna(series["metric"]))
     lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
                         public_series.lag_rows(data)], lags.LAG_COLUMNS)
-    open_closed = lag_rows[lag_rows["leader_group"] == "closed"]
-    series, shifts = split_at_shifts(series)
-    lag_series, lag_shifts = split_at_shifts(lags.lag_series(open_closed))
-    tested = _concat([series, lag_series], SERIES_COLUMNS)
-    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks, shifts, lag_shifts],
-                     BREAK_COLUMNS)
-    return series, period_verdicts(tested, units(tested)), lag_rows, breaks
+    lag_rows = _concat([lag_rows, eci_level_averaged(data["eci"])], lags.LAG_COLUMNS)
+    pooled = lag_rows[(lag_rows["leader_group"] == "closed") & (lag_rows["metric"] != "epoch:eci")]
+    tested = _concat([series, lag_over_time(data["eci"]), lags.lag_series(pooled)],
+                     SERIES_COLUMNS)
+    steps, shifts = find_steps(tested)
+    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks, shifts], BREAK_COLUMNS)
+    return tested, period_verdicts(tested, units(tested), steps=steps), lag_rows, breaks
 
 
-def split_at_shifts(series: pd.DataFrame,
-                    min_effects: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each series split at a level shift no recorded change explains (`level_shifts`);
-    (the series, the shifts as break rows worded for a person). `min_effects` as in
-    `period_verdicts`."""
+def find_steps(series: pd.DataFrame,
+               min_effects: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """Steps no recorded change explains (`level_shifts`), one per stretch between recorded
+    breaks: ({series key: [dates]}, break rows worded for a person, kind `level shift`).
+    `min_effects` as in `period_verdicts`."""
     if series.empty:
-        return series.reindex(columns=SERIES_COLUMNS), pd.DataFrame(columns=BREAK_COLUMNS)
+        return {}, pd.DataFrame(columns=BREAK_COLUMNS)
     series = series.reindex(columns=SERIES_COLUMNS)
     known = units(series)
 
     def words(key, shift) -> str:
         way = "up" if shift["size"] > 0 else "down"
-        return (f"{labels.gap_series(key[0], key[1], key[2], key[3])}: the gap stepped {way} by "
-                f"{labels.significant(abs(shift['size']))} {labels.unit(known[(key[0], key[1])])} "
-                f"with no recorded cause; verdicts are split there")
-    return level_shifts.split_all(series, known, words, min_effects)
+        return (f"{labels.gap_series(key[0], key[1], key[2], key[3])}: fitted step, the gap "
+                f"stepped {way} by {labels.significant(abs(shift['size']))} "
+                f"{labels.unit(known[(key[0], key[1])])} with no recorded cause; fitted with the "
+                f"trend, not a split")
+    return level_shifts.find_all(series, known, words, min_effects)
 
 
 def period_verdicts(series: pd.DataFrame, units: dict | None = None,
-                    alpha: float = trends.ALPHA, min_effects: dict | None = None) -> pd.DataFrame:
-    """A verdict per series and period (see the module docstring), adjusted together (BH).
+                    alpha: float = trends.ALPHA, min_effects: dict | None = None,
+                    steps: dict | None = None) -> pd.DataFrame:
+    """A verdict per series and period (see the module docstring), adjusted (BH) within two
+    families: the headlines (last 12 months) of all series together, and the whole-history
+    and segment verdicts together; never two overlapping periods of one series in a family.
     `min_effects` maps a unit to a minimum effect overriding `trends.MIN_EFFECTS` (the
-    validity simulation sets it to 0)."""
-    units, rows, min_effects = units or {}, [], min_effects or {}
+    validity simulation sets it to 0); `steps` maps a series key to the dates of its fitted
+    steps (`find_steps`)."""
+    units, rows, min_effects, steps = units or {}, [], min_effects or {}, steps or {}
     for key, group in series.groupby(trends.SERIES_KEY, sort=True, dropna=False):
         unit = units.get((key[0], key[1]), "")
-        for period, part, note in periods(group):
-            row = trends.verdict(part, alpha, unit, min_effects.get(unit))
-            rows.append(row | {"period": period, "note": _join(row.get("note"), note)})
+        for period, part, note, window in periods(group):
+            days = pd.to_datetime(part["bucket_start"])
+            inside = [d for d in steps.get(key, []) if days.min() < d <= days.max()]
+            row = trends.verdict(part, alpha, unit, min_effects.get(unit), inside, window)
+            rows.append(row | {"period": period, "note": _join(row.get("note"), note),
+                               "family": FAMILIES[period == RECENT]})
     table = pd.DataFrame(rows, columns=[*trends.VERDICT_COLUMNS, "period"])
-    adjusted = trends.adjust(table[trends.VERDICT_COLUMNS].reset_index(drop=True), alpha)
-    adjusted["period"] = table["period"].to_numpy()
+    parts = [trends.adjust(table[table["family"] == f].reset_index(drop=True), alpha)
+             .assign(period=table.loc[table["family"] == f, "period"].to_numpy())
+             for f in FAMILIES if (table["family"] == f).any()]
+    adjusted = pd.concat(parts, ignore_index=True) if parts else table
     return ends_agree(adjusted, series)
 
 
-def periods(group: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str | None]]:
-    """(period name, its points, a note) for one series: whole history or segments, and recent."""
+def periods(group: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str | None, object]]:
+    """(period name, its points, a note, the judged window's first date or None) for one
+    series: whole history or segments between recorded breaks, and the last 12 months, whose
+    points are the whole latest stretch (for the noise model) with the window marked."""
     group = group.dropna(subset=["value"]).sort_values("bucket_start", kind="stable")
     days = pd.to_datetime(group["bucket_start"])
     starts = pd.to_datetime(group["segment_start"]).fillna(days.min()) if len(group) else days
     out = []
     if starts.nunique() <= 1:
-        out.append((WHOLE, group, None))
+        out.append((WHOLE, group, None, None))
     else:
         for start in sorted(starts.unique()):
             part = group[(starts == start).to_numpy()]
             note = None if start == starts.min() else f"begins at a break on {start:%Y-%m-%d}"
             out.append((f"segment {start:%Y-%m-%d} to {days[starts == start].max():%Y-%m-%d}",
-                        part, note))
+                        part, note, None))
     return out + [(RECENT, *recent(group, days, starts))]
 
 
-def recent(group: pd.DataFrame, days: pd.Series, starts: pd.Series) -> tuple[pd.DataFrame, str | None]:
+def recent(group: pd.DataFrame, days: pd.Series,
+           starts: pd.Series) -> tuple[pd.DataFrame, str | None, object]:
     """The last 12 months: from the last point at or before 12 months before the newest (so
-    its first point is the gap "12 months ago"), never reaching back across the latest break."""
+    its first point is the gap "12 months ago"), never reaching back across the latest break.
+    Returned with every point since that break: the noise model is fitted on all of them."""
     if not len(group):
-        return group, None
+        return group, None, None
     cutoff = days.max() - pd.DateOffset(months=RECENT_MONTHS)
     before = days[days <= cutoff]
     start = max(before.max() if len(before) else days.min(), starts.max())
     note = (f"only since the break on {start:%Y-%m-%d}: earlier points are not comparable"
             if starts.max() > cutoff and starts.nunique() > 1 else None)
-    return group[(days >= start).to_numpy()], note
+    stretch = group[(starts == starts.max()).to_numpy()]
+    if start > days.min():
+        note = _join(note, f"noise model (autocorrelation, spread) from every month since "
+                           f"{pd.to_datetime(stretch['bucket_start']).min():%Y-%m}")
+    return stretch, note, start
 
 
 def ends_agree(table: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
@@ -167,6 +187,7 @@ def ends_agree(table: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     table = table.copy()
     values = series.dropna(subset=["value"]).assign(bucket_start=lambda f: pd.to_datetime(
         f["bucket_start"])).set_index([*trends.SERIES_KEY, "bucket_start"])["value"]
+    values = values[~values.index.duplicated()]
     for i, r in table[table["verdict"].isin(["widening", "narrowing"])].iterrows():
         key = tuple(r[k] for k in trends.SERIES_KEY)
         first, last = (values.get(key + (pd.Timestamp(r[d]),)) for d in ("period_start", "period_end"))
@@ -199,6 +220,28 @@ def eci_lags(eci: pd.DataFrame) -> pd.DataFrame:
     if eci.empty:
         return pd.DataFrame(columns=lags.LAG_COLUMNS)
     return lags.group_lags(eci, openness(eci), "closed", "open")
+
+
+def lag_over_time(eci: pd.DataFrame) -> pd.DataFrame:
+    """Months the open frontier is behind the closed one, month by month (`frontier_lag`)."""
+    if eci.empty:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    return frontier_lag.over_time(eci, openness(eci), "closed", "open")
+
+
+def eci_level_averaged(eci: pd.DataFrame) -> pd.DataFrame:
+    """The headline lag (Epoch's level-averaged horizontal distance) as a summary lag row."""
+    found = frontier_lag.level_averaged(eci, openness(eci), "closed", "open") if len(eci) else None
+    if found is None:
+        return pd.DataFrame(columns=lags.LAG_COLUMNS)
+    return pd.DataFrame([{
+        "metric": eci["pack"].iloc[0], "source": eci["source"].iloc[0], "leader_group": "closed",
+        "follower_group": "open", "tolerance_points": 0.0, "is_summary": True, "censored": False,
+        "measure": lags.LEVEL_AVERAGED, "lag_months": found["lag_months"],
+        "ci_low": found["ci_low"], "ci_high": found["ci_high"], "n_events": found["n_events"],
+        "top_months_at_least": found["top_months_at_least"], "level": found["level_high"],
+        "leader_date": found["top_since"], "follower_date": found["last_release"]}],
+        columns=lags.LAG_COLUMNS)
 
 
 def eci_organisation_lags(eci: pd.DataFrame) -> pd.DataFrame:

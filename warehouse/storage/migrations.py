@@ -226,3 +226,21 @@ def m007_verdict_effect_and_autocorrelation(con: duckdb.DuckDBPyConnection) -> N
     ALTER TABLE gap_verdict_row ADD COLUMN min_effect DOUBLE;
     ALTER TABLE gap_verdict_row ADD COLUMN min_effect_declared BOOLEAN;
     """)
+
+
+@migration
+def m008_verdict_families_steps_and_level_lags(con: duckdb.DuckDBPyConnection) -> None:
+    """Verdicts say which BH family adjusted them, where their noise model came from, the step
+    fitted with the trend and any month left out; lags carry Epoch's level-averaged measure
+    beside the record-match one, with the censored top and the number of catch-up events."""
+    con.execute("""
+    ALTER TABLE gap_verdict_row ADD COLUMN family VARCHAR;
+    ALTER TABLE gap_verdict_row ADD COLUMN noise_start DATE;
+    ALTER TABLE gap_verdict_row ADD COLUMN n_noise_months INTEGER;
+    ALTER TABLE gap_verdict_row ADD COLUMN step_at DATE;
+    ALTER TABLE gap_verdict_row ADD COLUMN step_size DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN dropped_months VARCHAR;
+    ALTER TABLE lag_row ADD COLUMN measure VARCHAR;
+    ALTER TABLE lag_row ADD COLUMN top_months_at_least DOUBLE;
+    ALTER TABLE lag_row ADD COLUMN n_events INTEGER;
+    """)
