@@ -163,10 +163,10 @@ def candidate_calls(days: np.ndarray, values: np.ndarray) -> dict:
 
 
 def run_cell(layout: str, n: int, phi: float, seeds: int, power_seeds: int = 0,
-             judge=verdict_row_alone, step_seeds: int = 0, candidates: bool = False) -> dict:
+             judge=verdict_row_alone, step_seeds: int = 0, candidates: int = 0) -> dict:
     """Rates over `seeds` series (seed s draws the same noise with and without the rise);
     power over the first `power_seeds` of them; a level shift without a trend on the first
-    `step_seeds`; with `candidates`, every candidate test's calls on the same series."""
+    `step_seeds`; every candidate test's calls on the first `candidates` series."""
     null, rising, oracle, months, phis, stepped_null, stepped = [], [], [], [], [], [], []
     cand_null, cand_up = [], []
     for seed in range(seeds):
@@ -180,13 +180,13 @@ def run_cell(layout: str, n: int, phi: float, seeds: int, power_seeds: int = 0,
             stepped.append(judge(days, noise + step(rng, days))["verdict"])
         months.append(row["n_months"])
         phis.append(row["phi"])
-        if candidates:
+        if candidates and seed < candidates:
             cand_null.append(candidate_calls(days, noise))
         if seed < power_seeds:
             up = judge(days, noise + rise(days))
             rising.append((up["verdict"], guarded(up)))
             oracle.append(oracle_rejects(days, noise + rise(days), phi))
-            if candidates:
+            if candidates and seed < candidates:
                 cand_up.append(candidate_calls(days, noise + rise(days)))
     out = summary(layout, n, phi, np.array(null), np.array(rising), oracle, months, phis)
     out["stepped"] = np.mean(stepped_null)
@@ -284,26 +284,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=500)
     parser.add_argument("--power-seeds", type=int, default=500)
     parser.add_argument("--step-seeds", type=int, default=200)
+    parser.add_argument("--candidate-seeds", type=int, default=200)
     parser.add_argument("--cells", default="all", help="comma-separated n values, or all")
+    parser.add_argument("--part", choices=["all", "ar1", "headline", "running-best"],
+                        default="all", help="which tables to print (run parts side by side)")
     args = parser.parse_args(argv)
     started, rows = time.time(), []
     wanted = None if args.cells == "all" else {int(v) for v in args.cells.split(",")}
-    for cell in CELLS:
+    for cell in CELLS if args.part in ("all", "ar1") else []:
         if wanted and cell[1] not in wanted:
             continue
         rows.append(run_cell(*cell, seeds=args.seeds, power_seeds=args.power_seeds,
-                             step_seeds=args.step_seeds, candidates=True))
+                             step_seeds=args.step_seeds, candidates=args.candidate_seeds))
         print(markdown(rows[-1:]).splitlines()[-1], flush=True)  # progress
-    print("\nAR(1) noise, monthly points (ties, gaps), through the production path:\n")
-    print(markdown(rows))
-    print("\nCandidates on the same series (false calls / power for a 2σ rise):\n")
-    print(candidates_table(rows))
-    heads = [headline_cell(n, phi, args.seeds) for n in (36, 88) for phi in (0.0, 0.3, 0.6, 0.9)]
-    print("\nThe 12-month headline (noise model from the whole series):\n")
-    print(headline_table(heads))
-    rb = running_best.table(args.seeds)
-    print("\nRunning bests of two groups' releases (the real generating process):\n")
-    print(rb)
+    if rows:
+        print("\nAR(1) noise, monthly points (ties, gaps), through the production path:\n")
+        print(markdown(rows))
+        print(f"\nCandidates on the first {args.candidate_seeds} series of each cell (false "
+              "calls / power for a 2σ rise):\n")
+        print(candidates_table(rows))
+    if args.part in ("all", "headline"):
+        heads = [headline_cell(n, phi, args.seeds) for n in (36, 88) for phi in (0.0, 0.3, 0.6, 0.9)]
+        print("\nThe 12-month headline (noise model from the whole series):\n")
+        print(headline_table(heads))
+    if args.part in ("all", "running-best"):
+        print("\nRunning bests of two groups' releases (the real generating process):\n")
+        print(running_best.table(args.seeds))
     print(f"\n{args.seeds} seeds per cell ({args.power_seeds} for power, {args.step_seeds} "
           f"with a step); {time.time() - started:.0f} s")
     return 0

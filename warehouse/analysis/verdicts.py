@@ -37,8 +37,8 @@ All verdicts are adjusted together (Benjamini–Hochberg), so adding series can 
 import numpy as np
 import pandas as pd
 
-from warehouse.analysis import (arena, frontier_lag, gaps, labels, lag_report, lags, level_shifts,
-                                public_series, trends)
+from warehouse.analysis import (arena, frontier_lag, gaps, labels, lags, level_shifts, public_series,
+                                trends)
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
@@ -47,6 +47,11 @@ WHOLE, RECENT = "whole history", "last 12 months"
 FAMILIES = ("whole history and segments", "last 12 months")  # BH families, by period == RECENT
 RECENT_MONTHS = 12
 SERIES_COLUMNS = gaps.GAP_COLUMNS + ["pack", "segment_start"]
+# Recorded breaks of a model (`method_changes.scope` = a model id) that split every series the
+# model is in; add a new kind here (e.g. a detected model swap, a new vintage of an index) and
+# its words in `labels.METHOD_CHANGE_KINDS`. Arena's listing and rating-method changes split in
+# `arena`; a new pack version is a new series. `level shift` rows are fitted steps, not splits.
+MODEL_BREAK_KINDS = ("run context",)
 BREAK_COLUMNS = arena.BREAK_COLUMNS
 SQL = {
     "arena": """SELECT pack, measured_at_utc, model_id, value, source FROM capability_scores
@@ -73,8 +78,8 @@ SQL = {
                          m.open_weights
                   FROM latency_stats l LEFT JOIN models m USING (model_id)
                   WHERE l.ttft_s_p50 > 0""",
-    "changes": """SELECT changed_at_utc, scope, kind, label FROM method_changes
-                  WHERE kind = 'run context'""",
+    "changes": f"""SELECT changed_at_utc, scope, kind, label FROM method_changes
+                   WHERE kind IN ({", ".join(f"'{k}'" for k in MODEL_BREAK_KINDS)})""",
 }
 SQL |= public_series.SQL  # per-dimension Epoch gaps, Arena extras, price index, contamination
 
@@ -340,59 +345,6 @@ def unit_for(metric: str, gap_kind: str, group_a: str, group_b: str) -> str:
 def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     parts = [p.reindex(columns=columns) for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
-def report(verdicts: pd.DataFrame, lag_rows: pd.DataFrame) -> str:
-    """The verdict table and lag summaries as terminal text, each figure with its unit."""
-    lines = ["Gap verdicts: widening = group_a's lead grows; slope per year with its 95% "
-             "interval; p adjusted (Benjamini-Hochberg) across all rows. Each series: the last "
-             "12 months first (the headline), then the whole history, or each segment between "
-             "breaks when the series has breaks (no verdict spans a break).", ""]
-    verdicts = verdicts.assign(period=verdicts.get("period", WHOLE)).fillna({"period": WHOLE})
-    for key, rows in verdicts.groupby(["metric", "gap_kind", "group_a", "group_b", "source"],
-                                      sort=True):
-        lines.append(f"{key[0]}  {key[1]}  ({key[2]} vs {key[3]})")
-        for r in rows.sort_values(["period", "period_start"], key=_headline_first).itertuples():
-            lines += [f"    {r.period:<36} {r.verdict:<16} {_slope(r)}".rstrip(),
-                      f"        {r.n_points} points, {_day(r.period_start)} to "
-                      f"{_day(r.period_end)}{_phi(r)}"]
-            lines += [f"        note: {r.note}"] if isinstance(r.note, str) and r.note else []
-    lines += lag_report.report_lines(lag_rows)
-    return "\n".join(lines)
-
-
-def _headline_first(column: pd.Series) -> pd.Series:
-    return column.ne(RECENT) if column.name == "period" else column
-
-
-def _phi(r) -> str:
-    """Months tested, the AR(1) φ per month (estimated, and the largest the test allowed for),
-    and the change over the period against the unit's minimum effect."""
-    phi = getattr(r, "phi", np.nan)
-    if pd.isna(phi):
-        return ""
-    return (f" ({r.n_months:.0f} months); AR(1) φ = {phi:.2f} per month, tested up to "
-            f"{r.phi_upper:.2f}; change {r.change:+.3g} [{r.change_low:+.3g}, "
-            f"{r.change_high:+.3g}] (90%), minimum effect {r.min_effect:.3g} {r.unit}")
-
-
-def _slope(r) -> str:
-    if pd.isna(r.slope_per_year):
-        return ""
-    text = (f"{r.slope_per_year:+.3g} {r.unit}/year [{r.ci_low:+.3g}, {r.ci_high:+.3g}]  "
-            f"p={_p(r.p_value)} (adjusted {_p(r.p_adjusted)})")
-    if str(r.unit).startswith("log10"):
-        factor = [10 ** v for v in (r.slope_per_year, r.ci_low, r.ci_high)]
-        text += f"  ratio x{factor[0]:.2f}/year [x{factor[1]:.2f}, x{factor[2]:.2f}]"
-    return text
-
-
-def _p(p: float) -> str:
-    return "<1e-15" if p < 1e-15 else f"{p:.2g}"
-
-
-def _day(stamp) -> str:
-    return "?" if pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m-%d}"
 
 
 TABLES = {"gap_series_row": SERIES_COLUMNS, "gap_verdict_row": [*trends.VERDICT_COLUMNS, "period"],

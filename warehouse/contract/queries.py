@@ -45,11 +45,14 @@ def freshness(db_path=None) -> pd.DataFrame:
 
 # The board's rows: the four capability dimensions (defined once, in benchmark_dimensions),
 # then the other things a gap can be measured on.
-BOARD_ROWS = [*DIMENSIONS, "overall capability", "human preference (Arena)", "price", "speed"]
+BOARD_ROWS = [*DIMENSIONS, "overall capability", "months behind (open vs closed)",
+              "human preference (Arena)", "price", "speed"]
 SOURCE_FILTERS = {"both": "TRUE", "public": "source LIKE 'public:%'",
                   "measured": "source NOT LIKE 'public:%'"}
 _DIMENSION_OF_SERIES = """
-    CASE WHEN series_id LIKE 'arena:%' THEN 'human preference (Arena)'
+    CASE WHEN gap_kind = 'lag_months' AND group_a = 'closed' AND group_b = 'open'
+              AND series_id = 'epoch:eci' THEN 'months behind (open vs closed)'
+         WHEN series_id LIKE 'arena:%' THEN 'human preference (Arena)'
          WHEN series_id LIKE 'epoch:eci%' THEN 'overall capability'
          WHEN series_id LIKE 'dimension:%' THEN split_part(split_part(series_id, ':', 2), '@', 1)
          WHEN series_id LIKE 'price:%' OR series_id LIKE 'cost:%' THEN 'price'
@@ -74,7 +77,7 @@ def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
                       FROM capability_scores GROUP BY pack),
         v AS (SELECT gap_verdicts.* EXCLUDE (metric), {_DIMENSION_OF_SERIES} AS dimension
               FROM gap_verdicts LEFT JOIN dims ON dims.pack = gap_verdicts.series_id
-              WHERE gap_kind <> 'lag_months' AND {where}),
+              WHERE {where}),
         recent AS (SELECT * FROM v WHERE period = 'last 12 months'),
         whole AS (SELECT * FROM v WHERE period <> 'last 12 months'
                   QUALIFY row_number() OVER (PARTITION BY series_id, gap_kind, group_a, group_b, source
@@ -144,6 +147,7 @@ SPEED_GAP_NOTE = ("no public speed history: the only public series is one LLMPer
 EMPTY_ROW_NOTES = {"speed": "no public speed history yet: measure your models (the command is "
                             "under the board)"}
 HEADLINES = {("dimension:", "frontier_a_minus_b"), ("epoch:eci", "frontier_a_minus_b"),
+             ("epoch:eci", "lag_months"),
              ("arena:", "top1_minus_top10"), ("price:cheapest_", "log10_cheapest_ratio")}
 
 
