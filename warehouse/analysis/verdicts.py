@@ -17,21 +17,21 @@ frames to `compute`, which calls the pure functions in `gaps`, `trends` and `lag
   median / interquartile spread / top-10 spread, and best closed vs best open; latency as
   log10 ratios of median TTFT between open and closed models, per workload and concurrency.
 
-Periods (the `period` column): no verdict spans a break. A series without a break inside gets
-a `whole history` verdict; a series with breaks gets one `segment <start> to <end>` verdict per
-stretch between breaks instead (a single trend across a break would read the step as a trend).
-Every series also gets a `last 12 months` verdict: the points from the last one at or before
-12 months before the newest, clipped at the latest break. That recent verdict is the headline
-(board, Gaps page, terminal); the whole history (or, with breaks, the latest segment) sits
-beside it. A `widening` or `narrowing` whose period's first and last points moved the other
-way becomes `no clear change` with a note, so no row contradicts the numbers shown beside it.
-Breaks: Arena listing and rating-method changes (`warehouse.analysis.arena`); for measured series, a
-model of the series measured in a new run context (machine, server build, model file), from
-`method_changes`. New pack versions are separate series already. And, for every series, a
-level shift that none of these explains (`warehouse.analysis.level_shifts`: a significant step at
-least the unit's minimum effect), stored with kind `level shift`.
+Periods (the `period` column): no verdict spans a *recorded* break (Arena listing and
+rating-method changes, `warehouse.analysis.arena`; a model of a measured series in a new run
+context, `MODEL_BREAK_KINDS` from `method_changes`; a new pack version is a new series). A series
+without one gets a `whole history` verdict; with breaks, one `segment <start> to <end>` verdict
+per stretch. A step the data show with no recorded cause (`level_shifts`) is fitted with the
+trend in the same GLS (stored as `step_at`/`step_size` and as a `level shift` row of
+`method_changes`), not cut out. Every series also gets a `last 12 months` verdict (the
+headline: board, Gaps page, terminal): the slope of its last 12 months (from the last point at
+or before 12 months before the newest, never across the latest break), fitted together with
+the whole stretch since that break, which supplies the noise model. A `widening` or
+`narrowing` whose period's first and last points moved the other way becomes `no clear
+change` with a note, so no row contradicts the numbers shown beside it.
 
-All verdicts are adjusted together (Benjamini–Hochberg), so adding series can move p_adjusted.
+Benjamini–Hochberg runs in two families (`family`): the headlines of all series, and the
+whole-history and segment verdicts; a family never holds two overlapping periods of a series.
 """
 
 import numpy as np
