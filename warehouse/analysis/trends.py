@@ -17,7 +17,7 @@ The rule, applied to one series (rows of one SERIES_KEY, `bucket_start` and `val
 3. **Honest about φ, without giving up power.** The t statistic at the REML φ̂ is kept, and
    its null distribution is simulated (parametric bootstrap, φ re-estimated in each of 400
    draws) at φ_U, the one-sided upper confidence limit of φ at `slope_test.upper_level(n)`:
-   95% at 8 months falling to 80% from 24 months. The p-value is the t tail scaled to the
+   95% at 8 months falling to 80% from 28 months. The p-value is the t tail scaled to the
    bootstrap's 95% quantile; the intervals are estimate ± the bootstrap's quantile × se.
 4. **Evidence and size.** `widening` needs the Benjamini–Hochberg adjusted p
    (`scipy.stats.false_discovery_control`, one family per question: the headlines of all

@@ -126,7 +126,7 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
      n_months="Calendar months with data: the test's points (a month's points are averaged)",
      phi="Estimated AR(1) autocorrelation between consecutive months (REML, floored at 0)",
      phi_upper="The φ the null distribution was simulated at: phi's one-sided upper confidence "
-               "limit, 95% at 8 months falling to 80% from 24 months on "
+               "limit, 95% at 8 months falling to 80% from 28 months on "
                "(warehouse/analysis/slope_test.py)",
      change="Estimated change of the gap over the period, in `unit` (slope × span)",
      change_low="Lower end of the change's 90% interval (the equivalence test for `stable`)",
