@@ -43,13 +43,27 @@ def design(t: np.ndarray, steps=(), window: float | None = None) -> tuple[np.nda
     """(X, contrast): intercept, years (centred), one column per step month, and for a window
     its own intercept and slope; the contrast picks the slope tested (the window's if any)."""
     years = (t - t.mean()) / 12
+    separate = _separate(t, window)
+    steps = fitted_steps(t, steps, window)
     columns = [np.ones(len(t)), years] + [(t >= s).astype(float) for s in steps]
     contrast = [0.0, 1.0] + [0.0] * len(steps)
-    if window is not None and (t < window).sum() >= 2:
+    if separate:
         inside = (t >= window).astype(float)
         columns += [inside, inside * (years - years[t >= window][0])]
         contrast += [0.0, 1.0]
     return np.column_stack(columns), np.asarray(contrast)
+
+
+def _separate(t: np.ndarray, window: float | None) -> bool:
+    """Whether the window gets its own line (at least two months before it)."""
+    return window is not None and (t < window).sum() >= 2
+
+
+def fitted_steps(t: np.ndarray, steps, window: float | None = None) -> list:
+    """The steps that get a column: a step at the window's first month is its intercept."""
+    if not _separate(t, window):
+        return list(steps)
+    return [s for s in steps if s != t[t >= window][0]]
 
 
 def test(t: np.ndarray, y: np.ndarray, steps=(), window: float | None = None,
@@ -65,7 +79,9 @@ def test(t: np.ndarray, y: np.ndarray, steps=(), window: float | None = None,
     estimate, se, df = float(fits["estimate"][best]), float(fits["se"][best]), fits["df"]
     scale = q95 / stats.t.isf(alpha / 2, df)
     p = 2 * stats.t.sf(abs(estimate / se) / scale, df) if se > 0 else float(estimate == 0)
-    step_sizes = fits["beta"][best][2:2 + len(steps)]
+    used = fitted_steps(t, steps, window)
+    sizes = dict(zip(used, fits["beta"][best][2:2 + len(used)]))
+    step_sizes = [sizes.get(s, np.nan) for s in steps]
     return {"slope_per_year": estimate, "ci_low": estimate - q95 * se,
             "ci_high": estimate + q95 * se, "eq_low": estimate - q90 * se,
             "eq_high": estimate + q90 * se, "p_value": float(p),

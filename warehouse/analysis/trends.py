@@ -276,7 +276,9 @@ def _steps(steps, sizes: list, unit: str) -> dict:
     fitted = [(pd.Timestamp(d), size) for d, size in zip(sorted(steps), sizes)]
     if not fitted:
         return {"step_at": pd.NaT, "step_size": np.nan, "step_note": None}
-    words = ", ".join(f"{size:+.3g} {unit} in {d:%Y-%m}".strip() for d, size in fitted)
+    words = ", ".join((f"{size:+.3g} {unit} in {d:%Y-%m}" if not np.isnan(size) else
+                       f"one in {d:%Y-%m}, where the last 12 months begin (their own level)")
+                      for d, size in fitted)
     return {"step_at": fitted[0][0], "step_size": fitted[0][1],
             "step_note": f"a step with no recorded cause is fitted with the trend: {words}"}
 
