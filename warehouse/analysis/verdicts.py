@@ -227,21 +227,41 @@ def eci_lags(eci: pd.DataFrame) -> pd.DataFrame:
     return lags.group_lags(eci, openness(eci), "closed", "open")
 
 
-def lag_over_time(eci: pd.DataFrame) -> pd.DataFrame:
-    """Months the open frontier is behind the closed one, month by month (`frontier_lag`)."""
+ORG_MIN_MODELS = 5  # an organisation's lag over time needs this many models with an ECI
+
+
+def pairs(eci: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.Series, str, str]]:
+    """(scores, group labels, leader, follower) of every pair with a lag: open behind closed,
+    and each organisation with `ORG_MIN_MODELS` models behind the overall frontier (every
+    model, whoever released it)."""
     if eci.empty:
-        return pd.DataFrame(columns=SERIES_COLUMNS)
-    return frontier_lag.over_time(eci, openness(eci), "closed", "open")
+        return []
+    out = [(eci, openness(eci), "closed", "open")]
+    counts = eci["organization"].value_counts()
+    for org in sorted(counts[counts >= ORG_MIN_MODELS].index):
+        both = pd.concat([eci, eci[eci["organization"] == org]], ignore_index=True)
+        out.append((both, pd.Series(["frontier"] * len(eci) + [org] * int(counts[org])),
+                    "frontier", org))
+    return out
+
+
+def lag_over_time(eci: pd.DataFrame) -> pd.DataFrame:
+    """Months each follower's frontier is behind its leader's, month by month (`frontier_lag`)."""
+    return _concat([frontier_lag.over_time(*pair) for pair in pairs(eci)], SERIES_COLUMNS)
 
 
 def eci_level_averaged(eci: pd.DataFrame) -> pd.DataFrame:
-    """The headline lag (Epoch's level-averaged horizontal distance) as a summary lag row."""
-    found = frontier_lag.level_averaged(eci, openness(eci), "closed", "open") if len(eci) else None
+    """The headline lags (Epoch's level-averaged horizontal distance) as summary lag rows."""
+    return _concat([_level_row(scores, *rest) for scores, *rest in pairs(eci)], lags.LAG_COLUMNS)
+
+
+def _level_row(eci: pd.DataFrame, group: pd.Series, leader: str, follower: str) -> pd.DataFrame:
+    found = frontier_lag.level_averaged(eci, group, leader, follower)
     if found is None:
         return pd.DataFrame(columns=lags.LAG_COLUMNS)
     return pd.DataFrame([{
-        "metric": eci["pack"].iloc[0], "source": eci["source"].iloc[0], "leader_group": "closed",
-        "follower_group": "open", "tolerance_points": 0.0, "is_summary": True, "censored": False,
+        "metric": eci["pack"].iloc[0], "source": eci["source"].iloc[0], "leader_group": leader,
+        "follower_group": follower, "tolerance_points": 0.0, "is_summary": True, "censored": False,
         "measure": lags.LEVEL_AVERAGED, "lag_months": found["lag_months"],
         "ci_low": found["ci_low"], "ci_high": found["ci_high"], "n_events": found["n_events"],
         "top_months_at_least": found["top_months_at_least"], "level": found["level_high"],
