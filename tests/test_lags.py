@@ -234,11 +234,17 @@ def test_the_public_eci_headline_lag_is_level_averaged_with_its_censored_top(bui
     with db.reading(built_db) as con:
         row = con.execute("""SELECT lag_months, ci_low, ci_high, top_months_at_least, n_events
                              FROM lags WHERE series_id = 'epoch:eci' AND measure = 'level-averaged'
-                          """).df()
+                               AND leader_group = 'closed' AND follower_group = 'open'""").df()
         verdict = con.execute("""SELECT verdict, period FROM gap_verdicts WHERE
-                                 series_id = 'epoch:eci' AND gap_kind = 'lag_months'""").df()
+                                 series_id = 'epoch:eci' AND gap_kind = 'lag_months'
+                                 AND group_a = 'closed'""").df()
+        orgs = con.execute("""SELECT follower_group, lag_months FROM lags WHERE
+                              measure = 'level-averaged' AND leader_group = 'frontier'""").df()
     print("\n" + row.to_string())
     r = row.iloc[0]
     assert len(row) == 1 and r["ci_low"] < r["lag_months"] < r["ci_high"]
     assert 2 < r["lag_months"] < 8 and r["top_months_at_least"] > 6 and r["n_events"] >= 5
     assert set(verdict["period"]) == {"whole history", "last 12 months"}
+    # organisations with 5+ models get the same measure behind the overall frontier
+    assert {"OpenAI", "Google", "Anthropic"} <= set(orgs["follower_group"])
+    assert orgs.set_index("follower_group").loc["OpenAI", "lag_months"] < 2
