@@ -79,6 +79,9 @@ st.subheader("Lag in months")
 lag = data.lags(verdict["series_id"], *snap)
 measure = lag["measure"].fillna("record match") if "measure" in lag else pd.Series("record match", index=lag.index)
 headline = lag[measure == "level-averaged"]
+mine_pair = headline[(headline["leader_group"] == verdict["group_a"])
+                     & (headline["follower_group"] == verdict["group_b"])]
+headline = mine_pair if len(mine_pair) else headline[headline["leader_group"] == "closed"]
 lag = lag[measure != "level-averaged"]
 summary = lag[lag["is_summary"]]
 if not len(summary) and not len(headline):
@@ -94,6 +97,9 @@ for r in headline.itertuples():
     st.markdown(f"**Level-averaged lag (the headline):** {lag_report.level_averaged_text(r)}.")
 over_time = verdicts[(verdicts["series_id"] == verdict["series_id"])
                      & (verdicts["gap_kind"] == "lag_months")]
+same_pair = over_time[(over_time["group_a"] == verdict["group_a"])
+                      & (over_time["group_b"] == verdict["group_b"])]
+over_time = same_pair if len(same_pair) else over_time[over_time["group_a"] == "closed"]
 if len(over_time):
     head = over_time.sort_values("period", key=lambda c: c.ne("last 12 months")).iloc[0].to_dict()
     months = data.one_gap_series(head["series_id"], "lag_months", head["group_a"], head["group_b"],
