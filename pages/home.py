@@ -19,8 +19,11 @@ SOURCES = {
            "downloadable weights. A group's frontier is its best model released by that month.",
     "board": "Source: the `gap_verdicts` and `gap_series` views (Arena, Epoch AI ECI, OpenRouter "
              "prices, and your own measurements). Verdict: the last 12 months of the series "
-             "(never across a break: a new rating method, listing, pack version, machine or a level "
-             "shift); *Then* and *Now* are that period's first and last points. Whole history: "
+             "(never across a recorded break: a new rating method, listing, pack version or machine; "
+             "a step with no recorded cause is fitted with the trend, its noise model from the "
+             "whole stretch); *Then* and *Now* are that period's first and last points. *Months "
+             "behind*: how many months ago the closed frontier passed the best open model, "
+             "month by month. Whole history: "
              "the whole series, or its latest segment when it has breaks, its slope in the same "
              "unit as the trend. Trend: slope per year "
              "with its 95% interval (one point per month, AR(1) errors); widening/narrowing need "

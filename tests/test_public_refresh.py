@@ -340,7 +340,7 @@ def test_epoch_csvs_in_the_shipped_shapes_are_read_too(built_db, tmp_path, monke
     finally:
         srv.close()
     assert code == 0, err
-    assert "epoch_eci         new vintage: 133 rows, 2023-02-24 to 2026-03-05" in out
+    assert "epoch_eci         new vintage: 147 rows, 2023-02-24 to 2026-03-05" in out
     sources = rows(path, "SELECT DISTINCT source FROM capability_scores WHERE pack LIKE 'epoch:%'")
     assert {s[0] for s in sources} == {"public:epoch_eci", "public:epoch_benchmarks"}
     after = rows(path, "SELECT pack, count(*), round(sum(value), 3) FROM capability_scores "

@@ -1,7 +1,7 @@
 """`python -m warehouse COMMAND`: the warehouse from the terminal.
 
     python -m warehouse init | status | schema [--write|--check] | aliases [--unmatched SOURCE]
-    python -m warehouse gaps [--refresh] | dimensions
+    python -m warehouse gaps [--refresh] [--series TEXT] [--dimension NAME] | dimensions
     python -m warehouse backup DEST [--keep N] | restore SOURCE
     python -m warehouse migrate-to TARGET | maintain [--keep-days N]
 
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from warehouse.storage import db, file_errors
 from warehouse.analysis.aliases import unmatched_report
@@ -147,8 +148,10 @@ def cmd_dimensions(_args: argparse.Namespace) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
-    """Print the stored verdicts and lags; `--refresh` recomputes and stores them first."""
-    from warehouse.analysis import verdicts
+    """Print the verdict board, then the stored verdicts and lags (filtered by --series and
+    --dimension); `--refresh` recomputes and stores them first."""
+    from warehouse.analysis import gap_report
+    from warehouse.contract import queries
     from warehouse.storage import gap_tables
 
     if args.refresh:
@@ -160,7 +163,13 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     if table.empty:
         print("no verdicts stored yet: run `python -m warehouse gaps --refresh`")
         return 0
-    print(verdicts.report(table, lag_rows))
+    overview = queries.gap_overview("both")
+    dims = overview.drop_duplicates(["series_id", "gap_kind"]).set_index(["series_id", "gap_kind"])
+    dimension_of = pd.Series([dims["dimension"].get((m, k)) for m, k in
+                              zip(table["series_id"], table["gap_kind"])], index=table.index)
+    text = gap_report.report(queries.verdict_board(overview), table, lag_rows, args.series,
+                             args.dimension, dimension_of)
+    print(text)
     return 0
 
 
@@ -229,6 +238,10 @@ def parser() -> CommandParser:
                        "clear change, over the last 12 months and the whole history) and the "
                        "lags in months.")
     gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
+    gaps.add_argument("--series", metavar="TEXT",
+                      help="only series whose name or id contains TEXT (e.g. 'Arena', 'eci')")
+    gaps.add_argument("--dimension", metavar="NAME",
+                      help="only this board row (e.g. 'reasoning', 'price', 'overall')")
     add_command(sub, "dimensions", "each capability dimension's answer and what it rests on",
                 "Prints, as Markdown, each dimension's closed − open composite verdicts, every "
                 "check of them (without each benchmark, on a second yardstick) and every "

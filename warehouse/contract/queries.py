@@ -50,11 +50,14 @@ def source_freshness(db_path=None) -> pd.DataFrame:
 
 # The board's rows: the four capability dimensions (defined once, in benchmark_dimensions),
 # then the other things a gap can be measured on.
-BOARD_ROWS = [*DIMENSIONS, "overall capability", "human preference (Arena)", "price", "speed"]
+BOARD_ROWS = [*DIMENSIONS, "overall capability", "months behind (open vs closed)",
+              "human preference (Arena)", "price", "speed"]
 SOURCE_FILTERS = {"both": "TRUE", "public": "source LIKE 'public:%'",
                   "measured": "source NOT LIKE 'public:%'"}
 _DIMENSION_OF_SERIES = """
-    CASE WHEN series_id LIKE 'arena:%' THEN 'human preference (Arena)'
+    CASE WHEN gap_kind = 'lag_months' AND group_a = 'closed' AND group_b = 'open'
+              AND series_id = 'epoch:eci' THEN 'months behind (open vs closed)'
+         WHEN series_id LIKE 'arena:%' THEN 'human preference (Arena)'
          WHEN series_id LIKE 'epoch:eci%' THEN 'overall capability'
          WHEN series_id LIKE 'dimension:%' THEN split_part(split_part(series_id, ':', 2), '@', 1)
          WHEN series_id LIKE 'price:%' OR series_id LIKE 'cost:%' THEN 'price'
@@ -79,7 +82,7 @@ def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
                       FROM capability_scores GROUP BY pack),
         v AS (SELECT gap_verdicts.* EXCLUDE (metric), {_DIMENSION_OF_SERIES} AS dimension
               FROM gap_verdicts LEFT JOIN dims ON dims.pack = gap_verdicts.series_id
-              WHERE gap_kind <> 'lag_months' AND {where}),
+              WHERE {where}),
         recent AS (SELECT * FROM v WHERE period = 'last 12 months'),
         whole AS (SELECT * FROM v WHERE period <> 'last 12 months'
                   QUALIFY row_number() OVER (PARTITION BY series_id, gap_kind, group_a, group_b, source
@@ -148,8 +151,11 @@ SPEED_GAP_NOTE = ("no public speed history: the only public series is one LLMPer
                   "or OpenRouter throughput over time) or your own runs would fill it")
 EMPTY_ROW_NOTES = {"speed": "no public speed history yet: measure your models (the command is "
                             "under the board)"}
-HEADLINES = {("dimension:", "frontier_a_minus_b"), ("epoch:eci", "frontier_a_minus_b"),
-             ("arena:", "top1_minus_top10"), ("price:cheapest_", "log10_cheapest_ratio")}
+# (series id prefix, gap kind, first group or None): a row's headline candidates. The ECI's
+# organisation lags (frontier vs each lab) are one click away, never a row's headline.
+HEADLINES = {("dimension:", "frontier_a_minus_b", None), ("epoch:eci", "frontier_a_minus_b", "closed"),
+             ("epoch:eci", "lag_months", "closed"),
+             ("arena:", "top1_minus_top10", None), ("price:cheapest_", "log10_cheapest_ratio", None)}
 
 
 def _headline(overview: pd.DataFrame) -> pd.Series:
@@ -158,8 +164,11 @@ def _headline(overview: pd.DataFrame) -> pd.Series:
     open gap, Arena's leader − 10th, the price of a fixed capability level. The rest stay one click away (every series behind it)."""
     if overview.empty:
         return pd.Series(dtype=bool, index=overview.index)
-    return pd.Series([any(str(m).startswith(p) and k == kind for p, kind in HEADLINES)
-                      for m, k in zip(overview["series_id"], overview.get("gap_kind", overview["series_id"]))],
+    group_a = overview.get("group_a", pd.Series(None, index=overview.index))
+    return pd.Series([any(str(m).startswith(p) and k == kind and (g is None or a == g)
+                          for p, kind, g in HEADLINES)
+                      for m, k, a in zip(overview["series_id"],
+                                         overview.get("gap_kind", overview["series_id"]), group_a)],
                      index=overview.index)
 
 

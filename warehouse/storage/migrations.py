@@ -273,3 +273,21 @@ def m009_model_versions_and_dimension_checks(con: duckdb.DuckDBPyConnection) -> 
         bound VARCHAR, coverage_note VARCHAR, saturated_from DATE, in_composite BOOLEAN,
         composite_note VARCHAR, computed_at_utc TIMESTAMPTZ NOT NULL);
     """)
+
+
+@migration
+def m010_verdict_families_steps_and_level_lags(con: duckdb.DuckDBPyConnection) -> None:
+    """Verdicts say which BH family adjusted them, where their noise model came from, the step
+    fitted with the trend and any month left out; lags carry Epoch's level-averaged measure
+    beside the record-match one, with the censored top and the number of catch-up events."""
+    con.execute("""
+    ALTER TABLE gap_verdict_row ADD COLUMN family VARCHAR;
+    ALTER TABLE gap_verdict_row ADD COLUMN noise_start DATE;
+    ALTER TABLE gap_verdict_row ADD COLUMN n_noise_months INTEGER;
+    ALTER TABLE gap_verdict_row ADD COLUMN step_at DATE;
+    ALTER TABLE gap_verdict_row ADD COLUMN step_size DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN dropped_months VARCHAR;
+    ALTER TABLE lag_row ADD COLUMN measure VARCHAR;
+    ALTER TABLE lag_row ADD COLUMN top_months_at_least DOUBLE;
+    ALTER TABLE lag_row ADD COLUMN n_events INTEGER;
+    """)
