@@ -6,7 +6,8 @@
     python -m collectors run prices [--models local/*]   # price book, OpenRouter, LiteLLM, local
     python -m collectors run capability [--models local/*] [--packs reasoning ...] [--seed N]
         [--fresh N] [--fixed N] [--concurrency N] [--max-usd X] [--dry-run] [--no-resume] [--quiet]
-    python -m collectors runs list | invalidate RUN_ID --why TEXT | restore RUN_ID
+    python -m collectors runs list | compare RUN_A RUN_B | invalidate RUN_ID --why TEXT
+        | restore RUN_ID
     python -m collectors schedule      # foreground scheduler, jobs from gapwatch.toml
     python -m collectors status        # jobs, next fire times, last outcomes
 
@@ -122,8 +123,19 @@ def _last_runs() -> dict[str, dict]:
 
 
 def cmd_runs(args) -> int:
+    from warehouse.bootstrap import ensure_ready
+
+    ensure_ready()  # views of an older GapWatch lack the columns these read
     if args.action == "list":
         print(run_ledger.recent_runs(args.limit).to_string(index=False))
+        return 0
+    if args.action == "compare":
+        from collectors import run_compare
+
+        if not args.other:
+            raise GapWatchError("runs compare needs two run ids: RUN_A RUN_B")
+        print(run_compare.report(run_compare.compare(args.run_id, args.other), args.run_id,
+                                 args.other))
         return 0
     if args.action == "invalidate" and not args.why:
         raise GapWatchError("runs invalidate needs --why TEXT: the reason is kept with the run")
@@ -151,12 +163,18 @@ def parser() -> CommandParser:
                 "runs them until Ctrl-C or SIGTERM; missed fire times become one catch-up run.")
     add_command(sub, "status", "show the scheduler, each job's next fire time and last outcome",
                 "Read-only: it never starts a scheduler or moves a fire time.")
-    runs = add_command(sub, "runs", "the run ledger: list runs with their times, or invalidate / "
-                                    "restore one (every view leaves an invalidated run out)")
-    runs.add_argument("action", choices=["list", "invalidate", "restore"],
-                      help="list: newest runs with start, finish and duration (UTC); "
-                           "invalidate RUN_ID --why TEXT; restore RUN_ID")
-    runs.add_argument("run_id", nargs="?", metavar="RUN_ID", help="invalidate, restore: which run")
+    runs = add_command(sub, "runs", "the run ledger: list runs with their times, compare two "
+                                    "capability runs, or invalidate / restore one (every view "
+                                    "leaves an invalidated run out)")
+    runs.add_argument("action", choices=["list", "compare", "invalidate", "restore"],
+                      help="list: newest runs with start, duration (UTC) and whether the host "
+                           "was busy while they measured; compare RUN_A RUN_B: per model and "
+                           "dimension, the change over the items both runs asked, its interval, "
+                           "p and the items that flipped; invalidate RUN_ID --why TEXT; "
+                           "restore RUN_ID")
+    runs.add_argument("run_id", nargs="?", metavar="RUN_ID",
+                      help="compare: run A; invalidate, restore: which run")
+    runs.add_argument("other", nargs="?", metavar="RUN_B", help="compare: run B")
     runs.add_argument("--why", help="invalidate: the reason, kept with the run")
     runs.add_argument("--limit", type=int, default=20, help="list: how many runs (default 20)")
     return p

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.ui import data, figure, tables
+from pages.ui import board as board_ui
+from pages.ui import data, figure, measured_sections, tables
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
 from warehouse.contract import queries
@@ -34,6 +35,29 @@ tz = tables.viewer_timezone(st.context)
 st.title("GapWatch: are the gaps between LLMs widening?")
 st.caption("Public history now; your own scheduled measurements join it as they arrive.")
 
+st.subheader("Verdict board: is each gap widening?")
+source = st.segmented_control("Source", list(tables.SOURCE_CHOICES), default="both",
+                              format_func=tables.SOURCE_CHOICES.get, key="board_source") or "both"
+rows = data.verdict_board(source, *snap)
+board = tables.board_table(rows)
+# A static table, not st.dataframe: its cells wrap at any width, and Overview's first load skips
+# the data grid's code. One short line per dimension (pages/ui/board.py); the rest on demand.
+st.table(board_ui.compact(rows), hide_index=True)
+st.caption(board_ui.unit_legend(rows))
+if source == "measured":
+    st.caption("Verdicts over time need 8 months of your runs; what they say today is under "
+               "*My measurements* below.")
+if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
+    # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
+    # 0.3 s of the browser's main thread (Chrome CPU profile).
+    st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
+with st.expander("Each row in full: the series, whole history, periods and how verdicts are made"):
+    st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
+    st.caption(SOURCES["board"])
+    st.download_button("Verdict board (CSV)", board.to_csv(index=False), "verdict_board.csv")
+
+measured_sections.my_measurements(snap)
+
 frames = data.overview(*snap)
 cov, eci, arena = frames["coverage"].iloc[0], frames["eci"], frames["arena"]
 
@@ -55,20 +79,6 @@ if len(eci) > 12:
               help=f"Last 12 months ({year_ago.bucket_start:%Y-%m} → {now.bucket_start:%Y-%m}): "
                    f"{recent}; whole history: {eci_verdicts['verdict'].get('whole history', '—')}.")
 
-st.subheader("Verdict board: is each gap widening?")
-source = st.segmented_control("Source", list(tables.SOURCE_CHOICES), default="both",
-                              format_func=tables.SOURCE_CHOICES.get, key="board_source") or "both"
-board = tables.board_table(data.verdict_board(source, *snap))
-# A static table, not st.dataframe: its cells wrap at any width, and Overview's first load skips
-# the data grid's code (with the two detail tables moved to their pages, 0.27 s of a cold load).
-st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
-st.caption(SOURCES["board"])
-if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
-    # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
-    # 0.3 s of the browser's main thread (Chrome CPU profile).
-    st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
-st.download_button("Verdict board (CSV)", board.to_csv(index=False),
-                   "verdict_board.csv")
 last = frames["last_run"]
 f1, f2, f3 = st.columns(3)
 if len(last):

@@ -1,7 +1,7 @@
 """`python -m warehouse COMMAND`: the warehouse from the terminal.
 
     python -m warehouse init | status | schema [--write|--check] | aliases [--unmatched SOURCE]
-    python -m warehouse gaps [--refresh]
+    python -m warehouse gaps [--refresh [--include-contended]]
     python -m warehouse backup DEST [--keep N] | restore SOURCE
     python -m warehouse migrate-to TARGET | maintain [--keep-days N]
 
@@ -111,7 +111,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     if args.refresh:
         with db.writing(atomic=False) as con:
-            gap_tables.store(con, *gap_tables.compute_all(con))
+            gap_tables.store(con, *gap_tables.compute_all(con, args.include_contended))
     with db.reading() as con:
         table = con.execute("SELECT * FROM gap_verdicts").df()
         lag_rows = con.execute("SELECT * FROM lags").df()
@@ -183,6 +183,9 @@ def parser() -> CommandParser:
                        "clear change, over the last 12 months and the whole history) and the "
                        "lags in months.")
     gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
+    gaps.add_argument("--include-contended", action="store_true",
+                      help="with --refresh: speed gaps also use runs measured under contention "
+                           "(left out by default; `runs list` marks them)")
     backup = add_command(sub, "backup", "copy the warehouse without stopping collection",
                          "It copies the published snapshot (no lock, no pause for collectors) and "
                          "checks every table's row count in the copy.")

@@ -8,7 +8,7 @@ next rerun, and two databases in one process never share a cache entry.
 import streamlit as st
 
 from warehouse import bootstrap
-from warehouse.contract import queries, reads
+from warehouse.contract import measured, queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -114,13 +114,18 @@ def capability_packs(db: str, version: int):
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def capability_top_models(pack: str, n_models: int, db: str, version: int):
-    return queries.capability_top_models(pack, n_models, db)
+def capability_top_models(pack: str, n_models: int, metric: str | None, db: str, version: int):
+    return queries.capability_top_models(pack, n_models, db, metric)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def leader_margin(pack: str, db: str, version: int):
-    return queries.leader_margin(pack, db)
+def pack_metrics(pack: str, db: str, version: int):
+    return measured.pack_metrics(pack, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def leader_margin(pack: str, metric: str | None, db: str, version: int):
+    return queries.leader_margin(pack, db, metric)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
@@ -186,3 +191,38 @@ def frontier_choices(db: str, version: int):
 @st.cache_data(**SNAPSHOT_CACHE)
 def price_capability_frontier(pack: str, metric: str, db: str, version: int):
     return queries.price_capability_frontier(pack, metric, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def cost_gaps(db: str, version: int):
+    return measured.cost_gaps(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def machine_price(db: str, version: int):
+    return measured.machine_price(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def my_rankings(db: str, version: int):
+    return measured.my_rankings(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def capability_runs(db: str, version: int):
+    return measured.capability_runs(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def compare_runs(run_a: str, run_b: str, db: str, version: int):
+    return measured.compare_runs(run_a, run_b, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def latency_runs(db: str, version: int):
+    return measured.latency_runs(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def measured_models(db: str, version: int):
+    return measured.measured_models(db)

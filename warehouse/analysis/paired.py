@@ -15,7 +15,8 @@ samples.
   (`scipy.stats.bootstrap`, resampling items, fixed seed). In small samples it is too narrow
   (on 40 items it gave [0.03, 0.43] beside an exact p of 0.051), so where the exact test
   cannot reject "no difference" the interval is stretched to include 0: a margin never reads
-  "clear" beside a test that says it is not. (Inverting the sign-flip test instead was tried:
+  "clear" beside a test that says it is not. When every item differs by the same amount (often,
+  with few items) the bootstrap says "exactly"; `equal_differences` gives an exact bound. (Inverting the sign-flip test instead was tried:
   with 0/1 scores its symmetry assumption fails and the interval collapses onto 0.)
 - Several pairs in one dimension are several tests: p-values are Holm-adjusted
   (`statsmodels.stats.multitest.multipletests`) before any pair is called different.
@@ -72,14 +73,33 @@ def exact_p(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def bootstrap_interval(d: np.ndarray) -> tuple[float, float]:
-    """Percentile bootstrap over items of the mean difference; [v, v] when all are equal."""
+    """Percentile bootstrap over items of the mean difference; when every item differs by the
+    same amount the resamples are all equal, so see `equal_differences`."""
     from scipy.stats import bootstrap
 
     if np.ptp(d) == 0:
-        return float(d[0]), float(d[0])
+        return equal_differences(d)
     ci = bootstrap((d,), np.mean, confidence_level=LEVEL, n_resamples=RESAMPLES,
                    method="percentile", rng=np.random.default_rng(SEED)).confidence_interval
     return float(ci.low), float(ci.high)
+
+
+def equal_differences(d: np.ndarray) -> tuple[float, float]:
+    """The interval when all n differences are equal. For 0/1 scores, a bootstrap would say
+    [v, v] (8 wins of 8 items: "exactly +1"); instead the Clopper–Pearson bound on the share of
+    items a model could still lose (`scipy.stats.binomtest(...).proportion_ci`): all n won
+    gives [2L − 1, 1] with L the lower bound of n/n; all n equal (no item differs) gives ±U,
+    U the upper bound of 0/n. Partial-credit differences keep [v, v]."""
+    from scipy.stats import binomtest
+
+    n, v = len(d), float(d[0])
+    if v == 0:
+        upper = binomtest(0, n).proportion_ci(confidence_level=LEVEL, method="exact").high
+        return -float(upper), float(upper)
+    if abs(v) == 1:
+        low = float(binomtest(n, n).proportion_ci(confidence_level=LEVEL, method="exact").low)
+        return (2 * low - 1, 1.0) if v > 0 else (-1.0, 1 - 2 * low)
+    return v, v
 
 
 def _mean(values: np.ndarray) -> float:
@@ -182,3 +202,29 @@ def compare_runs(items_a: pd.DataFrame, items_b: pd.DataFrame,
     frame = pd.DataFrame(rows, columns=[*keys, "n_shared", "mean_a", "mean_b", "difference",
                                         "ci_low", "ci_high", "p_value", "gained", "lost"])
     return frame.assign(p_adjusted=holm(frame["p_value"]) if len(frame) else [])
+
+
+def unpaired_ranking(values: dict) -> dict:
+    """Ranks with ties for measures that cannot be paired (speed: each request is its own
+    prompt): the median per model, a Mann–Whitney U test per pair (`scipy.stats.mannwhitneyu`),
+    Holm-adjusted, and the same tiers. Higher is better; pass negated values otherwise."""
+    from scipy.stats import mannwhitneyu
+
+    samples = {m: np.asarray(v, dtype=float)[~np.isnan(np.asarray(v, dtype=float))]
+               for m, v in values.items()}
+    samples = {m: v for m, v in samples.items() if len(v)}
+    medians = pd.Series({m: float(np.median(v)) for m, v in samples.items()}, dtype=float)
+    order = list(medians.sort_values(ascending=False, kind="stable").index)
+    rows = []
+    for a, b in combinations(order, 2):
+        small = min(len(samples[a]), len(samples[b])) < 2
+        p = np.nan if small else float(mannwhitneyu(samples[a], samples[b]).pvalue)
+        rows.append({"model_a": a, "model_b": b, "median_a": medians[a], "median_b": medians[b],
+                     "p_value": p})
+    frame = pd.DataFrame(rows, columns=["model_a", "model_b", "median_a", "median_b", "p_value"])
+    adjusted = holm(frame["p_value"]) if len(frame) else np.array([])
+    frame = frame.assign(p_adjusted=adjusted,
+                         different=pd.Series(np.nan_to_num(adjusted, nan=1.0) < ALPHA,
+                                             index=frame.index, dtype=bool))
+    return {"medians": medians, "pairs": frame,
+            "tiers": tiers(medians, frame) if len(medians) else pd.DataFrame()}

@@ -69,6 +69,15 @@ def measured_models(db_path=None) -> pd.DataFrame:
                    ORDER BY 1""", db_path=db_path)
 
 
+def pack_metrics(pack: str, db_path=None) -> list[str]:
+    """The pack's metrics other than fixed minus fresh: one for public packs; all, fixed and
+    fresh items for a measured one (the dimension's own name first)."""
+    rows = read("""SELECT DISTINCT metric, metric = dimension AS main FROM capability_scores
+                   WHERE pack = ? AND NOT ends_with(metric, '_fixed_minus_fresh')
+                   ORDER BY main DESC, metric""", [pack], db_path=db_path)
+    return list(rows["metric"])
+
+
 def latency_runs(db_path=None) -> pd.DataFrame:
     """Per latency run, model and workload: medians and whether the run was under contention."""
     return read("""SELECT s.run_id, min(s.measured_at_utc) AS started_at_utc, s.model_id,
@@ -79,6 +88,36 @@ def latency_runs(db_path=None) -> pd.DataFrame:
                    FROM latency_samples s LEFT JOIN models m USING (model_id)
                    WHERE s.error_class IS NULL GROUP BY s.run_id, s.model_id, s.workload
                    ORDER BY started_at_utc, s.model_id""", db_path=db_path)
+
+
+def cost_gaps(db_path=None) -> pd.DataFrame:
+    """Per measured model without a cost per solved item in its newest capability run: why
+    (`costs.cost_note`) and the provider kind its runs recorded (`local` or an API)."""
+    return read("""WITH kinds AS (
+                       SELECT m.key AS model_id, any_value(json_extract_string(m.value, '$.provider'))
+                              AS provider
+                       FROM run_ledger r, json_each(r.context, '$.models') m
+                       WHERE r.collector = 'capability' GROUP BY ALL),
+                   newest AS (SELECT * FROM costs QUALIFY measured_at_utc = max(measured_at_utc)
+                              OVER (PARTITION BY model_id))
+                   SELECT model_id, any_value(cost_note) AS cost_note,
+                          coalesce(any_value(provider), 'unknown') AS provider
+                   FROM newest LEFT JOIN kinds USING (model_id)
+                   WHERE usd_per_solved_item IS NULL GROUP BY model_id ORDER BY model_id""",
+                db_path=db_path)
+
+
+def machine_price(db_path=None) -> dict:
+    """How the newest machine-time prices were set: the rate in USD per hour and whether it came
+    from `[machine]` in the config or is the default (a run's `machine_price` context)."""
+    frame = read("""SELECT json_extract(context, '$.machine_price') AS price FROM run_ledger
+                    WHERE json_extract(context, '$.machine_price') IS NOT NULL
+                    ORDER BY started_at_utc DESC LIMIT 1""", db_path=db_path)
+    if frame.empty:
+        return {}
+    import json
+
+    return json.loads(frame["price"].iloc[0])
 
 
 def my_rankings(db_path=None) -> dict:

@@ -11,9 +11,14 @@ import pandas as pd
 from warehouse.analysis import verdicts
 
 
-def compute_all(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, ...]:
-    """(gap series, verdicts, lags, breaks) from whatever the warehouse holds right now."""
-    return verdicts.compute({name: con.execute(sql).df() for name, sql in verdicts.SQL.items()})
+def compute_all(con: duckdb.DuckDBPyConnection,
+                include_contended: bool = False) -> tuple[pd.DataFrame, ...]:
+    """(gap series, verdicts, lags, breaks) from whatever the warehouse holds right now; speed
+    series leave out runs measured under contention unless `include_contended`."""
+    sql = dict(verdicts.SQL)
+    if include_contended:
+        sql["latency"] = sql["latency"].replace("AND NOT s.contended", "")
+    return verdicts.compute({name: con.execute(text).df() for name, text in sql.items()})
 
 
 def store(con: duckdb.DuckDBPyConnection, series: pd.DataFrame, verdict_rows: pd.DataFrame,

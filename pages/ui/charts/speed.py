@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pages.ui.charts.colours import NEUTRAL, by_model
 from warehouse.analysis import labels
 
 MINUTE, HOUR, DAY = pd.Timedelta(minutes=1), pd.Timedelta(hours=1), pd.Timedelta(days=1)
@@ -21,7 +22,8 @@ STEPS = [(MINUTE, "%H:%M"), (2 * MINUTE, "%H:%M"), (5 * MINUTE, "%H:%M"),
          (12 * HOUR, "%H:%M<br>%b %-d"), (DAY, "%b %-d<br>%Y"), (2 * DAY, "%b %-d<br>%Y"),
          (7 * DAY, "%b %-d<br>%Y"), (14 * DAY, "%b %-d<br>%Y")]
 MONTHS = [1, 2, 3, 6, 12]
-COLOURS = {"ttft_p50": "#1c83e1", "ttft_p90": "#1c83e1", "tps_p50": "#ff4b4b", "tps_p90": "#ff4b4b"}
+# Measures, not models: neutral colours (warm and cool mean closed and open weights).
+COLOURS = {"ttft_p50": NEUTRAL[0], "ttft_p90": NEUTRAL[0], "tps_p50": NEUTRAL[1], "tps_p90": NEUTRAL[1]}
 BUCKETS = ["10s", "1min", "5min", "15min", "1h", "6h", "1D", "7D", "30D"]
 
 
@@ -111,9 +113,12 @@ def speed_box_figure(samples: pd.DataFrame, measure: str) -> go.Figure:
     """The spread of one measure over every successful request, one box per model."""
     fig = go.Figure()
     order = samples.groupby("model_id")[measure].median().sort_values().index
+    flags = samples.groupby("model_id")["open_weights"].first() if "open_weights" in samples else {}
+    colours = by_model({m: flags.get(m) for m in order})
     for model in order:
         values = samples.loc[samples["model_id"] == model, measure].dropna()
         fig.add_trace(go.Box(y=values, name=model, boxpoints="outliers", boxmean=True,
+                             marker={"color": colours[model]}, line={"color": colours[model]},
                              hovertemplate="%{y:.3g}<extra>" + model + "</extra>"))
     medians = samples.groupby("model_id")[measure].median()
     spread = medians.max() / medians[medians > 0].min() if (medians > 0).any() else 1
