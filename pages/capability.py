@@ -61,11 +61,14 @@ margins = data.leader_margin(pack, None, *snap)  # every metric, each against it
 if len(margins):
     shown = margins[margins["metric"] == metric] if metric in set(margins["metric"]) else margins
     newest = shown.sort_values("measured_at_utc").iloc[-1]
+    digits = 3 if abs(newest.margin) < 1 else 1
     st.metric(f"Leader's margin, {capability_charts.metric_words(newest.metric)}",
-              labels.number(newest.margin, 3 if abs(newest.margin) < 1 else 1, signed=True),
-              help=f"{newest.leader} ({labels.significant(newest.leader_value)}) minus "
-                   f"{newest.runner_up} ({labels.significant(newest.runner_up_value)}), "
-                   "the runner-up in the same metric")
+              labels.number(newest.margin, digits, signed=True))
+    st.caption(f"Newest {'run' if newest.snapshot.startswith('capability-') else 'date'}: "
+               f"{newest.leader} {labels.number(newest.leader_value, digits)} − "
+               f"{newest.runner_up} {labels.number(newest.runner_up_value, digits)} = "
+               f"{labels.number(newest.margin, digits, signed=True)}, the runner-up in the same "
+               "metric.")
     fig = capability_charts.margin_figure(margins)
     if capability_charts.spans_days(margins["measured_at_utc"]):
         fig = gap_charts.mark_method_changes(fig, changes, {pack}, margins["measured_at_utc"])

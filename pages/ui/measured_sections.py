@@ -76,8 +76,9 @@ def compare_runs(snap) -> None:
         st.info("Comparing needs two capability runs: run `python -m collectors run capability` "
                 "again (the same `--seed` asks the same fresh items too).")
         return
-    names = {r.run_id: f"{tables.local_time(r.started_at_utc, None)} · {r.n_models} models, "
-                       f"{r.n_items} items" for r in runs.itertuples()}
+    names = {r.run_id: f"{tables.local_time(r.started_at_utc, None)} · {r.n_models} "
+                       f"{'model' if r.n_models == 1 else 'models'}, {r.n_items} items"
+             for r in runs.itertuples()}
     ids = list(runs["run_id"])
     c1, c2 = st.columns(2)
     run_a = c1.selectbox("Run A (before)", ids, index=1, format_func=names.get, key="run_a")
@@ -212,3 +213,15 @@ def my_measurements(snap) -> None:
     note = openness_note(mine["models"])
     if note:
         st.info(note)
+
+
+def fixed_fresh_table(rows):
+    """The newest value per model and pack, in words (the CSV keeps the view's columns)."""
+    newest = rows.sort_values("measured_at_utc").groupby(["model_id", "pack"]).tail(1)
+    return pd.DataFrame({
+        "Model": newest["model_id"], "Dimension": newest["dimension"].map(labels.dimension),
+        "Pack": newest["pack"] + " v" + newest["pack_version"].astype(str),
+        "Fixed − fresh [95%]": [labels.with_interval(r.value, r.ci_low, r.ci_high, signed=True)
+                                for r in newest.itertuples()],
+        "Items": newest["n_items"],
+        "Measured": [tables.local_time(t, None, "%Y-%m-%d") for t in newest["measured_at_utc"]]})

@@ -273,10 +273,12 @@ def leader_margin(pack: str, db_path=None, metric: str | None = None) -> pd.Data
 
 
 def fixed_minus_fresh(db_path=None) -> pd.DataFrame:
-    return read("""SELECT measured_at_utc, model_id, pack, pack_version, dimension, metric, value,
-                          ci_low, ci_high, n_items, source
-                   FROM capability_scores WHERE metric LIKE '%fixed_minus_fresh'
-                   ORDER BY model_id, measured_at_utc""", db_path=db_path)
+    return read("""SELECT s.measured_at_utc, s.model_id, s.pack, s.pack_version, s.dimension,
+                          s.metric, s.value, s.ci_low, s.ci_high, s.n_items, s.source,
+                          m.open_weights
+                   FROM capability_scores s LEFT JOIN models m USING (model_id)
+                   WHERE s.metric LIKE '%fixed_minus_fresh'
+                   ORDER BY s.model_id, s.measured_at_utc""", db_path=db_path)
 
 
 def public_vs_heldout(db_path=None) -> pd.DataFrame:

@@ -99,7 +99,8 @@ def margin_figure(margins: pd.DataFrame) -> go.Figure:
         for metric, rows in margins.groupby("metric", sort=False):
             fig.add_trace(go.Scatter(
                 x=rows["measured_at_utc"], y=rows["margin"], mode="lines+markers",
-                name=label[metric], customdata=rows[["leader", "runner_up"]],
+                name="leader's margin" if len(metrics) == 1 else f"leader's margin, {label[metric]}",
+                customdata=rows[["leader", "runner_up"]],
                 hovertemplate="%{x|%Y-%m-%d}: %{y:.3g} (%{customdata[0]} over "
                               "%{customdata[1]})<extra></extra>"))
         fig.update_layout(title=f"Leader's margin over the runner-up, per date ({len(metrics)} "
@@ -157,10 +158,37 @@ def dimension_gaps_figure(series: list[tuple[dict, pd.DataFrame]]) -> go.Figure:
 
 
 def fixed_fresh_figure(rows: pd.DataFrame) -> go.Figure:
-    """Fixed-item minus fresh-item score per model: above 0 suggests the fixed items leaked."""
-    fig = capability_figure(rows, "Fixed minus fresh items, per model (above 0: overfitting?)")
+    """Fixed-item minus fresh-item score per model and pack: above 0 suggests the fixed items
+    leaked. Over time (one line per model and pack, never joining packs) when the runs span
+    several days; else the newest value per pack, one marker per model, side by side."""
+    if spans_days(rows["measured_at_utc"]):
+        fig = go.Figure()
+        keyed = rows.assign(key=rows["model_id"] + " · " + rows["pack"])
+        colours = by_model({m: _openness(r) for m, r in keyed.groupby("model_id", sort=False)})
+        for key, part in keyed.groupby("key", sort=False):
+            model = part["model_id"].iloc[0]
+            fig.add_trace(go.Scatter(x=part["measured_at_utc"], y=part["value"], name=key,
+                                     mode="lines+markers", line={"color": colours[model]},
+                                     error_y=_errors(part, "ci_low", "ci_high")))
+        fig.update_layout(title=f"Fixed minus fresh items over time, {rows['model_id'].nunique()} "
+                                f"models in {rows['pack'].nunique()} packs")
+    else:
+        newest = rows.sort_values("measured_at_utc").groupby(["model_id", "pack"]).tail(1)
+        colours = by_model({m: _openness(r) for m, r in newest.groupby("model_id", sort=False)})
+        fig = go.Figure()
+        for model, part in newest.groupby("model_id", sort=False):
+            fig.add_trace(go.Scatter(
+                x=[labels.dimension(d) for d in part["dimension"]], y=part["value"],
+                mode="markers", name=model, marker={"size": 10, "color": colours[model]},
+                error_y=_errors(part, "ci_low", "ci_high"),
+                hovertemplate="%{x}: %{y:+.2f}<extra>" + model + "</extra>"))
+        fig.update_layout(title=f"Fixed minus fresh items in the newest run, "
+                                f"{newest['model_id'].nunique()} models in "
+                                f"{newest['dimension'].nunique()} dimensions",
+                          xaxis_title="dimension", scattermode="group")
     fig.add_hline(y=0, line_dash="dot")
-    fig.update_layout(yaxis_title="score difference (fixed − fresh)")
+    fig.update_layout(yaxis_title="score difference (fixed − fresh)", margin={"t": 60},
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 
