@@ -47,12 +47,14 @@ def cmd_local(args) -> int:
 
 def cmd_run(args) -> int:
     """One run of the chosen collector (collectors/registry.py): config and models first."""
-    from warehouse.bootstrap import ensure_ready
+    from warehouse.bootstrap import ensure_ready, ensure_registered
 
     collector = registry.get(args.collector)
     config = load_config()
     models = config.select(args.models, collector.name)
     ensure_ready()
+    if not getattr(args, "dry_run", False):  # a dry run writes nothing
+        ensure_registered(models)
     return collector.command(args, config, models)
 
 

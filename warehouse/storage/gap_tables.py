@@ -15,10 +15,16 @@ def compute_all(con: duckdb.DuckDBPyConnection,
                 include_contended: bool = False) -> tuple[pd.DataFrame, ...]:
     """(gap series, verdicts, lags, breaks) from whatever the warehouse holds right now; speed
     series leave out runs measured under contention unless `include_contended`."""
+    return verdicts.compute({name: con.execute(text).df()
+                             for name, text in input_sql(include_contended).items()})
+
+
+def input_sql(include_contended: bool = False) -> dict[str, str]:
+    """`verdicts.SQL`, with the speed inputs taking contended runs too when asked."""
     sql = dict(verdicts.SQL)
     if include_contended:
         sql["latency"] = sql["latency"].replace("AND NOT s.contended", "")
-    return verdicts.compute({name: con.execute(text).df() for name, text in sql.items()})
+    return sql
 
 
 def store(con: duckdb.DuckDBPyConnection, series: pd.DataFrame, verdict_rows: pd.DataFrame,
