@@ -151,3 +151,20 @@ def test_runs_compare_on_the_command_line(measured):
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and bad.stderr.startswith("error: run 'nope' is not")
     assert "Traceback" not in bad.stderr
+
+
+def test_speed_over_several_days_is_a_trend_on_readable_time_axes():
+    """Three days of runs: now a line over time, its x axes dates ticking at whole minutes or
+    more (never '23:59:59.999'); runs minutes apart stay side by side."""
+    from pages.ui.charts import speed as speed_charts
+
+    when = pd.to_datetime(["2026-12-01 02:00", "2026-12-02 02:05", "2026-12-03 02:10"], utc=True)
+    samples = pd.DataFrame({"measured_at_utc": when.repeat(2), "model_id": [QWEN, SMOL] * 3,
+                            "ttft_s": 0.3, "output_tokens_per_s": [15.0, 110.0] * 3})
+    assert speed_charts.several_days(samples["measured_at_utc"])
+    assert not speed_charts.several_days(samples["measured_at_utc"][:4])
+    fig = speed_charts.speed_multiples_figure(speed_charts.speed_over_time(samples))
+    axes = [v for k, v in fig.to_plotly_json()["layout"].items() if k.startswith("xaxis")]
+    assert axes and all(a["type"] == "date" for a in axes)
+    assert all("%S" not in a["tickformat"] and "%L" not in a["tickformat"] for a in axes)
+    assert all(str(a["dtick"]).startswith("M") or float(a["dtick"]) >= 60_000 for a in axes)

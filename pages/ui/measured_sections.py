@@ -34,13 +34,14 @@ def cost_reason(model_id: str, note, provider: str) -> str:
 
 
 def rate_text(price: dict) -> str:
-    """`$0.10 per hour of this machine (the default; set yours with [machine] usd_per_hour)`."""
+    """`$0.10 per hour of this machine (the default; ...)`: how local models were priced."""
     if not price:
         return ("local models are priced from this machine's time at the `[machine]` rate in "
                 "gapwatch.toml (default $0.10 per hour)")
-    rate = f"${price['usd_per_hour']:g} per hour of this machine"
-    how = ("your `[machine] usd_per_hour`" if price.get("rate_from") == "config" else
-           "the default; set yours with `[machine] usd_per_hour` in gapwatch.toml")
+    rate = f"${price['usd_per_hour']:.2f} per hour of this machine"
+    how = ("your `[machine] usd_per_hour = ...` in gapwatch.toml" if price.get("rate_from") ==
+           "config" else "the default; set yours with `[machine] usd_per_hour = 0.25` in "
+           "gapwatch.toml, or what your hour costs")
     return f"local models are priced from machine time at {rate} ({how})"
 
 
