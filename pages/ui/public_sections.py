@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import data, figure, tables
+from pages.ui import data, figure
 from pages.ui.charts import capability as capability_charts
 from pages.ui.charts import prices as price_charts
 from warehouse.analysis import labels
