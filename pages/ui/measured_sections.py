@@ -15,11 +15,12 @@ from warehouse.analysis import labels
 PRICES_CMD = "python -m collectors run prices"
 
 
-def cost_reason(model_id: str, note, provider: str) -> str:
+def cost_reason(model_id: str, note, provider: str, packs=()) -> str:
     """Why a model has no cost per solved item, and what fills it, in one line."""
     note = str(note or "")
     if note.startswith("nothing solved"):
-        return f"{model_id}: solved no item, so a cost per solved item is undefined."
+        where = f" in {', '.join(packs)}" if len(packs) else ""
+        return f"{model_id}: solved no item{where}, so a cost per solved item is undefined there."
     if provider == "local":
         return (f"{model_id}: no machine-time price yet (runs before prices were taken at run "
                 f"time); `{PRICES_CMD} --models {model_id}` prices it, and every new "
@@ -59,7 +60,8 @@ def cost_per_solved(snap) -> None:
         models = data.measured_models(*snap)
         figure.show(price_charts.cost_figure(priced, dict(zip(models["model_id"],
                                                               models["open_weights"]))))
-    for line in (cost_reason(r.model_id, r.cost_note, r.provider) for r in missing.itertuples()):
+    for line in (cost_reason(r.model_id, r.cost_note, r.provider, list(r.packs))
+                 for r in missing.itertuples()):
         st.markdown(f"- {line}")
     estimated = bool(priced["estimated"].fillna(False).any()) if len(priced) else False
     st.caption("Source: the `cost_per_solved` view: dollars for the items asked that day at that "

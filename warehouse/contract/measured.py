@@ -91,8 +91,9 @@ def latency_runs(db_path=None) -> pd.DataFrame:
 
 
 def cost_gaps(db_path=None) -> pd.DataFrame:
-    """Per measured model without a cost per solved item in its newest capability run: why
-    (`costs.cost_note`) and the provider kind its runs recorded (`local` or an API)."""
+    """Per measured model and reason without a cost per solved item in its newest capability
+    run: why (`costs.cost_note`), in which packs, and the provider kind its runs recorded
+    (`local` or an API)."""
     return read("""WITH kinds AS (
                        SELECT m.key AS model_id, any_value(json_extract_string(m.value, '$.provider'))
                               AS provider
@@ -100,10 +101,11 @@ def cost_gaps(db_path=None) -> pd.DataFrame:
                        WHERE r.collector = 'capability' GROUP BY ALL),
                    newest AS (SELECT * FROM costs QUALIFY measured_at_utc = max(measured_at_utc)
                               OVER (PARTITION BY model_id))
-                   SELECT model_id, any_value(cost_note) AS cost_note,
+                   SELECT model_id, cost_note, list(DISTINCT pack ORDER BY pack) AS packs,
                           coalesce(any_value(provider), 'unknown') AS provider
                    FROM newest LEFT JOIN kinds USING (model_id)
-                   WHERE usd_per_solved_item IS NULL GROUP BY model_id ORDER BY model_id""",
+                   WHERE usd_per_solved_item IS NULL GROUP BY model_id, cost_note
+                   ORDER BY model_id, cost_note""",
                 db_path=db_path)
 
 

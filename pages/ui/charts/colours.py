@@ -26,10 +26,12 @@ def openness(value) -> bool | None:
 
 
 def by_model(open_weights: dict) -> dict:
-    """model id -> colour: the n-th closed model the n-th warm colour, and so on."""
+    """model id -> colour: in alphabetical order, the n-th closed model the n-th warm colour,
+    and so on; alphabetical, so two charts of the same models colour each model alike
+    whatever order they draw them in."""
     counters = {True: 0, False: 0, None: 0}
     out = {}
-    for model, flag in open_weights.items():
+    for model, flag in sorted(open_weights.items(), key=lambda kv: str(kv[0])):
         kind = openness(flag)
         palette = OPEN if kind else CLOSED if kind is False else [UNKNOWN]
         out[model] = palette[counters[kind] % len(palette)]
