@@ -6,7 +6,7 @@
     python -m collectors run prices [--models local/*]   # price book, OpenRouter, LiteLLM, local
     python -m collectors run capability [--models local/*] [--packs reasoning ...] [--seed N]
         [--fresh N] [--fixed N] [--concurrency N] [--max-usd X] [--dry-run] [--no-resume] [--quiet]
-    python -m collectors runs list | compare RUN_A RUN_B | invalidate RUN_ID --why TEXT
+    python -m collectors runs list | ranks | compare RUN_A RUN_B | invalidate RUN_ID --why TEXT
         | restore RUN_ID
     python -m collectors schedule      # foreground scheduler, jobs from gapwatch.toml
     python -m collectors status        # jobs, next fire times, last outcomes
@@ -131,6 +131,11 @@ def cmd_runs(args) -> int:
     if args.action == "list":
         print(run_ledger.recent_runs(args.limit).to_string(index=False))
         return 0
+    if args.action == "ranks":
+        from collectors import run_ranks
+
+        print(run_ranks.report())
+        return 0
     if args.action == "compare":
         from collectors import run_compare
 
@@ -168,9 +173,11 @@ def parser() -> CommandParser:
     runs = add_command(sub, "runs", "the run ledger: list runs with their times, compare two "
                                     "capability runs, or invalidate / restore one (every view "
                                     "leaves an invalidated run out)")
-    runs.add_argument("action", choices=["list", "compare", "invalidate", "restore"],
+    runs.add_argument("action", choices=["list", "ranks", "compare", "invalidate", "restore"],
                       help="list: newest runs with start, duration (UTC) and whether the host "
-                           "was busy while they measured; compare RUN_A RUN_B: per model and "
+                           "was busy while they measured; ranks: per dimension, the models "
+                           "ranked with ties over the items all answered in their newest run; "
+                           "compare RUN_A RUN_B: per model and "
                            "dimension, the change over the items both runs asked, its interval, "
                            "p and the items that flipped; invalidate RUN_ID --why TEXT; "
                            "restore RUN_ID")
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     command_line = parser()
     args = command_line.parse_args(argv)
-    if args.command == "runs" and args.action != "list" and not args.run_id:
+    if args.command == "runs" and args.action not in ("list", "ranks") and not args.run_id:
         command_line.chosen(args).error(f"{args.action} needs a RUN_ID")
     try:
         return COMMANDS[args.command](args)

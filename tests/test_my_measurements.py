@@ -168,3 +168,14 @@ def test_speed_over_several_days_is_a_trend_on_readable_time_axes():
     assert axes and all(a["type"] == "date" for a in axes)
     assert all("%S" not in a["tickformat"] and "%L" not in a["tickformat"] for a in axes)
     assert all(str(a["dtick"]).startswith("M") or float(a["dtick"]) >= 60_000 for a in axes)
+
+
+def test_runs_ranks_prints_my_measurements_with_ties(measured):
+    env = {"GAPWATCH_DB": str(measured["db"]), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "collectors", "runs", "ranks"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    reasoning = out.stdout.split("reasoning:", 1)[1].split("understanding:", 1)[0]
+    assert "12 items every model answered" in reasoning
+    assert (f"1. {HOSTED} 1.00; 1. {QWEN} 0.83; 1. {SMOL} 0.75; 4. {GEMMA} 0.25"
+            in reasoning)

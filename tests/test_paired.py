@@ -59,6 +59,8 @@ def test_ranks_with_ties_under_holm_control():
     assert list(tiers["rank"]) == [1, 1, 3] and list(tiers["tier"]) == [1, 1, 2]
     pairs = ranking["pairs"].set_index(["model_a", "model_b"])
     assert not pairs.loc[("a", "b"), "different"] and pairs.loc[("a", "c"), "different"]
+    tied = pairs[~pairs["different"]]  # "≈" on the board: its margin's interval holds 0
+    assert ((tied["ci_low"] <= 0) & (tied["ci_high"] >= 0)).all()
     assert (pairs["p_adjusted"] >= pairs["p_value"]).all()
     lead = ranking["leader"]
     assert (lead["model_a"], lead["model_b"]) == ("a", "b")

@@ -21,6 +21,8 @@ samples.
 - Several pairs in one dimension are several tests: p-values are Holm-adjusted (the same
   numbers as `statsmodels.stats.multitest.multipletests`, see `holm`) before any pair is called
   different.
+- Within a dimension the interval of a pair Holm calls tied is stretched to 0 as well, so the
+  margin shown beside "≈" always includes 0.
 - Ties: models are sorted by mean score; a tier starts at the best model not yet placed and takes
   every next model (in order) that it cannot be told apart from (Holm-adjusted p ≥ 0.05). Ranks
   count the models above a tier (competition ranking: 1, 1, 3).
@@ -149,8 +151,12 @@ def pairs(table: pd.DataFrame, intervals: bool = True) -> pd.DataFrame:
             for a, b in combinations(order, 2)]
     frame = pd.DataFrame(rows, columns=PAIR_COLUMNS[:-2])
     adjusted = holm(frame["p_value"]) if len(frame) else np.array([])
-    return frame.assign(p_adjusted=adjusted,
-                        different=pd.Series(adjusted < ALPHA, index=frame.index, dtype=bool))
+    different = pd.Series(adjusted < ALPHA, index=frame.index, dtype=bool)
+    # A pair the adjusted test calls tied keeps 0 in its interval, so the board's margin and
+    # its "≈" never disagree (the interval is then at least as wide as Holm's decision).
+    return frame.assign(p_adjusted=adjusted, different=different,
+                        ci_low=frame["ci_low"].where(different, np.fmin(frame["ci_low"], 0.0)),
+                        ci_high=frame["ci_high"].where(different, np.fmax(frame["ci_high"], 0.0)))
 
 
 def tiers(means: pd.Series, pair_rows: pd.DataFrame) -> pd.DataFrame:
