@@ -50,7 +50,11 @@ if source == "measured":
 if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
     # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
     # 0.3 s of the browser's main thread (Chrome CPU profile).
-    st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
+    if len(data.latency_samples(*snap)):
+        st.caption("Speed: your latency runs so far are under *My measurements*; a speed trend "
+                   "needs open- and closed-weights models measured over 8 months.")
+    else:
+        st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
 with st.expander("Each row in full: the series, whole history, periods and how verdicts are made"):
     st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
     st.caption(SOURCES["board"])
