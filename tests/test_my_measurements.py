@@ -179,3 +179,21 @@ def test_runs_ranks_prints_my_measurements_with_ties(measured):
     assert "12 items every model answered" in reasoning
     assert (f"1. {HOSTED} 1.00; 1. {QWEN} 0.83; 1. {SMOL} 0.75; 4. {GEMMA} 0.25"
             in reasoning)
+
+
+def test_dry_run_estimates_time_from_each_models_recent_throughput(measured):
+    """The measured runs took 0.5 s per item: a dry run of 2 + 2 reasoning items per model says
+    2 s for each model measured before, and `unknown` for one never measured."""
+    from collectors import capability, capability_plan
+    from core.config import ModelConfig, load_config
+
+    local = [m for m in load_config().models if m.id in (QWEN, SMOL)]
+    never = ModelConfig(id="local/never-run", provider="local", organization="x",
+                        open_weights=True)
+    plan = capability_plan.dry_run(local + [never], capability.Settings(
+        packs=("reasoning",), fixed=2, fresh=2, seed=3), measured["db"])
+    rows = {line.split()[0]: line.split() for line in plan.splitlines()
+            if line.strip().startswith("local/")}
+    assert rows[QWEN][-2] == rows[SMOL][-2] == "2s"  # 4 items × 0.5 s, the median per item
+    assert rows["local/never-run"][-2] == "unknown"
+    assert "estimated time: 4s for the models measured before; unknown for 1 never measured" in plan
