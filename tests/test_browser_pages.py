@@ -58,8 +58,12 @@ COLLECT = """() => {
                            + '[data-testid="stIconMaterial"]').forEach(el => el.remove());
     return clone.innerText;
   };
+  const points = [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+    title: (el.layout && el.layout.title && (el.layout.title.text || el.layout.title)) || '',
+    points: (el.data || []).reduce((n, t) => n + Math.max((t.x || []).length, (t.y || []).length), 0)
+  }));
   return {text: strip(main) + '\\n' + (sidebar ? strip(sidebar) : ''),
-          grids: grids.join('\\n'), charts: charts.join('\\n'), code, cut,
+          grids: grids.join('\\n'), charts: charts.join('\\n'), code, cut, points,
           exceptions: document.querySelectorAll('[data-testid="stException"]').length};
 }"""
 
@@ -156,13 +160,10 @@ def test_every_page_speaks_words_fits_1280px_and_asks_nothing_of_the_internet(da
     assert {n: s["width"] for n, s in seen.items() if s["width"] > VIEWPORT["width"]} == {}
     assert external == []
     assert all("Traceback" not in s["text"] for s in seen.values())
+    empty = {n: [c["title"] for c in s["points"] if not c["points"]] for n, s in seen.items()}
+    assert {n: titles for n, titles in empty.items() if titles} == {}  # never an empty chart
 
 
-# Every Plotly chart's drawn points, counted from the data Plotly holds on its element.
-POINTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
-  title: (el.layout && el.layout.title && (el.layout.title.text || el.layout.title)) || '',
-  points: (el.data || []).reduce((n, t) => n + Math.max((t.x || []).length, (t.y || []).length), 0)
-}))"""
 MARGIN = re.compile(r"Newest run: (\S+) (−?[\d.]+) − (\S+) (−?[\d.]+) = ([+−][\d.]+)")
 
 
@@ -192,7 +193,6 @@ def measured_pack_margin(url: str, folder: Path) -> dict:
             page.keyboard.press("Enter")
             settle(page)
         seen = page.evaluate(COLLECT)
-        seen["charts_points"] = page.evaluate(POINTS)
         seen["width"] = page.evaluate("document.documentElement.scrollWidth")
         screenshot(page, folder / "capability-reasoning-core.png")
         browser.close()
@@ -220,15 +220,6 @@ def test_every_page_after_a_first_short_run_of_the_three_local_models(db_copy, l
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)
         seen = visit_all(url, folder, {k: v for k, v in PAGES.items() if k != "sql"})
-        with sync_api.sync_playwright() as p:  # every chart's points, page by page
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page(viewport=VIEWPORT)
-            for name, path in PAGES.items():
-                if name in seen:
-                    page.goto(f"{url}/{path}")
-                    settle(page)
-                    seen[name]["charts_points"] = page.evaluate(POINTS)
-            browser.close()
         seen["capability-reasoning-core"] = measured_pack_margin(url, folder)
     finally:
         proc.terminate()
@@ -238,7 +229,7 @@ def test_every_page_after_a_first_short_run_of_the_three_local_models(db_copy, l
     assert {n: s["exceptions"] for n, s in seen.items() if s["exceptions"]} == {}
     assert {n: s["cut"] for n, s in seen.items() if s["cut"]} == {}
     assert {n: s["width"] for n, s in seen.items() if s["width"] > VIEWPORT["width"]} == {}
-    empty = {n: [c["title"] for c in s["charts_points"] if not c["points"]] for n, s in seen.items()}
+    empty = {n: [c["title"] for c in s["points"] if not c["points"]] for n, s in seen.items()}
     assert {n: titles for n, titles in empty.items() if titles} == {}
 
     import duckdb
