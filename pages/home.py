@@ -3,14 +3,15 @@
 import streamlit as st
 
 from pages.ui import board as board_ui
-from pages.ui import data, figure, measured_sections, tables
+from pages.ui import data, figure, freshness, measured_sections, tables
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
 from warehouse.contract import queries
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
-             "MIT; fboulnois/llm-leaderboard-csv, MPL-2.0). The gap is computed within each "
+             "MIT; fboulnois/llm-leaderboard-csv, MPL-2.0; refreshed from LMArena's leaderboard "
+             "dataset, CC BY 4.0). The gap is computed within each "
              "snapshot, the 10th among the distinct models that snapshot lists; packs that carry "
              "the same ratings are joined into one series; colours mark the pack; dotted lines "
              "mark where the series breaks (a new rating method or listing, `method_changes`), "
@@ -39,11 +40,17 @@ st.subheader("Verdict board: is each gap widening?")
 source = st.segmented_control("Source", list(tables.SOURCE_CHOICES), default="both",
                               format_func=tables.SOURCE_CHOICES.get, key="board_source") or "both"
 rows = data.verdict_board(source, *snap)
+frames = data.overview(*snap)
+sources = frames["sources"]
+extra = {freshness.COLUMN: freshness.board_column(rows, sources)}  # how recent each source is
 board = tables.board_table(rows)
+board.insert(len(board.columns) - 1, freshness.COLUMN, extra[freshness.COLUMN])
 # A static table, not st.dataframe: its cells wrap at any width, and Overview's first load skips
 # the data grid's code. One short line per dimension (pages/ui/board.py); the rest on demand.
-st.table(board_ui.compact(rows), hide_index=True)
+st.table(board_ui.compact(rows, extra), hide_index=True)
 st.caption(board_ui.unit_legend(rows))
+if stale := freshness.stale_note(sources):
+    st.caption(stale)
 if source == "measured":
     st.caption("Verdicts over time need 8 months of your runs; what they say today is under "
                "*My measurements* below.")
@@ -62,7 +69,6 @@ with st.expander("Each row in full: the series, whole history, periods and how v
 
 measured_sections.my_measurements(snap)
 
-frames = data.overview(*snap)
 cov, eci, arena = frames["coverage"].iloc[0], frames["eci"], frames["arena"]
 
 c1, c2, c3, c4 = st.columns([1, 1.2, 1, 1.8])  # room for the ECI change and its verdict
@@ -100,12 +106,12 @@ st.subheader("Leader vs 10th model on Arena")
 figure.show(gap_charts.mark_method_changes(gap_charts.arena_top_gap_figure(arena),
                                        frames["method_changes"], set(arena["series_id"]),
                                        arena["bucket_start"]))
-st.caption(SOURCES["arena"])
+st.caption(f'{SOURCES["arena"]} {freshness.caption(frames["sources"], "arena")}')
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
 
 st.subheader("Closed vs open weights on the Epoch Capabilities Index")
 figure.show(gap_charts.frontier_gap_figure(eci))
-st.caption(SOURCES["eci"])
+st.caption(f'{SOURCES["eci"]} {freshness.caption(frames["sources"], "epoch_eci")}')
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 
 with st.expander("Data freshness per collector"):

@@ -3,8 +3,9 @@ the first screen, every detail one click away, units explained in one line.
 
 Why its own module: the board is where several issues add things (a lag row, a drift row, a
 "source as of" date). Each adds a column to `COLUMNS` (name -> function of a board row), a row
-through `queries.verdict_board`, or a line to `notes`; the compact table, the detail table and
-the legend follow from those.
+through `queries.verdict_board`, or a column of its own through `compact(..., extra)` (how
+recent each row's source is, pages/ui/freshness.py, arrives that way); the detail table and the
+legend follow.
 """
 
 import pandas as pd
@@ -44,25 +45,23 @@ def trend(row) -> str:
     return tables.slope_text(row, with_unit=False).replace("/yr ", " ")
 
 
-def up_to(row) -> str:
-    end = row.get("period_end")
-    return tables.DASH if pd.isna(end) else f"{pd.Timestamp(end):%Y-%m}"
-
-
 COLUMNS = {  # header -> cell of one board row; add a column here
     "Dimension": lambda r: r["dimension"],
     "Verdict, last 12 months": lambda r: labels.verdict(r["verdict"]),
     "Gap then → now": gap_then_now,
     "Trend per year [95%]": trend,
-    "Up to": up_to,
     "History": lambda r: tables.sparkline(r.get("trend")),
 }
 
 
-def compact(board: pd.DataFrame) -> pd.DataFrame:
-    """One line per dimension: the verdict and the numbers it rests on."""
+def compact(board: pd.DataFrame, extra: dict[str, list] | None = None) -> pd.DataFrame:
+    """One line per dimension: the verdict and the numbers it rests on; `extra` columns (one
+    value per row, e.g. how recent each row's source is) go before the sparkline."""
     rows = [{name: cell(row) for name, cell in COLUMNS.items()} for _, row in board.iterrows()]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    for name, values in (extra or {}).items():
+        table.insert(len(table.columns) - 1, name, list(values))
+    return table
 
 
 def unit_legend(board: pd.DataFrame) -> str:
