@@ -89,7 +89,7 @@ def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
                                  line={"dash": "dot", "width": 1, "color": "grey"},
                                  fill="tonexty", fillcolor="rgba(128,128,128,0.15)"))
         fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["trend"],
-                                 name="trend (the verdict's slope)", line={"width": 3, "color": "firebrick"}))
+                                 name="trend (the verdict's slope)", line={"width": 3, "color": NEUTRAL[2]}))
     fig.update_layout(title=f"{labels.gap_series(verdict.get('series_id'), verdict.get('gap_kind'), verdict.get('group_a', 'A'), verdict.get('group_b', 'B'))}"
                             f" ({labels.verdict(verdict.get('verdict'))})",
                       yaxis_title=labels.unit(unit), xaxis_title="period start",
