@@ -7,7 +7,8 @@
     python -m collectors run public [--sources arena,epoch,openrouter,litellm]  # public history
     python -m collectors run capability [--models local/*] [--packs reasoning ...] [--seed N]
         [--fresh N] [--fixed N] [--concurrency N] [--max-usd X] [--dry-run] [--no-resume] [--quiet]
-    python -m collectors runs list | invalidate RUN_ID --why TEXT | restore RUN_ID
+    python -m collectors runs list | ranks | compare RUN_A RUN_B | invalidate RUN_ID --why TEXT
+        | restore RUN_ID
     python -m collectors schedule      # foreground scheduler, jobs from gapwatch.toml
     python -m collectors status        # jobs, next fire times, last outcomes
 
@@ -74,7 +75,7 @@ def cmd_run(args) -> int:
     """One run of the chosen collector (collectors/registry.py): config, models, their keys and
     servers, and the collector's own options are checked before anything is opened or written."""
     from collectors.endpoints import refuse_foreign_servers
-    from warehouse.bootstrap import ensure_ready
+    from warehouse.bootstrap import ensure_ready, ensure_registered
 
     collector = registry.get(args.collector)
     config = load_config()
@@ -86,6 +87,8 @@ def cmd_run(args) -> int:
     if collector.check:
         collector.check(args, config, models)  # validate first: nothing is opened or written yet
     ensure_ready()
+    if not getattr(args, "dry_run", False):  # a dry run writes nothing
+        ensure_registered(models)
     return collector.command(args, config, models)
 
 
@@ -181,8 +184,24 @@ def _last_runs() -> dict[str, dict]:
 
 
 def cmd_runs(args) -> int:
+    from warehouse.bootstrap import ensure_ready
+
+    ensure_ready()  # views of an older GapWatch lack the columns these read
     if args.action == "list":
         print(run_ledger.recent_runs(args.limit).to_string(index=False))
+        return 0
+    if args.action == "ranks":
+        from collectors import run_ranks
+
+        print(run_ranks.report())
+        return 0
+    if args.action == "compare":
+        from collectors import run_compare
+
+        if not args.other:
+            raise GapWatchError("runs compare needs two run ids: RUN_A RUN_B")
+        print(run_compare.report(run_compare.compare(args.run_id, args.other), args.run_id,
+                                 args.other))
         return 0
     if args.action == "invalidate" and not args.why:
         raise GapWatchError("runs invalidate needs --why TEXT: the reason is kept with the run")
@@ -213,12 +232,20 @@ def parser() -> CommandParser:
                 "runs them until Ctrl-C or SIGTERM; missed fire times become one catch-up run.")
     add_command(sub, "status", "show the scheduler, each job's next fire time and last outcome",
                 "Read-only: it never starts a scheduler or moves a fire time.")
-    runs = add_command(sub, "runs", "the run ledger: list runs with their times, or invalidate / "
-                                    "restore one (every view leaves an invalidated run out)")
-    runs.add_argument("action", choices=["list", "invalidate", "restore"],
-                      help="list: newest runs with start, finish and duration (UTC); "
-                           "invalidate RUN_ID --why TEXT; restore RUN_ID")
-    runs.add_argument("run_id", nargs="?", metavar="RUN_ID", help="invalidate, restore: which run")
+    runs = add_command(sub, "runs", "the run ledger: list runs with their times, compare two "
+                                    "capability runs, or invalidate / restore one (every view "
+                                    "leaves an invalidated run out)")
+    runs.add_argument("action", choices=["list", "ranks", "compare", "invalidate", "restore"],
+                      help="list: newest runs with start, duration (UTC) and whether the host "
+                           "was busy while they measured; ranks: per dimension, the models "
+                           "ranked with ties over the items all answered in their newest run; "
+                           "compare RUN_A RUN_B: per model and "
+                           "dimension, the change over the items both runs asked, its interval, "
+                           "p and the items that flipped; invalidate RUN_ID --why TEXT; "
+                           "restore RUN_ID")
+    runs.add_argument("run_id", nargs="?", metavar="RUN_ID",
+                      help="compare: run A; invalidate, restore: which run")
+    runs.add_argument("other", nargs="?", metavar="RUN_B", help="compare: run B")
     runs.add_argument("--why", help="invalidate: the reason, kept with the run")
     runs.add_argument("--limit", type=int, default=20, help="list: how many runs (default 20)")
     return p
@@ -248,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     redact_logging()
     command_line = parser()
     args = command_line.parse_args(argv)
-    if args.command == "runs" and args.action != "list" and not args.run_id:
+    if args.command == "runs" and args.action not in ("list", "ranks") and not args.run_id:
         command_line.chosen(args).error(f"{args.action} needs a RUN_ID")
     try:
         return COMMANDS[args.command](args)

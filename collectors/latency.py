@@ -69,6 +69,7 @@ def collect(run: Run, models: list[ModelConfig], workloads=WORKLOADS, concurrenc
         for model, n in zip(models, planned):
             if stopping.requested():
                 return
+            bars.step(f"{model.id}: checking the server")
             try:
                 provider = connect(model)
             except GapWatchError as exc:
@@ -90,8 +91,11 @@ def planned_requests(model, workloads, concurrencies, requests: int) -> int:
 
 
 def _measure_model(run, model, provider, workloads, concurrencies, requests, bars) -> None:
+    bars.step(f"{model.id}: sizing prompts with the server's tokenizer")
     prompter = Prompter(provider)
+    bars.step(f"{model.id}: warming up (one request, not stored)")
     _one_request(model, provider, prompter, SMOKE, 1, -1)  # warm-up, discarded: first calls are slow
+    bars.step(f"{model.id}: measuring")
     for workload in workloads:
         if not fits(workload, context_tokens(model)):
             run.warn(f"{model.id}: workload {workload.name} skipped, beyond its "

@@ -53,5 +53,11 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60,
 
 
 def verdict_board(at):
-    """Overview's verdict board as the page shows it (a static table: cells in words)."""
-    return next(t.value for t in at.table if "Dimension" in t.value.columns)
+    """Overview's verdict board in full, as the page shows it under "Each row in full" (a
+    static table: cells in words)."""
+    return next(t.value for t in at.table if {"Dimension", "Series"} <= set(t.value.columns))
+
+
+def compact_board(at):
+    """Overview's verdict board as its first screen shows it: one short line per dimension."""
+    return next(t.value for t in at.table if "Verdict, last 12 months" in t.value.columns)

@@ -300,10 +300,13 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
     at = open_page(app, "pages/runs.py")
     n = one(db_copy, "SELECT count(*) FROM runs")[0]
     assert metric(at, "Runs in the ledger").value == f"{n:,}"
-    ledger = next(d.value for d in at.dataframe if "Run" in d.value.columns)
-    assert len(ledger) == n
+    # a static table (cells wrap, nothing cut at 1280 px), the newest 30 runs
+    ledger = next(t.value for t in at.table if "Run" in t.value.columns)
+    assert len(ledger) == min(n, 30)
     assert not any("_" in c for c in ledger.columns)  # headers in words, not the view's names
     assert "import: LMArena rating history" in set(ledger["Run"])
+    names_only = ledger.set_index("Run").loc["import: Epoch AI notable models", "Rows"]
+    assert names_only == "0 (model names, labs and release dates only)"  # not a bare "0, ok"
     at.selectbox[0].select("prices").run()
     next(b for b in at.button if b.label.startswith("Start")).click().run()
     assert not at.exception

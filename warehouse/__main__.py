@@ -1,7 +1,7 @@
 """`python -m warehouse COMMAND`: the warehouse from the terminal.
 
     python -m warehouse init | status | schema [--write|--check] | aliases [--unmatched SOURCE]
-    python -m warehouse gaps [--refresh] [--series TEXT] [--dimension NAME] | dimensions
+    python -m warehouse gaps [--refresh [--include-contended]] [--series TEXT] [--dimension NAME] | dimensions
     python -m warehouse backup DEST [--keep N] | restore SOURCE
     python -m warehouse migrate-to TARGET | maintain [--keep-days N]
 
@@ -156,7 +156,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     if args.refresh:
         with db.writing(atomic=False) as con:
-            gap_tables.refresh(con)
+            gap_tables.refresh(con, args.include_contended)
     with db.reading() as con:
         table = con.execute("SELECT * FROM gap_verdicts").df()
         lag_rows = con.execute("SELECT * FROM lags").df()
@@ -238,6 +238,9 @@ def parser() -> CommandParser:
                        "clear change, over the last 12 months and the whole history) and the "
                        "lags in months.")
     gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
+    gaps.add_argument("--include-contended", action="store_true",
+                      help="with --refresh: speed gaps also use runs measured under contention "
+                           "(left out by default; `runs list` marks them)")
     gaps.add_argument("--series", metavar="TEXT",
                       help="only series whose name or id contains TEXT (e.g. 'Arena', 'eci')")
     gaps.add_argument("--dimension", metavar="NAME",

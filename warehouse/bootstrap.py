@@ -96,6 +96,20 @@ def is_ready(db_path=None) -> bool:
         return stored_fingerprint(con) == fingerprint() and is_current(con)
 
 
+def ensure_registered(models: list, db_path=None) -> int:
+    """Register the models a collection is about to measure unless the registry already holds
+    them as configured: a user who adds a model and runs a collector without `warehouse init`
+    still sees its openness on every page. Reads first; writes (a publish) only when needed."""
+    with db.reading(db_path) as con:
+        known = set(con.execute("SELECT model_id, organization, open_weights FROM "
+                                "model_registry").fetchall())
+    missing = [m for m in models if (m.id, m.organization, m.open_weights) not in known]
+    if not missing:
+        return 0
+    with db.writing(db_path) as con:
+        return register_models(con, missing)
+
+
 def register_models(con: duckdb.DuckDBPyConnection, models: list) -> int:
     """Configured models join the registry under their own `provider/model` id.
 

@@ -12,7 +12,7 @@ import streamlit as st
 from core.address import resolve
 
 from warehouse import bootstrap
-from warehouse.contract import dimension_queries, queries, reads
+from warehouse.contract import dimension_queries, measured, queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -126,13 +126,18 @@ def capability_packs(db: str, version: int):
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def capability_top_models(pack: str, n_models: int, db: str, version: int):
-    return queries.capability_top_models(pack, n_models, db)
+def capability_top_models(pack: str, n_models: int, metric: str | None, db: str, version: int):
+    return queries.capability_top_models(pack, n_models, db, metric)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def leader_margin(pack: str, db: str, version: int):
-    return queries.leader_margin(pack, db)
+def pack_metrics(pack: str, db: str, version: int):
+    return measured.pack_metrics(pack, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def leader_margin(pack: str, metric: str | None, db: str, version: int):
+    return queries.leader_margin(pack, db, metric)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
@@ -220,3 +225,36 @@ def benchmark_stories(dimension: str, db: str, version: int):
 @st.cache_data(**SNAPSHOT_CACHE)
 def unlabelled_models(db: str, version: int):
     return dimension_queries.unlabelled(db)
+@st.cache_data(**SNAPSHOT_CACHE)
+def cost_gaps(db: str, version: int):
+    return measured.cost_gaps(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def machine_price(db: str, version: int):
+    return measured.machine_price(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def my_rankings(db: str, version: int):
+    return measured.my_rankings(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def capability_runs(db: str, version: int):
+    return measured.capability_runs(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def compare_runs(run_a: str, run_b: str, db: str, version: int):
+    return measured.compare_runs(run_a, run_b, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def latency_runs(db: str, version: int):
+    return measured.latency_runs(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def measured_models(db: str, version: int):
+    return measured.measured_models(db)

@@ -76,11 +76,20 @@ SQL = {
                    WHERE s.source = 'measured' AND s.n_items > 0
                      AND NOT ends_with(s.metric, '_fixed_minus_fresh')
                    GROUP BY s.pack, s.pack_version, s.metric, s.run_id, s.model_id""",
+    # Measured medians per day from uncontended runs only (collectors/host_load.py);
+    # `gap_tables.compute_all(include_contended=True)` takes them all.
     "latency": """SELECT 'latency:ttft_s_p50:' || l.workload || '@c' || l.concurrency AS pack,
                          l.day AS measured_at_utc, l.model_id, l.ttft_s_p50 AS value, l.source,
                          m.open_weights
                   FROM latency_stats l LEFT JOIN models m USING (model_id)
-                  WHERE l.ttft_s_p50 > 0""",
+                  WHERE l.ttft_s_p50 > 0 AND l.source <> 'measured'
+                  UNION ALL
+                  SELECT 'latency:ttft_s_p50:' || s.workload || '@c' || s.concurrency,
+                         CAST(s.measured_at_utc AS DATE), s.model_id, median(s.ttft_s), 'measured',
+                         any_value(m.open_weights)
+                  FROM latency_samples s LEFT JOIN models m USING (model_id)
+                  WHERE s.error_class IS NULL AND s.ttft_s > 0 AND NOT s.contended
+                  GROUP BY s.workload, s.concurrency, CAST(s.measured_at_utc AS DATE), s.model_id""",
     "changes": f"""SELECT changed_at_utc, scope, kind, label FROM method_changes
                    WHERE kind IN ({", ".join(f"'{k}'" for k in MODEL_BREAK_KINDS)})""",
 }

@@ -250,32 +250,49 @@ def capability_packs(db_path=None) -> pd.DataFrame:
                    GROUP BY dimension, pack ORDER BY dimension, n_scores DESC""", db_path=db_path)
 
 
-def capability_top_models(pack: str, n_models: int = 8, db_path=None) -> pd.DataFrame:
-    """Scores over time of the pack's best `n_models` (by their best score), with intervals."""
-    return read("""WITH best AS (SELECT model_id FROM capability_scores WHERE pack = ?
-                                 GROUP BY model_id ORDER BY max(value) DESC LIMIT ?)
+def capability_top_models(pack: str, n_models: int = 8, db_path=None,
+                          metric: str | None = None) -> pd.DataFrame:
+    """Scores over time of the pack's best `n_models` (by their best score) in one metric (a
+    measured pack has several: all, fixed and fresh items), with intervals and openness."""
+    return read("""WITH s AS (SELECT * FROM capability_scores WHERE pack = $pack
+                                AND ($metric IS NULL OR metric = $metric)),
+                   best AS (SELECT model_id FROM s GROUP BY model_id ORDER BY max(value) DESC
+                            LIMIT $n)
                    SELECT s.measured_at_utc, s.model_id, s.value, s.ci_low, s.ci_high,
-                          s.pack_version, s.source, m.open_weights
-                   FROM capability_scores s JOIN best USING (model_id)
-                        LEFT JOIN models m USING (model_id) WHERE s.pack = ?
-                   ORDER BY s.model_id, s.measured_at_utc""", [pack, n_models, pack], db_path=db_path)
+                          s.pack_version, s.source, m.open_weights, s.metric, s.run_id
+                   FROM s JOIN best USING (model_id) LEFT JOIN models m USING (model_id)
+                   ORDER BY s.model_id, s.measured_at_utc""",
+                {"pack": pack, "n": n_models, "metric": metric}, db_path=db_path)
 
 
-def leader_margin(pack: str, db_path=None) -> pd.DataFrame:
-    """Per snapshot: the leader and its margin over the runner-up (snapshots with 2+ models)."""
-    return read("""SELECT measured_at_utc, arg_max(model_id, value) AS leader,
-                          max(value) AS leader_value,
+def leader_margin(pack: str, db_path=None, metric: str | None = None) -> pd.DataFrame:
+    """Per snapshot and metric: the leader, the runner-up and the margin between them in that
+    same metric (snapshots with 2+ models). A snapshot is a date for public packs and a run
+    for measured ones, whose models finish at different times."""
+    return read("""WITH s AS (
+                       SELECT *, CASE WHEN source = 'measured' THEN run_id
+                                      ELSE CAST(measured_at_utc AS VARCHAR) END AS snapshot
+                       FROM capability_scores WHERE pack = $pack
+                        AND NOT ends_with(metric, '_fixed_minus_fresh')
+                        AND ($metric IS NULL OR metric = $metric))
+                   SELECT max(measured_at_utc) AS measured_at_utc, metric,
+                          arg_max(model_id, value) AS leader, max(value) AS leader_value,
+                          list(model_id ORDER BY value DESC)[2] AS runner_up,
+                          list(value ORDER BY value DESC)[2] AS runner_up_value,
                           max(value) - list(value ORDER BY value DESC)[2] AS margin,
-                          count(*) AS n_models
-                   FROM capability_scores WHERE pack = ? GROUP BY measured_at_utc
-                   HAVING count(*) >= 2 ORDER BY measured_at_utc""", [pack], db_path=db_path)
+                          count(*) AS n_models, any_value(snapshot) AS snapshot
+                   FROM s GROUP BY snapshot, metric HAVING count(*) >= 2
+                   ORDER BY metric, measured_at_utc""", {"pack": pack, "metric": metric},
+                db_path=db_path)
 
 
 def fixed_minus_fresh(db_path=None) -> pd.DataFrame:
-    return read("""SELECT measured_at_utc, model_id, pack, pack_version, dimension, metric, value,
-                          ci_low, ci_high, n_items, source
-                   FROM capability_scores WHERE metric LIKE '%fixed_minus_fresh'
-                   ORDER BY model_id, measured_at_utc""", db_path=db_path)
+    return read("""SELECT s.measured_at_utc, s.model_id, s.pack, s.pack_version, s.dimension,
+                          s.metric, s.value, s.ci_low, s.ci_high, s.n_items, s.source,
+                          m.open_weights
+                   FROM capability_scores s LEFT JOIN models m USING (model_id)
+                   WHERE s.metric LIKE '%fixed_minus_fresh'
+                   ORDER BY s.model_id, s.measured_at_utc""", db_path=db_path)
 
 
 def public_vs_heldout(db_path=None) -> pd.DataFrame:
@@ -315,9 +332,11 @@ def latency_stats(db_path=None) -> pd.DataFrame:
 
 
 def latency_samples(db_path=None, limit: int = 50_000) -> pd.DataFrame:
-    return read("""SELECT measured_at_utc, model_id, workload, ttft_s, e2e_s, output_tokens_per_s
-                   FROM latency_samples WHERE error_class IS NULL
-                   ORDER BY measured_at_utc DESC LIMIT ?""", [limit], db_path=db_path)
+    return read("""SELECT s.measured_at_utc, s.model_id, s.workload, s.ttft_s, s.e2e_s,
+                          s.output_tokens_per_s, s.run_id, s.contended, m.open_weights
+                   FROM latency_samples s LEFT JOIN models m USING (model_id)
+                   WHERE s.error_class IS NULL
+                   ORDER BY s.measured_at_utc DESC LIMIT ?""", [limit], db_path=db_path)
 
 
 def price_models(db_path=None) -> pd.DataFrame:

@@ -145,10 +145,10 @@ def refresh_gaps(db_path=None) -> int:
     from warehouse.storage import db, gap_tables
 
     with db.reading(db_path) as con:
-        results = gap_tables.compute_all(con)
+        series, table, lag_rows, breaks, checks, stories = gap_tables.compute_results(con)
     with db.writing(db_path, atomic=False) as con:
-        gap_tables.store(con, *results)
-    return len(results[0])
+        gap_tables.store(con, series, table, lag_rows, breaks, (checks, stories))
+    return len(series)
 
 
 def gaps_are_behind(db_path=None) -> bool:

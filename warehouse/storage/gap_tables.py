@@ -14,24 +14,35 @@ DIMENSION_TABLES = {"dimension_check_row": dimension_checks.CHECK_COLUMNS,
                     "benchmark_story_row": benchmark_stories.STORY_COLUMNS}
 
 
-def compute_all(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, ...]:
+def compute_all(con: duckdb.DuckDBPyConnection,
+                include_contended: bool = False) -> tuple[pd.DataFrame, ...]:
     """(gap series, verdicts, lags, breaks) from whatever the warehouse holds right now; the
-    dimension composites' verdicts already qualified by their checks (`dimension_checks`)."""
-    return _compute(con)[:4]
+    dimension composites' verdicts already qualified by their checks (`dimension_checks`);
+    speed series leave out runs measured under contention unless `include_contended`."""
+    return compute_results(con, include_contended)[:4]
 
 
-def _compute(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, ...]:
+def compute_results(con: duckdb.DuckDBPyConnection,
+             include_contended: bool = False) -> tuple[pd.DataFrame, ...]:
     """(series, verdicts, lags, breaks, dimension checks, benchmark stories)."""
-    data = {name: con.execute(sql).df() for name, sql in verdicts.SQL.items()}
+    data = {name: con.execute(text).df() for name, text in input_sql(include_contended).items()}
     series, table, lag_rows, breaks = verdicts.compute(data)
     table, breaks, checks, stories = dimension_checks.apply(data, table, breaks)
     return series, table, lag_rows, breaks, checks, stories
 
 
-def refresh(con: duckdb.DuckDBPyConnection) -> int:
+def input_sql(include_contended: bool = False) -> dict[str, str]:
+    """`verdicts.SQL`, with the speed inputs taking contended runs too when asked."""
+    sql = dict(verdicts.SQL)
+    if include_contended:
+        sql["latency"] = sql["latency"].replace("AND NOT s.contended", "")
+    return sql
+
+
+def refresh(con: duckdb.DuckDBPyConnection, include_contended: bool = False) -> int:
     """Compute everything once and store it all, the dimension tables included; returns the
     number of gap series rows."""
-    series, table, lag_rows, breaks, checks, stories = _compute(con)
+    series, table, lag_rows, breaks, checks, stories = compute_results(con, include_contended)
     store(con, series, table, lag_rows, breaks, (checks, stories))
     return len(series)
 
