@@ -29,6 +29,7 @@ from core import api_keys
 from core.address import resolve
 from core.paths import config_path
 from core.config import load_config
+from core.errors import GapWatchError
 from warehouse.storage import run_ledger
 from warehouse.command_line import CommandParser, add_command, run_quietly
 from core.errors import GapWatchError
@@ -110,7 +111,12 @@ def cmd_status(_args) -> int:
     schedulers = _lake_schedulers()
     jobs = scheduler.stored_jobs()  # read-only: never starts a scheduler or moves a fire time
     last = _last_runs()
-    configured = [] if jobs else scheduler.configured_next_fires(config, _on_lake())
+    configured, not_a_host = [], None
+    if not jobs:
+        try:
+            configured = scheduler.configured_next_fires(config, _on_lake())
+        except GapWatchError as exc:  # a machine outside [hosts] may still look at the lake
+            not_a_host = str(exc)
     waiting = spool.pending(spool.folder_for())
     sources = _public_source_lines()
     now = None if pid else datetime.now(timezone.utc)  # a running scheduler is about to fire
@@ -120,7 +126,9 @@ def cmd_status(_args) -> int:
                                                       sorted(schedulers.items())) or "none"))
     for job in jobs:
         _print_job(job.id, str(job.trigger), _next_fire(job.next_run_time, now), last.get(job.id, {}))
-    if not jobs:
+    if not_a_host:
+        print(f"  no jobs of its own: {not_a_host}")
+    elif not jobs:
         print("  no jobs stored yet (`python -m collectors schedule` stores them); from the config:")
         for spec, fire in configured:
             _print_job(spec.id, spec.schedule, _next_fire(fire, now), last.get(spec.id, {}))

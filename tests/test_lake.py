@@ -195,21 +195,21 @@ def test_price_runs_write_the_lake_and_a_changed_price_closes_its_period(db_copy
     assert mini == [("config", 0.12, True), ("openrouter", 0.15, False), ("openrouter", 0.2, True)]
 
 
-# What migrations 5 and later add, taken away again to fake a lake from before them (m004's
-# table is dropped below). A new migration that adds to the schema adds its undo here.
-UNDO_AFTER_M003 = """
-    DROP TABLE series_break_row;
-    ALTER TABLE gap_series_row DROP COLUMN pack; ALTER TABLE gap_series_row DROP COLUMN segment_start;
-    ALTER TABLE gap_verdict_row DROP COLUMN period;
-    ALTER TABLE lag_row DROP COLUMN tolerance_points; ALTER TABLE lag_row DROP COLUMN censored;
-    ALTER TABLE lag_row DROP COLUMN sensitivity_low_months;
-    ALTER TABLE lag_row DROP COLUMN sensitivity_high_months;
-    ALTER TABLE gap_verdict_row DROP COLUMN n_months; ALTER TABLE gap_verdict_row DROP COLUMN phi;
-    ALTER TABLE gap_verdict_row DROP COLUMN phi_upper; ALTER TABLE gap_verdict_row DROP COLUMN change;
-    ALTER TABLE gap_verdict_row DROP COLUMN change_low;
-    ALTER TABLE gap_verdict_row DROP COLUMN change_high;
-    ALTER TABLE gap_verdict_row DROP COLUMN min_effect;
-    ALTER TABLE gap_verdict_row DROP COLUMN min_effect_declared;"""
+def undo_after_m003(con) -> None:
+    """Take away what migrations 4 and later add (tables and columns), to fake a lake from before
+    them. Generated from the migrations themselves, so a new migration needs no undo written here."""
+    old, new = duckdb.connect(), duckdb.connect()
+    for number, _, fn in MIGRATIONS:
+        fn(new)
+        if number <= 3:
+            fn(old)
+    old_cols, new_cols = (set(c.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                        "WHERE NOT internal").fetchall()) for c in (old, new))
+    old_tables = {t for t, _ in old_cols}
+    for table in sorted({t for t, _ in new_cols} - old_tables):
+        con.execute(f"DROP TABLE {table}")
+    for table, column in sorted(c for c in new_cols - old_cols if c[0] in old_tables):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_address, tmp_path):
@@ -224,8 +224,9 @@ def test_init_upgrades_an_older_lake_in_place_and_keeps_its_rows(db_copy, lake_a
         before = table_counts(con)
         verdicts = con.execute("SELECT series_id, gap_kind, verdict FROM gap_verdicts ORDER BY ALL").fetchall()
     with db.writing(lake_address) as con:  # back to what migrations 1-3 left
-        con.execute(UNDO_AFTER_M003)
-        con.execute("DROP VIEW runs; DROP TABLE view_definition; DELETE FROM gapwatch_migrations WHERE id > 3; "
+        con.execute("DROP VIEW runs")
+        undo_after_m003(con)
+        con.execute("DELETE FROM gapwatch_migrations WHERE id > 3; "
                     "UPDATE public_dataset SET file_sha256 = 'older' WHERE dataset = 'epoch_capabilities_index'")
     config = tmp_path / "gapwatch.toml"
     config.write_text('[[models]]\nid = "acme/new-model"\nprovider = "openai-compatible"\n'
@@ -287,8 +288,8 @@ def test_two_hosts_upgrading_one_lake_at_once_both_succeed_and_apply_everything_
     the other, whose commit conflicts, is tried again and finds the work done."""
     assert warehouse({"GAPWATCH_DB": str(db_copy)}, "migrate-to", lake_address).returncode == 0
     with db.writing(lake_address) as con:
-        con.execute(UNDO_AFTER_M003)
-        con.execute("DROP TABLE view_definition; DELETE FROM gapwatch_migrations WHERE id > 3; "
+        undo_after_m003(con)
+        con.execute("DELETE FROM gapwatch_migrations WHERE id > 3; "
                     "UPDATE public_dataset SET file_sha256 = 'older' WHERE dataset = 'arena_elo_history'")
     env = {**os.environ, "GAPWATCH_DB": lake_address, "GAPWATCH_CONFIG": str(REPO / "gapwatch.toml")}
     both = [subprocess.Popen([sys.executable, "-m", "warehouse", "init"], cwd=REPO, env=env, text=True,

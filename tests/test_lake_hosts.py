@@ -133,6 +133,7 @@ def test_two_machines_with_one_host_name_cannot_both_schedule(db_copy, lake_addr
                                 capture_output=True, text=True, timeout=120).stdout
         assert (f"schedulers on this lake: eu-1 on {os.uname().nodename} pid {first.pid}; "
                 f"us-1 on {os.uname().nodename} pid {other.pid}") in status
+        assert "no jobs of its own: this host is" in status  # the third machine is in no [hosts]
         jobs = next(d.value for d in runs_page.dataframe if "Scheduler" in d.value.columns)
         assert set(zip(jobs["Host"], jobs["Scheduler"])) == {  # the page's headers, in words
             ("eu-1", f"on {os.uname().nodename} pid {first.pid}"),
