@@ -131,7 +131,7 @@ if len(summary):
                    ("≥ " if r.censored else "") + tables.number(r.lag_months, 1),
                    help=lag_report.median_help(r))
     top = lag_report.top_bound(records[records["tolerance_points"] == 0])
-    cols[-1].metric("Record match, at the top, at least (months)",
+    cols[-1].metric("At the top, at least (months)",
                     tables.number(top["months"], 1) if top else "caught up",
                     help=(f"The {head.follower_group} group has not reached "
                           f"{top['level_low']:.1f}, which the {head.leader_group} group passed on "
