@@ -243,6 +243,38 @@ def status(data_dir: Path = DATA_DIR) -> dict[str, dict]:
     return report
 
 
+def served_identity(root_url: str, cache_dir: Path = DATA_DIR / "models") -> dict:
+    """What a llama.cpp server at `root_url` (`http://host:port`) says it serves: its model
+    file's SHA-256 when the file is on this machine, the model's size, parameters, vocabulary
+    and quantisation, its context and slots, and the build; {} from a server that is not
+    llama.cpp. Why here: a model swapped behind a name or a port shows first in these
+    (the drift sentinel compares them; a port check can too)."""
+    root = root_url.rstrip("/").removesuffix("/v1")
+    try:
+        props = httpx.get(f"{root}/props", timeout=3.0, trust_env=False).json()
+        listed = httpx.get(f"{root}/v1/models", timeout=3.0, trust_env=False).json()
+    except (httpx.HTTPError, ValueError):
+        return {}
+    if not isinstance(props, dict) or "model_path" not in props:
+        return {}
+    meta = ((listed.get("data") or [{}])[0].get("meta") or {}) if isinstance(listed, dict) else {}
+    path = Path(props["model_path"])
+    identity = {"file_sha256": _file_sha256(path, cache_dir), "file_bytes": meta.get("size"),
+                "parameters": meta.get("n_params"), "vocabulary": meta.get("n_vocab"),
+                "context_trained": meta.get("n_ctx_train"), "embedding": meta.get("n_embd"),
+                "quantisation": props.get("model_ftype") or meta.get("ftype"),
+                "context": (props.get("default_generation_settings") or {}).get("n_ctx"),
+                "slots": props.get("total_slots"), "build": props.get("build_info")}
+    return {key: value for key, value in identity.items() if value is not None}
+
+
+def _file_sha256(path: Path, cache_dir: Path) -> str | None:
+    """A served file's hash if it is on this machine (remembered by size and mtime)."""
+    if not path.is_file():
+        return None
+    return _hash_index(cache_dir, path) or _hash_index(cache_dir, path, _sha256(path))
+
+
 def _alive(pid: int | None) -> bool:
     """True while pid runs one of our servers: a dead, zombie or reused pid is not ours."""
     if pid is None:

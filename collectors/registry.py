@@ -25,6 +25,7 @@ REGISTERED = (
     Registered("latency", "collectors.latency"),
     Registered("prices", "collectors.prices", per_model=False),
     Registered("capability", "collectors.capability"),
+    Registered("drift", "collectors.drift"),
 )
 NAMES = [r.name for r in REGISTERED]
 BY_NAME = {r.name: r for r in REGISTERED}

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.ui import data, figure, tables
+from pages.ui import data, drift_sections, figure, tables
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
 from warehouse.contract import queries
@@ -69,6 +69,7 @@ if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).an
     st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
 st.download_button("Verdict board (CSV)", board.to_csv(index=False),
                    "verdict_board.csv")
+drift_sections.overview(snap, tz)  # one row per model: still the one measured?
 last = frames["last_run"]
 f1, f2, f3 = st.columns(3)
 if len(last):

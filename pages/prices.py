@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.ui import data, figure, public_sections
+from pages.ui.charts import gaps as gap_charts
 from pages.ui.charts import prices as price_charts
 from warehouse.analysis import labels
 
@@ -35,7 +36,8 @@ picked = st.multiselect("Models", list(models["model_id"]), default=defaults(mod
 if picked:
     steps = data.cheapest_price_steps(tuple(picked), *snap)
     column = st.radio("Price of", list(PRICE_COLUMNS), horizontal=True, format_func=PRICE_COLUMNS.get)
-    figure.show(price_charts.price_figure(steps, column, openness))
+    figure.show(gap_charts.mark_method_changes(price_charts.price_figure(steps, column, openness),
+                                               data.method_changes(*snap), set(picked), steps["day"]))
     st.caption("Source: OpenRouter and LiteLLM price histories (the `prices` view). Each step is "
                "the cheapest paid price any listed seller charged from that day on; free "
                "offerings are left out, and a line ends on the day its last listing ended or was "
@@ -47,7 +49,8 @@ if picked:
 st.subheader("Cost per solved item")
 costs = data.cost_per_solved(*snap)
 if len(costs):
-    figure.show(price_charts.cost_figure(costs))
+    figure.show(gap_charts.mark_method_changes(price_charts.cost_figure(costs), data.method_changes(*snap),
+                                               set(costs["model_id"]), costs["day"]))
     st.caption("Source: the `cost_per_solved` view: dollars for the items asked that day at that "
                "day's price, over the sum of item scores.")
     st.download_button("Cost per solved (CSV)", costs.to_csv(index=False), "cost_per_solved.csv")

@@ -39,11 +39,15 @@ if len(mine):
                    for f in ("min", "max"))
     m3.metric("First measured" if first != last else "Measured on", first,
               help=None if first == last else f"newest: {last}")
-    figure.show(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(mine)))
+    changes = data.method_changes(*snap)
+    figure.show(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(mine),
+                                                    changes=changes))
     figure.show(speed_charts.speed_box_figure(mine, measure))
     st.caption("Source: the `latency_samples` view, successful requests only (the newest "
                "50,000). Over time: each point is one time bucket sized to the span shown; "
-               "boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile range.")
+               "boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile range. "
+               "Dotted lines: the model changed (a new machine, server or model file, or another "
+               "model behind its name), so speeds before and after are not one series.")
     st.download_button("Requests (CSV)", mine.to_csv(index=False), "latency_samples.csv")
 else:
     st.info("No measured requests for this workload yet: `python -m collectors run latency` "
@@ -62,7 +66,10 @@ if len(speed):
               help=labels.with_interval(verdict["slope_per_year"], verdict["ci_low"],
                                         verdict["ci_high"], f"{labels.unit(verdict['unit'])} per year",
                                         signed=True))
-    figure.show(gap_charts.gap_trend_figure(gaps, verdict))
+    changes = data.method_changes(*snap)
+    figure.show(gap_charts.mark_method_changes(gap_charts.gap_trend_figure(gaps, verdict), changes,
+                                               {verdict["series_id"], *changes["scope"]},
+                                               gaps["bucket_start"]))
     st.caption("The gap is the log10 ratio of the two groups' median time to first token "
                "(positive: the leader is faster). Source: the `gap_series` and `gap_verdicts` views.")
 else:

@@ -8,7 +8,7 @@ next rerun, and two databases in one process never share a cache entry.
 import streamlit as st
 
 from warehouse import bootstrap
-from warehouse.contract import queries, reads
+from warehouse.contract import drift_reads, queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -186,3 +186,13 @@ def frontier_choices(db: str, version: int):
 @st.cache_data(**SNAPSHOT_CACHE)
 def price_capability_frontier(pack: str, metric: str, db: str, version: int):
     return queries.price_capability_frontier(pack, metric, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def drift_latest(db: str, version: int):
+    return drift_reads.latest_checks(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def drift_recent(db: str, version: int):
+    return drift_reads.recent_checks(db_path=db)

@@ -48,6 +48,7 @@ SOURCES = {
     "latency": "latency collector",
     "capability": "capability collector",
     "prices": "price collector",
+    "drift": "drift sentinel",
 }
 
 
@@ -194,6 +195,7 @@ WINDOWS = {"whole": "whole history", "all": "whole history", "whole_history": "w
            "since_break": "since the last break", "latest_segment": "since the last break"}
 METHOD_CHANGE_KINDS = {"rating method": "new rating method", "pack version": "new pack version",
                        "run context": "new machine, server or model file",
+                       "model swap": "another model behind the same name (drift check)",
                        "level shift": "level shift in the data (no recorded cause)"}
 
 

@@ -26,8 +26,9 @@ Every series also gets a `last 12 months` verdict: the points from the last one 
 beside it. A `widening` or `narrowing` whose period's first and last points moved the other
 way becomes `no clear change` with a note, so no row contradicts the numbers shown beside it.
 Breaks: Arena listing and rating-method changes (`warehouse.analysis.arena`); for measured series, a
-model of the series measured in a new run context (machine, server build, model file), from
-`method_changes`. New pack versions are separate series already. And, for every series, a
+model of the series measured in a new run context (machine, server build, model file) or found
+swapped behind its name by the drift sentinel (`model swap`), from `method_changes`. New pack
+versions are separate series already. And, for every series, a
 level shift that none of these explains (`warehouse.analysis.level_shifts`: a significant step at
 least the unit's minimum effect), stored with kind `level shift`.
 
@@ -46,6 +47,9 @@ WHOLE, RECENT = "whole history", "last 12 months"
 RECENT_MONTHS = 12
 SERIES_COLUMNS = gaps.GAP_COLUMNS + ["pack", "segment_start"]
 BREAK_COLUMNS = arena.BREAK_COLUMNS
+# A model's own breaks (`method_changes` kinds whose scope is a model id): every measured series
+# the model is part of starts a new segment there, like at a new machine.
+MODEL_BREAKS = ("run context", "model swap")
 SQL = {
     "arena": """SELECT pack, measured_at_utc, model_id, value, source FROM capability_scores
                 WHERE pack LIKE 'arena:%' AND pack NOT LIKE 'arena:lab_frontier:%'""",
@@ -71,8 +75,8 @@ SQL = {
                          m.open_weights
                   FROM latency_stats l LEFT JOIN models m USING (model_id)
                   WHERE l.ttft_s_p50 > 0""",
-    "changes": """SELECT changed_at_utc, scope, kind, label FROM method_changes
-                  WHERE kind = 'run context'""",
+    "changes": f"""SELECT changed_at_utc, scope, kind, label FROM method_changes
+                   WHERE kind IN {MODEL_BREAKS}""",
 }
 SQL |= public_series.SQL  # per-dimension Epoch gaps, Arena extras, price index, contamination
 
