@@ -55,9 +55,10 @@ class Asked:
 
 
 def collect(run: Run, models: list[ModelConfig], named_baseline: str | None = None,
-            progress: bool = True) -> list[dict]:
-    """Ask every model, check each against its baseline; the check rows (also stored)."""
-    items = drift_canary.items()
+            progress: bool = True, n_items: int | None = None) -> list[dict]:
+    """Ask every model, check each against its baseline; the check rows (also stored).
+    `n_items`: only that many canary items, spread over the set (a quick check)."""
+    items = spread(drift_canary.items(), n_items)
     run.context.update(canary_version=drift_canary.VERSION, canary_items=len(items),
                        baseline=named_baseline, models={m.id: endpoint_context(m) for m in models})
     run_ledger.store_context(run.db_path, run.run_id, run.context)
@@ -71,6 +72,14 @@ def collect(run: Run, models: list[ModelConfig], named_baseline: str | None = No
             checks.append(check(run, asked, named_baseline))
             run.add(CHECKS, [dict(checks[-1])])
     return checks
+
+
+def spread(items: list[Item], n: int | None) -> list[Item]:
+    """`n` items evenly spaced over the set (it is ordered by dimension), so each dimension keeps
+    its share; all of them when `n` is None or not smaller."""
+    if n is None or n >= len(items):
+        return items
+    return [items[i * len(items) // n] for i in range(max(n, 1))]
 
 
 def ask_model(run: Run, model: ModelConfig, items: list[Item], bars: Progress) -> Asked:
@@ -212,9 +221,12 @@ def scheduled(run: Run, models: list[ModelConfig], config) -> None:
 
 def command(args, config, models: list[ModelConfig]) -> int:
     """`python -m collectors run drift`: each model's verdict with its evidence."""
+    if args.baseline and not drift_store.has_answers(args.baseline):
+        raise GapWatchError(f"--baseline {args.baseline}: no drift run of that id holds answers "
+                            "(valid runs only; the drift_checks view lists them)")
     stopping.install()
     with Run("drift") as run:
-        checks = collect(run, models, args.baseline, progress=not args.quiet)
+        checks = collect(run, models, args.baseline, progress=not args.quiet, n_items=args.items)
     report(run, f"canary version {drift_canary.VERSION}")
     print(summary(checks))
     alert(config, run, checks)
@@ -230,4 +242,7 @@ COLLECTOR = Collector(
     "answers. Prints `same model`, `changed` or `not enough data` per model, with the evidence.",
     command, scheduled, (
         option("--baseline", metavar="RUN_ID",
-               help="compare with this drift run (it stays the baseline for later runs)"),))
+               help="compare with this drift run (it stays the baseline for later runs)"),
+        option("--items", type=int, metavar="N",
+               help=f"only N of the {len(drift_canary.items())} canary items, spread over the "
+                    "dimensions (a quick check; compared on the items both runs have)")))

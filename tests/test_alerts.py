@@ -3,10 +3,13 @@ stdin, and a failed delivery is one logged line that never fails the run."""
 
 import json
 import logging
+import os
+import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +17,10 @@ from collectors import drift
 from core import alerts
 from core.config import AlertsConfig, GapWatchConfig
 from helpers import free_port
+from warehouse.contract import board_flips
+from warehouse.storage import db
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 class Hook:
@@ -109,3 +116,26 @@ def test_a_webhook_url_can_come_from_the_environment(hook, monkeypatch):
         "webhook not called: environment variable GAPWATCH_TEST_HOOK is not set"]
     monkeypatch.setenv("GAPWATCH_TEST_HOOK", hook.url)
     assert alerts.send(config, {"event": "y"}) == [] and hook.received[0]["event"] == {"event": "y"}
+
+
+def test_a_board_verdict_that_flips_on_refresh_is_posted(db_copy, hook, tmp_path):
+    """`python -m warehouse gaps --refresh` recomputes the verdicts: the ECI row stored with the
+    wrong word (as if the last refresh had said so) flips back, and the flip is POSTed."""
+    before = board_flips.board_verdicts(db_copy)["overall capability"]
+    assert before["series_id"] == "epoch:eci"
+    fake = "narrowing" if before["verdict"] == "widening" else "widening"
+    with db.writing(db_copy) as con:
+        con.execute("UPDATE gap_verdict_row SET verdict = ? WHERE metric = 'epoch:eci' AND "
+                    "gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'", [fake])
+    config = tmp_path / "gapwatch.toml"
+    config.write_text(f'[alerts]\nwebhook_url = "{hook.url}"\n')
+    env = {**os.environ, "GAPWATCH_DB": str(db_copy), "GAPWATCH_CONFIG": str(config)}
+    done = subprocess.run([sys.executable, "-m", "warehouse", "gaps", "--refresh"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"verdict flipped: overall capability: {fake} -> {before['verdict']}" in done.stdout
+    events = [r["event"] for r in hook.received]
+    assert [(e["dimension"], e["before"], e["after"]) for e in events] == [
+        ("overall capability", fake, before["verdict"])]
+    assert events[0]["text"] == (f"GapWatch: the overall capability gap is now {before['verdict']} "
+                                 f"(was {fake})")

@@ -52,9 +52,14 @@ def baseline(model_id: str, version: str, exclude_run: str, named: str | None = 
     return chosen if chosen and has_answers(chosen, model_id, version, db_path) else None
 
 
-def has_answers(run_id: str, model_id: str, version: str, db_path=None) -> bool:
-    items = run_items(run_id, model_id, version, db_path)
-    return bool(items["error_class"].isna().any())
+def has_answers(run_id: str, model_id: str | None = None, version: str | None = None,
+                db_path=None) -> bool:
+    """True when the valid run holds an answer (of that model, to that canary version)."""
+    with db.reading(db_path) as con:
+        return con.execute(f"""SELECT count(*) > 0 FROM drift_item_result WHERE run_id = $run
+                               AND ($model IS NULL OR model_id = $model) AND error_class IS NULL
+                               AND ($version IS NULL OR canary_version = $version) AND {VALID_RUN}""",
+                           {"run": run_id, "model": model_id, "version": version}).fetchone()[0]
 
 
 def run_items(run_id: str, model_id: str, version: str, db_path=None) -> pd.DataFrame:
