@@ -18,6 +18,7 @@ load average of 10); one thread has no one to wait for.
 import argparse
 import contextlib
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -76,6 +77,12 @@ def serving(model_id: str, alias: str, port: int, n_ctx: int = local_models.N_CT
         stop(proc)
         if log:
             out.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((local_models.HOST, 0))
+        return sock.getsockname()[1]
 
 
 def wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float) -> None:

@@ -176,7 +176,7 @@ def evidence(row: dict, decisive: list[str], noise: tuple[int, int]) -> str:
     parts = [f"{changed} of {n} answers differ ({changed / n:.0%})" if n else "no item answered in both runs",
              f"full marks {row['n_correct_baseline']} → {row['n_correct']}"]
     before, after = row.get("output_tokens_median_baseline"), row.get("output_tokens_median")
-    if before is not None and after is not None and before != after:
+    if before is not None and after is not None and round(before) != round(after):
         parts.append(f"median answer {before:.0f} → {after:.0f} tokens")
     parts += decisive
     if row.get("p_value") is not None:
