@@ -6,6 +6,10 @@ call, which the slow test (test_drift_swap.py) makes against real llama.cpp serv
 """
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +22,7 @@ from warehouse.analysis import drift as analysis
 from warehouse.analysis import verdicts
 from warehouse.storage import db, run_ledger
 
+REPO = Path(__file__).resolve().parent.parent
 MODEL = ModelConfig(id="acme/chat-model", provider="openai-compatible", organization="Acme",
                     base_url="http://127.0.0.1:9/v1", open_weights=False)
 SMOL = {"file_sha256": "b179c9523d0e", "parameters": 134515008, "vocabulary": 49152,
@@ -224,3 +229,14 @@ def test_identity_json_keeps_what_the_server_said(db_copy):
     drift_run(db_copy, answers("smol", 11))
     stored = json.loads(stored_checks(db_copy)["served_identity"].iloc[0])
     assert stored["server"] == SMOL and stored["headers"] == {}
+
+
+def test_an_unknown_baseline_is_one_error_line_and_nothing_is_asked(db_copy):
+    env = {**os.environ, "GAPWATCH_DB": str(db_copy)}
+    done = subprocess.run([sys.executable, "-m", "collectors", "run", "drift", "--baseline",
+                           "drift-nope", "--quiet"], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=REPO)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("error: --baseline drift-nope: no drift run of that id holds answers "
+                           "(valid runs only; the drift_checks view lists them)\n")
+    assert stored_checks(db_copy).empty
