@@ -13,8 +13,9 @@ ABOUT = ("Each drift run asks every model a fixed canary set at temperature 0 an
          "answers behind the name; time axes mark it and no trend spans it.")
 
 
-def model_rows(checks: pd.DataFrame, tz: str | None) -> pd.DataFrame:
-    """Each model's newest check in words: verdict, when, changed answers, evidence."""
+def model_rows(checks: pd.DataFrame, tz: str | None, clauses: int | None = None) -> pd.DataFrame:
+    """Each model's newest check in words: verdict, when, changed answers, evidence (its first
+    `clauses` clauses when given: the full sentence is on Runs and health)."""
     return pd.DataFrame({
         "Model": checks["model_id"],
         "Same model?": checks["verdict"],
@@ -23,8 +24,15 @@ def model_rows(checks: pd.DataFrame, tz: str | None) -> pd.DataFrame:
         "p": [labels.p_value(p) for p in checks["p_value"]],
         "Last found changed": [tables.local_time(t, tz, "%Y-%m-%d") for t in
                                checks.get("last_changed_at_utc", pd.Series(pd.NaT, checks.index))],
-        "Evidence": checks["evidence"],
+        "Evidence": [short(text, clauses) for text in checks["evidence"]],
     })
+
+
+def short(evidence: str, clauses: int | None) -> str:
+    parts = str(evidence).split("; ")
+    if clauses is None or len(parts) <= clauses:
+        return str(evidence)
+    return "; ".join(parts[:clauses]) + "; … (all of it: Runs and health)"
 
 
 def _changed(row) -> str:
@@ -39,7 +47,7 @@ def overview(snap, tz: str | None) -> None:
     if not len(checks):
         return
     st.markdown("**Is each model still the one you measured?**")
-    st.table(model_rows(checks, tz).drop(columns="p"), hide_index=True)  # static: light first load
+    st.table(model_rows(checks, tz, clauses=4).drop(columns="p"), hide_index=True)  # static: light load
     st.caption(ABOUT)
 
 
