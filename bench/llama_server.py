@@ -48,15 +48,7 @@ def serve(model_id: str, alias: str, port: int, n_ctx: int, cache_type: str | No
     if cache_type:
         kind = getattr(xllamacpp.ggml_type, f"GGML_TYPE_{cache_type.upper()}")
         params.cache_type_k = params.cache_type_v = kind
-    server = xllamacpp.Server(params)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: sys.exit(0))
-    print(f"serving {model_id} as {alias} at {server.listening_address}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    finally:
-        del server
+    local_models.serve_forever(params, f"{model_id} as {alias}")
 
 
 @contextlib.contextmanager

@@ -157,13 +157,21 @@ def serve(model: LocalModel, port: int | None = None, cache_dir: Path = DATA_DIR
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = N_THREADS
     if model.chat_template:
         params.chat_template = model.chat_template  # jinja: a bare name like "gemma" is used as literal text
+    serve_forever(params, model.id)
+
+
+def serve_forever(params, label: str) -> None:
+    """Start llama.cpp with `params` and serve until SIGTERM or Ctrl-C (bench/llama_server.py
+    serves other names and settings through it too)."""
+    import xllamacpp
+
     try:
         server = xllamacpp.Server(params)  # returns once the model is loaded and the port listens
     except RuntimeError:  # llama.cpp has logged the reason on its "E" lines just above
-        raise GapWatchError(f"{model.id}: llama.cpp server did not start on port {params.port}") from None
+        raise GapWatchError(f"{label}: llama.cpp server did not start on port {params.port}") from None
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: `&` in a script starts it ignored
         signal.signal(sig, lambda *_: sys.exit(0))
-    print(f"serving {model.id} at {server.listening_address}", flush=True)
+    print(f"serving {label} at {server.listening_address}", flush=True)
     try:
         while True:
             time.sleep(3600)
