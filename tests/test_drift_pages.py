@@ -67,9 +67,10 @@ def test_runs_and_health_lists_every_check_with_its_baseline(swapped):
     at.switch_page("pages/runs.py").run()
     assert not at.exception
     assert any(s.value.startswith("Drift checks") for s in at.subheader)
-    checks = next(d.value for d in at.dataframe if "Same model?" in d.value.columns)
+    checks = next(t.value for t in at.table if "Same model?" in t.value.columns)
     assert list(checks["Same model?"]) == ["changed", "same model", "not enough data"]
     assert set(checks["Baseline run"]) == {swapped[0]["run_id"]}
+    assert "prompt tokens differ on 32 of 32 items" in checks["Evidence"].iloc[0]  # all of it
 
 
 def test_capability_and_speed_time_axes_mark_the_swap(swapped):

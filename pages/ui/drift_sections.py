@@ -7,6 +7,7 @@ import streamlit as st
 from pages.ui import data, tables
 from warehouse.analysis import labels
 
+SHOWN = 20  # checks on Runs and health; the CSV has more
 ABOUT = ("Each drift run asks every model a fixed canary set at temperature 0 and compares the "
          "answers item by item with its baseline run (`python -m collectors run drift`, the "
          "`drift_checks` view). *changed*: another model, or the same model served differently, "
@@ -59,8 +60,10 @@ def runs_section(snap, tz: str | None) -> None:
         st.info("No drift check yet: `python -m collectors run drift` asks each model the canary "
                 "set; its first run is the baseline later runs are compared with.")
         return
-    shown = model_rows(checks, tz).drop(columns="Last found changed")
-    shown["Baseline run"] = [tables.run_name(r) for r in checks["baseline_run_id"].fillna(tables.DASH)]
-    st.dataframe(shown, hide_index=True, width="stretch")
-    st.caption(ABOUT + f" Times in {tz or 'UTC'}.")
+    shown = model_rows(checks.head(SHOWN), tz).drop(columns="Last found changed")
+    shown.insert(4, "Baseline run", [tables.run_name(r) for r in
+                                     checks["baseline_run_id"].head(SHOWN).fillna(tables.DASH)])
+    st.table(shown, hide_index=True)  # static: the evidence wraps instead of being cut
+    st.caption(ABOUT + f" The newest {SHOWN} checks; times in {tz or 'UTC'}. The CSV holds the "
+               f"newest {len(checks)} with every column of the view.")
     st.download_button("Drift checks (CSV)", checks.to_csv(index=False), "drift_checks.csv")
