@@ -2,6 +2,7 @@
 
     nice -n 10 python -m bench.drift [--runs 21] [--db PATH] [--models local/...]
     nice -n 10 python -m bench.drift --simulate-only
+    python -m bench.drift --report DB [DB ...]   # the tables from warehouses bench runs wrote
 
 1. **False alarms, real.** Each local model is served by llama.cpp (bench/llama_server.py, one
    thread) under an OpenAI-compatible name, and checked `--runs` times in a row through the
@@ -26,6 +27,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,7 @@ from collectors.runner import Run
 from core.config import ModelConfig
 from warehouse.analysis import drift as analysis
 from warehouse.bootstrap import ensure_ready
+from warehouse.storage import db as warehouse_db
 from warehouse.storage import drift_store
 
 TESTS = ("p_mcnemar", "p_scores", "p_output_length", "p_answers")
@@ -76,6 +79,29 @@ def real_runs(db: Path, model_id: str, runs: int, log: Path) -> dict:
     return out
 
 
+def results_from(dbs: list[Path], runs: int) -> list[dict]:
+    """What `real_runs` found, read back from the warehouses it wrote (so runs made by several
+    bench processes, one per model, are reported together): per model, its first `runs`
+    checks, then the KV-cache and context runs."""
+    results = []
+    for path in dbs:
+        with warehouse_db.reading(path) as con:
+            checks = con.execute("""SELECT c.*, epoch(r.finished_at_utc - r.started_at_utc) AS took_s
+                                    FROM drift_checks c JOIN runs r USING (run_id)
+                                    WHERE c.model_id LIKE 'bench/%'
+                                    ORDER BY c.model_id, c.checked_at_utc""").df()
+        for model_id, rows in checks.groupby("model_id", sort=True):
+            rows = rows.to_dict("records")
+            if len(rows) < runs + 2:
+                print(f"note: {path}: {model_id} has {len(rows)} checks, not {runs} + 2: left out")
+                continue
+            results.append({"model": SimpleNamespace(id=model_id, api_model=model_id.split("/", 1)[1]),
+                            "db": path, "checks": rows[:runs], "runs": [r["run_id"] for r in rows[:runs]],
+                            "seconds": [r["took_s"] for r in rows[:runs]],
+                            "KV cache q8_0": rows[runs], "context 4096": rows[runs + 1]})
+    return results
+
+
 def false_alarm_table(results: list[dict]) -> pd.DataFrame:
     rows = []
     for r in results:
@@ -100,20 +126,20 @@ def settings_table(results: list[dict]) -> pd.DataFrame:
                          for r in results for name in ("KV cache q8_0", "context 4096")])
 
 
-def replayed_swaps(db: Path, results: list[dict]) -> pd.DataFrame:
+def replayed_swaps(results: list[dict]) -> pd.DataFrame:
     """Part 3: B's answers against A's baseline, all evidence / answers and scores only."""
     version, rows = drift_canary.VERSION, []
     for a in results:
         base_run, base_id = a["runs"][0], a["model"].id
-        base = drift_store.run_items(base_run, base_id, version, db)
-        before = drift_store.server_report(base_run, base_id, version, db)
+        base = drift_store.run_items(base_run, base_id, version, a["db"])
+        before = drift_store.server_report(base_run, base_id, version, a["db"])
         for b in results:
             if b is a:
                 continue
             run, b_id = b["runs"][-1], b["model"].id
-            now = drift_store.run_items(run, b_id, version, db)
-            after = drift_store.server_report(run, b_id, version, db)
-            noise = drift_store.answer_noise(base_id, version, db)
+            now = drift_store.run_items(run, b_id, version, b["db"])
+            after = drift_store.server_report(run, b_id, version, b["db"])
+            noise = drift_store.answer_noise(base_id, version, a["db"])
             full = analysis.compare(now, base, probe=after.get("probe_tokens"),
                                     base_probe=before.get("probe_tokens"),
                                     identity=after.get("server"), base_identity=before.get("server"),
@@ -161,23 +187,32 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=sorted(local_models.MODELS))
     parser.add_argument("--db", type=Path)
     parser.add_argument("--simulate-only", action="store_true")
+    parser.add_argument("--no-simulate", action="store_true")
+    parser.add_argument("--report", nargs="+", type=Path, metavar="DB",
+                        help="only print the tables from these warehouses (bench runs done)")
     args = parser.parse_args()
     pd.set_option("display.width", 250)
     pd.set_option("display.max_colwidth", 160)
-    sims = pd.DataFrame([simulated(c, seed=i, shift=0.25) for i, c in enumerate((0.0, 0.1, 0.25, 0.5))])
-    print("Simulated APIs whose answers wander, model unchanged (500 checks each):")
-    print(sims.to_string(index=False), flush=True)
+    if not (args.no_simulate or args.report):
+        sims = pd.DataFrame([simulated(c, seed=i, shift=0.25)
+                             for i, c in enumerate((0.0, 0.1, 0.25, 0.5))])
+        print("Simulated APIs whose answers wander, model unchanged (500 checks each):")
+        print(sims.to_string(index=False), flush=True)
     if args.simulate_only:
         return
-    db = args.db or Path(tempfile.mkdtemp(prefix="drift-bench-")) / "gapwatch.duckdb"
-    ensure_ready(db)
-    results = [real_runs(db, model_id, args.runs, db.parent / "llama.log") for model_id in args.models]
+    dbs = args.report
+    if not dbs:
+        dbs = [args.db or Path(tempfile.mkdtemp(prefix="drift-bench-")) / "gapwatch.duckdb"]
+        ensure_ready(dbs[0])
+        for model_id in args.models:
+            real_runs(dbs[0], model_id, args.runs, dbs[0].parent / "llama.log")
+    results = results_from(dbs, args.runs)
     print("\nFalse alarms: unchanged local models, each check against the first run")
     print(false_alarm_table(results).to_string(index=False))
     print("\nSettings changed on the same server (one run each, after the checks above)")
     print(settings_table(results).to_string(index=False))
     print("\nSwaps, replayed: the last unchanged run of B checked against A's baseline")
-    print(replayed_swaps(db, results).to_string(index=False))
+    print(replayed_swaps(results).to_string(index=False))
 
 
 if __name__ == "__main__":
