@@ -20,7 +20,8 @@
 4. **Size on simulated APIs** whose answers wander at temperature 0 (a share of the items
    reworded each run, an eighth of those flipping right/wrong both ways) but whose model never
    changes, 500 checks each through `analysis.compare` with the noise learned as in production;
-   and the power to see a quarter of the answers move after that history.
+   and the power to see a quarter more of the answers move after that history, beside an
+   oracle that knows the rewording rate (one exact binomial test at 0.05).
 """
 
 import argparse
@@ -31,6 +32,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from bench.llama_server import free_port, serving
@@ -173,12 +175,24 @@ def simulated(churn: float, checks: int = 500, seed: int = 0, shift: float = 0.0
         flagged += row["verdict"] == analysis.CHANGED
         if row["verdict"] == analysis.SAME:
             noise = (noise[0] + row["n_changed_answers"], noise[1] + row["n_items"])
-    caught = np.mean([analysis.compare(run(shift), base, noise=noise)["verdict"] == analysis.CHANGED
-                      for _ in range(200)]) if shift else None
+    def oracle(now: pd.DataFrame) -> bool:
+        """Knows the rewording rate: beyond the baseline's own reworded items (which always
+        differ), the items that differ are Binomial(rest, churn) for an unchanged model."""
+        fixed = int((base["answer_sha256"] != "-1").sum())
+        moved = int((now["answer_sha256"] != base["answer_sha256"]).sum()) - fixed
+        return stats.binom.sf(moved - 1, 32 - fixed, churn) < analysis.ALPHA if churn else moved > 0
+
+    shifted = [run(shift) for _ in range(200)] if shift else []
+    caught = np.mean([analysis.compare(now, base, noise=noise)["verdict"] == analysis.CHANGED
+                      for now in shifted]) if shift else None
+    swapped = np.mean([analysis.compare(run(1.0), base, noise=noise)["verdict"] == analysis.CHANGED
+                       for _ in range(100)])
     return {"answers reworded per run": churn, "checks": checks, "flagged": flagged,
             "rate": flagged / checks, "95% upper": proportion_confint(flagged, checks, 0.10, "beta")[1],
             "noise limit learned": round(analysis.noise_limit(*noise), 3) if noise[1] else None,
-            f"power: +{shift:.0%} answers moved": caught}
+            f"power: +{shift:.0%} answers moved": caught,
+            "oracle's power": np.mean([oracle(now) for now in shifted]) if shift else None,
+            "power: every answer new": swapped}
 
 
 def main() -> None:

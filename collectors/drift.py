@@ -170,7 +170,11 @@ def check(run: Run, asked: Asked, named: str | None) -> dict:
                   "evidence": f"not asked: {asked.problem}"}
     elif base_id is None:
         result = analysis.compare(now, None, probe=asked.probe_tokens)
-        base_id = run.run_id if now["error_class"].isna().any() else None
+        answered = int(now["error_class"].isna().sum())
+        base_id = run.run_id if answered >= analysis.MIN_ITEMS else None
+        if base_id is None:  # a baseline this thin would leave every later check without data
+            result["evidence"] = (f"only {answered} items answered, too few for a baseline "
+                                  f"({analysis.MIN_ITEMS} needed): the next run tries again")
     else:
         before = drift_store.server_report(base_id, model, version, run.db_path)
         result = analysis.compare(
@@ -221,6 +225,9 @@ def scheduled(run: Run, models: list[ModelConfig], config) -> None:
 
 def command(args, config, models: list[ModelConfig]) -> int:
     """`python -m collectors run drift`: each model's verdict with its evidence."""
+    if args.items is not None and args.items < analysis.MIN_ITEMS:
+        raise GapWatchError(f"--items {args.items}: a check needs at least {analysis.MIN_ITEMS} "
+                            "items answered in both runs")
     if args.baseline and not drift_store.has_answers(args.baseline):
         raise GapWatchError(f"--baseline {args.baseline}: no drift run of that id holds answers "
                             "(valid runs only; the drift_checks view lists them)")

@@ -149,6 +149,16 @@ def test_a_named_baseline_is_kept_and_an_invalidated_one_is_not(db_copy):
     assert fresh["verdict"] == "not enough data" and fresh["baseline_run_id"] == fresh["run_id"]
 
 
+def test_a_run_with_too_few_answers_never_becomes_the_baseline(db_copy):
+    rows = answers("smol", 11)
+    for row in rows[5:]:
+        row |= {"error_class": "connect_timeout", "answer_sha256": None, "score": None}
+    thin = drift_run(db_copy, rows)
+    full = drift_run(db_copy, answers("smol", 11))
+    assert thin["baseline_run_id"] is None and "too few for a baseline" in thin["evidence"]
+    assert full["verdict"] == "not enough data" and full["baseline_run_id"] == full["run_id"]
+
+
 def test_too_few_answers_are_not_enough_data(db_copy):
     drift_run(db_copy, answers("smol", 11))
     rows = answers("smol", 11)
