@@ -4,6 +4,7 @@
     python -m collectors run latency [--models local/*] [--workloads 100-300,1k-1k]
         [--concurrency 1,4] [--requests 4] [--quiet]
     python -m collectors run prices [--models local/*]   # price book, OpenRouter, LiteLLM, local
+    python -m collectors run public [--sources arena,epoch,openrouter,litellm]  # public history
     python -m collectors run capability [--models local/*] [--packs reasoning ...] [--seed N]
         [--fresh N] [--fixed N] [--concurrency N] [--max-usd X] [--dry-run] [--no-resume] [--quiet]
     python -m collectors runs list | invalidate RUN_ID --why TEXT | restore RUN_ID
@@ -78,11 +79,22 @@ def cmd_status(_args) -> int:
         print("  no jobs stored yet (`python -m collectors schedule` stores them); from the config:")
         for spec, fire in scheduler.configured_next_fires(load_config(), _on_lake()):
             _print_job(spec.id, spec.schedule, _next_fire(fire, now), last.get(spec.id, {}))
+    _print_public_sources()
     waiting = spool.pending(spool.folder_for())
     if waiting:
         print(f"spool: {len(waiting)} batches wait in {spool.folder_for()} for the warehouse; "
               "the next run or scheduler start lands them")
     return 0
+
+
+def _print_public_sources() -> None:
+    """How recent each public source is, stale ones marked (the `public` job refreshes them)."""
+    from collectors.public import freshness_lines
+
+    lines = freshness_lines()
+    if lines:
+        print("public sources (refreshed by `python -m collectors run public`):")
+        print("\n".join(lines))
 
 
 def _next_fire(when, now) -> str:

@@ -70,6 +70,12 @@ def scheduled(run: Run, models: list[ModelConfig], config: GapWatchConfig) -> No
     collect(run, config, models, progress=False)
 
 
+def apply(run: Run, seen: Observation, aliases: list[AliasEntry]) -> SourceReport:
+    """An undated source's observation, already fetched, applied under `run` (the public
+    collector fetches first and writes only when every check passed)."""
+    return _apply(run, seen, False, aliases)
+
+
 def _apply(run: Run, seen: Observation, dated: bool, aliases: list[AliasEntry]) -> SourceReport:
     report = SourceReport(seen.source, seen.where)
     if seen.failed:

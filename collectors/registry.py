@@ -25,6 +25,7 @@ REGISTERED = (
     Registered("latency", "collectors.latency"),
     Registered("prices", "collectors.prices", per_model=False),
     Registered("capability", "collectors.capability"),
+    Registered("public", "collectors.public", per_model=False),
     Registered("drift", "collectors.drift"),
 )
 NAMES = [r.name for r in REGISTERED]

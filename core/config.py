@@ -22,7 +22,7 @@ from core.provider_kinds import KINDS, ProviderKind
 MODEL_ID = r"^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 URL = r"^https?://\S+$"
-COLLECTORS = ("latency", "capability", "prices", "drift")
+COLLECTORS = ("latency", "capability", "prices", "public", "drift")
 
 
 class Strict(BaseModel):
@@ -150,9 +150,34 @@ class LiteLLMImporter(Strict):
     timeout_s: float = Field(30.0, gt=0, le=600)
 
 
+HF_ARENA = "https://huggingface.co/datasets/lmarena-ai/leaderboard-dataset/resolve/main"
+EPOCH_EXPORT = "https://epoch.ai/data/benchmark_data.zip"
+
+
+class ArenaImporter(Strict):
+    """LMArena's leaderboard dataset (CC BY 4.0), for `python -m collectors run public`."""
+
+    enabled: bool = True
+    url: str = Field(f"{HF_ARENA}/text/full-00000-of-00001.parquet", pattern=URL)
+    style_control_url: str | None = Field(f"{HF_ARENA}/text_style_control/full-00000-of-00001.parquet",
+                                          pattern=URL, description="None: raw ratings only")
+    timeout_s: float = Field(300.0, gt=0, le=3600)
+
+
+class EpochImporter(Strict):
+    """Epoch AI's exports (CC BY 4.0): its zip, or CSVs in the shapes GapWatch ships."""
+
+    enabled: bool = True
+    eci_url: str = Field(EPOCH_EXPORT, pattern=URL)
+    benchmarks_url: str = Field(EPOCH_EXPORT, pattern=URL)
+    timeout_s: float = Field(120.0, gt=0, le=3600)
+
+
 class ImportersConfig(Strict):
     openrouter: OpenRouterImporter = OpenRouterImporter()
     litellm: LiteLLMImporter = LiteLLMImporter()
+    arena: ArenaImporter = ArenaImporter()
+    epoch: EpochImporter = EpochImporter()
 
 
 class MachineConfig(Strict):
@@ -214,7 +239,8 @@ class GapWatchConfig(Strict):
     upkeep: UpkeepConfig | None = None
     hosts: dict[str, HostConfig] = Field(default_factory=dict,
                                          description="Host name -> its share; empty = one host runs every job")
-    collectors: dict[Literal["latency", "capability", "prices", "drift"], CollectorConfig] = {}
+    collectors: dict[Literal["latency", "capability", "prices", "public", "drift"],
+                     CollectorConfig] = {}
     prices: list[PriceBookEntry] = []
     aliases: list[AliasEntry] = []
     importers: ImportersConfig = ImportersConfig()

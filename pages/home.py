@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from pages.ui import data, drift_sections, figure, tables
+from pages.ui import data, drift_sections, figure, freshness, tables
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
 from warehouse.contract import queries
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
-             "MIT; fboulnois/llm-leaderboard-csv, MPL-2.0). The gap is computed within each "
+             "MIT; fboulnois/llm-leaderboard-csv, MPL-2.0; refreshed from LMArena's leaderboard "
+             "dataset, CC BY 4.0). The gap is computed within each "
              "snapshot, the 10th among the distinct models that snapshot lists; packs that carry "
              "the same ratings are joined into one series; colours mark the pack; dotted lines "
              "mark where the series breaks (a new rating method or listing, `method_changes`), "
@@ -58,11 +59,15 @@ if len(eci) > 12:
 st.subheader("Verdict board: is each gap widening?")
 source = st.segmented_control("Source", list(tables.SOURCE_CHOICES), default="both",
                               format_func=tables.SOURCE_CHOICES.get, key="board_source") or "both"
-board = tables.board_table(data.verdict_board(source, *snap))
+raw_board = data.verdict_board(source, *snap)
+board = tables.board_table(raw_board)
+board.insert(len(board.columns) - 1, freshness.COLUMN, freshness.board_column(raw_board, frames["sources"]))
 # A static table, not st.dataframe: its cells wrap at any width, and Overview's first load skips
 # the data grid's code (with the two detail tables moved to their pages, 0.27 s of a cold load).
 st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
 st.caption(SOURCES["board"])
+if stale := freshness.stale_note(frames["sources"]):
+    st.caption(stale)
 if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
     # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
     # 0.3 s of the browser's main thread (Chrome CPU profile).
@@ -87,12 +92,12 @@ st.subheader("Leader vs 10th model on Arena")
 figure.show(gap_charts.mark_method_changes(gap_charts.arena_top_gap_figure(arena),
                                        frames["method_changes"], set(arena["series_id"]),
                                        arena["bucket_start"]))
-st.caption(SOURCES["arena"])
+st.caption(f'{SOURCES["arena"]} {freshness.caption(frames["sources"], "arena")}')
 st.download_button("Arena gap data (CSV)", arena.to_csv(index=False), "arena_top_gap.csv")
 
 st.subheader("Closed vs open weights on the Epoch Capabilities Index")
 figure.show(gap_charts.frontier_gap_figure(eci))
-st.caption(SOURCES["eci"])
+st.caption(f'{SOURCES["eci"]} {freshness.caption(frames["sources"], "epoch_eci")}')
 st.download_button("ECI gap data (CSV)", eci.to_csv(index=False), "eci_open_closed_gap.csv")
 
 with st.expander("Data freshness per collector"):

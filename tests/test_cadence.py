@@ -16,9 +16,11 @@ DAYS = 183  # 2027-01-01 .. 2027-07-03, six months of 30.44 days
 def test_six_months_of_the_default_schedule_for_ten_models_gives_the_expected_runs():
     plan = cadence.plan(months=6, n_models=10)
     assert plan["days"] == DAYS and len(plan["models"]) == 10
-    # latency at minute 15 every 6 hours, capability daily at 03:30, prices daily at 05:00,
-    # drift daily at 04:45 (UTC)
-    assert plan["runs"] == {"latency": 4 * DAYS, "capability": DAYS, "prices": DAYS, "drift": DAYS}
+    # latency at minute 15 every 6 hours, capability daily at 03:30, prices daily at 05:00 (UTC),
+    # the public history on Mondays at 04:00 (2027-01-04 .. 2027-06-28: 26 Mondays), drift
+    # daily at 04:45
+    assert plan["runs"] == {"latency": 4 * DAYS, "capability": DAYS, "prices": DAYS, "public": 26,
+                            "drift": DAYS}
     # 7 hosted models x 3 workloads + 3 local x 2 (10k->1.5k does not fit 2048), each cell
     # 1 stream x 4 requests + 4 streams x 4 requests
     assert plan["rows_per_run"]["latency"] == (7 * 3 + 3 * 2) * (4 + 16)

@@ -35,8 +35,12 @@ def error_of(path: Path) -> str:
 
 def test_shipped_default_loads_without_any_key():
     config = load_config(REPO / "gapwatch.toml")
-    assert set(config.collectors) == {"latency", "capability", "prices", "drift"}
-    assert config.collectors["drift"].schedule == "45 4 * * *"  # daily
+    assert set(config.collectors) == {"latency", "capability", "prices", "public", "drift"}
+    assert config.collectors["public"].schedule == "0 4 * * 1"  # the public history, weekly
+    assert config.collectors["drift"].schedule == "45 4 * * *"  # the drift sentinel, daily
+    assert config.importers.arena.url.startswith(
+        "https://huggingface.co/datasets/lmarena-ai/leaderboard-dataset/resolve/main/text/full-")
+    assert config.importers.epoch.eci_url == "https://epoch.ai/data/benchmark_data.zip"
     assert config.alerts is None and config.missing_keys() == []
 
 

@@ -84,3 +84,20 @@ def test_unreadable_database_is_one_message_not_a_traceback(tmp_path, monkeypatc
     assert not at.exception
     assert "not a DuckDB database file" in at.error[0].value
     assert bad.read_text() == "not a database"
+
+
+def test_each_board_row_says_how_recent_its_source_is(db_copy, monkeypatch):
+    """Before any refresh every public source is the shipped history, older than it publishes:
+    each public row says so, and a line under the board names the stale sources."""
+    from helpers import verdict_board
+
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    at = run_dashboard()
+    board = verdict_board(at).set_index("Dimension")["Data (how recent)"]
+    assert board["human preference (Arena)"] == "Arena ratings to 2025-08-04, shipped with GapWatch; stale"
+    assert board["overall capability"] == ("Epoch Capabilities Index to 2026-03-05, shipped with "
+                                           "GapWatch; stale")
+    assert board["speed"] == "—"
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Stale, older than their sources publish: Arena ratings (to 2025-08-04)")
+               and c.endswith("`python -m collectors run public`.") for c in captions), captions

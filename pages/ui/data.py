@@ -49,7 +49,8 @@ def overview(db: str, version: int) -> dict:
         return {"coverage": queries.coverage(db), "gap_verdicts": queries.gap_verdicts(db),
                 "eci": eci[eci["series_id"] == "epoch:eci"],
                 "arena": arena[arena["series_id"].str.startswith("arena:")],
-                "last_run": queries.last_run(db), "method_changes": queries.method_changes(db)}
+                "last_run": queries.last_run(db), "method_changes": queries.method_changes(db),
+                "sources": queries.source_freshness(db)}
 
 
 @st.cache_data(**SNAPSHOT_CACHE)

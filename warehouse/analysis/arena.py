@@ -34,7 +34,7 @@ SAME_RATING_POINTS = 5.0
 SAME_LISTING = 0.90
 SEAM_DAYS = 14
 BREAK_COLUMNS = ["changed_at_utc", "scope", "kind", "label"]
-METHODS = {"elo_online": "online Elo", "bt_rating": "Bradley–Terry rating",
+METHODS = {"elo_online": "online Elo", "elo_rating": "Elo rating", "bt_rating": "Bradley–Terry rating",
            "displayed_rating": "displayed rating",
            "bt_rating_style_control": "Bradley–Terry rating with style control"}
 

@@ -29,6 +29,12 @@ SOURCES = {
     "lab_frontier": "LMArena lab frontier",
     "epoch_capabilities_index": "Epoch AI Capabilities Index",
     "epoch_benchmark_scores": "Epoch AI benchmarking hub",
+    "lmarena_leaderboard": "LMArena leaderboard dataset",
+    "lmarena_text": "LMArena leaderboard dataset (text)",
+    "lmarena_text_style_control": "LMArena leaderboard dataset (text, style control)",
+    "epoch_eci": "Epoch AI Capabilities Index (refreshed)",
+    "epoch_benchmarks": "Epoch AI benchmarking hub (refreshed)",
+    "public": "public history refresh",
     "epoch_notable_language_models": "Epoch AI notable models",
     "openrouter_price_changes": "OpenRouter price history",
     "openrouter_prices_monthly": "OpenRouter monthly prices",
@@ -67,6 +73,7 @@ def source(source_id) -> str:
 
 ARENA_METHODS = {
     "elo_online": "online Elo",
+    "elo_rating": "Elo rating",
     "displayed_rating": "displayed rating",
     "bt_rating": "Bradley–Terry rating",
     "bt_rating_style_control": "Bradley–Terry rating, style control",
@@ -196,7 +203,8 @@ WINDOWS = {"whole": "whole history", "all": "whole history", "whole_history": "w
 METHOD_CHANGE_KINDS = {"rating method": "new rating method", "pack version": "new pack version",
                        "run context": "new machine, server or model file",
                        "model swap": "another model behind the same name (drift check)",
-                       "level shift": "level shift in the data (no recorded cause)"}
+                       "level shift": "level shift in the data (no recorded cause)",
+                       "new vintage": "new vintage of a rescaled source"}
 
 
 def gap_kind(kind) -> str:

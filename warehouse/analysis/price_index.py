@@ -2,8 +2,9 @@
 
 The catalogue median ratio (`verdicts.price_series`) moves whenever the *mix* of listed models
 changes: a wave of cheap small open models lowers the open median without any model getting
-cheaper. Two series that do not have that problem, both from OpenRouter's price history, on
-the blended price (3 input : 1 output tokens, as Artificial Analysis blends):
+cheaper. Two series that do not have that problem, both from OpenRouter's price history (the
+shipped one, then what the price and public collectors observe), on the blended price
+(3 input : 1 output tokens, as Artificial Analysis blends):
 
 * **Price of a fixed capability** (the way Epoch AI tracks the cost of a capability level):
   each month, the cheapest closed and the cheapest open model whose Epoch Capabilities Index is
@@ -30,7 +31,8 @@ SQL = {
                CAST(p.last_seen_utc AS DATE) AS last_seen, p.usd_per_mtok_in, p.usd_per_mtok_out,
                p.source, m.open_weights
         FROM prices p JOIN models m USING (model_id)
-        WHERE p.source = 'public:openrouter_price_changes' AND p.source_name NOT LIKE '%:free'
+        WHERE p.source IN ('public:openrouter_price_changes', 'openrouter')
+          AND p.source_name NOT LIKE '%:free'
           AND p.usd_per_mtok_out > 0 AND p.usd_per_mtok_in > 0 AND m.open_weights IS NOT NULL""",
     "eci_levels": """SELECT model_id, max(value) AS eci, min(measured_at_utc) AS released
                      FROM capability_scores WHERE pack = 'epoch:eci' GROUP BY model_id""",

@@ -25,10 +25,11 @@ Every series also gets a `last 12 months` verdict: the points from the last one 
 (board, Gaps page, terminal); the whole history (or, with breaks, the latest segment) sits
 beside it. A `widening` or `narrowing` whose period's first and last points moved the other
 way becomes `no clear change` with a note, so no row contradicts the numbers shown beside it.
-Breaks: Arena listing and rating-method changes (`warehouse.analysis.arena`); for measured series, a
-model of the series measured in a new run context (machine, server build, model file) or found
-swapped behind its name by the drift sentinel (`model swap`), from `method_changes`. New pack
-versions are separate series already. And, for every series, a
+Breaks: Arena listing and rating-method changes (`warehouse.analysis.arena`); where a refreshed
+public source passes from one vintage to a newer one (`warehouse.analysis.vintages`); for
+measured series, a model of the series measured in a new run context (machine, server build,
+model file) or found swapped behind its name by the drift sentinel (`model swap`), from
+`method_changes`. New pack versions are separate series already. And, for every series, a
 level shift that none of these explains (`warehouse.analysis.level_shifts`: a significant step at
 least the unit's minimum effect), stored with kind `level shift`.
 
@@ -38,10 +39,12 @@ All verdicts are adjusted together (Benjamini–Hochberg), so adding series can 
 import numpy as np
 import pandas as pd
 
-from warehouse.analysis import arena, gaps, labels, lag_report, lags, level_shifts, public_series, trends
+from warehouse.analysis import (arena, gaps, labels, lag_report, lags, level_shifts, public_series,
+                                trends, vintages)
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
+LIVE_PRICE_SOURCE = "openrouter"  # the same list as observed by `collectors run prices|public`
 PRICE_METRIC = "price:usd_per_mtok_out"
 WHOLE, RECENT = "whole history", "last 12 months"
 RECENT_MONTHS = 12
@@ -60,7 +63,8 @@ SQL = {
                          CAST(p.last_seen_utc AS DATE) AS last_seen, p.usd_per_mtok_out AS value,
                          p.source, m.open_weights
                   FROM prices p JOIN models m USING (model_id)
-                  WHERE p.source = '{PRICE_SOURCE}' AND p.source_name NOT LIKE '%:free'
+                  WHERE p.source IN ('{PRICE_SOURCE}', '{LIVE_PRICE_SOURCE}')
+                    AND p.source_name NOT LIKE '%:free'
                     AND p.usd_per_mtok_out > 0""",
     "measured": """SELECT s.pack || '@' || s.pack_version || ':' || s.metric AS pack,
                           max(s.measured_at_utc) AS measured_at_utc, s.model_id,
@@ -79,6 +83,7 @@ SQL = {
                    WHERE kind IN {MODEL_BREAKS}""",
 }
 SQL |= public_series.SQL  # per-dimension Epoch gaps, Arena extras, price index, contamination
+SQL |= vintages.SQL  # where a refreshed source's series passes to a newer vintage (a break)
 
 
 def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
@@ -93,11 +98,13 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
     lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
                         public_series.lag_rows(data)], lags.LAG_COLUMNS)
     open_closed = lag_rows[lag_rows["leader_group"] == "closed"]
-    series, shifts = split_at_shifts(series)
-    lag_series, lag_shifts = split_at_shifts(lags.lag_series(open_closed))
+    lag_series = lags.lag_series(open_closed)
+    seams = vintages.breaks(_concat([series, lag_series], SERIES_COLUMNS), data.get("vintages"))
+    series, shifts = split_at_shifts(vintages.split(series, seams))
+    lag_series, lag_shifts = split_at_shifts(vintages.split(lag_series, seams))
     tested = _concat([series, lag_series], SERIES_COLUMNS)
-    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks, shifts, lag_shifts],
-                     BREAK_COLUMNS)
+    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks, seams, shifts,
+                      lag_shifts], BREAK_COLUMNS)
     return series, period_verdicts(tested, units(tested)), lag_rows, breaks
 
 

@@ -37,8 +37,13 @@ def freshness(db_path=None) -> pd.DataFrame:
     """The newest run per collector, with its outcome."""
     return read("""
         SELECT collector, arg_max(status, started_at_utc) AS status,
-               max(finished_at_utc) AS finished_at_utc, arg_max(error, started_at_utc) AS error
+               max(finished_at_utc) AS finished_at_utc, arg_max_null(error, started_at_utc) AS error
         FROM runs WHERE valid GROUP BY collector ORDER BY finished_at_utc DESC""", db_path=db_path)
+
+
+def source_freshness(db_path=None) -> pd.DataFrame:
+    """How recent each refreshable public source is, and whether it is stale."""
+    return read("SELECT * FROM source_freshness ORDER BY family", db_path=db_path)
 
 
 # --- Overview: the verdict board -------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 
 import duckdb
 
-from warehouse.contract import views_inputs, views_results, views_drift  # noqa: F401 (they register the views, in this order)
+from warehouse.contract import views_inputs, views_results, views_vintages, views_drift  # noqa: F401 (they register the views, in this order)
 from warehouse.storage import lake  # noqa: F401 (they register the views)
 from warehouse.contract.view_registry import VALID_RUN, VIEWS, View  # noqa: F401 (the public names)
 

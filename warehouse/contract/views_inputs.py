@@ -3,6 +3,7 @@ costs. Registered in `view_registry`; `views` creates them. The SQL contract is 
 docs/schema.md, generated from these definitions."""
 
 from warehouse.contract.view_registry import VALID_RUN, _quantiles, view
+from warehouse.contract.vintage_sql import VINTAGES
 
 view("models", "One row per model, whatever source first named it.",
      "SELECT model_id, organization, open_weights, release_date, source, display_name "
@@ -47,12 +48,15 @@ view("capability_items", "One row per model answer to one task item (valid runs 
      prompt_sha256="SHA-256 (hex) of the prompt as sent: same hash, same question")
 
 view("capability_scores",
-     "Scores per model and metric: public history (Arena, Epoch) and measured runs, the "
-     "latter with bootstrap 95% intervals (collectors/capability_scores.py).",
+     "Scores per model and metric: public history (Arena, Epoch; of a refreshed source, the "
+     "rows of its vintages in use, see `public_vintages`) and measured runs, the latter with "
+     "bootstrap 95% intervals (collectors/capability_scores.py).",
      "SELECT measured_at_utc, model_id, metric, pack, pack_version, value, ci_low, ci_high, "
      "n_items, source, dimension, source_name, run_id, rank_in_snapshot, "
      "NULL::INTEGER AS n_unanswered "
-     f"FROM public_capability_score WHERE {VALID_RUN} UNION ALL "
+     f"FROM public_capability_score WHERE {VALID_RUN} AND NOT EXISTS (SELECT 1 FROM "
+     f"({VINTAGES}) AS v WHERE v.run_id = public_capability_score.run_id "
+     "AND public_capability_score.measured_at_utc >= v.superseded_from) UNION ALL "
      "SELECT measured_at_utc, model_id, metric, pack, pack_version, value, ci_low, ci_high, "
      "n_items, 'measured', dimension, model_id, run_id, NULL, n_unanswered "
      f"FROM capability_score_row WHERE {VALID_RUN}",

@@ -20,7 +20,7 @@ view("method_changes",
      "Where a series changes method, to mark on time axes: an Arena rating method's first "
      "snapshot, an Arena listing change, a task pack's new version, a model measured on a new "
      "machine, build or file, a model swapped behind its name (the drift sentinel), a level "
-     "shift found in a gap series.",
+     "shift found in a gap series, a new vintage of a refreshed public source.",
      f"""WITH arena AS (
         SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'rating method' AS kind,
                'Arena ' || replace(split_part(pack, ':', 3), '_', ' ') || ' (' ||
@@ -76,8 +76,11 @@ view("method_changes",
           "snapshot lists ≥ 10% fewer models than the one before, or ≥ 10% more that were "
           "listed before), or `level shift` (a step in one gap series that no recorded change "
           "explains, found by `warehouse/analysis/level_shifts.py`; `scope` is the series' `series_id` and "
-          "`label` names the gap); gap verdicts never span a `listing change`, `rating method` "
-          "or `level shift` of their series, nor a `run context` change or `model swap` of one of "
+          "`label` names the gap), or `new vintage` (a series passes from an older import of a "
+          "refreshed source to a newer one, `public_vintages`; `scope` is the series' "
+          "`series_id`); gap verdicts never span a `listing change`, `rating method`, "
+          "`level shift` or `new vintage` of their series, nor a `run context` change or `model "
+          "swap` of one of "
           "their models",
      label="What changed, e.g. `local/qwen2.5-coder-0.5b: host lab-2; CPU Apple M3`")
 
@@ -171,11 +174,16 @@ view("lags", "How many months the follower group took to match each record the l
      sensitivity_high_months="Summary row: the same, 97.5th percentile",
      metric=METRIC_ALIAS)
 
-view("public_datasets", "Public history imported into this file, with licence and credit.",
+view("public_datasets", "Public history imported into this file, with licence and credit: the "
+     "shipped files, and the newest vintage of each refreshed source (`public_vintages`).",
      "SELECT dataset, licence, credit, n_rows, n_skipped, imported_at_utc, file_sha256, run_id "
-     "FROM public_dataset",
+     "FROM public_dataset UNION ALL "
+     "SELECT dataset, licence, citation, n_rows, n_skipped, fetched_at_utc, content_sha256, run_id "
+     f"FROM public_vintage WHERE {VALID_RUN} "
+     "QUALIFY row_number() OVER (PARTITION BY dataset ORDER BY fetched_at_utc DESC) = 1",
      dataset="Dataset name (rows carry `public:<dataset>` as source)", licence="Licence of the data",
      credit="Who to credit", n_rows="Rows imported", n_skipped="Rows left out (see the docs)",
-     imported_at_utc="When imported", file_sha256="SHA-256 of the shipped file",
+     imported_at_utc="When imported (refreshed: when fetched)",
+     file_sha256="SHA-256 of the shipped file (refreshed: of the fetched content)",
      run_id="The import run")
 

@@ -21,6 +21,7 @@ import pandas as pd
 from warehouse.analysis.aliases import CANDIDATE_COLUMNS, build_crosswalk, unmatched_report
 from core.errors import GapWatchError
 from warehouse.ingestion.public_loaders import CROSSWALK, DATASETS, Dataset
+from warehouse.ingestion.vintage_names import remap_vintages, vintage_names
 from warehouse.storage.writes import skip_existing
 
 DATA_DIR = Path(__file__).parent / "public_data"
@@ -69,7 +70,8 @@ def import_public_history(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_
     if not force and is_current(con, data_dir):
         return ImportReport(False, {}, {})
     staged = {d.name: stage(con, d, data_dir) for d in [CROSSWALK, *DATASETS]}
-    names = pd.concat([_names(con, d) for d in [CROSSWALK, *DATASETS]], ignore_index=True)
+    names = pd.concat([candidate_names(con, d) for d in [CROSSWALK, *DATASETS]]
+                      + [vintage_names(con)], ignore_index=True)
     aliases, registry = build_crosswalk(names)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -116,15 +118,17 @@ def _check_header(path: Path, expected: list[str]) -> None:
         raise GapWatchError(f"{path}:1: header is {header[:20]}, expected {expected}")
 
 
-def _names(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> pd.DataFrame:
+def candidate_names(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> pd.DataFrame:
+    """The crosswalk candidates (`CANDIDATE_COLUMNS`) its `names` SQL finds in `stage_<name>`."""
     frames = [con.execute(sql.replace("FROM stage", f"FROM stage_{dataset.name}")).df()
               for sql in dataset.names]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CANDIDATE_COLUMNS)
 
 
 def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportReport:
+    shipped = ", ".join(f"'public:{d.name}'" for d in DATASETS)  # refreshed vintages stay
     for table in PUBLIC_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE source LIKE 'public:%'")
+        con.execute(f"DELETE FROM {table} WHERE source IN ({shipped})")
     con.execute("DELETE FROM model_alias WHERE source <> 'config'; DELETE FROM public_dataset; "
                 "DELETE FROM model_registry WHERE source <> 'config'")
     con.register("resolved_aliases", aliases)
@@ -138,6 +142,7 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     rows, skipped = {}, {}
     for dataset in DATASETS:
         rows[dataset.name], skipped[dataset.name] = _load(con, dataset, staged[dataset.name], data_dir)
+    remap_vintages(con)
     return ImportReport(True, rows, skipped)
 
 
@@ -146,13 +151,21 @@ def _load(con: duckdb.DuckDBPyConnection, dataset: Dataset, n_staged: int,
     sha = fingerprint(data_dir / dataset.file)
     run_id, source = f"public:{dataset.name}:{sha[:12]}", f"public:{dataset.name}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM stage_{dataset.name}")
-    n_rows = 0
-    for sql in dataset.inserts:
-        n_rows += con.execute(sql.replace(":run", "$run").replace(":source", "$source"),
-                              {"run": run_id, "source": source}).fetchone()[0]
+    n_rows = insert_rows(con, dataset, run_id, source)
     kept = con.execute(f"SELECT count(*) FROM stage WHERE {dataset.kept}").fetchone()[0]
     _record_run(con, dataset, run_id, sha, n_rows, n_staged - kept)
     return n_rows, n_staged - kept
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, run_id: str, source: str,
+                version: str | None = None) -> int:
+    """Run the dataset's INSERTs over the view `stage` (and `alias_map`); rows inserted."""
+    params = {"run": run_id, "source": source, "version": version or dataset.version}
+    n_rows = 0
+    for sql in dataset.inserts:
+        sql = sql.replace(":run", "$run").replace(":source", "$source").replace(":version", "$version")
+        n_rows += con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchone()[0]
+    return n_rows
 
 
 def _record_run(con, dataset: Dataset, run_id: str, sha: str, n_rows: int, n_skipped: int) -> None:

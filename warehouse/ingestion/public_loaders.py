@@ -33,6 +33,7 @@ class Dataset:
     names: list[str] = field(default_factory=list)
     inserts: list[str] = field(default_factory=list)
     kept: str = "true"
+    version: str = ""  # bound to `:version` (pack_version): the shipped file's vintage date
 
     @property
     def file(self) -> str:
@@ -104,13 +105,13 @@ DATASETS: list[Dataset] = [
                candidates(1, "epoch", "model_name", "'epoch:' || model_name", "organization",
                           EPOCH_OPEN, "release_date", "model_name")],
         inserts=["""INSERT INTO public_capability_score
-            SELECT :run, :source, 'epoch:eci', '2026-03-09', 'eci', 'overall', s.model_name,
+            SELECT :run, :source, 'epoch:eci', :version, 'eci', 'overall', s.model_name,
                    any_value(m.model_id), min(s.release_date)::TIMESTAMPTZ, max(s.eci_score),
                    NULL, NULL, NULL, NULL
             FROM stage s JOIN alias_map m ON m.source = 'epoch' AND m.alias = s.model_name
             WHERE s.eci_score IS NOT NULL AND s.release_date IS NOT NULL
             GROUP BY s.model_name"""],
-        kept="eci_score IS NOT NULL AND release_date IS NOT NULL"),
+        kept="eci_score IS NOT NULL AND release_date IS NOT NULL", version="2026-03-09"),
     Dataset(
         "epoch_benchmark_scores",
         {"benchmark": V, "origin": V, "model_version": V, "model_name": V, "release_date": D,
@@ -122,14 +123,14 @@ DATASETS: list[Dataset] = [
                           "'epoch:' || coalesce(model_name, model_version)", "organization",
                           EPOCH_OPEN, "release_date", "model_name")],
         inserts=[f"""INSERT INTO public_capability_score
-            SELECT :run, :source, 'epoch:' || s.benchmark, '2025-11-01', 'benchmark_score',
+            SELECT :run, :source, 'epoch:' || s.benchmark, :version, 'benchmark_score',
                    {EPOCH_DIMENSIONS}, trim(coalesce(s.model_version, s.model_name)), m.model_id,
                    s.release_date::TIMESTAMPTZ, s.score, s.score - 1.96 * s.stderr,
                    s.score + 1.96 * s.stderr, NULL, NULL
             FROM stage s JOIN alias_map m ON m.source = 'epoch'
              AND m.alias = trim(coalesce(s.model_version, s.model_name))
             WHERE s.release_date IS NOT NULL AND s.score IS NOT NULL"""],
-        kept="release_date IS NOT NULL AND score IS NOT NULL"),
+        kept="release_date IS NOT NULL AND score IS NOT NULL", version="2025-11-01"),
     Dataset(
         "epoch_notable_language_models",
         {"model": V, "organization": V, "publication_date": D, "domain": V, "parameters": F,

@@ -229,7 +229,26 @@ def m007_verdict_effect_and_autocorrelation(con: duckdb.DuckDBPyConnection) -> N
 
 
 @migration
-def m008_drift_sentinel(con: duckdb.DuckDBPyConnection) -> None:
+def m008_public_vintages(con: duckdb.DuckDBPyConnection) -> None:
+    """Each refresh of a public source is a vintage (`python -m collectors run public`): where
+    and when it was fetched, its content hash, the dates it covers, its licence and citation;
+    and the model names it brought, so a rebuilt crosswalk keeps mapping its rows."""
+    con.execute("""
+    CREATE TABLE public_vintage (
+        run_id VARCHAR NOT NULL, family VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+        url VARCHAR NOT NULL, fetched_at_utc TIMESTAMPTZ NOT NULL,
+        last_checked_utc TIMESTAMPTZ NOT NULL, content_sha256 VARCHAR NOT NULL,
+        n_bytes BIGINT NOT NULL, n_rows BIGINT NOT NULL, n_skipped BIGINT NOT NULL,
+        data_from DATE, data_through DATE, licence VARCHAR NOT NULL, citation VARCHAR NOT NULL);
+    CREATE TABLE public_vintage_name (
+        run_id VARCHAR NOT NULL, priority INTEGER NOT NULL, source VARCHAR NOT NULL,
+        alias VARCHAR NOT NULL, group_key VARCHAR, organization VARCHAR, open_weights BOOLEAN,
+        release_date DATE, display_name VARCHAR);
+    """)
+
+
+@migration
+def m009_drift_sentinel(con: duckdb.DuckDBPyConnection) -> None:
     """The drift sentinel (collectors/drift.py): each canary answer, hashed, and one check per
     model and run against its baseline, so a model swapped behind its name is noticed."""
     con.execute("""

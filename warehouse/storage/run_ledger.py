@@ -79,7 +79,7 @@ def last_runs(host: str, db_path=None) -> dict[str, dict]:
     with db.reading(db_path) as con:
         frame = con.execute("""SELECT collector, max(started_at_utc) AS started_at_utc,
                    arg_max(status, started_at_utc) AS status, arg_max(n_rows, started_at_utc) AS n_rows,
-                   arg_max(error, started_at_utc) AS error FROM runs WHERE host = ?
+                   arg_max_null(error, started_at_utc) AS error FROM runs WHERE host = ?
                    GROUP BY collector""", [host]).df()
     return {row["collector"]: row for row in frame.to_dict("records")}
 
