@@ -117,7 +117,14 @@ def false_alarm_table(results: list[dict]) -> pd.DataFrame:
                      "answers moved": int(checks["n_changed_answers"].sum()),
                      "of answers": int(checks["n_items"].sum()),
                      "s per run": round(float(np.median(r["seconds"])), 1)})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if len(table) > 1:  # all models together: 20 checks alone cannot show a rate under 5%
+        n, k = int(table["checks"].sum()), int(table["flagged"].sum())
+        total = table.drop(columns=["model", "s per run"]).sum().to_dict()
+        table.loc[len(table)] = {**total, "model": "all models", "rate": k / n,
+                                 "95% upper": proportion_confint(k, n, 0.10, "beta")[1],
+                                 "s per run": None}
+    return table
 
 
 def settings_table(results: list[dict]) -> pd.DataFrame:
