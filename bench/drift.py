@@ -149,12 +149,13 @@ def replayed_swaps(results: list[dict]) -> pd.DataFrame:
             now = drift_store.run_items(run, b_id, version, b["db"])
             after = drift_store.server_report(run, b_id, version, b["db"])
             noise = drift_store.answer_noise(base_id, version, a["db"])
+            history = drift_store.item_history(base_id, version, base_run, a["db"])
             full = analysis.compare(now, base, probe=after.get("probe_tokens"),
                                     base_probe=before.get("probe_tokens"),
                                     identity=after.get("server"), base_identity=before.get("server"),
-                                    noise=noise)
+                                    noise=noise, history=history)
             bare = analysis.compare(now.assign(input_tokens=None), base.assign(input_tokens=None),
-                                    noise=noise)
+                                    noise=noise, history=history)
             rows.append({"baseline": a["model"].api_model, "swapped in": b["model"].api_model,
                          "all evidence": full["verdict"], "answers and scores only": bare["verdict"],
                          "answers moved": f"{full['n_changed_answers']} of {full['n_items']}",
@@ -176,12 +177,28 @@ def simulated(churn: float, checks: int = 500, seed: int = 0, shift: float = 0.0
                              "score": correct.astype(float), "input_tokens": 50,
                              "output_tokens": 12 + words % 3, "error_class": None,
                              "served_model": "m", "system_fingerprint": None})
-    base, noise, flagged = run(), (0, 0), 0
+    base, same, flagged = run(), [], 0
+
+    def state() -> tuple[tuple[int, int], pd.DataFrame]:
+        """As the collector reads them: pooled noise and per-item history, latest 10 checks."""
+        recent = [(r["answer_sha256"] != base["answer_sha256"]).to_numpy()
+                  for r in same[-drift_store.NOISE_CHECKS:]]
+        history = pd.DataFrame({"item_id": range(32), "checks": len(recent),
+                                "differed": np.sum(recent, axis=0) if recent else 0})
+        return (int(np.sum(recent)), 32 * len(recent)), history
+
+    def check(now: pd.DataFrame) -> dict:
+        noise, history = state()
+        return analysis.compare(now, base, noise=noise, history=history)
+
     for _ in range(checks):
-        row = analysis.compare(run(), base, noise=noise)
+        now = run()
+        row = check(now)
         flagged += row["verdict"] == analysis.CHANGED
         if row["verdict"] == analysis.SAME:
-            noise = (noise[0] + row["n_changed_answers"], noise[1] + row["n_items"])
+            same.append(now)
+    noise, _ = analysis.answer_noise(*state())
+
     def oracle(now: pd.DataFrame) -> bool:
         """Knows the rewording rate: beyond the baseline's own reworded items (which always
         differ), the items that differ are Binomial(rest, churn) for an unchanged model."""
@@ -190,10 +207,8 @@ def simulated(churn: float, checks: int = 500, seed: int = 0, shift: float = 0.0
         return stats.binom.sf(moved - 1, 32 - fixed, churn) < analysis.ALPHA if churn else moved > 0
 
     shifted = [run(shift) for _ in range(200)] if shift else []
-    caught = np.mean([analysis.compare(now, base, noise=noise)["verdict"] == analysis.CHANGED
-                      for now in shifted]) if shift else None
-    swapped = np.mean([analysis.compare(run(1.0), base, noise=noise)["verdict"] == analysis.CHANGED
-                       for _ in range(100)])
+    caught = np.mean([check(now)["verdict"] == analysis.CHANGED for now in shifted]) if shift else None
+    swapped = np.mean([check(run(1.0))["verdict"] == analysis.CHANGED for _ in range(100)])
     return {"answers reworded per run": churn, "checks": checks, "flagged": flagged,
             "rate": flagged / checks, "95% upper": proportion_confint(flagged, checks, 0.10, "beta")[1],
             "noise limit learned": round(analysis.noise_limit(*noise), 3) if noise[1] else None,

@@ -182,7 +182,8 @@ def check(run: Run, asked: Asked, named: str | None) -> dict:
             probe=asked.probe_tokens, base_probe=before.get("probe_tokens"),
             identity=asked.identity, base_identity=before.get("server"), headers=asked.headers,
             base_headers=before.get("headers"),
-            noise=drift_store.answer_noise(model, version, run.db_path))
+            noise=drift_store.answer_noise(model, version, run.db_path),
+            history=drift_store.item_history(model, version, base_id, run.db_path))
     return {"model_id": model, "canary_version": version,
             "checked_at_utc": datetime.now(timezone.utc), "baseline_run_id": base_id, **result,
             "served_identity": json.dumps({"server": asked.identity, "headers": asked.headers})}

@@ -13,7 +13,9 @@ run's answers with the baseline run's, item by item, and weighs two kinds of evi
   exact binomial test of the number of changed answers against the model's own answer noise.
   That noise is the one-sided 95% upper Clopper–Pearson limit of the share of answers that
   changed in the model's earlier `same model` checks; before it has one, the answer test is not
-  run (an API may change wording at temperature 0 without changing model). The tests are
+  run (an API may change wording at temperature 0 without changing model). Once the baseline
+  has 5 such checks, items whose baseline answer never came back are left out of it
+  (`answer_noise`). The tests are
   combined by Bonferroni: `p_value` is the smallest p times the number of tests run, and
   `changed` needs `p_value < ALPHA`.
 
@@ -30,6 +32,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 ALPHA = 0.05
 MIN_ITEMS = 10
+STABLE_CHECKS = 5  # `same model` checks against a baseline before its one-off answers are known
 NOISE_CONFIDENCE = 0.95  # one-sided upper limit of the answer noise
 SAME, CHANGED, NOT_ENOUGH = "same model", "changed", "not enough data"
 VERDICTS = (SAME, CHANGED, NOT_ENOUGH)
@@ -48,10 +51,13 @@ IDENTITY_WORDS = {"file_sha256": "model file", "file_bytes": "model file size",
 def compare(now: pd.DataFrame, base: pd.DataFrame | None, *, probe: int | None = None,
             base_probe: int | None = None, identity: dict | None = None,
             base_identity: dict | None = None, headers: dict | None = None,
-            base_headers: dict | None = None, noise: tuple[int, int] = (0, 0)) -> dict:
+            base_headers: dict | None = None, noise: tuple[int, int] = (0, 0),
+            history: pd.DataFrame | None = None) -> dict:
     """The check of one model: this run's items (`now`) against the baseline's (`base`, None
     when there is none yet); `noise` = (answers changed, answers compared) in the model's
-    earlier `same model` checks. Returns the `drift_check_row` columns the analysis fills."""
+    earlier `same model` checks; `history`: per item, in the `same model` checks against this
+    baseline, `checks` and how many `differed` (see `answer_noise`). Returns the
+    `drift_check_row` columns the analysis fills."""
     now = _answered(now)
     row = {"n_correct": int((now["score"] >= 1).sum()),
            "output_tokens_median": _median(now["output_tokens"]), "probe_tokens": probe}
@@ -64,7 +70,8 @@ def compare(now: pd.DataFrame, base: pd.DataFrame | None, *, probe: int | None =
     decisive = [*identity_changes(identity or {}, base_identity or {}),
                 *reported_changes(now, base, headers or {}, base_headers or {}),
                 *token_changes(pairs, probe, base_probe)]
-    tests = paired_tests(pairs, noise)
+    noise, one_offs = answer_noise(noise, history)
+    tests = paired_tests(pairs, noise, one_offs)
     p_value = min(1.0, min(tests.values()) * len(tests)) if tests else None
     verdict = (CHANGED if decisive or (p_value is not None and p_value < ALPHA) else
                NOT_ENOUGH if len(pairs) < MIN_ITEMS else SAME)
@@ -74,7 +81,7 @@ def compare(now: pd.DataFrame, base: pd.DataFrame | None, *, probe: int | None =
             "output_tokens_median_baseline": _median(base["output_tokens"]),
             "probe_tokens_baseline": base_probe, "p_value": p_value,
             **{f"p_{name}": p for name, p in tests.items()}, "verdict": verdict}
-    return row | {"evidence": evidence(row, decisive, noise)}
+    return row | {"evidence": evidence(row, decisive, noise, one_offs)}
 
 
 def _answered(items: pd.DataFrame) -> pd.DataFrame:
@@ -138,8 +145,30 @@ def token_changes(pairs: pd.DataFrame, probe: int | None, base_probe: int | None
     return out
 
 
-def paired_tests(pairs: pd.DataFrame, noise: tuple[int, int]) -> dict[str, float]:
-    """p-values of the paired tests that can run on these pairs (none under MIN_ITEMS)."""
+def answer_noise(pooled: tuple[int, int],
+                 history: pd.DataFrame | None) -> tuple[tuple[int, int], set]:
+    """The answer noise to test against, and the items the test leaves out.
+
+    Once the baseline has `STABLE_CHECKS` `same model` checks, an item that differed in every
+    one of them is a baseline answer that never came back (an API reworded it once): it will
+    differ whatever the model, so it only adds noise; it is left out, and the noise is that of
+    the other items against this baseline. Before that, the model's pooled noise (`pooled`).
+    Why: counting those items made the null count look more variable than it is; on simulated
+    APIs that reword 10-25% of answers, leaving them out raised the power to see a quarter of
+    the answers move from about a quarter-half to a half-three quarters, false alarms still
+    under 1% (bench/drift.py)."""
+    if history is None or not len(history) or history["checks"].max() < STABLE_CHECKS:
+        return pooled, set()
+    one_offs = set(history.loc[(history["checks"] >= STABLE_CHECKS)
+                               & (history["differed"] == history["checks"]), "item_id"])
+    rest = history[~history["item_id"].isin(one_offs)]
+    return (int(rest["differed"].sum()), int(rest["checks"].sum())), one_offs
+
+
+def paired_tests(pairs: pd.DataFrame, noise: tuple[int, int],
+                 one_offs: set = frozenset()) -> dict[str, float]:
+    """p-values of the paired tests that can run on these pairs (none under MIN_ITEMS); the
+    answer test leaves out `one_offs` (`answer_noise`)."""
     if len(pairs) < MIN_ITEMS:
         return {}
     correct, correct_base = pairs["score"] >= 1, pairs["score_base"] >= 1
@@ -149,8 +178,9 @@ def paired_tests(pairs: pd.DataFrame, noise: tuple[int, int]) -> dict[str, float
              float(mcnemar(table, exact=True).pvalue),
              "scores": _wilcoxon(pairs["score"], pairs["score_base"]),
              "output_length": _wilcoxon(pairs["output_tokens"], pairs["output_tokens_base"])}
-    if noise[1] > 0:
-        tests["answers"] = float(stats.binomtest(_changed(pairs), len(pairs), noise_limit(*noise),
+    tested = pairs[~pairs["item_id"].isin(one_offs)]
+    if noise[1] > 0 and len(tested):
+        tests["answers"] = float(stats.binomtest(_changed(tested), len(tested), noise_limit(*noise),
                                                  alternative="greater").pvalue)
     return tests
 
@@ -170,7 +200,8 @@ def _wilcoxon(x: pd.Series, y: pd.Series) -> float:
     return float(stats.wilcoxon(diff, zero_method="wilcox").pvalue)
 
 
-def evidence(row: dict, decisive: list[str], noise: tuple[int, int]) -> str:
+def evidence(row: dict, decisive: list[str], noise: tuple[int, int],
+             one_offs: set = frozenset()) -> str:
     """One sentence: what differs, with counts and p-values a person can check."""
     n, changed = row["n_items"], row["n_changed_answers"]
     parts = [f"{changed} of {n} answers differ ({changed / n:.0%})" if n else "no item answered in both runs",
@@ -184,7 +215,8 @@ def evidence(row: dict, decisive: list[str], noise: tuple[int, int]) -> str:
                            if row.get(name) is not None)
         parts.append(f"{_p(row['p_value'])} (Bonferroni over {tested})")
     if noise[1] and row.get("p_answers") is not None:
-        parts.append(f"answer noise so far {noise[0]} of {noise[1]}")
+        parts.append(f"answer noise so far {noise[0]} of {noise[1]}" + (
+            f", leaving out {len(one_offs)} baseline answers that never came back" if one_offs else ""))
     elif row.get("p_value") is not None:
         parts.append("answer changes are tested from the second check on")
     if n < MIN_ITEMS and not decisive:

@@ -80,6 +80,28 @@ def server_report(run_id: str, model_id: str, version: str, db_path=None) -> dic
     return report | {"probe_tokens": None if pd.isna(row[1]) else int(row[1])}
 
 
+def item_history(model_id: str, version: str, baseline_run: str, db_path=None) -> pd.DataFrame:
+    """Per item, over the model's latest `same model` checks against this baseline: in how many
+    it was answered (`checks`) and how many times its answer differed from the baseline's."""
+    with db.reading(db_path) as con:
+        return con.execute(f"""
+            WITH recent AS (
+                SELECT run_id FROM drift_check_row
+                WHERE model_id = $model AND canary_version = $version AND verdict = 'same model'
+                  AND baseline_run_id = $base AND run_id <> $base AND {VALID_RUN}
+                ORDER BY checked_at_utc DESC LIMIT {NOISE_CHECKS}),
+            base AS (SELECT item_id, answer_sha256 FROM drift_item_result
+                     WHERE run_id = $base AND model_id = $model AND canary_version = $version
+                       AND error_class IS NULL)
+            SELECT i.item_id, count(*) AS checks,
+                   count(*) FILTER (WHERE i.answer_sha256 <> base.answer_sha256) AS differed
+            FROM drift_item_result i JOIN base USING (item_id)
+            WHERE i.run_id IN (SELECT run_id FROM recent) AND i.model_id = $model
+              AND i.canary_version = $version AND i.error_class IS NULL
+            GROUP BY i.item_id ORDER BY i.item_id""",
+            {"model": model_id, "version": version, "base": baseline_run}).df()
+
+
 def answer_noise(model_id: str, version: str, db_path=None) -> tuple[int, int]:
     """(answers changed, answers compared) over the model's latest `same model` checks."""
     with db.reading(db_path) as con:
