@@ -35,7 +35,8 @@ view("drift_checks",
      p_scores="Wilcoxon signed-rank p on the item scores, paired by item",
      p_output_length="Wilcoxon signed-rank p on the answers' output tokens, paired by item",
      p_answers="One-sided exact binomial p of n_changed_answers against the model's answer noise "
-               "(upper 95% limit from its earlier `same model` checks); NULL before it has one",
+               "(upper 95% limit from its latest `same model` checks; after 5 against this "
+               "baseline, its answers that never came back are left out); NULL before it has one",
      output_tokens_median_baseline="Median answer length in the baseline, output tokens",
      output_tokens_median="Median answer length in this run, output tokens",
      probe_tokens_baseline="Tokens of the fixed probe text in the baseline",
