@@ -21,7 +21,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from collectors import latency
+from collectors import drift_canary, latency
 from collectors.local_models import N_CTX
 from core.config import GapWatchConfig, ModelConfig, load_config
 from collectors.runner import Run
@@ -110,11 +110,25 @@ def item_rows(model_ids: list[str], n: int, at: datetime, rng: random.Random) ->
              "error": None} for i in range(n)]
 
 
+def drift_rows(model_ids: list[str], n: int, at: datetime, rng: random.Random) -> list[dict]:
+    """A drift run's canary answers (the check rows, one per model, are left out: a few)."""
+    items = drift_canary.items()
+    return [{"model_id": model_ids[i // len(items) % len(model_ids)], "canary_version": "1",
+             "item_id": items[i % len(items)].item_id, "dimension": "reasoning",
+             "answer_sha256": f"{rng.getrandbits(256):064x}", "response": words(rng, rng.randint(3, 30)),
+             "score": float(rng.random() < 0.5), "output_chars": rng.randint(5, 200),
+             "input_tokens": rng.randint(40, 250), "output_tokens": rng.randint(2, 48),
+             "latency_s": rng.uniform(0.2, 8), "served_model": "m", "system_fingerprint": None,
+             "measured_at_utc": at, "error_class": None, "error": None} for i in range(n)]
+
+
 def write_days(db_path: Path, days: int, runs_per_day: dict[str, float], rows_per_run: dict[str, int],
                model_ids: list[str]) -> None:
     """Simulated runs with rows of the real shapes, through Run, as the scheduler would."""
-    rng, makers = random.Random(1), {"latency": latency_rows, "capability": item_rows}
-    tables = {"latency": "latency_sample", "capability": "capability_item_result"}
+    rng = random.Random(1)
+    makers = {"latency": latency_rows, "capability": item_rows, "drift": drift_rows}
+    tables = {"latency": "latency_sample", "capability": "capability_item_result",
+              "drift": "drift_item_result"}
     for day in range(days):
         for collector, per_day in runs_per_day.items():
             for _ in range(round(per_day)):
@@ -133,7 +147,8 @@ def plan(months: int, n_models: int) -> dict:
                 for job, trigger in stored_triggers(config, Path(folder)).items()}
     return {"models": models, "days": (end - START).days, "runs": runs,
             "rows_per_run": {"latency": latency_rows_per_run(config, models),
-                             "capability": capability_items_per_run(models), "prices": 0}}
+                             "capability": capability_items_per_run(models), "prices": 0,
+                             "drift": len(models) * len(drift_canary.items())}}
 
 
 def growth_mb_per_month(the_plan: dict, days: int) -> tuple[float, Counter]:

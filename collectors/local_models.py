@@ -157,13 +157,21 @@ def serve(model: LocalModel, port: int | None = None, cache_dir: Path = DATA_DIR
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = N_THREADS
     if model.chat_template:
         params.chat_template = model.chat_template  # jinja: a bare name like "gemma" is used as literal text
+    serve_forever(params, model.id)
+
+
+def serve_forever(params, label: str) -> None:
+    """Start llama.cpp with `params` and serve until SIGTERM or Ctrl-C (bench/llama_server.py
+    serves other names and settings through it too)."""
+    import xllamacpp
+
     try:
         server = xllamacpp.Server(params)  # returns once the model is loaded and the port listens
     except RuntimeError:  # llama.cpp has logged the reason on its "E" lines just above
-        raise GapWatchError(f"{model.id}: llama.cpp server did not start on port {params.port}") from None
+        raise GapWatchError(f"{label}: llama.cpp server did not start on port {params.port}") from None
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: `&` in a script starts it ignored
         signal.signal(sig, lambda *_: sys.exit(0))
-    print(f"serving {model.id} at {server.listening_address}", flush=True)
+    print(f"serving {label} at {server.listening_address}", flush=True)
     try:
         while True:
             time.sleep(3600)
@@ -282,6 +290,38 @@ def status(data_dir: Path = DATA_DIR, models: list[LocalModel] | None = None) ->
                             "served_id": listed[0].get("id"),
                             "foreign": identity(model, Path(data_dir) / "models") if healthy else None}
     return report
+
+
+def served_identity(root_url: str, cache_dir: Path = DATA_DIR / "models") -> dict:
+    """What a llama.cpp server at `root_url` (`http://host:port`) says it serves: its model
+    file's SHA-256 when the file is on this machine, the model's size, parameters, vocabulary
+    and quantisation, its context and slots, and the build; {} from a server that is not
+    llama.cpp. Why here: a model swapped behind a name or a port shows first in these
+    (the drift sentinel compares them; a port check can too)."""
+    root = root_url.rstrip("/").removesuffix("/v1")
+    try:
+        props = httpx.get(f"{root}/props", timeout=3.0, trust_env=False).json()
+        listed = httpx.get(f"{root}/v1/models", timeout=3.0, trust_env=False).json()
+    except (httpx.HTTPError, ValueError):
+        return {}
+    if not isinstance(props, dict) or "model_path" not in props:
+        return {}
+    meta = ((listed.get("data") or [{}])[0].get("meta") or {}) if isinstance(listed, dict) else {}
+    path = Path(props["model_path"])
+    identity = {"file_sha256": _file_sha256(path, cache_dir), "file_bytes": meta.get("size"),
+                "parameters": meta.get("n_params"), "vocabulary": meta.get("n_vocab"),
+                "context_trained": meta.get("n_ctx_train"), "embedding": meta.get("n_embd"),
+                "quantisation": props.get("model_ftype") or meta.get("ftype"),
+                "context": (props.get("default_generation_settings") or {}).get("n_ctx"),
+                "slots": props.get("total_slots"), "build": props.get("build_info")}
+    return {key: value for key, value in identity.items() if value is not None}
+
+
+def _file_sha256(path: Path, cache_dir: Path) -> str | None:
+    """A served file's hash if it is on this machine (remembered by size and mtime)."""
+    if not path.is_file():
+        return None
+    return _hash_index(cache_dir, path) or _hash_index(cache_dir, path, _sha256(path))
 
 
 def _alive(pid: int | None) -> bool:

@@ -26,6 +26,7 @@ REGISTERED = (
     Registered("prices", "collectors.prices", per_model=False),
     Registered("capability", "collectors.capability"),
     Registered("public", "collectors.public", per_model=False),
+    Registered("drift", "collectors.drift"),
 )
 NAMES = [r.name for r in REGISTERED]
 BY_NAME = {r.name: r for r in REGISTERED}

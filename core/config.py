@@ -24,7 +24,7 @@ from core.provider_kinds import KINDS, ProviderKind
 MODEL_ID = r"^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 URL = r"^https?://\S+$"
-COLLECTORS = ("latency", "capability", "prices", "public")
+COLLECTORS = ("latency", "capability", "prices", "public", "drift")
 
 
 class Strict(BaseModel):
@@ -206,6 +206,26 @@ class UpkeepConfig(Strict):
     _cron = field_validator("schedule")(CollectorConfig._cron.__func__)
 
 
+class AlertsConfig(Strict):
+    """Where to say that a model changed behind its name or a board verdict flipped
+    (core/alerts.py): a webhook gets the event as JSON, a command gets it on stdin."""
+
+    webhook_url: str | None = Field(None, pattern=URL, description="POSTed the event as JSON")
+    webhook_url_env: str | None = Field(None, pattern=ENV_NAME,
+                                        description="Variable holding the URL, for one with a token in it")
+    command: list[str] | None = Field(None, min_length=1,
+                                      description="Program and arguments; the event comes on stdin")
+    timeout_s: float = Field(5.0, gt=0, le=60, description="Longest wait for one delivery")
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> "AlertsConfig":
+        if not (self.webhook_url or self.webhook_url_env or self.command):
+            raise ValueError("give webhook_url, webhook_url_env or command")
+        if self.webhook_url and self.webhook_url_env:
+            raise ValueError("give webhook_url or webhook_url_env, not both")
+        return self
+
+
 class HostConfig(Strict):
     """One host's share of the jobs, when several hosts collect into one lake."""
 
@@ -239,11 +259,13 @@ class GapWatchConfig(Strict):
     upkeep: UpkeepConfig | None = None
     hosts: dict[str, HostConfig] = Field(default_factory=dict,
                                          description="Host name -> its share; empty = one host runs every job")
-    collectors: dict[Literal["latency", "capability", "prices", "public"], CollectorConfig] = {}
+    collectors: dict[Literal["latency", "capability", "prices", "public", "drift"],
+                     CollectorConfig] = {}
     prices: list[PriceBookEntry] = []
     aliases: list[AliasEntry] = []
     importers: ImportersConfig = ImportersConfig()
     machine: MachineConfig = MachineConfig()
+    alerts: AlertsConfig | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "GapWatchConfig":

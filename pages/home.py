@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.ui import board as board_ui
-from pages.ui import data, figure, freshness, measured_sections, tables
+from pages.ui import data, drift_sections, figure, freshness, measured_sections, tables
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
 from warehouse.contract import queries
@@ -71,6 +71,7 @@ with st.expander("Each row in full: the series, whole history, periods and how v
     st.download_button("Verdict board (CSV)", board.to_csv(index=False), "verdict_board.csv")
 
 measured_sections.my_measurements(snap)
+drift_sections.overview(snap, tz)  # one row per model: still the one measured?
 
 cov, eci, arena = frames["coverage"].iloc[0], frames["eci"], frames["arena"]
 

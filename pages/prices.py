@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.ui import data, figure, measured_sections, public_sections
+from pages.ui.charts import gaps as gap_charts
 from pages.ui.charts import prices as price_charts
 from warehouse.analysis import labels
 
@@ -36,7 +37,8 @@ picked = st.multiselect("Models", list(models["model_id"]), default=defaults(mod
 if picked:
     steps = data.cheapest_price_steps(tuple(picked), *snap)
     column = st.radio("Price of", list(PRICE_COLUMNS), horizontal=True, format_func=PRICE_COLUMNS.get)
-    figure.show(price_charts.price_figure(steps, column, openness))
+    figure.show(gap_charts.mark_method_changes(price_charts.price_figure(steps, column, openness),
+                                               data.method_changes(*snap), set(picked), steps["day"]))
     st.caption("Source: OpenRouter and LiteLLM price histories (the `prices` view). Each step is "
                "the cheapest paid price any listed seller charged from that day on; free "
                "offerings are left out, and a line ends on the day its last listing ended or was "

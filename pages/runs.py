@@ -1,8 +1,8 @@
-"""Runs and health: freshness per collector, jobs and next runs, the run ledger, failures by error class, collect now."""
+"""Runs and health: freshness per collector, jobs and next runs, the run ledger, failures by error class, collect now, drift checks."""
 
 import streamlit as st
 
-from pages.ui import actions, data, measured_sections, tables
+from pages.ui import actions, data, drift_sections, measured_sections, tables
 from warehouse.analysis import labels
 
 LEDGER_ROWS = 30  # a static table (it wraps, never cut at the right); the CSV has every run
@@ -66,3 +66,5 @@ if len(fails):
     st.download_button("Failures (CSV)", fails.to_csv(index=False), "failures.csv")
 else:
     st.info("No failed requests or items recorded.")
+
+drift_sections.runs_section(snap, tz)

@@ -51,7 +51,8 @@ if len(mine):
                          key="include_contended") if len(busy) else True
         trend = mine if keep else mine[~mine["contended"].fillna(False)]
         if len(trend):
-            figure.show(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(trend)))
+            figure.show(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(trend),
+                                                            changes=data.method_changes(*snap)))
         else:
             st.info("Every run of this workload was measured under contention; switch them "
                     "on above to see them anyway.")
@@ -61,7 +62,9 @@ if len(mine):
     figure.show(speed_charts.speed_box_figure(mine, measure))
     st.caption("Source: the `latency_samples` view, successful requests only (the newest "
                "50,000). "
-               + ("Over time: each point is one time bucket sized to the span shown. "
+               + ("Over time: each point is one time bucket sized to the span shown; dotted "
+                  "lines: the model changed (a new machine, server or model file, or another "
+                  "model behind its name), so speeds before and after are not one series. "
                   if several_days else "Measured on fewer than three days, so runs are shown "
                   "side by side (medians per run), not as a trend. ")
                + "Boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile "
@@ -84,7 +87,10 @@ if len(speed):
               help=labels.with_interval(verdict["slope_per_year"], verdict["ci_low"],
                                         verdict["ci_high"], f"{labels.unit(verdict['unit'])} per year",
                                         signed=True))
-    figure.show(gap_charts.gap_trend_figure(gaps, verdict))
+    changes = data.method_changes(*snap)
+    figure.show(gap_charts.mark_method_changes(gap_charts.gap_trend_figure(gaps, verdict), changes,
+                                               {verdict["series_id"], *changes["scope"]},
+                                               gaps["bucket_start"]))
     st.caption("The gap is the log10 ratio of the two groups' median time to first token "
                "(positive: the leader is faster). Source: the `gap_series` and `gap_verdicts` views.")
 else:

@@ -17,13 +17,16 @@ def test_six_months_of_the_default_schedule_for_ten_models_gives_the_expected_ru
     plan = cadence.plan(months=6, n_models=10)
     assert plan["days"] == DAYS and len(plan["models"]) == 10
     # latency at minute 15 every 6 hours, capability daily at 03:30, prices daily at 05:00 (UTC),
-    # the public history on Mondays at 04:00 (2027-01-04 .. 2027-06-28: 26 Mondays)
-    assert plan["runs"] == {"latency": 4 * DAYS, "capability": DAYS, "prices": DAYS, "public": 26}
+    # the public history on Mondays at 04:00 (2027-01-04 .. 2027-06-28: 26 Mondays), drift
+    # daily at 04:45
+    assert plan["runs"] == {"latency": 4 * DAYS, "capability": DAYS, "prices": DAYS, "public": 26,
+                            "drift": DAYS}
     # 7 hosted models x 3 workloads + 3 local x 2 (10k->1.5k does not fit 2048), each cell
     # 1 stream x 4 requests + 4 streams x 4 requests
     assert plan["rows_per_run"]["latency"] == (7 * 3 + 3 * 2) * (4 + 16)
     # 36 + 36 + 36 + 32 fixed items and as many fresh ones, for every model
     assert plan["rows_per_run"]["capability"] == 10 * 2 * (36 + 36 + 36 + 32)
+    assert plan["rows_per_run"]["drift"] == 10 * 32  # the canary set, for every model
 
 
 def test_fire_times_follow_the_cron_with_jitter_inside_its_window(tmp_path):
@@ -46,6 +49,8 @@ def test_a_simulated_day_stores_every_run_and_row_the_plan_promises(db_copy):
                                 "collector NOT LIKE 'public:%' GROUP BY ALL").fetchall())
         latency_rows = con.execute("SELECT count(*) FROM latency_samples").fetchone()[0]
         item_rows = con.execute("SELECT count(*) FROM capability_items").fetchone()[0]
-    assert runs == {"latency": 4, "capability": 1, "prices": 1}
+        drift_rows = con.execute("SELECT count(*) FROM drift_answers").fetchone()[0]
+    assert runs == {"latency": 4, "capability": 1, "prices": 1, "drift": 1}
+    assert drift_rows == plan["rows_per_run"]["drift"]
     assert latency_rows == 4 * plan["rows_per_run"]["latency"]
     assert item_rows == plan["rows_per_run"]["capability"]

@@ -206,8 +206,8 @@ def test_a_bad_value_or_a_missing_collector_is_one_line_too():
     missing = collectors_cli("run")
     assert missing.returncode == 2 and missing.stderr == (
         "error: python -m collectors run: the following arguments are required: COLLECTOR "
-        "(commands: latency, prices, capability, public; `python -m collectors run --help` says "
-        "more)\n")
+        "(commands: latency, prices, capability, public, drift; `python -m collectors run --help` "
+        "says more)\n")
     no_run = collectors_cli("runs", "invalidate")
     assert no_run.returncode == 2 and no_run.stderr.startswith(
         "error: python -m collectors runs: invalidate needs a RUN_ID")

@@ -35,12 +35,13 @@ def error_of(path: Path) -> str:
 
 def test_shipped_default_loads_without_any_key():
     config = load_config(REPO / "gapwatch.toml")
-    assert set(config.collectors) == {"latency", "capability", "prices", "public"}
+    assert set(config.collectors) == {"latency", "capability", "prices", "public", "drift"}
     assert config.collectors["public"].schedule == "0 4 * * 1"  # the public history, weekly
+    assert config.collectors["drift"].schedule == "45 4 * * *"  # the drift sentinel, daily
     assert config.importers.arena.url.startswith(
         "https://huggingface.co/datasets/lmarena-ai/leaderboard-dataset/resolve/main/text/full-")
     assert config.importers.epoch.eci_url == "https://epoch.ai/data/benchmark_data.zip"
-    assert config.missing_keys() == []
+    assert config.alerts is None and config.missing_keys() == []
 
 
 def test_malformed_toml_names_file_and_line(tmp_path):
@@ -111,6 +112,18 @@ def test_cli_init_with_bad_config_exits_cleanly_and_writes_nothing(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "provder: unknown key" in result.stderr
     assert not (tmp_path / "gapwatch.duckdb").exists()
+
+
+def test_alerts_need_somewhere_to_go_and_one_url(tmp_path):
+    nowhere = write(tmp_path, GOOD_MODEL + "\n[alerts]\ntimeout_s = 3\n")
+    assert error_of(nowhere).endswith("alerts: give webhook_url, webhook_url_env or command")
+    both = write(tmp_path, GOOD_MODEL + '\n[alerts]\nwebhook_url = "http://h/x"\n'
+                                        'webhook_url_env = "HOOK"\n')
+    assert error_of(both).endswith("alerts: give webhook_url or webhook_url_env, not both")
+    typo = write(tmp_path, GOOD_MODEL + '\n[alerts]\nwebhok_url = "http://h/x"\n')
+    assert "alerts.webhok_url: unknown key" in error_of(typo)
+    ok = write(tmp_path, GOOD_MODEL + '\n[alerts]\ncommand = ["notify-send", "GapWatch"]\n')
+    assert load_config(ok).alerts.command == ["notify-send", "GapWatch"]
 
 
 LOCAL_MODEL = """

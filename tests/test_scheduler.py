@@ -224,9 +224,10 @@ def test_stored_jobs_are_kept_and_a_changed_schedule_is_reported(sched_env):
 
 def test_job_specs_follow_the_config():
     specs = scheduler.job_specs(load_config(REPO / "gapwatch.toml"))
-    assert set(specs) == {"latency", "capability", "prices", "public"}
+    assert set(specs) == {"latency", "capability", "prices", "public", "drift"}
     assert specs["latency"].kwargs == {"collector": "latency", "models": ["*"]}
     assert specs["public"].schedule == "0 4 * * 1"  # the public history refresh, weekly
+    assert specs["drift"].kwargs == {"collector": "drift", "models": ["*"]}
 
 
 def set_next_fire_time(db_path, job_id: str, when: datetime) -> None:

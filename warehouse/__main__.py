@@ -155,8 +155,13 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     from warehouse.storage import gap_tables
 
     if args.refresh:
+        from warehouse.contract import board_flips
+
+        before = board_flips.board_verdicts()
         with db.writing(atomic=False) as con:
             gap_tables.refresh(con, args.include_contended)
+        for flip in board_flips.alert_flips(before, board_flips.board_verdicts()):
+            print(f"verdict flipped: {flip['dimension']}: {flip['before']} -> {flip['after']}")
     with db.reading() as con:
         table = con.execute("SELECT * FROM gap_verdicts").df()
         lag_rows = con.execute("SELECT * FROM lags").df()

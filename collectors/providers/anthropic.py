@@ -56,6 +56,7 @@ class AnthropicProvider(Provider):
     def _complete(self, args: dict, timing: Timing) -> None:
         raw = self.client.messages.with_raw_response.create(**args)
         timing.started, timing.http_status = True, raw.status_code
+        timing.take_headers(raw.headers)
         message = raw.parse()
         timing.served_model = message.model
         timing.parts = [block.text for block in message.content if block.type == "text"]

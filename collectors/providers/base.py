@@ -60,6 +60,8 @@ class ChatResult:
     attempts: int = 1
     served_model: str | None = None
     server_timings: dict | None = None  # llama.cpp's "timings" object if present
+    system_fingerprint: str | None = None  # the backend build the API says answered, if it says
+    model_headers: dict | None = None  # response headers naming a model or its version
 
 
 class ProviderFault(Exception):
@@ -88,6 +90,14 @@ class Timing:
         self.output_tokens: int | None = None
         self.served_model: str | None = None
         self.server_timings: dict | None = None
+        self.system_fingerprint: str | None = None
+        self.model_headers: dict | None = None
+
+    def take_headers(self, headers: Mapping[str, str]) -> None:
+        """Keep the headers that name the model or its version (`openai-model`,
+        `x-model-version`, ...): a provider may say there what its body does not."""
+        found = {name.lower(): value for name, value in headers.items() if "model" in name.lower()}
+        self.model_headers = found or None
 
     def from_wire_send(self) -> None:
         """Re-origin on the moment the request left (wire_clock), not on SDK set-up."""
@@ -115,7 +125,8 @@ class Timing:
             e2e_s=(self.t_end or time.monotonic()) - self.t0, chunk_times_s=list(self.chunk_times),
             http_status=self.http_status if self.started or not fault else fault.http_status,
             error_class=fault.error_class if fault else None, error=str(fault) if fault else None,
-            attempts=attempts, served_model=self.served_model, server_timings=self.server_timings)
+            attempts=attempts, served_model=self.served_model, server_timings=self.server_timings,
+            system_fingerprint=self.system_fingerprint, model_headers=self.model_headers)
 
 
 class Provider(ABC):
@@ -126,6 +137,7 @@ class Provider(ABC):
     """
 
     kind: ClassVar[str]
+    takes_seed: ClassVar[bool] = False  # the API accepts a sampling `seed` (sent where it does)
 
     def __init__(self, base_url: str | None, api_key: str | None, timeout_s: float = 60.0,
                  connect_timeout_s: float = 5.0, max_attempts: int = 4, backoff_s: float = 1.0):

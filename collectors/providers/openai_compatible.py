@@ -19,6 +19,7 @@ from core.errors import GapWatchError
 @register("openai-compatible", "local")
 class OpenAICompatible(Provider):
     kind = "openai-compatible"
+    takes_seed = True
 
     def __init__(self, base_url: str | None, api_key: str | None, *args, **kwargs):
         super().__init__(base_url, api_key, *args, **kwargs)
@@ -40,6 +41,7 @@ class OpenAICompatible(Provider):
             **args, stream=True, stream_options={"include_usage": True})
         timing.from_wire_send()
         timing.started, timing.http_status = True, stream.response.status_code
+        timing.take_headers(stream.response.headers)
         with stream:
             for chunk in stream:
                 _take_chunk(chunk, timing)
@@ -50,8 +52,10 @@ class OpenAICompatible(Provider):
     def _complete(self, args: dict, timing: Timing) -> None:
         raw = self.client.chat.completions.with_raw_response.create(**args, stream=False)
         timing.started, timing.http_status = True, raw.status_code
+        timing.take_headers(raw.headers)
         completion = raw.parse()
         timing.served_model = completion.model
+        timing.system_fingerprint = getattr(completion, "system_fingerprint", None)
         timing.parts = [completion.choices[0].message.content or ""] if completion.choices else []
         _take_usage(completion, timing)
 
@@ -83,6 +87,7 @@ class OpenAICompatible(Provider):
 
 def _take_chunk(chunk, timing: Timing) -> None:
     timing.served_model = chunk.model or timing.served_model
+    timing.system_fingerprint = getattr(chunk, "system_fingerprint", None) or timing.system_fingerprint
     for choice in chunk.choices or []:
         timing.content(choice.delta.content if choice.delta else None)
         timing.finished = timing.finished or bool(choice.finish_reason)

@@ -12,7 +12,7 @@ import streamlit as st
 from core.address import resolve
 
 from warehouse import bootstrap
-from warehouse.contract import dimension_queries, measured, queries, reads
+from warehouse.contract import dimension_queries, drift_reads, measured, queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -258,3 +258,13 @@ def latency_runs(db: str, version: int):
 @st.cache_data(**SNAPSHOT_CACHE)
 def measured_models(db: str, version: int):
     return measured.measured_models(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def drift_latest(db: str, version: int):
+    return drift_reads.latest_checks(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def drift_recent(db: str, version: int):
+    return drift_reads.recent_checks(db_path=db)

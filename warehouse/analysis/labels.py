@@ -54,6 +54,7 @@ SOURCES = {
     "latency": "latency collector",
     "capability": "capability collector",
     "prices": "price collector",
+    "drift": "drift sentinel",
 }
 
 
@@ -201,6 +202,7 @@ WINDOWS = {"whole": "whole history", "all": "whole history", "whole_history": "w
            "since_break": "since the last break", "latest_segment": "since the last break"}
 METHOD_CHANGE_KINDS = {"rating method": "new rating method", "pack version": "new pack version",
                        "run context": "new machine, server or model file",
+                       "model swap": "another model behind the same name (drift check)",
                        "listing change": "listing change", "level shift":
                        "step fitted with the trend (no recorded cause)",
                        "new vintage": "new vintage of a rescaled source"}

@@ -20,7 +20,8 @@ frames to `compute`, which calls the pure functions in `gaps`, `trends` and `lag
 Periods (the `period` column): no verdict spans a *recorded* break (Arena listing and
 rating-method changes, `warehouse.analysis.arena`; where a refreshed public source passes from
 one vintage to a newer one, `warehouse.analysis.vintages`; a model of a measured series in a new
-run context, `MODEL_BREAK_KINDS` from `method_changes`; a new pack version is a new series). A series
+run context or swapped behind its name (the drift sentinel's `model swap`),
+`MODEL_BREAK_KINDS` from `method_changes`; a new pack version is a new series). A series
 without one gets a `whole history` verdict; with breaks, one `segment <start> to <end>` verdict
 per stretch. A step the data show with no recorded cause (`level_shifts`) is fitted with the
 trend in the same GLS (stored as `step_at`/`step_size` and as a `level shift` row of
@@ -53,7 +54,7 @@ SERIES_COLUMNS = gaps.GAP_COLUMNS + ["pack", "segment_start"]
 # model is in; add a new kind here (e.g. a detected model swap, a new vintage of an index) and
 # its words in `labels.METHOD_CHANGE_KINDS`. Arena's listing and rating-method changes split in
 # `arena`; a new pack version is a new series. `level shift` rows are fitted steps, not splits.
-MODEL_BREAK_KINDS = ("run context",)
+MODEL_BREAK_KINDS = ("run context", "model swap")
 BREAK_COLUMNS = arena.BREAK_COLUMNS
 SQL = {
     "arena": """SELECT pack, measured_at_utc, model_id, value, source FROM capability_scores

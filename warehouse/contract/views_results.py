@@ -19,8 +19,8 @@ METRIC_ALIAS = ("Deprecated: the same value as `series_id`, kept so queries writ
 view("method_changes",
      "Where a series changes method, to mark on time axes: an Arena rating method's first "
      "snapshot, an Arena listing change, a task pack's new version, a model measured on a new "
-     "machine, build or file, a level shift found in a gap series, a new vintage of a "
-     "refreshed public source.",
+     "machine, build or file, a model swapped behind its name (the drift sentinel), a level "
+     "shift found in a gap series, a new vintage of a refreshed public source.",
      f"""WITH arena AS (
         SELECT min(measured_at_utc) AS changed_at_utc, pack AS scope, 'rating method' AS kind,
                'Arena ' || replace(split_part(pack, ':', 3), '_', ' ') || ' (' ||
@@ -57,21 +57,30 @@ view("method_changes",
                  CASE WHEN quantisation IS DISTINCT FROM was_quant
                       THEN 'quantisation ' || coalesce(quantisation, '?') END) AS label
         FROM compared WHERE nth > 1 AND (host, cpu, server_build, model_sha256, quantisation)
-             IS DISTINCT FROM (was_host, was_cpu, was_build, was_sha, was_quant))
+             IS DISTINCT FROM (was_host, was_cpu, was_build, was_sha, was_quant)),
+     swaps AS (
+        SELECT checked_at_utc AS changed_at_utc, model_id AS scope, 'model swap' AS kind,
+               model_id || ': another model answers behind this name (drift check' ||
+               CASE WHEN n_items > 0 THEN ': ' || n_changed_answers || ' of ' || n_items ||
+                    ' canary answers differ' ELSE '' END || ')' AS label
+        FROM drift_check_row WHERE verdict = 'changed' AND {VALID_RUN})
      SELECT * FROM arena UNION ALL SELECT * FROM versions UNION ALL SELECT * FROM contexts
+     UNION ALL SELECT * FROM swaps
      UNION ALL SELECT changed_at_utc, scope, kind, label FROM series_break_row""",
      changed_at_utc="When the new method's first value was measured (UTC)",
      scope="What it applies to: an Arena pack (`arena:<source>:<method>`), the joined Arena "
            "series `arena:text`, a task pack, a model id, or (`level shift`) a gap series' "
            "`series_id`",
-     kind="`rating method`, `pack version`, `run context`, `listing change` (an Arena "
+     kind="`rating method`, `pack version`, `run context`, `model swap` (a drift check found "
+          "another model answering behind the name: `drift_checks`), `listing change` (an Arena "
           "snapshot lists ≥ 10% fewer models than the one before, or ≥ 10% more that were "
           "listed before), or `level shift` (a step in one gap series that no recorded change "
           "explains, found by `warehouse/analysis/level_shifts.py`; `scope` is the series' `series_id` and "
           "`label` names the gap), or `new vintage` (a series passes from an older import of a "
           "refreshed source to a newer one, `public_vintages`; `scope` is the series' "
           "`series_id`); gap verdicts never span a `listing change`, `rating method`, "
-          "`level shift` or `new vintage` of their series, nor a `run context` change of one of "
+          "`level shift` or `new vintage` of their series, nor a `run context` change or `model "
+          "swap` of one of "
           "their models",
      label="What changed, e.g. `local/qwen2.5-coder-0.5b: host lab-2; CPU Apple M3`")
 

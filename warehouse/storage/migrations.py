@@ -291,3 +291,28 @@ def m010_verdict_families_steps_and_level_lags(con: duckdb.DuckDBPyConnection) -
     ALTER TABLE lag_row ADD COLUMN top_months_at_least DOUBLE;
     ALTER TABLE lag_row ADD COLUMN n_events INTEGER;
     """)
+
+
+@migration
+def m011_drift_sentinel(con: duckdb.DuckDBPyConnection) -> None:
+    """The drift sentinel (collectors/drift.py): each canary answer, hashed, and one check per
+    model and run against its baseline, so a model swapped behind its name is noticed."""
+    con.execute("""
+    CREATE TABLE drift_item_result (
+        run_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, canary_version VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL, dimension VARCHAR NOT NULL, answer_sha256 VARCHAR,
+        response VARCHAR, score DOUBLE, output_chars INTEGER, input_tokens INTEGER,
+        output_tokens INTEGER, latency_s DOUBLE, served_model VARCHAR,
+        system_fingerprint VARCHAR, measured_at_utc TIMESTAMPTZ NOT NULL, error_class VARCHAR,
+        error VARCHAR,
+        PRIMARY KEY (run_id, model_id, canary_version, item_id));
+    CREATE TABLE drift_check_row (
+        run_id VARCHAR NOT NULL, model_id VARCHAR NOT NULL, canary_version VARCHAR NOT NULL,
+        checked_at_utc TIMESTAMPTZ NOT NULL, baseline_run_id VARCHAR, n_items INTEGER NOT NULL,
+        n_changed_answers INTEGER, n_correct_baseline INTEGER, n_correct INTEGER,
+        output_tokens_median_baseline DOUBLE, output_tokens_median DOUBLE,
+        probe_tokens_baseline INTEGER, probe_tokens INTEGER, p_mcnemar DOUBLE, p_scores DOUBLE,
+        p_answers DOUBLE, p_output_length DOUBLE, p_value DOUBLE, verdict VARCHAR NOT NULL,
+        evidence VARCHAR NOT NULL, served_identity JSON,
+        PRIMARY KEY (run_id, model_id, canary_version));
+    """)

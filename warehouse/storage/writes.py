@@ -14,13 +14,16 @@ from warehouse.storage import lake
 from core.errors import GapWatchError
 from core.redaction import redact
 
-ROW_TABLES = {"latency_sample", "capability_item_result", "price_period"}  # a run's own rows
+ROW_TABLES = {"latency_sample", "capability_item_result", "price_period", "drift_item_result",
+              "drift_check_row"}  # a run's own rows
 # Natural keys, as the DuckDB file's PRIMARY KEYs declare them; a DuckLake table has no
 # constraints, so there the same keys are checked by the insert itself.
 NATURAL_KEYS = {
     "latency_sample": ("run_id", "model_id", "workload", "concurrency", "request_index"),
     "capability_item_result": ("run_id", "model_id", "pack", "pack_version", "item_id", "variant", "seed"),
     "capability_score_row": ("run_id", "model_id", "pack", "pack_version", "metric"),
+    "drift_item_result": ("run_id", "model_id", "canary_version", "item_id"),
+    "drift_check_row": ("run_id", "model_id", "canary_version"),
 }
 RUN_STATUSES = ("running", "ok", "partial", "failed", "abandoned")
 # Rows of runs `set_validity` has not invalidated: the views and the price periods filter on it.

@@ -80,9 +80,12 @@ def speed_over_time(samples: pd.DataFrame) -> pd.DataFrame:
                          "tps_p90": g["output_tokens_per_s"].quantile(0.9)}).reset_index()
 
 
-def speed_multiples_figure(over_time: pd.DataFrame, max_models: int = 8) -> go.Figure:
+def speed_multiples_figure(over_time: pd.DataFrame, max_models: int = 8,
+                           changes: pd.DataFrame | None = None) -> go.Figure:
     """One row per model (the most measured first): time to first token (median and 90th
-    percentile) on the left, output tokens per second (median) on the right, over time."""
+    percentile) on the left, output tokens per second (median) on the right, over time; a
+    dotted line across a model's row where it changed (`changes`: `method_changes` rows whose
+    scope is the model: a new machine, server or file, or a model swapped behind its name)."""
     models = over_time.groupby("model_id")["n"].sum().sort_values(ascending=False).index[:max_models]
     fig = make_subplots(rows=max(len(models), 1), cols=2, shared_xaxes=True,
                         horizontal_spacing=0.08, vertical_spacing=0.06 if len(models) > 1 else 0.1,
@@ -98,6 +101,7 @@ def speed_multiples_figure(over_time: pd.DataFrame, max_models: int = 8) -> go.F
                                      line={"color": COLOURS[key], "dash": dash}, marker={"size": 5},
                                      hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y:.3g}<extra>" + model
                                                    + "</extra>"), row=row, col=col)
+        mark_changes(fig, changes, model, rows["bucket"], row)
         fig.update_yaxes(title_text="seconds", rangemode="tozero", row=row, col=1)
         fig.update_yaxes(title_text="tokens/s", rangemode="tozero", row=row, col=2)
     axis = time_axis(over_time["bucket"])
@@ -105,7 +109,7 @@ def speed_multiples_figure(over_time: pd.DataFrame, max_models: int = 8) -> go.F
     fig.update_xaxes(**axis)
     fig.update_xaxes(title_text=time_axis(over_time["bucket"]).get("title", {}).get("text"),
                      row=max(len(models), 1))
-    fig.update_annotations(font={"size": 12})
+    fig.update_annotations(font={"size": 12}, selector={"xref": "paper"})  # the panel titles
     height = 170 + 210 * max(len(models), 1)
     fig.update_layout(height=height, margin={"t": 110},
                       title={"text": "Your measurements over time, per model", "y": 1 - 12 / height,
@@ -113,6 +117,25 @@ def speed_multiples_figure(over_time: pd.DataFrame, max_models: int = 8) -> go.F
                       legend={"orientation": "h", "yref": "container", "y": 1 - 48 / height,
                               "yanchor": "top", "x": 0, "xanchor": "left"})
     return fig
+
+
+def mark_changes(fig: go.Figure, changes: pd.DataFrame | None, model: str, when, row: int) -> None:
+    """Dotted lines on both panels of a model's row at its changes inside the shown span (the
+    speed before and after is not one series), named on the left panel."""
+    when = _naive_utc(when).dropna()
+    if changes is None or not len(changes) or not len(when):
+        return
+    at = _naive_utc(changes["changed_at_utc"])
+    mine = changes[(changes["scope"] == model).to_numpy() & (at > when.min()).to_numpy()
+                   & (at <= when.max()).to_numpy()]
+    for change, x in zip(mine.itertuples(), _naive_utc(mine["changed_at_utc"])):
+        for col in (1, 2):
+            fig.add_vline(x=x.isoformat(), line={"dash": "dot", "width": 1, "color": "grey"},
+                          row=row, col=col)
+        fig.add_annotation(x=x.isoformat(), y=1, yref="y domain", row=row, col=1,
+                           text=labels.method_change_kind(change.kind), showarrow=False,
+                           textangle=-90, xanchor="right", yanchor="top", font={"size": 9},
+                           hovertext=change.label)
 
 
 def speed_box_figure(samples: pd.DataFrame, measure: str) -> go.Figure:
