@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.storage import db
+from warehouse.storage import db, writes
 
 REPO = Path(__file__).resolve().parent.parent
 CHILD = REPO / "tests" / "kill_child.py"
@@ -94,9 +94,9 @@ def test_sigkill_at_random_moments_keeps_every_finished_request(local_servers, d
     abandoned = [r for r in ledger if r[1] == "abandoned"]
     assert abandoned, "no run was left for the recovery to mark"
     for run_id, _status, n_rows, error in abandoned:
-        (stored_n,), = query(db_copy, "SELECT (SELECT count(*) FROM latency_sample WHERE run_id = $1)"
-                                      " + (SELECT count(*) FROM capability_item_result WHERE "
-                                      "run_id = $1)", [run_id])
+        # a run's own rows: its requests and items, and the machine-time price it set
+        (stored_n,), = query(db_copy, "SELECT " + " + ".join(
+            f"(SELECT count(*) FROM {t} WHERE run_id = $1)" for t in sorted(writes.ROW_TABLES)), [run_id])
         assert n_rows == stored_n and error == \
             f"process ended before the run finished; {stored_n} rows kept", (run_id, n_rows, error)
 
