@@ -31,8 +31,8 @@ from scipy import stats
 
 from warehouse.analysis import ar1_gls
 
-LEVEL_SHORT, LEVEL_LONG = 0.95, 0.80  # φ_U's one-sided level at 8 months and from 28 months
-SHORT_MONTHS, LONG_MONTHS = 8, 28
+LEVEL_SHORT, LEVEL_LONG = 0.95, 0.85  # φ_U's one-sided level at 8 months and from 30 months
+SHORT_MONTHS, LONG_MONTHS = 8, 30
 ONE_WAY_MIN = 10  # month-to-month moves all the same way before `one_way` speaks
 
 
