@@ -37,13 +37,15 @@ ONE_WAY_MIN = 10  # month-to-month moves all the same way before `one_way` speak
 
 
 def upper_level(n_months: int) -> float:
-    """The confidence level of φ_U: 0.95 at 8 months falling linearly to 0.80 at 28 and beyond.
+    """The confidence level of φ_U: 0.95 at 8 months falling linearly to 0.85 at 30 and beyond.
 
     Why it depends on length: below two years φ̂ says little about φ (true 0.9 reads ≈ 0.6 at
     13 months), so a bootstrap at a modest upper limit still calibrates at too small a φ and
-    calls 9-15% of trend-free series; at 22 months (two years with gaps) it still called 8% at
-    φ = 0.8 (bench, 500 seeds); from 28 months on the 80% limit holds false calls near 5% at
-    φ = 0.8-0.9 (table in `trends`)."""
+    calls 9-15% of trend-free series. Measured with 2000 draws (500 seeds, bench cells): at
+    24 months (≈ 22 with gaps) the 84.5% limit called 6.8% at φ = 0.8 and 7.4% at 0.9, the
+    90% limit 5.6% and 5.2%; at 36 months the 80% limit called 6.4% at φ = 0.6 and the 85%
+    limit 5.6%, for power 30% against 28% of the oracle's 52%. The schedule gives 89% at 22
+    months and 85% from 30 (table in `trends`)."""
     frac = np.clip((n_months - SHORT_MONTHS) / (LONG_MONTHS - SHORT_MONTHS), 0, 1)
     return float(LEVEL_SHORT + frac * (LEVEL_LONG - LEVEL_SHORT))
 
