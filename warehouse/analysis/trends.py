@@ -165,16 +165,17 @@ def trend(dates, values, alpha: float = ALPHA, steps=(), window=None) -> dict:
                               "change_high": exact["slope_per_year"] * span}
     step_months = sorted({month_of(s) for s in steps} & set(t[1:].tolist()))
     found = slope_test.test(t, y, step_months, w, alpha)
-    if step_months:
-        found |= through_steps(found, slope_test.test(t, y, (), w, alpha))
+    outside = [s for s in step_months if w is not None and s <= w]
+    if len(outside) < len(step_months):  # a step within the period judged
+        found |= through_steps(found, slope_test.test(t, y, outside, w, alpha))
     low, high = found.pop("eq_low"), found.pop("eq_high")
     return out | found | {"change": found["slope_per_year"] * span, "change_low": low * span,
                           "change_high": high * span}
 
 
 def through_steps(beside: dict, through: dict) -> dict:
-    """The p-value when a step the data show was fitted: the trend must be clear both beside
-    the step and through it (the same fit without the step), the same way.
+    """The p-value when a step the data show was fitted within the period judged: the trend
+    must be clear both beside the step and through it (the same fit without it), the same way.
 
     Why: a step found in the data is chosen where the series jumps most, and the bootstrap
     does not repeat that choice. A frontier gap jumps at every new record and then erodes
@@ -239,14 +240,18 @@ def repeated(t: np.ndarray, y: np.ndarray, days: pd.Series, values, which: np.nd
     (p = 0.002) into `no clear change` (p = 0.14)."""
     slope = stats.theilslopes(y, t).slope
     centre, scale = np.median(y - slope * t), _scale(y - slope * t)
-    month = (days.dt.to_period("M") - days.min().to_period("M")).map(lambda d: d.n)
-    raw = pd.DataFrame({"month": month.to_numpy(dtype=float), "day": days.dt.normalize(),
-                        "off": np.asarray(values, dtype=float) - slope * month - centre})
+    stamps = np.asarray(days, dtype="datetime64[ns]")
+    month = stamps.astype("datetime64[M]").astype(np.int64)
+    month = (month - month.min()).astype(float)
+    day = stamps.astype("datetime64[D]")
+    off = np.asarray(values, dtype=float) - slope * month - centre
     out = np.zeros(len(t), dtype=bool)
     for i in np.flatnonzero(which):
-        off = raw[raw["month"] == t[i]].groupby("day")["off"].mean().to_numpy()
-        out[i] = len(off) >= 2 and scale > 0 and (
-            (off > limit * scale).all() or (off < -limit * scale).all())
+        mine = month == t[i]
+        unique, inverse = np.unique(day[mine], return_inverse=True)
+        per_day = np.bincount(inverse, off[mine]) / np.bincount(inverse)
+        out[i] = len(unique) >= 2 and scale > 0 and (
+            (per_day > limit * scale).all() or (per_day < -limit * scale).all())
     return out
 
 
