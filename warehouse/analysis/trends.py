@@ -52,18 +52,21 @@ continuous-time AR(1), monthly points with ties and gaps; development runs, 200 
 | bootstrap of the t at φ̂ (also ML-t, signed-root LR)  |  10.5-15%   |      57-59% |      34-42% |
 | bootstrap at the median-unbiased φ                    |         10% |         59% |         34% |
 | bootstrap at φ's 70% limit                            |          8% |         56% |         26% |
-| **bootstrap at φ's 80% limit (chosen, n ≥ 24)**       |      **6%** |     **51%** |     **23%** |
+| bootstrap at φ's 80% limit (first pass, n ≥ 28)     |          6% |         51% |         23% |
+| **bootstrap at φ's 85% limit (chosen, n ≥ 30), 2000 draws** | **≤ 7.2%** | **55%** | **25%** |
 
 Every candidate that estimates φ lies on one size-power frontier: with three years of data a
 true φ of 0.6 and of 0.9 give overlapping φ̂, so power at φ = 0.6 is bought with false calls
-at φ = 0.9 (the bootstrap at φ̂ finds 34% at 0.6 and calls 10.5% at 0.9). The bootstrap keeps
-the efficient statistic (t at φ̂) and moves only its critical value, which is why it beats the
-worst case at the same size where φ is small. Below two years φ̂ says almost nothing, so the
-level rises to 95% at 8 months (at 13 months the 80% limit still called 11% at φ = 0.9). On the
-500-seed bench the chosen schedule holds the size bars at 13 and 36+ months but not at 22
-(7.4% / 8.2% at φ = 0.8 / 0.9), and reaches three quarters of the oracle's power only where φ
-is small (n = 36, φ ≤ 0.3: 79-94%; n = 88: 98-100%); at φ = 0.6 it finds 56-60% of what the
-oracle finds. The 500-seed table, the candidates' trade-off per cell, the
+at φ = 0.8-0.9 (the bootstrap at φ̂ finds 34% at 0.6 and calls 10.5% at 0.9). The bootstrap
+keeps the efficient statistic (t at φ̂) and moves only its critical value. Below two years φ̂
+says almost nothing, so the level rises to 95% at 8 months. The first pass's 80% limit with
+400 draws missed the size bar at 22 and 36 months (7.4-8.2% at 22 months, φ = 0.8-0.9; 6.6% at
+36, φ = 0.6): 400 draws gave the critical value a Monte Carlo sd of 0.2, and a month left out
+as "outlying" (8-14% of series at high φ, called 15-20%) was a wandering stretch, not a spike.
+With 2000 draws, spikes only, and 85% from 30 months (89% at 22) every cell holds its size bar
+(500 seeds: at most 6.4% where φ ≤ 0.8 and 7.2% at 0.9), at the price of power: 73% of the
+oracle's at n = 36, φ = 0.3 (bar 75%), about half at φ = 0.6 and n = 24. The 500-seed table,
+the trade-off per level, the
 headline and the running-best process: `python -m bench.validity`, docs/performance.md.
 """
 
@@ -74,11 +77,10 @@ import pandas as pd
 from scipy import stats
 
 from warehouse.analysis import slope_test
+from warehouse.analysis.outliers import INNER_SDS, OUTLIER_SDS, outlying, repeated
 
 ALPHA = 0.05
 MIN_POINTS = 8  # months with data
-OUTLIER_SDS = 3.5  # a month this many robust sds off the line is left out
-INNER_SDS = 2.5  # ... and this many robust sds from its neighbours
 SERIES_KEY = ["metric", "gap_kind", "group_a", "group_b", "source"]
 VERDICT_COLUMNS = ["metric", "gap_kind", "group_a", "group_b", "verdict", "slope_per_year",
                    "ci_low", "ci_high", "p_value", "p_adjusted", "n_points", "period_start",
@@ -190,81 +192,6 @@ def through_steps(beside: dict, through: dict) -> dict:
             "through_step_p": through["p_value"]}
 
 
-def outlying(t: np.ndarray, y: np.ndarray, limit: float = OUTLIER_SDS) -> np.ndarray:
-    """Months that are spikes: more than `limit` robust sds (MAD) from a Theil–Sen line through
-    the months AND from their neighbours, and a turn (both neighbours on the same side).
-
-    Why: GLS is a least-squares fit, and at a high φ it leans on the end points; one bad month
-    (a scraping error, a model listed for a day) must not decide a verdict. Such a month is
-    left out like a month without data, and the note says which. Only spikes: with strong
-    autocorrelation a series wanders far from any line for months at a time, so "far from the
-    line" alone dropped a month in 8-14% of trend-free series at φ = 0.8-0.9 and those called a
-    trend 15-20% of the time (bench, 500 seeds); a month must also stand out from its
-    neighbours, measured against how much months differ from their neighbours in this series.
-    A month that continues the series' direction (not a turn) starts, ends or carries a move
-    and is kept; so is an end month whose neighbour is off the line the same way (at least 1.5
-    sds): it starts or ends a real move, which is what the verdict is about (a monotone fall
-    lost its second month, the Arena leader − 10th segment of 2023-05 to 2024-06 its first).
-    When more than one month in ten qualifies, they are a feature of the data, and none is
-    left out.
-    """
-    n = len(y)
-    residual = y - stats.theilslopes(y, t).slope * t
-    residual -= np.median(residual)
-    far = _beyond(residual, limit)
-    if n < 4 or not far.any():
-        return np.zeros(n, dtype=bool)
-    between = y[:-2] + (y[2:] - y[:-2]) * (t[1:-1] - t[:-2]) / (t[2:] - t[:-2])
-    inner = y[1:-1] - between  # off the straight line through the two neighbours
-    turn = np.sign(y[1:-1] - y[:-2]) * np.sign(y[1:-1] - y[2:]) > 0
-    spike = np.r_[False, _beyond(inner, INNER_SDS) & turn, False]
-    steps = np.diff(y)
-    ends = _beyond(steps, INNER_SDS)[[0, -1]]
-    for end, neighbour, stands_out in ((0, 1, ends[0]), (n - 1, n - 2, ends[1])):
-        same_way = residual[end] * residual[neighbour] > 0 and \
-            abs(residual[neighbour]) >= 1.5 * _scale(residual)
-        spike[end] = stands_out and not same_way
-    out = far & spike
-    return out if out.sum() <= max(1, n // 10) else np.zeros(n, dtype=bool)
-
-
-def repeated(t: np.ndarray, y: np.ndarray, days: pd.Series, values, which: np.ndarray,
-             limit: float = OUTLIER_SDS) -> np.ndarray:
-    """Which of the months `which` were read far off the line on two or more days, every
-    reading the same way.
-
-    Why: an outlier is one bad reading (a scraping error, a model listed for a day); a value
-    the source published again days later is what it measured. The Arena leader − 10th gap of
-    May 2023 read 370 and then 284 points, both far above the segment's line, and June 148:
-    that month starts the fall the segment is about, and leaving it out turned the fall
-    (p = 0.002) into `no clear change` (p = 0.14)."""
-    slope = stats.theilslopes(y, t).slope
-    centre, scale = np.median(y - slope * t), _scale(y - slope * t)
-    stamps = np.asarray(days, dtype="datetime64[ns]")
-    month = stamps.astype("datetime64[M]").astype(np.int64)
-    month = (month - month.min()).astype(float)
-    day = stamps.astype("datetime64[D]")
-    off = np.asarray(values, dtype=float) - slope * month - centre
-    out = np.zeros(len(t), dtype=bool)
-    for i in np.flatnonzero(which):
-        mine = month == t[i]
-        unique, inverse = np.unique(day[mine], return_inverse=True)
-        per_day = np.bincount(inverse, off[mine]) / np.bincount(inverse)
-        out[i] = len(unique) >= 2 and scale > 0 and (
-            (per_day > limit * scale).all() or (per_day < -limit * scale).all())
-    return out
-
-
-def _scale(x: np.ndarray) -> float:
-    return float(stats.median_abs_deviation(x, scale="normal"))
-
-
-def _beyond(x: np.ndarray, limit: float) -> np.ndarray:
-    """Which values lie more than `limit` robust sds (MAD) from the values' median."""
-    scale = _scale(x)
-    return np.abs(x - np.median(x)) > limit * scale if scale > 0 else np.zeros(len(x), dtype=bool)
-
-
 def _exact_line(t: np.ndarray, y: np.ndarray) -> dict | None:
     """A flat or perfectly straight series has no noise to model: its slope is certain."""
     if len(t) < 2:
@@ -343,8 +270,9 @@ def verdict(series: pd.DataFrame, alpha: float = ALPHA, unit: str = "",
     effect_note = effect.pop("effect_note") if row["n_months"] >= MIN_POINTS else None
     outlying_note = row.pop("outlying")
     row["dropped_months"] = outlying_note
-    outlying_note = outlying_note and (f"left out as outlying (over {OUTLIER_SDS:g} robust sds "
-                                       f"from the trend line): {outlying_note}")
+    outlying_note = outlying_note and (f"left out as a spike (over {OUTLIER_SDS:g} robust sds "
+                                       f"from the trend line and {INNER_SDS:g} from its "
+                                       f"neighbours): {outlying_note}")
     row |= _steps(steps, row.pop("step_sizes"), unit, row.pop("through_step"),
                   row.pop("through_step_p"))
     one_way = row.pop("one_way", False) and (
