@@ -95,13 +95,14 @@ def test(t: np.ndarray, y: np.ndarray, steps=(), window: float | None = None,
     step_sizes = [sizes.get(s, np.nan) for s in steps]
     judged = y[t >= window] if window is not None else y
     monotone = one_way(judged, len(steps))
-    if monotone < p and estimate * (judged[-1] - judged[0]) > 0:
+    used = bool(monotone < p and estimate * (judged[-1] - judged[0]) > 0)
+    if used:
         p = monotone  # the interval this p implies: estimate ± q·|estimate|/z(p)
         q95, q90 = stats.norm.isf(alpha / 2), stats.norm.isf(alpha)
         se = abs(estimate) / stats.norm.isf(p / 2)
     return {"slope_per_year": estimate, "ci_low": estimate - q95 * se,
             "ci_high": estimate + q95 * se, "eq_low": estimate - q90 * se,
-            "eq_high": estimate + q90 * se, "p_value": float(p), "one_way": monotone < 1,
+            "eq_high": estimate + q90 * se, "p_value": float(p), "one_way": used,
             "phi": float(ar1_gls.PHI_GRID[best]), "phi_upper": phi_tested,
             "sigma": float(fits["sigma"][best]), "step_sizes": [float(s) for s in step_sizes]}
 
