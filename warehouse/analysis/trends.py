@@ -64,7 +64,7 @@ says almost nothing, so the level rises to 95% at 8 months. The first pass's 80%
 36, φ = 0.6): 400 draws gave the critical value a Monte Carlo sd of 0.2, and a month left out
 as "outlying" (8-14% of series at high φ, called 15-20%) was a wandering stretch, not a spike.
 With 2000 draws, spikes only, and 85% from 30 months (89% at 22) every cell holds its size bar
-(500 seeds: at most 6.4% where φ ≤ 0.8 and 7.2% at 0.9), at the price of power: 73% of the
+(500 seeds: at most 6.0% where φ ≤ 0.8 and 6.4% at 0.9), at the price of power: 73% of the
 oracle's at n = 36, φ = 0.3 (bar 75%), about half at φ = 0.6 and n = 24. The 500-seed table,
 the trade-off per level, the
 headline and the running-best process: `python -m bench.validity`, docs/performance.md.
