@@ -300,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         print("\nAR(1) noise, monthly points (ties, gaps), through the production path:\n")
         print(markdown(rows))
+    if rows and args.candidate_seeds:
         print(f"\nCandidates on the first {args.candidate_seeds} series of each cell (false "
               "calls / power for a 2σ rise):\n")
         print(candidates_table(rows))

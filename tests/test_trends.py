@@ -392,3 +392,54 @@ def test_every_unit_in_the_bundled_history_has_a_declared_minimum_effect(built_d
     # composites built from them (benchmark SDs) carry the declared one.
     undeclared = {u for u in units if trends.min_effect_for(u) is None}
     assert units and undeclared <= {"benchmark score units"}, undeclared
+
+
+def test_the_arena_fall_of_2023_24_is_read_with_the_month_that_starts_it(built_db):
+    """Issue 24: on the bundled history the Arena leader − 10th gap falls from 370 and 284
+    points (two May 2023 snapshots) to 68 in June 2024. May was left out as an outlier and
+    the segment read `no clear change` (p = 0.14); a month the source read far off twice is
+    what it measured, so it is kept and the fall is called."""
+    import duckdb
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        row = con.execute("SELECT verdict, dropped_months, change, p_value FROM gap_verdicts "
+                          "WHERE metric = 'arena:text' AND gap_kind = 'top1_minus_top10' "
+                          "AND period_start = DATE '2023-05-08'").df().iloc[0]
+    assert row["verdict"] == "narrowing" and pd.isna(row["dropped_months"])
+    assert row["change"] < -100 and row["p_value"] < 0.01
+
+
+def test_one_far_reading_is_dropped_but_a_month_read_far_twice_is_kept():
+    """A scraping error is one reading; the same month read far off on two days is data."""
+    rng = np.random.default_rng(8)
+    days = pd.date_range("2023-06-15", periods=13, freq="MS") + pd.Timedelta(days=14)
+    values = np.linspace(180, 70, 13) + rng.normal(0, 15, 13)
+    once = pd.concat([gap([330.0], [pd.Timestamp("2023-05-08")]), gap(values, days)])
+    twice = pd.concat([gap([370.0, 284.0], pd.to_datetime(["2023-05-08", "2023-05-22"])),
+                       gap(values, days)])
+    assert trends.verdict(once, unit="Arena rating points")["dropped_months"] == "2023-05"
+    kept = trends.verdict(twice, unit="Arena rating points")
+    assert kept["dropped_months"] is None and kept["n_months"] == 14
+
+
+def test_a_series_that_moves_the_same_way_every_month_is_called_whatever_its_memory():
+    """A noiseless, curved fall: φ̂ is at the top of its range and the bootstrap's null of the t
+    statistic is wide, but 23 moves down in a row have probability at most 2^-22 under any
+    AR(1) noise (Slepian). One move the other way and that bound no longer speaks."""
+    y = 0.4 + 2.3 * np.exp(-np.arange(24) / 5)
+    row = call(y, DATES[:24], unit="logits")
+    assert row["verdict"] == "narrowing" and row["p_value"] <= 2.0 ** -22 + 1e-12
+    assert "every month moved the same way" in row["note"] and row["ci_high"] < 0
+    assert slope_test.one_way(np.r_[y[:12], y[11] + 0.01, y[13:]]) == 1.0
+
+
+@pytest.mark.slow  # 300 running-best series, their alternatives and the release-level oracle
+def test_running_best_gaps_without_a_trend_are_rarely_called():
+    """The real generating process (bench/running_best.py): two groups' running bests with
+    equal slopes. A frontier gap jumps at each record and erodes after it; with the largest
+    jump fitted as a step and nothing more, 8.4% of these trend-free gaps were called at 36
+    months (issue 24's first pass); a call now also needs the trend through the step."""
+    from bench import running_best
+    row = running_best.cell(36, 300, breaks=False)
+    print(f"\nrunning best, 36 months: false calls {row['false_calls']:.1%}, power "
+          f"{row['power']:.1%}, oracle {row['oracle_power']:.1%}")
+    assert row["false_calls"] <= limit(0.0)

@@ -156,8 +156,9 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
      step_at="Month of a step with no recorded cause fitted with the trend (same GLS), if any; "
              "also a `level shift` row in `method_changes`",
      step_size="Size of that step in `unit`",
-     dropped_months="Months left out as isolated outliers (`YYYY-MM`, comma-separated); an end "
-                    "month that starts or ends a move is never left out",
+     dropped_months="Months left out as spikes (`YYYY-MM`, comma-separated): off the trend "
+                    "line and off their neighbours, read on one day only; a month that "
+                    "starts, carries or ends a move is never left out",
      metric=METRIC_ALIAS)
 
 view("lags", "How many months the follower group is behind: Epoch's level-averaged lag (one "
