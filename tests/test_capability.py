@@ -101,6 +101,26 @@ def test_same_seed_same_fresh_items_other_seed_other_items(db_copy):
     assert not set(asked[0]["item_id"]) & set(asked[2]["item_id"])
 
 
+def test_a_score_whose_items_differ_is_stored_with_an_interval_of_some_width(db_copy):
+    """Through a real run: the reference server's answer `t0 t1 t2` meets the letter-case
+    constraint and fails the bullet list, so each variant has a 0 and a 1. An interval of
+    [mean, mean] there would claim a certainty two items cannot give."""
+    with ReferenceServer(models=["ref-n3"]) as server:
+        run = collect(db_copy, ref_models(server.base_url, {"ref/three": "ref-n3"}), seed=3,
+                      fixed=2, fresh=2, packs=("generation",))
+    items = frame(db_copy, "SELECT variant, score FROM capability_items WHERE run_id = ?",
+                  [run.run_id])
+    assert sorted(items.groupby("variant")["score"].apply(sorted).tolist()) == [[0, 1], [0, 1]]
+    scores = frame(db_copy, "SELECT metric, value, ci_low, ci_high, n_items FROM "
+                            "capability_scores WHERE run_id = ?", [run.run_id]).set_index("metric")
+    assert set(scores.index) == {"generation", "generation_fixed", "generation_fresh",
+                                 "generation_fixed_minus_fresh"}
+    for metric, row in scores.iterrows():
+        assert row["ci_low"] < row["ci_high"], (metric, row.to_dict())
+        assert row["ci_low"] <= row["value"] <= row["ci_high"], (metric, row.to_dict())
+    assert (scores.loc["generation", "value"], scores.loc["generation", "n_items"]) == (0.5, 4)
+
+
 def wait_until(condition, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
