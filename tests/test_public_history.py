@@ -69,12 +69,15 @@ def test_unlicensed_rows_are_not_shipped_or_imported(built_db):
 
 
 def test_one_model_across_sources(built_db):
-    rows = one(built_db, """SELECT count(DISTINCT model_id) FROM model_aliases WHERE
-        (source = 'arena' AND alias = 'claude-3-5-sonnet-20240620')
-        OR (source = 'openrouter' AND alias = 'anthropic/claude-3.5-sonnet')
-        OR (source = 'epoch' AND alias = 'Claude 3.5 Sonnet')
-        OR (source = 'litellm' AND alias = 'claude-3-5-sonnet-20240620')""")
-    assert rows == (1,)
+    """Each source's own name for Claude 3.5 Sonnet maps onto the one model id (all four: a
+    count of distinct ids alone passed with one alias of the four)."""
+    names = {"arena": "claude-3-5-sonnet-20240620", "openrouter": "anthropic/claude-3.5-sonnet",
+             "epoch": "Claude 3.5 Sonnet", "litellm": "claude-3-5-sonnet-20240620"}
+    with db.reading(built_db) as con:
+        mapped = dict(con.execute("SELECT source, model_id FROM model_aliases WHERE "
+                                  "(source, alias) IN (SELECT unnest($1), unnest($2))",
+                                  [list(names), list(names.values())]).fetchall())
+    assert mapped == dict.fromkeys(names, "anthropic/claude-3.5-sonnet")
 
 
 def test_price_change_closes_one_period_and_opens_the_next(built_db):
