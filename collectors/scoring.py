@@ -17,7 +17,6 @@ import jsonschema
 from text_to_num import alpha2digit
 
 Scorer = Callable[..., float]
-SCORERS: dict[str, Scorer] = {}
 
 # Prompt labels our packs use: a model that starts such a line is echoing or inventing a prompt.
 CONTINUATION = re.compile(
@@ -38,14 +37,6 @@ BULLET_LINE = re.compile(r"^\s*[-*•]\s+\S", re.M)
 WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def scorer(name: str) -> Callable[[Scorer], Scorer]:
-    """Register a scorer under the name items refer to; names are part of stored results."""
-    def register(fn: Scorer) -> Scorer:
-        SCORERS[name] = fn
-        return fn
-    return register
 
 
 def score(name: str, response: str | None, expected, args: dict | None = None) -> float:
@@ -101,7 +92,6 @@ def answer_spans(text: str) -> list[str]:
     return sentences[:1] + sentences[-1:] if len(sentences) > 1 else sentences
 
 
-@scorer("exact")
 def exact_match(response: str, expected, aliases: tuple = ()) -> float:
     """Normalised exact match of the final answer; "It will be Friday." counts for "Friday"."""
     targets = {normalise(value) for value in (expected, *aliases)}
@@ -152,7 +142,6 @@ def first(values: list[float]) -> float | None:
     return values[0] if values else None
 
 
-@scorer("numeric")
 def numeric(response: str, expected, rel_tol: float = 1e-9, abs_tol: float = 1e-6) -> float:
     """1 if the final number equals `expected` within tolerance; units and prose are ignored."""
     value = final_number(response)
@@ -195,13 +184,11 @@ def option_named(span: str, options: dict[str, str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-@scorer("choice")
 def multiple_choice(response: str, expected: str, options: dict[str, str]) -> float:
     """1 if the answer picks the expected letter, by letter or by the option's text."""
     return float(chosen_letter(response, options) == expected)
 
 
-@scorer("regex")
 def regex_match(response: str, expected, pattern: str, fullmatch: bool = True,
                 ignore_case: bool = True) -> float:
     """1 if the final answer matches `pattern` (whole answer by default, else anywhere in it)."""
@@ -216,7 +203,6 @@ def mentions(text: str, value) -> bool:
                      text.casefold().replace("*", "")) is not None
 
 
-@scorer("retrieval")
 def retrieval(response: str, expected, distractors: tuple = ()) -> float:
     """1 if an answer span gives the needle/name and none of the other values the prompt
     offered: naming every value in the haystack would find the needle by luck."""
@@ -282,7 +268,6 @@ def holds(text: str, rule: dict) -> bool:
     return CONSTRAINTS[rule["kind"]](text, **params)
 
 
-@scorer("constraints")
 def all_constraints_hold(response: str, expected, constraints: list[dict]) -> float:
     """1 only if every constraint holds (IFEval's strict prompt-level accuracy).
 
@@ -290,3 +275,10 @@ def all_constraints_hold(response: str, expected, constraints: list[dict]) -> fl
     """
     text = response.strip()
     return float(all(holds(text, rule) for rule in constraints))
+
+
+# The scorers by the names items refer to; names are part of stored results. One table rather
+# than a registering decorator: mutmut (bench/mutation.py) leaves decorated functions unmutated.
+SCORERS: dict[str, Scorer] = {"exact": exact_match, "numeric": numeric, "choice": multiple_choice,
+                              "regex": regex_match, "retrieval": retrieval,
+                              "constraints": all_constraints_hold}

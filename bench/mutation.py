@@ -1,0 +1,253 @@
+"""Do the tests catch a defect? A mutation score per module, with mutmut.
+
+    pip install -r bench/requirements-mutation.txt
+    nice -n 10 python -m bench.mutation                      # every module below
+    nice -n 10 python -m bench.mutation --module spool       # one (repeat --module for more)
+    nice -n 10 python -m bench.mutation --module spool --jobs 1 --keep
+
+mutmut (a maintained tool, pinned in bench/requirements-mutation.txt) puts small defects into
+a module one at a time (`<` for `<=`, `None` for a value, a dropped argument, a flipped flag)
+and runs the quick tests that cover the changed function; a mutant no test notices
+*survives*. Why these modules: a silent defect there misleads a user without any error (a
+verdict, a refused query, a secret in a log, a lost measurement, a misdated price, a score's
+interval).
+
+Each module is mutated in a copy of the repository (`mutants/` inside a work folder under
+data/mutation/, removed afterwards unless --keep), so the checkout stays untouched and runs of
+different modules do not share state. mutmut runs each mutant's tests in a forked pytest;
+tests that start child processes (the CLI, the reference server, a SIGKILLed run) run the
+mutant there too, since the child inherits MUTANT_UNDER_TEST; bench/mutation_plugin.py tells
+mutmut which tests cover a module only through a child. Where the public-history import never
+runs a module, the warehouse the tests copy is built once (GAPWATCH_TEST_BUILT_DB) instead of
+once per mutant.
+
+Prints, per module: mutants, killed (a test failed or it timed out), survived (tests ran and
+passed), not covered (no selected test reaches the function) and the score, killed over
+all; then every survivor with its diff. A bench, not part of CI: run it under `nice`, and
+record the table with `uptime`'s load in docs/performance.md.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "data" / "mutation"
+# mutmut's exit codes per mutant (mutmut/stats.py: status_by_exit_code)
+KILLED = {1, 3, -24, 24, 152, 255, 36, -11, -9}  # a test failed, pytest errored, or a timeout
+SURVIVED = {0}
+NOT_COVERED = {33, 5}
+
+
+@dataclass(frozen=True)
+class Target:
+    files: tuple[str, ...]  # source files mutmut changes
+    mutants: tuple[str, ...]  # which of their functions (fnmatch on mutmut's mutant names)
+    tests: tuple[str, ...]  # the quick tests that cover them (`-m "not slow"` applies)
+    through_child: tuple[str, ...] = ()  # tests that run the code only in a child process
+    shared_db: bool = True  # the public-history import never runs this code
+    why: str = ""
+
+
+TARGETS = {
+    "spool": Target(
+        files=("collectors/spool.py", "collectors/runner.py"),
+        mutants=("collectors.spool.*", "collectors.runner.xǁJournalǁ*",
+                 "collectors.runner.xǁRunǁsave_buffer__*", "collectors.runner.x_recover_dead_runs__*",
+                 "collectors.runner.x_abandon_dead__*"),
+        tests=("tests/test_spool.py", "tests/test_spool_kill.py", "tests/test_bad_files.py"),
+        through_child=("tests/test_spool_kill.py",),
+        why="rows a SIGKILL or a busy warehouse must not lose"),
+    "price periods": Target(
+        files=("warehouse/storage/price_periods.py",),
+        mutants=("warehouse.storage.price_periods.*",),
+        tests=("tests/test_prices.py",),
+        why="when a price held: a misdated period misstates every cost"),
+    "capability scores": Target(
+        files=("collectors/capability_scores.py",),
+        mutants=("collectors.capability_scores.*",),
+        tests=("tests/test_capability.py::test_scores_exclude_faults_and_repeat_exactly",
+               "tests/test_capability.py::test_a_score_whose_items_differ_is_stored_with_an_interval_of_some_width",
+               "tests/test_capability.py::test_empty_garbage_and_refusals_score_zero_faults_are_not_scores"),
+        why="the interval a score is read with"),
+    "scoring": Target(
+        files=("collectors/scoring.py",),
+        mutants=("collectors.scoring.*",),
+        tests=("tests/test_scoring.py", "tests/test_task_packs.py",
+               "tests/test_capability.py::test_local_stop_sequences_are_where_the_scorer_cuts_anyway"),
+        why="whether an answer counts as right"),
+    # The modules issue #27 part B measures once #24 and #26 land:
+    "analysis": Target(
+        files=tuple(sorted(str(p.relative_to(REPO)) for p in (REPO / "warehouse/analysis").glob("*.py")
+                           if p.name != "__init__.py")),
+        mutants=("warehouse.analysis.*",),
+        tests=("tests/test_trends.py", "tests/test_gap_verdicts.py", "tests/test_lags.py",
+               "tests/test_method_changes.py", "tests/test_frontier.py", "tests/test_labels.py",
+               "tests/test_dimension_series.py", "tests/test_dimension_board.py"),
+        shared_db=False,  # the import computes every verdict: a mutant must rebuild it
+        why="the verdicts themselves"),
+    "sql guard": Target(
+        files=("warehouse/contract/sql_guard.py",),
+        mutants=("warehouse.contract.sql_guard.*",),
+        tests=("tests/test_sql_guard.py", "tests/test_sql_worker.py"),
+        why="what a dashboard visitor's SQL may do"),
+    "redaction": Target(
+        files=("core/redaction.py",),
+        mutants=("core.redaction.*",),
+        tests=("tests/test_providers.py", "tests/test_prices.py", "tests/test_capability.py"),
+        why="secrets kept out of rows, logs and pages"),
+}
+# Folders and files the tests need besides the packages (mutmut copies these unmutated).
+PACKAGES = ("collectors", "warehouse", "core", "pages", "bench")
+ALSO = ("tests", "dashboard.py", "gapwatch.toml", "pytest.ini", ".importlinter", ".streamlit",
+        "static", "docs", "README.md", "requirements.txt")
+
+
+@dataclass
+class Outcome:
+    name: str
+    target: Target
+    codes: dict  # mutant name -> mutmut exit code
+    seconds: float
+    diffs: dict  # surviving mutant -> its diff
+
+    def count(self, codes: set) -> int:
+        return sum(code in codes for code in self.codes.values())
+
+    @property
+    def score(self) -> float:
+        return self.count(KILLED) / len(self.codes) if self.codes else float("nan")
+
+
+def workspace(name: str) -> Path:
+    """A fresh copy of the checkout's files (tracked and new, not ignored) for one module."""
+    folder = WORK / name.replace(" ", "-")
+    shutil.rmtree(folder, ignore_errors=True)
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        source = REPO / rel
+        if source.is_file():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / rel)
+    return folder
+
+
+def write_config(folder: Path, target: Target) -> None:
+    lines = ["[mutmut]", "source_paths =", *(f"    {p}" for p in PACKAGES),
+             "only_mutate =", *(f"    {f}" for f in target.files),
+             "also_copy =", *(f"    {p}" for p in ALSO),
+             "pytest_add_cli_args_test_selection =", *(f"    {t}" for t in target.tests),
+             "pytest_add_cli_args =", "    -m", "    not slow", "    -p", "    bench.mutation_plugin",
+             "    -p", "    no:cacheprovider",
+             # Forked from a server that holds no DuckDB connection or thread of a finished test.
+             "process_isolation = forkserver", "use_git_change_detection = false",
+             # The machine is shared and loaded: a slow test is not a hung mutant.
+             "timeout_multiplier = 30.0", "timeout_constant = 10.0"]
+    (folder / "setup.cfg").write_text("\n".join(lines) + "\n")
+
+
+def build_warehouse(folder: Path) -> Path:
+    """The warehouse every test copies, built once from the public history (in a child, so
+    this process never imports the code under test)."""
+    path = folder / "prebuilt" / "gapwatch.duckdb"
+    subprocess.run([sys.executable, "-c", "import sys; from warehouse.bootstrap import init; "
+                    "init(sys.argv[1])", str(path)], cwd=folder, check=True)
+    return path
+
+
+def run_target(name: str, target: Target, jobs: int, keep: bool) -> Outcome:
+    started = time.monotonic()
+    folder = workspace(name)
+    write_config(folder, target)
+    env = {k: v for k, v in os.environ.items() if k not in ("GAPWATCH_TEST_BUILT_DB",
+                                                               "MUTANT_UNDER_TEST")}
+    env["GAPWATCH_MUTATION_SUBPROCESS"] = json.dumps({"tests": list(target.through_child),
+                                                      "files": list(target.files)})
+    if target.shared_db:
+        env["GAPWATCH_TEST_BUILT_DB"] = str(build_warehouse(folder))
+    log = folder / "mutmut.log"
+    print(f"== {name}: mutmut in {folder}, its output in {log.name}", flush=True)
+    with log.open("w") as out:
+        done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs),
+                               *target.mutants], cwd=folder, env=env, stdout=out,
+                              stderr=subprocess.STDOUT)
+    codes = read_codes(folder, target)
+    if done.returncode != 0 and not all(code is not None for code in codes.values()):
+        tail = log.read_text(errors="replace").replace("\r", "\n")[-3000:]
+        raise SystemExit(f"mutmut failed for {name} (exit {done.returncode}):\n{tail}")
+    diffs = {m: show(folder, m, env) for m, c in sorted(codes.items()) if c not in KILLED}
+    outcome = Outcome(name, target, codes, time.monotonic() - started, diffs)
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return outcome
+
+
+def read_codes(folder: Path, target: Target) -> dict:
+    """Each selected mutant's exit code, from mutmut's per-file records."""
+    import fnmatch
+
+    codes = {}
+    for file in target.files:
+        meta = folder / "mutants" / f"{file}.meta"
+        if meta.exists():
+            for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+                if any(fnmatch.fnmatch(mutant, p) for p in target.mutants):
+                    codes[mutant] = code
+    return codes
+
+
+def show(folder: Path, mutant: str, env: dict) -> str:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=folder, env=env,
+                         capture_output=True, text=True)
+    lines = out.stdout.splitlines()
+    return "\n".join(line for line in lines if line.startswith(("+", "-", "@@"))
+                     and not line.startswith(("+++", "---")))
+
+
+def table(outcomes: list[Outcome]) -> str:
+    head = (f"| module | mutants | killed | survived | not covered | score | minutes |\n"
+            f"|---|---:|---:|---:|---:|---:|---:|")
+    rows = [f"| {o.name} | {len(o.codes)} | {o.count(KILLED)} | {o.count(SURVIVED)} | "
+            f"{o.count(NOT_COVERED)} | {o.score:.0%} | {o.seconds / 60:.1f} |" for o in outcomes]
+    return "\n".join([head, *rows])
+
+
+def survivors(outcomes: list[Outcome]) -> str:
+    parts = []
+    for o in outcomes:
+        for mutant, diff in o.diffs.items():
+            status = "survived" if o.codes[mutant] in SURVIVED else (
+                "not covered" if o.codes[mutant] in NOT_COVERED else f"exit {o.codes[mutant]}")
+            parts.append(f"--- {mutant} ({status})\n{diff}")
+    return "\n".join(parts) or "(none)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mutation", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", choices=sorted(TARGETS),
+                        help="only this module (repeatable); default: all")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (mutmut show/browse)")
+    args = parser.parse_args(argv)
+    try:
+        import mutmut  # noqa: F401
+    except ImportError:
+        parser.error("mutmut is not installed: pip install -r bench/requirements-mutation.txt")
+    names = args.module or list(TARGETS)
+    outcomes = [run_target(name, TARGETS[name], args.jobs, args.keep) for name in names]
+    print("\n" + table(outcomes))
+    print(f"\nload average (uptime): {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} "
+          f"{os.getloadavg()[2]:.1f} on {os.cpu_count()} cores")
+    print("\nSurvivors and mutants no test reaches:\n" + survivors(outcomes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
