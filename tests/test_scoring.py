@@ -215,9 +215,23 @@ def test_normalise_drops_case_accents_punctuation_and_articles():
     assert normalise("  The Café,  déjà-vu! ") == "cafe deja vu"
 
 
-def test_every_scorer_returns_a_score_in_range():
-    for name in SCORERS:
-        assert score(name, "", "x") == 0.0
+# One right and one wrong answer per registered scorer: (expected, args, right, wrong).
+EVERY_SCORER = {
+    "exact": ("Friday", {}, "It will be Friday.", "Thursday"),
+    "numeric": (42, {}, "So the answer is 42.", "The answer is 41."),
+    "choice": ("B", {"options": OPTIONS}, "The answer is (B).", "A"),
+    "regex": (None, {"pattern": r"\d{4}-\d{2}-\d{2}"}, "2024-05-03", "May 3, 2024"),
+    "retrieval": ("plum-4821", {}, "The password is plum-4821.", "plum-482"),
+    "constraints": (None, {"constraints": [{"kind": "lowercase"}]}, "all quiet here", "Not So"),
+}
+
+
+def test_every_scorer_scores_a_right_answer_one_a_wrong_one_zero_and_an_empty_one_zero():
+    """Each scorer by its registered name (a scorer added without a case here fails)."""
+    assert set(SCORERS) == set(EVERY_SCORER)
+    for name, (expected, args, right, wrong) in EVERY_SCORER.items():
+        assert (score(name, right, expected, args), score(name, wrong, expected, args),
+                score(name, "", expected, args)) == (1.0, 0.0, 0.0), name
 
 
 def test_unknown_scorer_is_an_error():
