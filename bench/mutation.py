@@ -61,7 +61,7 @@ TARGETS = {
         mutants=("collectors.spool.*", "collectors.runner.xǁJournalǁ*",
                  "collectors.runner.xǁRunǁsave_buffer__*", "collectors.runner.x_recover_dead_runs__*",
                  "collectors.runner.x_abandon_dead__*"),
-        tests=("tests/test_spool.py", "tests/test_spool_kill.py", "tests/test_bad_files.py"),
+        tests=("tests/test_spool.py", "tests/test_spool_kill.py"),
         through_child=("tests/test_spool_kill.py",),
         why="rows a SIGKILL or a busy warehouse must not lose"),
     "price periods": Target(
@@ -74,7 +74,9 @@ TARGETS = {
         mutants=("collectors.capability_scores.*",),
         tests=("tests/test_capability.py::test_scores_exclude_faults_and_repeat_exactly",
                "tests/test_capability.py::test_a_score_whose_items_differ_is_stored_with_an_interval_of_some_width",
-               "tests/test_capability.py::test_empty_garbage_and_refusals_score_zero_faults_are_not_scores"),
+               "tests/test_capability.py::test_empty_garbage_and_refusals_score_zero_faults_are_not_scores",
+               # stores scores of items written directly, as imports do (`store_scores`)
+               "tests/test_method_changes.py::test_the_view_finds_arena_methods_pack_versions_and_new_machines"),
         why="the interval a score is read with"),
     "scoring": Target(
         files=("collectors/scoring.py",),

@@ -119,6 +119,12 @@ def test_a_score_whose_items_differ_is_stored_with_an_interval_of_some_width(db_
         assert row["ci_low"] < row["ci_high"], (metric, row.to_dict())
         assert row["ci_low"] <= row["value"] <= row["ci_high"], (metric, row.to_dict())
     assert (scores.loc["generation", "value"], scores.loc["generation", "n_items"]) == (0.5, 4)
+    # what `collectors run capability` prints at the end: one row per model and pack
+    header, _, row = capability_scores.summary(run.run_id, db_copy).splitlines()
+    assert header.split() == ["metric", "_all", "_fixed", "_fresh", "_fixed_minus_fresh"]
+    assert row.split() == ["ref/three", "generation-constraints", *"0.50 [0.00, 1.00] n=4".split(),
+                           *"0.50 [0.00, 1.00] n=2".split() * 2, *"0.00 [-1.00, 1.00] n=4".split()]
+    assert capability_scores.summary("no-such-run", db_copy).startswith("(no scores stored")
 
 
 def wait_until(condition, timeout: float = 60) -> None:
