@@ -226,6 +226,9 @@ def test_empty_garbage_and_refusals_score_zero_faults_are_not_scores(db_copy, mo
     scores = frame(db_copy, "SELECT * FROM capability_scores WHERE model_id = 'ref/flaky' "
                             "AND metric = dimension")
     assert scores["n_items"].sum() == 11 and scores["n_unanswered"].sum() == 1
+    zeros = frame(db_copy, "SELECT value, ci_low, ci_high FROM capability_scores WHERE "
+                           "model_id = 'ref/garbage' AND metric = dimension")
+    assert len(zeros) == 3 and (zeros == 0).all().all()  # every item 0: the interval is [0, 0]
     assert any("ref/gone: cannot be reached" in w for w in run.warnings)
     assert any("ref/flaky: 1 items unanswered" in w for w in run.warnings)
     assert run.status == "partial"
@@ -343,10 +346,36 @@ def test_scores_exclude_faults_and_repeat_exactly():
     answered = items["score"].dropna()
     assert rows.loc["reasoning", "value"] == pytest.approx(answered.mean())
     assert rows.loc["reasoning", "n_items"] == 39 and rows.loc["reasoning", "n_unanswered"] == 1
+    fixed, fresh = (answered[items["variant"] == v] for v in ("fixed", "fresh"))
+    assert rows.loc["reasoning_fixed", ["value", "n_items"]].tolist() == [
+        pytest.approx(fixed.mean()), 19]
+    assert rows.loc["reasoning_fresh", ["value", "n_items"]].tolist() == [
+        pytest.approx(fresh.mean()), 20]
     diff = rows.loc["reasoning_fixed_minus_fresh"]
-    assert diff["value"] == pytest.approx(rows.loc["reasoning_fixed", "value"]
-                                          - rows.loc["reasoning_fresh", "value"])
+    assert diff["value"] == pytest.approx(fixed.mean() - fresh.mean()) and diff["n_items"] == 39
     assert diff["ci_low"] < diff["value"] < diff["ci_high"]
+    assert str(rows["computed_at_utc"].dt.tz) == "UTC"
+
+
+def scored_items(scores: list[float], variants: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"model_id": "m", "pack": "p", "pack_version": "1", "dimension": "memory",
+                         "item_id": [f"i{k}" for k in range(len(scores))], "variant": variants,
+                         "score": scores, "error_class": None,
+                         "measured_at_utc": pd.Timestamp("2026-01-01", tz="UTC")})
+
+
+def test_an_interval_is_the_same_every_time_and_a_point_where_every_item_scored_alike():
+    """Fixed bootstrap seed: scores that vary continuously would show any other draw. Items
+    that all scored the same give [v, v] (a percentile interval; BCa would give no interval)."""
+    varied = scored_items(list(np.random.default_rng(4).random(12)), ["fixed", "fresh"] * 6)
+    first, second = (capability_scores.score_rows("r", varied).set_index("metric")
+                     for _ in range(2))
+    columns = ["value", "ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(first[columns], second[columns], check_exact=True)
+    assert (first["ci_low"] < first["ci_high"]).all()
+    alike = capability_scores.score_rows("r", scored_items([0.0] * 4, ["fixed"] * 4))
+    assert alike[["metric", "value", "ci_low", "ci_high", "n_items"]].values.tolist() == [
+        ["memory", 0.0, 0.0, 0.0, 4], ["memory_fixed", 0.0, 0.0, 0.0, 4]]  # no fresh: no difference
 
 
 def test_local_stop_sequences_are_where_the_scorer_cuts_anyway():
