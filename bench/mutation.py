@@ -184,7 +184,7 @@ def run_target(name: str, target: Target, jobs: int, keep: bool) -> Outcome:
     if done.returncode != 0 and not all(code is not None for code in codes.values()):
         tail = log.read_text(errors="replace").replace("\r", "\n")[-3000:]
         raise SystemExit(f"mutmut failed for {name} (exit {done.returncode}):\n{tail}")
-    diffs = {m: show(folder, m, env) for m, c in sorted(codes.items()) if c not in KILLED}
+    diffs = show(folder, target, sorted(m for m, c in codes.items() if c in SURVIVED), env)
     outcome = Outcome(name, target, codes, time.monotonic() - started, diffs)
     if not keep:
         shutil.rmtree(folder, ignore_errors=True)
@@ -205,12 +205,24 @@ def read_codes(folder: Path, target: Target) -> dict:
     return codes
 
 
-def show(folder: Path, mutant: str, env: dict) -> str:
-    out = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=folder, env=env,
-                         capture_output=True, text=True)
-    lines = out.stdout.splitlines()
-    return "\n".join(line for line in lines if line.startswith(("+", "-", "@@"))
-                     and not line.startswith(("+++", "---")))
+DIFFS = """
+import json, os, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+os.chdir(sys.argv[1])
+print(json.dumps({name: get_diff_for_mutant(name, path=path)
+                  for name, path in json.loads(sys.stdin.read()).items()}))
+"""
+
+
+def show(folder: Path, target: Target, mutants: list[str], env: dict) -> dict:
+    """Each mutant's diff (changed lines only), read by mutmut in one child process."""
+    paths = {m: next(f for f in target.files if m.startswith(f.removesuffix(".py").replace("/", ".") + "."))
+             for m in mutants}
+    out = subprocess.run([sys.executable, "-c", DIFFS, str(folder)], input=json.dumps(paths),
+                         capture_output=True, text=True, env=env, check=True)
+    return {m: "\n".join(line for line in diff.splitlines() if line.startswith(("+", "-"))
+                         and not line.startswith(("+++", "---")))
+            for m, diff in json.loads(out.stdout).items()}
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -222,12 +234,16 @@ def table(outcomes: list[Outcome]) -> str:
 
 
 def survivors(outcomes: list[Outcome]) -> str:
+    """Each survivor with its diff; mutants no selected test reaches, counted per function."""
     parts = []
     for o in outcomes:
-        for mutant, diff in o.diffs.items():
-            status = "survived" if o.codes[mutant] in SURVIVED else (
-                "not covered" if o.codes[mutant] in NOT_COVERED else f"exit {o.codes[mutant]}")
-            parts.append(f"--- {mutant} ({status})\n{diff}")
+        parts += [f"--- {mutant}\n{diff}" for mutant, diff in o.diffs.items()]
+        uncovered: dict[str, int] = {}
+        for mutant, code in o.codes.items():
+            if code in NOT_COVERED:
+                function = mutant.rsplit("__mutmut_", 1)[0]
+                uncovered[function] = uncovered.get(function, 0) + 1
+        parts += [f"--- not covered: {function} ({n} mutants)" for function, n in uncovered.items()]
     return "\n".join(parts) or "(none)"
 
 
@@ -247,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + table(outcomes))
     print(f"\nload average (uptime): {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} "
           f"{os.getloadavg()[2]:.1f} on {os.cpu_count()} cores")
-    print("\nSurvivors and mutants no test reaches:\n" + survivors(outcomes))
+    print("\nSurvivors (tests ran and passed), and functions no selected test reaches:\n"
+          + survivors(outcomes))
     return 0
 
 
