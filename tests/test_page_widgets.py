@@ -9,18 +9,15 @@ select box showing `frontier_a_minus_b` passed it. The SQL page's query results 
 user's own SQL and are not checked.
 """
 
-from pathlib import Path
-
-import pytest
 from helpers import IDENTIFIER
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import _format_value_for_widget
+from test_pages import app  # noqa: F401  (the fixture: the dashboard on a copy of the built warehouse)
 
 from bench.pages import registered_pages
 from warehouse.analysis import labels
 from warehouse.storage import db
 
-DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 CHOICES = ("selectbox", "radio", "multiselect", "button_group", "select_slider")
 SWITCHES = ("toggle", "checkbox")
 
@@ -55,14 +52,6 @@ def raw_ids(seen: dict[str, list[str]]) -> dict[str, list[str]]:
     found = {where: sorted({m for text in shown for m in IDENTIFIER.findall(text)})
              for where, shown in seen.items()}
     return {where: ids for where, ids in found.items() if ids}
-
-
-@pytest.fixture
-def app(db_copy, monkeypatch):
-    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
-    at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
-    assert not at.exception
-    return at
 
 
 def visit(at: AppTest, page: str) -> dict[str, list[str]]:
