@@ -62,7 +62,8 @@ TARGETS = {
                  "collectors.runner.xǁRunǁsave_buffer__*", "collectors.runner.x_recover_dead_runs__*",
                  "collectors.runner.x_abandon_dead__*"),
         tests=("tests/test_spool.py", "tests/test_spool_kill.py"),
-        through_child=("tests/test_spool_kill.py",),
+        # Every one of them also runs the code in a child: a landing process, a SIGKILLed run.
+        through_child=("tests/test_spool.py", "tests/test_spool_kill.py"),
         why="rows a SIGKILL or a busy warehouse must not lose"),
     "price periods": Target(
         files=("warehouse/storage/price_periods.py",),
