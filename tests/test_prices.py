@@ -11,7 +11,7 @@ import logging
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -177,6 +177,13 @@ def test_the_price_book_wins_and_each_item_is_priced_on_its_own_day(db_copy, ser
     assert (reports["config"].changes.unchanged, reports["config"].changes.opened) == (2, 0)
     assert periods(db_copy, "source = 'config'")[["effective_from", "effective_to"]].equals(
         book_rows[["effective_from", "effective_to"]])
+    # The book loses its later price: the stored periods follow it, and the report says so.
+    _, reports = collect(db_copy, make_config(server, openrouter=None, litellm=None, prices=book[:1]))
+    assert prices.summary(list(reports.values()))[0].split() == [
+        "config", "1", "prices:", "1", "new", "periods,", "0", "closed,", "0", "unchanged,", "2",
+        "removed"]
+    (start, end), = periods(db_copy, "source = 'config'")[["effective_from", "effective_to"]].values
+    assert pd.Timestamp(start).date() == date(2024, 1, 1) and pd.isna(end)
 
 
 def test_unmatched_names_are_counted_and_config_aliases_map_them(db_copy, server):
