@@ -5,6 +5,7 @@ file with DuckDB (what someone poking at the wrong file in a shell does). The fu
 disk is a real 16 KB tmpfs, filled up.
 """
 
+import os
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -214,11 +215,14 @@ def test_a_batch_is_kept_whole_in_a_folder_made_for_it_and_an_unusable_folder_is
 
 
 def test_a_live_runs_batches_wait_for_it_while_a_dead_runs_land(db_copy):
-    """Run A is `running` (its own process lands its batches); run B's process died after
-    spooling its start, two batches and its end: a landing stores all of B's and none of A's."""
+    """Run A is `running` in the ledger and run C's start waits in the spool with its process
+    alive (each lands its own batches); run B's process died after spooling its start, two
+    batches and its end: a landing stores all of B's, with B's own end time, and none of A's
+    or C's."""
     folder = spool.folder_for(db_copy)
     assert folder == Path(db_copy).parent / "spool"  # where docs/concurrency.md says it is
-    live, dead = "latency-20261201T000000Z-aaaaaa", "latency-20261201T000000Z-bbbbbb"
+    assert spool.land_pending(db_copy) == 0  # nothing waits yet
+    live, dead, starting = (f"latency-20261201T000000Z-{c * 6}" for c in "abc")
     gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                               capture_output=True, text=True, check=True).stdout)
     with db.writing(db_copy) as con:
@@ -230,11 +234,19 @@ def test_a_live_runs_batches_wait_for_it_while_a_dead_runs_land(db_copy):
         dead, "latency", scheduler_host(), {"host": scheduler_host(), "pid": gone})])
     for start, n in ((0, 2), (2, 3)):
         spool.save(folder, dead, "latency_sample", [dict(r, run_id=dead) for r in samples(5)[start:start + n]])
-    spool.save(folder, dead, spool.RUN_END, [spool.end_record(dead, "ok", 0, None, {"pid": gone})])
+    ended = datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc)
+    spool.save(folder, dead, spool.RUN_END, [spool.end_record(dead, "ok", 0, None, {"pid": gone},
+                                                              ended)])
+    spool.save(folder, starting, spool.RUN_START, [spool.start_record(
+        starting, "latency", scheduler_host(), {"host": scheduler_host(), "pid": os.getpid()})])
+    spool.save(folder, starting, "latency_sample", [dict(r, run_id=starting) for r in samples(1)])
 
     assert spool.land_pending(db_copy) == 5
-    assert [p.name.split("~")[0] for p in spool.pending(folder)] == [live, live]
-    assert stored(db_copy, "SELECT run_id, status, n_rows FROM run_ledger WHERE run_id IN (?, ?) "
-                           "ORDER BY run_id", [live, dead]) == [(live, "running", 0),
-                                                                (dead, "ok", 5)]
-    assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id = ?", [live]) == [(0,)]
+    assert [p.name.split("~")[0] for p in spool.pending(folder)] == [live, live, starting, starting]
+    assert stored(db_copy, "SELECT run_id, status, n_rows, finished_at_utc FROM run_ledger WHERE "
+                           "run_id IN (?, ?, ?) ORDER BY run_id", [live, dead, starting]) == [
+        (live, "running", 0, None), (dead, "ok", 5, ended)]
+    assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id IN (?, ?)",
+                  [live, starting]) == [(0,)]
+    spool.remove(spool.pending(folder) + [folder / "landed-by-another-process.parquet"])
+    assert spool.pending(folder) == []
