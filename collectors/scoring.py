@@ -32,6 +32,9 @@ COPULA_ENDING = r"(?:^|.*\s)(?:is|are|was|were|be|s)\s+{}$"  # "it's" normalises
 ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 LIST_MARKER = re.compile(r"^\s*\d+[.)]\s+", re.M)
 NUMBER = re.compile(r"(?<![\w.])[-−]?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.])\.\d+")
+# After a leading number, the start of a sum ("40 + 2", "6 * 7", "**18** - 4"); the stars that
+# close a bold number ("**42** apples") are no product sign (`?+`: once read as bold, kept so).
+STARTS_SUM = re.compile(r"(?:\*\*?(?=\s|$))?+\s*[-+*/×÷=]")
 JSON_FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.S | re.I)
 BULLET_LINE = re.compile(r"^\s*[-*•]\s+\S", re.M)
 WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -130,7 +133,7 @@ def final_number(text: str) -> float | None:
     if len(LIST_MARKER.findall(text)) > 1:
         text = LIST_MARKER.sub("", text)
     lead = NUMBER.match(text.lstrip("*( "))
-    if lead and not re.match(r"\s*[-+*/×÷=]", text.lstrip("*( ")[lead.end():]):
+    if lead and not STARTS_SUM.match(text.lstrip("*( ")[lead.end():]):
         return parse_number(lead.group())
     if "=" in text:
         return first(numbers_in(text.rsplit("=", 1)[1]))
