@@ -8,6 +8,7 @@ disk is a real 16 KB tmpfs, filled up.
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -237,6 +238,13 @@ def test_a_live_runs_batches_wait_for_it_while_a_dead_runs_land(db_copy):
     ended = datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc)
     spool.save(folder, dead, spool.RUN_END, [spool.end_record(dead, "ok", 0, None, {"pid": gone},
                                                               ended)])
+    ended_early = "latency-20261201T000000Z-dddddd"  # its rows reached the warehouse, its end did not
+    with db.writing(db_copy) as con:
+        writes.start_run(con, ended_early, "latency", scheduler_host(), {"pid": gone})
+        writes.insert_rows(con, "latency_sample", pd.DataFrame(
+            [dict(r, run_id=ended_early) for r in samples(4)]))
+    spool.save(folder, ended_early, spool.RUN_END, [spool.end_record(ended_early, "ok", 0, None,
+                                                                     {"pid": gone}, ended)])
     spool.save(folder, starting, spool.RUN_START, [spool.start_record(
         starting, "latency", scheduler_host(), {"host": scheduler_host(), "pid": os.getpid()})])
     spool.save(folder, starting, "latency_sample", [dict(r, run_id=starting) for r in samples(1)])
@@ -244,9 +252,25 @@ def test_a_live_runs_batches_wait_for_it_while_a_dead_runs_land(db_copy):
     assert spool.land_pending(db_copy) == 5
     assert [p.name.split("~")[0] for p in spool.pending(folder)] == [live, live, starting, starting]
     assert stored(db_copy, "SELECT run_id, status, n_rows, finished_at_utc FROM run_ledger WHERE "
-                           "run_id IN (?, ?, ?) ORDER BY run_id", [live, dead, starting]) == [
-        (live, "running", 0, None), (dead, "ok", 5, ended)]
+                           "run_id IN (?, ?, ?, ?) ORDER BY run_id",
+                  [live, dead, starting, ended_early]) == [
+        (live, "running", 0, None), (dead, "ok", 5, ended), (ended_early, "ok", 4, ended)]
     assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id IN (?, ?)",
                   [live, starting]) == [(0,)]
     spool.remove(spool.pending(folder) + [folder / "landed-by-another-process.parquet"])
     assert spool.pending(folder) == []
+
+
+def test_a_journal_that_cannot_write_says_so_once_and_the_run_still_stores_its_rows(db_copy, tmp_path,
+                                                                                   caplog):
+    """The spool folder cannot be made (a file is in the way): the journal fails every turn,
+    warns once, and the rows stay in memory for the run's own write at the end."""
+    (tmp_path / "file").write_text("not a folder")
+    with Run("latency", db_path=db_copy, spool_dir=tmp_path / "file" / "spool",
+             durable_s=0.05) as run:
+        run.add("latency_sample", samples(3))
+        time.sleep(0.5)  # several journal turns
+    warned = [r.getMessage() for r in caplog.records if "cannot journal" in r.getMessage()]
+    assert len(warned) == 1 and f"cannot journal rows of run {run.run_id}" in warned[0]
+    assert run.status == "ok"
+    assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id = ?", [run.run_id]) == [(3,)]
