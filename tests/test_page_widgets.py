@@ -25,7 +25,7 @@ SWITCHES = ("toggle", "checkbox")
 def shown_values(widget) -> list[str]:
     """The current value(s) as the widget displays them (through its format_func)."""
     value = widget.value
-    values = value if isinstance(value, (list, tuple)) and widget.type != "select_slider" else [value]
+    values = value if isinstance(value, (list, tuple)) else [value]  # multiselect, slider range
     return [str(_format_value_for_widget(widget.format_func, v)) for v in values if v is not None]
 
 
