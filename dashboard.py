@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.errors import GapWatchError
 from pages.ui import preload
+from pages.ui.charts import colours
 from pages.ui.data import database_ready
 
 # A local favicon: without one, each page's `:material/...` icon becomes the tab's favicon, which
@@ -40,4 +41,8 @@ pages = [st.Page(f"pages/{file}", title=title, icon=f":material/{icon}:", defaul
                  **({"url_path": url} if url else {})) for file, title, icon, url in PAGES]
 # In menu order, so Overview's modules load first: the page most visitors open next.
 preload.in_background([HERE / "pages" / file for file, *_ in PAGES])
-st.navigation(pages).run()
+st.sidebar.caption(colours.LEGEND)  # the one colour scheme, stated once for every page
+try:
+    st.navigation(pages).run()
+except GapWatchError as exc:  # e.g. a damaged block met by a page's query: one line, its way out
+    st.error(f"GapWatch cannot read its database: {exc}")

@@ -18,6 +18,7 @@ SIGTERM or Ctrl-C loses no answer and a hard kill at most that many seconds of t
 requests in flight).
 """
 
+import difflib
 import hashlib
 import secrets
 import threading
@@ -28,11 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import zip_longest
 
-import pandas as pd
 
-from collectors import capability_scores, stopping, tasks
+from collectors import capability_scores, prices, stopping, tasks
 from collectors.capability_resume import RESUME_WITHIN_H, Previous, answered, find_resumable
-from collectors.collector import Collector, exit_code, option, report
+from collectors.collector import Collector, counts, exit_code, option, positive, report, usd
 from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
@@ -111,17 +111,26 @@ class Work:
 
 
 def collect(run: Run, models: list[ModelConfig], settings: Settings = Settings(),
-            progress: bool = True) -> None:
-    """Ask every model; store per-item rows, then the scores unless the run ended early."""
-    work = prepare(settings, run.db_path, run.warn, exclude_run=run.run_id)
-    record_context(run, work, settings, models)
-    planned = [len(fitting_items(model, work)[0]) for model in models]
-    with Progress(sum(planned), "all models", "item", progress) as bars:
+            progress: bool = True, config=None) -> None:
+    """Ask every model; store per-item rows, then the scores unless the run ended early.
+    With the `config`, local models with no price yet are first priced from machine time
+    (collectors/prices.py), so the first run already has a cost per solved item."""
+    with Progress(0, "all models", "item", progress) as bars:
+        if config is not None:
+            bars.step("pricing local models from machine time")
+            prices.price_local_models(run, config, models)
+        bars.step("reading the packs and the servers' details")
+        work = prepare(settings, run.db_path, run.warn, exclude_run=run.run_id)
+        record_context(run, work, settings, models)
+        planned = [len(fitting_items(model, work)[0]) for model in models]
+        bars.grow(sum(planned))
         for model, n in zip(models, planned):
+            bars.step(f"{model.id}: checking the server")
             if stopping.requested() or work.budget.exhausted:
                 break
             if not ask_model(run, model, work, settings, bars):
                 bars.skip(n)
+            bars.step("")
     finish(run, work)
 
 
@@ -142,21 +151,47 @@ def prepare(settings: Settings, db_path, warn, exclude_run: str = "") -> Work:
 
 def selected_packs(names: tuple[str, ...] | None, warn, private_folders=()) -> dict[str, TaskPack]:
     """Loadable packs named (by pack or dimension name); every broken pack is one warning."""
+    packs, problems = loaded_packs(private_folders)
+    for problem in problems + unknown_names(names, packs):
+        warn(problem)
+    if not names:
+        return packs
+    return {pack.name: pack for pack in packs.values()
+            if pack.name in names or pack.dimension in names}
+
+
+def loaded_packs(private_folders=()) -> tuple[dict[str, TaskPack], list[str]]:
+    """Shipped and private packs by name, and one message per pack file that did not load."""
     packs, problems = tasks.load_packs()
     private, private_problems = load_folders(private_folders)
     for name in set(private) & set(packs):
         private_problems.append(f"private pack {private.pop(name).path} not loaded: pack name "
                                 f"{name!r} is a shipped pack's")
     packs.update(private)
-    for problem in problems + private_problems:
-        warn(problem)
-    if not names:
-        return packs
-    for name in set(names) - set(packs) - {pack.dimension for pack in packs.values()}:
-        warn(f"task pack {name!r} not run: no loaded pack or dimension of that name "
-             f"(loaded: {', '.join(sorted(packs))})")
-    return {pack.name: pack for pack in packs.values()
-            if pack.name in names or pack.dimension in names}
+    return packs, problems + private_problems
+
+
+def unknown_names(names: tuple[str, ...] | None, packs: dict[str, TaskPack]) -> list[str]:
+    """One message per name that is neither a pack nor a dimension, with the nearest one."""
+    dimensions = sorted({pack.dimension for pack in packs.values()})
+    messages = []
+    for name in sorted(set(names or ()) - set(packs) - set(dimensions)):
+        near = difflib.get_close_matches(name, [*packs, *dimensions], n=1)
+        messages.append(f"task pack {name!r} not run: no loaded pack or dimension of that name"
+                        + (f" (did you mean {near[0]!r}?)" if near else "")
+                        + f"; packs: {', '.join(sorted(packs))}; dimensions: {', '.join(dimensions)}")
+    return messages
+
+
+def check(args, config, _models) -> None:
+    """`run capability` refuses before it opens or writes anything: a --packs name that is no
+    pack or dimension, and a pack file (shipped or private) that does not load, each one line
+    naming it (a scheduled run warns and runs the other packs instead)."""
+    packs, problems = loaded_packs(configured_private_folders(config))
+    problems += unknown_names(tuple(args.packs) if args.packs else None, packs)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise GapWatchError(f"{problems[0]}{more}; nothing was run")
 
 
 def pack_items(pack: TaskPack, seed: int, settings: Settings, warn) -> list[Item] | None:
@@ -306,46 +341,12 @@ def finish(run: Run, work: Work) -> None:
     capability_scores.store_run_scores(run.run_id, chain_ids, run.db_path)
 
 
-def estimate(models: list[ModelConfig], work: Work) -> list[dict]:
-    """Per model and dimension: items to ask, skipped, estimated tokens and USD."""
-    rows = []
-    for model in models:
-        limit = context_tokens(model)
-        for name, items in work.items.items():
-            pack = work.packs[name]
-            todo = [i for i in items if work.key(model.id, pack, i) not in work.done]
-            fits = [i for i in todo if i.fits(limit)]
-            rows.append({"model": model.id, "dimension": pack.dimension, "pack": name,
-                         "fixed": sum(i.variant == "fixed" for i in fits),
-                         "fresh": sum(i.variant == "fresh" for i in fits),
-                         "skipped": len(todo) - len(fits),
-                         "est_tokens": sum(i.context_tokens + i.meta["max_answer_tokens"]
-                                           for i in fits),
-                         "est_usd": f"{sum(work.usd(model.id, i) for i in fits):.4f}"
-                         if model.id in work.prices else "unknown"})
-    return rows
-
-
-def dry_run(models: list[ModelConfig], settings: Settings, db_path=None) -> str:
-    """What a run would ask, per model and dimension, with estimated tokens and USD; reads
-    the warehouse (to skip what an unfinished run answered) but writes nothing."""
-    warnings: list[str] = []
-    work = prepare(settings, db_path, warnings.append)
-    head = [f"warning: {warning}" for warning in warnings]
-    head.append(f"seed {work.seed}" + (f", resuming run {work.previous.run_id} (its answered "
-                                       f"items are not asked again)" if work.previous else ""))
-    rows = estimate(models, work)
-    table = pd.DataFrame(rows).to_string(index=False) if rows else "(nothing to ask)"
-    return "\n".join([*head, table, "est_tokens: prompt estimate + the full answer allowance; "
-                       "est_usd from the latest price period (unknown: no price)"])
-
-
 def scheduled(run: Run, models: list[ModelConfig], config) -> None:
     """The scheduled job: every pack, a new seed (or the unfinished run's), first concurrency."""
     settings = config.collectors.get("capability")
     collect(run, models, Settings(concurrency=settings.concurrency[0] if settings else 1,
                                   private_folders=configured_private_folders(config)),
-            progress=False)
+            progress=False, config=config)
 
 
 def configured_private_folders(config) -> tuple[str, ...]:
@@ -360,11 +361,13 @@ def command(args, config, models: list[ModelConfig]) -> int:
         fixed=args.fixed, concurrency=args.concurrency, max_usd=args.max_usd,
         resume=not args.no_resume, private_folders=configured_private_folders(config))
     if args.dry_run:
-        print(dry_run(models, settings))
+        from collectors import capability_plan
+
+        print(capability_plan.dry_run(models, settings))
         return 0
     stopping.install()
     with Run("capability") as run:
-        collect(run, models, settings, progress=not args.quiet)
+        collect(run, models, settings, progress=not args.quiet, config=config)
     resumed = [f"resumed {run.context['resumes']}"] if run.context.get("resumes") else []
     report(run, f"seed {run.context['seed']}", *resumed)
     print(capability_scores.summary(run.run_id))
@@ -381,12 +384,14 @@ COLLECTOR = Collector(
         option("--packs", nargs="+", metavar="NAME", help="pack or dimension names (default: all)"),
         option("--seed", type=int, metavar="N",
                help="seed of the fresh items (default: the resumed run's, else a new one)"),
-        option("--fresh", type=int, metavar="N",
+        option("--fresh", type=counts, metavar="N",
                help="fresh items per pack (default: as many as its fixed ones)"),
-        option("--fixed", type=int, metavar="N", help="only the first N fixed items"),
-        option("--concurrency", type=int, default=1, metavar="N", help="items asked at once (default 1)"),
-        option("--max-usd", type=float, metavar="USD", help="stop before the estimated spend passes this"),
+        option("--fixed", type=counts, metavar="N", help="only the first N fixed items"),
+        option("--concurrency", type=positive, default=1, metavar="N",
+               help="items asked at once (default 1)"),
+        option("--max-usd", type=usd, metavar="USD", help="stop before the estimated spend passes this"),
         option("--dry-run", action="store_true",
                help="only show what it would ask, with estimated tokens and USD"),
-        option("--no-resume", action="store_true", help="never continue an unfinished run")))
+        option("--no-resume", action="store_true", help="never continue an unfinished run")),
+    check=check)
 

@@ -23,7 +23,8 @@ BOOTSTRAP_SEED = 20250101
 RESAMPLES = 9999
 LEVEL = 0.95
 GROUP = ["model_id", "pack", "pack_version", "dimension"]
-SUMMARY_COLUMNS = ("_all", "_fixed", "_fresh", "_fixed_minus_fresh")
+SUMMARY_COLUMNS = {"_all": "all items", "_fixed": "fixed items", "_fresh": "fresh items",
+                   "_fixed_minus_fresh": "fixed − fresh"}  # the printed table's headers
 
 
 def mean_ci(values: np.ndarray) -> tuple[float | None, float | None]:
@@ -95,14 +96,18 @@ def store_scores(con, run_id: str, chain: tuple[str, ...]) -> pd.DataFrame:
 
 
 def summary(run_id: str, db_path=None) -> str:
-    """The run's measured scores, one line per model and dimension, intervals in brackets."""
+    """The run's measured scores, one line per model and pack, columns in words: mean score
+    over all, fixed and fresh items, and fixed minus fresh, each with its interval and count."""
     frame = capability_store.measured_scores(run_id, db_path)
     if frame.empty:
         return "(no scores stored: the run ended early or nothing was answered)"
     frame["metric"] = frame.apply(lambda r: r["metric"][len(r["dimension"]):] or "_all", axis=1)
     frame["cell"] = frame.apply(_cell, axis=1)
     table = frame.pivot(index=["model_id", "pack"], columns="metric", values="cell")
-    return table.reindex(columns=[c for c in SUMMARY_COLUMNS if c in table]).to_string()
+    table = table.reindex(columns=[c for c in SUMMARY_COLUMNS if c in table])
+    table = table.rename(columns=SUMMARY_COLUMNS).rename_axis(index=["model", "pack"], columns=None)
+    return (table.to_string() + "\nmean item score (0 to 1) [95% interval] n = items; "
+            "fixed − fresh above 0: better on the public items than on fresh ones")
 
 
 def _cell(row) -> str:

@@ -37,6 +37,9 @@ class Collector:
     command: Callable  # (args, config, models) -> exit code, after the CLI loaded them
     job: Callable  # (run, models, config) -> None: one scheduled run
     options: tuple[Option, ...] = ()
+    # (args, config, models) -> None: refuse a bad option or input file with a GapWatchError
+    # before the CLI opens or writes anything (validate first, write after)
+    check: Callable | None = None
 
 
 def report(run, *more: str) -> None:
@@ -55,9 +58,30 @@ def exit_code(run) -> int:
 
 
 def ints(text: str) -> list[int]:
-    """An argparse type: whole numbers separated by commas (`--concurrency 1,4`)."""
+    """An argparse type: whole numbers of 1 or more separated by commas (`--concurrency 1,4`)."""
     try:
-        return [int(x) for x in text.split(",")]
+        numbers = [int(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers separated by commas, "
                                          "e.g. 1,4") from None
+    if min(numbers) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: each number must be 1 or more, e.g. 1,4")
+    return numbers
+
+
+def _bounded(parse, low: float, strictly: bool, kind: str, rule: str):
+    """An argparse type: `parse(text)`, at least `low` (above it if `strictly`), finite."""
+    def checked(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        if not (value > low if strictly else value >= low) or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r}: {rule}")
+        return value
+    return checked
+
+
+positive = _bounded(int, 1, False, "a whole number", "must be 1 or more")  # --requests 4
+counts = _bounded(int, 0, False, "a whole number", "must be 0 or more")  # --fresh 0: none
+usd = _bounded(float, 0, True, "an amount, e.g. 0.50", "must be above 0, e.g. 0.50")  # --max-usd

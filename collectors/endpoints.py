@@ -5,6 +5,9 @@ hosted ones use the config's base URL and the key from the environment.
 """
 
 import importlib.metadata
+import socket
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -40,14 +43,44 @@ def open_provider(model: ModelConfig, timeout_s: float = 120.0, **options) -> Pr
 
 def connect(model: ModelConfig) -> Provider:
     """An open provider that really serves the configured model id; GapWatchError (and nothing
-    left open) when the key is unset, the endpoint is down, or it serves another model."""
+    left open) when the key is unset, the endpoint is down, or it serves another model (for a
+    local model: another GGUF file, whatever name it answers to)."""
     provider = open_provider(model)
     try:
         check_serves(provider, model.api_model)
+        problem = local_identity(model) if model.kind.is_local else None
+        if problem:
+            raise GapWatchError(problem)
     except GapWatchError:
         provider.close()
         raise
     return provider
+
+
+def local_identity(model: ModelConfig) -> str | None:
+    """None when the llama.cpp server a local model is measured on serves that model's own file
+    (by sha256, collectors/local_models.py); else the line saying what it serves."""
+    from collectors import local_models
+
+    port = urlsplit(base_url(model)).port
+    return local_models.identity(replace(local_model(model), port=port or 80))
+
+
+def refuse_foreign_servers(models: list[ModelConfig]) -> None:
+    """Before a command writes anything: a local model whose port answers with another model's
+    server stops it in one line (a port where nothing answers is the run's to report)."""
+    for model in models:
+        if model.kind.is_local and _answers(base_url(model)):
+            problem = local_identity(model)
+            if problem:
+                raise GapWatchError(f"{problem}; nothing was run")
+
+
+def _answers(url: str) -> bool:
+    parts = urlsplit(url)
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        return sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 80)) == 0
 
 
 def context_tokens(model: ModelConfig) -> int:

@@ -9,7 +9,6 @@ that downloads its data.
 """
 
 import random
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from collectors import stopping
-from collectors.collector import Collector, exit_code, ints, option, report
+from collectors.collector import Collector, exit_code, ints, option, positive, report
 from core.config import ModelConfig
 from collectors.endpoints import connect, context_tokens, endpoint_context
 from collectors.progress import Progress
@@ -70,6 +69,7 @@ def collect(run: Run, models: list[ModelConfig], workloads=WORKLOADS, concurrenc
         for model, n in zip(models, planned):
             if stopping.requested():
                 return
+            bars.step(f"{model.id}: checking the server")
             try:
                 provider = connect(model)
             except GapWatchError as exc:
@@ -91,8 +91,11 @@ def planned_requests(model, workloads, concurrencies, requests: int) -> int:
 
 
 def _measure_model(run, model, provider, workloads, concurrencies, requests, bars) -> None:
+    bars.step(f"{model.id}: sizing prompts with the server's tokenizer")
     prompter = Prompter(provider)
+    bars.step(f"{model.id}: warming up (one request, not stored)")
     _one_request(model, provider, prompter, SMOKE, 1, -1)  # warm-up, discarded: first calls are slow
+    bars.step(f"{model.id}: measuring")
     for workload in workloads:
         if not fits(workload, context_tokens(model)):
             run.warn(f"{model.id}: workload {workload.name} skipped, beyond its "
@@ -206,8 +209,6 @@ def scheduled(run: Run, models: list[ModelConfig], config) -> None:
 
 def command(args, config, models: list[ModelConfig]) -> int:
     """`python -m collectors run latency`: then the medians per model, workload and concurrency."""
-    for warning in config.missing_keys():
-        print(f"warning: {warning}", file=sys.stderr)
     workloads = workloads_named(args.workloads)
     with Run("latency") as run:
         collect(run, models, workloads=workloads, concurrencies=args.concurrency,
@@ -231,5 +232,6 @@ COLLECTOR = Collector(
                     "100-300,1k-1k,10k-1.5k; smoke-32-16 for a quick check)"),
         option("--concurrency", type=ints, default=[1, 4], metavar="N,N",
                help="requests in flight at once, one cell per value (default 1,4)"),
-        option("--requests", type=int, default=4, metavar="N",
-               help="requests per stream and cell (default 4)")))
+        option("--requests", type=positive, default=4, metavar="N",
+               help="requests per stream and cell (default 4)")),
+    check=lambda args, _config, _models: workloads_named(args.workloads))

@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -171,6 +171,41 @@ def serve(model: LocalModel, port: int | None = None, cache_dir: Path = DATA_DIR
         del server  # its destructor stops the HTTP and inference threads
 
 
+def at_ports(ports: dict[str, int] | None = None) -> list[LocalModel]:
+    """The bundled models, each on its port from `ports` (model id -> port), else its default."""
+    unknown = sorted(set(ports or {}) - set(MODELS))
+    if unknown:
+        raise GapWatchError(f"ports: {unknown[0]!r} is not a bundled local model "
+                            f"(they are {', '.join(MODELS)})")
+    return [replace(m, port=(ports or {}).get(m.id, m.port)) for m in MODELS.values()]
+
+
+def identity(model: LocalModel, cache_dir: Path = DATA_DIR / "models") -> str | None:
+    """None when the server on the model's port serves this model's GGUF file (by its sha256);
+    else one line saying what answers there. Why: a port taken by another program (or another
+    model) would otherwise be measured as this model without a word (issue #26)."""
+    props = _get(model.port, "/props")
+    if props is None:
+        return (f"{model.id}: port {model.port} does not answer as a llama.cpp server "
+                "(no /props), so what it serves cannot be checked")
+    if not props.get("model_path"):
+        return (f"{model.id}: the server on port {model.port} does not say which model file it "
+                "serves (no model_path in /props), so it cannot be checked")
+    served = Path(str(props["model_path"]))
+    try:
+        sha256 = _hash_index(cache_dir, served) or _sha256(served)
+    except OSError:
+        return (f"{model.id}: the server on port {model.port} serves {served}, which GapWatch cannot "
+                "read to check it")
+    with contextlib.suppress(OSError):  # remembered, so the next check costs a stat, not a hash
+        _hash_index(cache_dir, served, sha256)
+    if sha256 != model.sha256:
+        return (f"{model.id}: the server on port {model.port} serves another model file ({served.name}, "
+                f"sha256 {sha256[:12]}...), not {model.id} (sha256 {model.sha256[:12]}...); stop that "
+                "server or give GapWatch other ports ([local] ports, or `local up --ports`)")
+    return None
+
+
 def up(models: list[LocalModel] | None = None, data_dir: Path = DATA_DIR, timeout: float = 180.0) -> None:
     """Start each model's server as a detached process; return once all answer /health."""
     data_dir = Path(data_dir).resolve()
@@ -182,6 +217,10 @@ def up(models: list[LocalModel] | None = None, data_dir: Path = DATA_DIR, timeou
         with socket.socket() as sock:
             if sock.connect_ex((HOST, model.port)) == 0:
                 raise GapWatchError(f"{model.id}: port {model.port} is taken by a process we did not start")
+    for model in set(models) - set(todo):  # ours by its pid file: is it still what it was?
+        problem = identity(model, data_dir / "models")
+        if problem:
+            raise GapWatchError(problem)
     started = [(m, _spawn(m, data_dir)) for m in todo]
     try:
         deadline = time.monotonic() + timeout
@@ -231,15 +270,17 @@ def down(data_dir: Path = DATA_DIR, models: list[LocalModel] | None = None, time
     return stopped
 
 
-def status(data_dir: Path = DATA_DIR) -> dict[str, dict]:
-    """Per model: pid, alive, port, /health ok, and the model id the server reports."""
+def status(data_dir: Path = DATA_DIR, models: list[LocalModel] | None = None) -> dict[str, dict]:
+    """Per model: pid, alive, port, /health ok, the model id the server reports, and `foreign`:
+    None when it serves this model's file, else the line saying what it serves."""
     report = {}
-    for model in MODELS.values():
+    for model in MODELS.values() if models is None else models:
         pid = _read_pid(model, Path(data_dir))
         listed = (_get(model.port, "/v1/models") or {}).get("data") or [{}]
-        report[model.id] = {"pid": pid, "alive": _alive(pid), "port": model.port,
-                            "healthy": _get(model.port, "/health") is not None,
-                            "served_id": listed[0].get("id")}
+        healthy = _get(model.port, "/health") is not None
+        report[model.id] = {"pid": pid, "alive": _alive(pid), "port": model.port, "healthy": healthy,
+                            "served_id": listed[0].get("id"),
+                            "foreign": identity(model, Path(data_dir) / "models") if healthy else None}
     return report
 
 

@@ -20,7 +20,7 @@ from collectors.price_sources.machine_time import MachineTime
 from collectors.price_sources.openrouter import OpenRouter
 from collectors.progress import Progress
 from collectors.runner import Run
-from warehouse.storage import price_store, run_ledger
+from warehouse.storage import capability_store, price_store, run_ledger
 from warehouse.analysis.aliases import match_key
 from core.paths import config_path
 from warehouse.storage.price_periods import MAX_JUMP, Changes, observe, sync_book
@@ -63,6 +63,25 @@ def collect(run: Run, config: GapWatchConfig, models: list[ModelConfig] | None =
             reports.append(_apply(run, source.observe(), source.dated, config.aliases))
             bars.advance()
     return reports
+
+
+def price_local_models(run: Run, config: GapWatchConfig, models: list[ModelConfig]) -> list[str]:
+    """Local models with no price yet get one from machine time now (the `[machine]` rate, or
+    its default), inside the run that needs it: a first capability run then has a cost per
+    solved item without a prices run. Recorded in the run's context as `machine_price`.
+    Returns the ids priced; a model that cannot be timed is a warning, as in a prices run."""
+    known = capability_store.latest_prices(run.db_path)
+    todo = [m for m in models if m.kind.is_local and m.id not in known]
+    if not todo:
+        return []
+    source = MachineTime(todo, config.machine.usd_per_hour, config.machine.requests)
+    _apply(run, source.observe(), source.dated, config.aliases)
+    now_known = capability_store.latest_prices(run.db_path)
+    priced = [m.id for m in todo if m.id in now_known]
+    run.context["machine_price"] = {
+        "usd_per_hour": config.machine.usd_per_hour, "models": priced,
+        "rate_from": "config" if "usd_per_hour" in config.machine.model_fields_set else "default"}
+    return priced
 
 
 def scheduled(run: Run, models: list[ModelConfig], config: GapWatchConfig) -> None:

@@ -45,6 +45,11 @@ class Progress:
             cell.update()
         self.overall.update()
 
+    def grow(self, n: int) -> None:
+        """Work known only once the run has read what it will do (a capability run's items)."""
+        self.overall.total += n
+        self.overall.refresh()
+
     def skip(self, n: int) -> None:
         """Work that will not be done (a model that cannot be reached) leaves the total, so
         the ETA counts only what is still to come and a run that ends normally reads N/N."""
@@ -53,6 +58,8 @@ class Progress:
             self.overall.refresh()
 
     def step(self, desc: str) -> None:
-        """For a collector of a few steps and no cells (prices): name the step under way."""
+        """Name the step under way after the overall bar: a collector of a few steps and no
+        cells (prices), and the first, uncounted phase of a model (checking its server,
+        warming up), so a bar at 0/N for half a minute says what it is doing."""
         self.overall.set_postfix_str(desc)
 

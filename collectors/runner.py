@@ -24,6 +24,7 @@ import pandas as pd
 
 from collectors import spool, stopping
 from collectors.context import host_name, process_alive, run_context
+from collectors.host_load import HostLoad, local_ports
 from core.redaction import redact
 from warehouse.storage import run_ledger, writes
 from core.errors import DatabaseBusy
@@ -59,6 +60,8 @@ class Run:
         self.complete = False  # set by work that cannot be cut short: a signal then changes nothing
         self.lock = threading.RLock()  # the buffer is shared with the journal thread
         self.journal: Journal | None = None
+        self.host_load: HostLoad | None = None
+        self.others_in_flight: list[str] = []  # other GapWatch runs of this host, at start and end
 
     def __enter__(self) -> "Run":
         """Record the start (after tidying up after dead runs of this host); a warehouse still
@@ -68,6 +71,7 @@ class Run:
             for attempt in retry_conflicts():
                 with attempt, run_ledger.writing(self.db_path, wait_s=self.busy_wait_s) as con:
                     landed = recover_dead_runs(con, self.spool_dir)
+                    self.others_in_flight = live_runs(con)
                     writes.start_run(con, self.run_id, self.collector, host_name(), self.context)
             spool.remove(landed.files)
         except DatabaseBusy as busy:
@@ -76,6 +80,7 @@ class Run:
             log.warning("warehouse busy at the start of run %s; its start waits in %s: %s",
                         self.run_id, self.spool_dir, busy)
         log.info("run %s started (%s)", self.run_id, self.collector)
+        self.host_load = HostLoad(lambda: local_ports(self.context)).start()
         self.journal = Journal(self)
         return self
 
@@ -137,6 +142,7 @@ class Run:
     def __exit__(self, exc_type, exc, _tb) -> bool:
         if self.journal:
             self.journal.stop()
+        self._record_host_load()
         error = redact(f"{type(exc).__name__}: {exc}") if exc else None
         landed = self._final_flush()
         if stopping.requested() and not error and not self.complete:
@@ -165,6 +171,22 @@ class Run:
         if full is not None or (error and not self.n_rows and not self.n_spooled):
             return "failed"
         return "partial" if error or self.n_failed or self.warnings else "ok"
+
+    def _record_host_load(self) -> None:
+        """The run's `host_load` in its context (collectors/host_load.py); other runs still in
+        flight at the end count as well as those at the start."""
+        if self.host_load is None:
+            return
+        try:
+            self.others_in_flight += [run_id for run_id, context in
+                                      run_ledger.running_now(host_name(), self.db_path)
+                                      if run_id != self.run_id and process_alive(context.get("pid"))]
+        except Exception as exc:  # noqa: BLE001 (a read that fails leaves the start's count)
+            log.debug("runs in flight not read at the end of %s: %s", self.run_id, exc)
+        self.context["host_load"] = self.host_load.stop(self.others_in_flight)
+        if self.context["host_load"]["contended"]:
+            log.warning("run %s measured under contention: %s", self.run_id,
+                        self.context["host_load"]["contention"])
 
     def _final_flush(self) -> bool:
         try:
@@ -220,6 +242,12 @@ def recover_dead_runs(con, spool_dir: Path) -> spool.Landed:
     if landed.files:
         abandon_dead(con)  # dead runs whose start had waited in the spool
     return landed
+
+
+def live_runs(con) -> list[str]:
+    """This host's runs the ledger says are running whose process is alive."""
+    return [run_id for run_id, context in run_ledger.running(con, host_name())
+            if process_alive(context.get("pid"))]
 
 
 def abandon_dead(con) -> int:

@@ -30,6 +30,7 @@ from collectors.job_list import JOB_FUNCTION, LOCK_NAME, JobSpec, job_specs, run
 from core.address import resolve
 from core.config import GapWatchConfig
 from core.errors import GapWatchError
+from core.redaction import redact_logging
 from warehouse.storage import run_ledger, writes
 from warehouse.storage.host_lease import lease_for
 from core.paths import local_folder
@@ -142,6 +143,7 @@ def configure_logging(db_path=None) -> None:
                                                              maxBytes=5_000_000, backupCount=5)]
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_logging()  # the log file and stderr never carry a key, whatever logged it
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 

@@ -15,7 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core import api_keys
 from core.errors import GapWatchError
+from core.redaction import treat_as_secret
 from core.paths import config_path
 from core.provider_kinds import KINDS, ProviderKind
 
@@ -68,13 +70,11 @@ class ModelConfig(Strict):
         return self.id if self.kind.is_local else self.id.split("/", 1)[1]
 
     def api_key(self) -> str | None:
-        """The key, read now from the environment; never stored or logged."""
+        """The key, read now from the environment (whitespace around it taken off; one that
+        cannot be sent is refused: core/api_keys.py); never stored or logged."""
         if not self.api_key_env:
             return None
-        key = os.environ.get(self.api_key_env)
-        if not key:
-            raise GapWatchError(f"model {self.id}: environment variable {self.api_key_env} is not set")
-        return key
+        return api_keys.read(self.api_key_env, f"model {self.id}")
 
 
 class CollectorConfig(Strict):
@@ -213,8 +213,28 @@ class HostConfig(Strict):
     upkeep: bool = Field(False, description="This host also runs the jobs of no model: prices, upkeep, backup")
 
 
+class LocalConfig(Strict):
+    """Where the bundled llama.cpp servers listen (`python -m collectors local up`)."""
+
+    ports: dict[str, int] = Field(default_factory=dict, description=(
+        "Model id -> port, e.g. `{ \"local/smollm2-135m\" = 8871 }`; default 8771-8773. A local "
+        "model without base_url is measured there"))
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = [f"{m} = {p}" for m, p in value.items() if not 1024 <= p <= 65535]
+        if bad:
+            raise ValueError(f"ports must be 1024-65535: {', '.join(bad)}")
+        twice = sorted({p for p in value.values() if list(value.values()).count(p) > 1})
+        if twice:
+            raise ValueError(f"port {twice[0]} is given to two models")
+        return value
+
+
 class GapWatchConfig(Strict):
     models: list[ModelConfig] = []
+    local: LocalConfig = LocalConfig()
     backup: BackupConfig | None = None
     upkeep: UpkeepConfig | None = None
     hosts: dict[str, HostConfig] = Field(default_factory=dict,
@@ -231,6 +251,15 @@ class GapWatchConfig(Strict):
         dupes = sorted({m for m in seen if seen.count(m) > 1})
         if dupes:
             raise ValueError(f"model ids listed twice: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _local_ports(self) -> "GapWatchConfig":
+        """A local model without base_url is measured on its `[local] ports` port."""
+        for i, model in enumerate(self.models):
+            port = self.local.ports.get(model.id)
+            if model.kind.is_local and not model.base_url and port:
+                self.models[i] = model.model_copy(update={"base_url": f"http://127.0.0.1:{port}/v1"})
         return self
 
     @model_validator(mode="after")
@@ -295,10 +324,10 @@ class GapWatchConfig(Strict):
         return picked
 
     def missing_keys(self) -> list[str]:
-        """Warnings for models whose key variable is unset (an error only when used)."""
-        return [f"model {m.id}: environment variable {m.api_key_env} is not set; "
-                "it will fail when collected" for m in self.models
-                if m.api_key_env and not os.environ.get(m.api_key_env)]
+        """Warnings about the models' key variables: unset or unusable (an error only when that
+        model is used), or cleaned of whitespace around the key (it works); one per variable."""
+        found = [api_keys.warning(m.api_key_env, f"model {m.id}") for m in self.models if m.api_key_env]
+        return list(dict.fromkeys(w for w in found if w))
 
 
 def load_config(path: str | os.PathLike | None = None) -> GapWatchConfig:
@@ -313,9 +342,13 @@ def load_config(path: str | os.PathLike | None = None) -> GapWatchConfig:
     except tomllib.TOMLDecodeError as exc:
         raise GapWatchError(f"{path}: invalid TOML: {exc}") from None
     try:
-        return GapWatchConfig.model_validate(data)
+        config = GapWatchConfig.model_validate(data)
     except ValidationError as exc:
         raise GapWatchError(f"{path}: {_describe(exc, data)}") from None
+    for model in config.models:  # whatever their names, their values are never shown
+        if model.api_key_env:
+            treat_as_secret(model.api_key_env)
+    return config
 
 
 def _describe(exc: ValidationError, data: dict) -> str:

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from pages.ui import data, figure, public_sections
+from pages.ui import data, figure, measured_sections, public_sections
 from pages.ui.charts import capability as capability_charts
-from pages.ui.charts import gaps as gap_charts
 
 snap = data.snapshot()
 st.title("Leaderboard vs fresh")
@@ -20,10 +19,10 @@ if not len(rows):
     st.info("No capability runs yet, so no fixed-minus-fresh scores: run "
             "`python -m collectors run capability` (or collect now on Runs and health).")
     st.stop()
-scopes = {*rows["model_id"], *rows["pack"]}
-figure.show(gap_charts.mark_method_changes(capability_charts.fixed_fresh_figure(rows), data.method_changes(*snap),
-                                       scopes, rows["measured_at_utc"]))
-st.caption("Source: `capability_scores` (metrics `*_fixed_minus_fresh` from your own runs); "
-           "error bars are 95% intervals; dotted lines mark a new pack version or run context.")
-st.dataframe(rows, hide_index=True)
+figure.show(capability_charts.fixed_fresh_figure(rows))
+st.caption("Source: `capability_scores` (the fixed-minus-fresh metrics of your own runs): a "
+           "model's mean score on the pack's fixed, public items minus its mean on fresh items "
+           "generated for the run; error bars are 95% intervals. Above 0: better on the items "
+           "it may have seen than on new ones of the same kind.")
+st.table(measured_sections.fixed_fresh_table(rows), hide_index=True)
 st.download_button("Fixed minus fresh (CSV)", rows.to_csv(index=False), "fixed_minus_fresh.csv")

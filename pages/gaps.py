@@ -8,16 +8,19 @@ from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import lag_report, labels
 
 SOURCE = ("Source: `gap_series` and `gap_verdicts` views, built from {source}. The trend is the "
-          "period's GLS slope (monthly means, AR(1) errors up to the upper limit of their "
-          "autocorrelation); the grey band spans the slopes in its 95% interval, drawn through "
-          "the series' median point. The verdict needs a Benjamini–Hochberg adjusted p < 0.05, "
-          "an interval that excludes 0 and a change of at least the unit's minimum effect. "
-          "Dotted lines mark method changes (`method_changes`); no period spans one.")
+          "period's GLS slope (monthly means, AR(1) errors, a step with no recorded cause fitted "
+          "with it; the last 12 months' noise model from the whole stretch since the latest "
+          "break); its t statistic is calibrated by a parametric bootstrap; the grey band spans "
+          "the slopes in its 95% interval, drawn through the series' median point. The verdict "
+          "needs a Benjamini–Hochberg adjusted p < 0.05 (headlines in one family, whole "
+          "histories and segments in another), an interval that excludes 0 and a change of at "
+          "least the unit's minimum effect. Dotted lines mark recorded breaks and fitted steps "
+          "(`method_changes`); no period spans a recorded break.")
 
 snap = data.snapshot()
 st.title("Gaps")
 verdicts = data.gap_verdicts(*snap)
-series_rows = verdicts[verdicts["gap_kind"] != "lag_months"]
+series_rows = verdicts
 if not len(series_rows):
     st.info("No gap series yet: run `python -m warehouse init` to import the public history.")
     st.stop()
@@ -74,11 +77,42 @@ with st.expander("Every period of this series"):
 
 st.subheader("Lag in months")
 lag = data.lags(verdict["series_id"], *snap)
+measure = lag["measure"].fillna("record match") if "measure" in lag else pd.Series("record match", index=lag.index)
+headline = lag[measure == "level-averaged"]
+mine_pair = headline[(headline["leader_group"] == verdict["group_a"])
+                     & (headline["follower_group"] == verdict["group_b"])]
+headline = mine_pair if len(mine_pair) else headline[headline["leader_group"] == "closed"]
+lag = lag[measure != "level-averaged"]
 summary = lag[lag["is_summary"]]
-if not len(summary):
+if not len(summary) and not len(headline):
     st.info(f"No lag is computed for {labels.series(verdict['series_id'])}: lags need two groups that reach the "
             "same levels (the Epoch Capabilities Index, closed vs open and labs vs the frontier).")
-else:
+for r in headline.itertuples():
+    h1, h2 = st.columns([1, 1])
+    h1.metric(f"{labels.group(r.follower_group)} behind {labels.group(r.leader_group)}, months",
+              tables.number(r.lag_months, 1),
+              help="Epoch AI's measure: the horizontal distance between the two frontiers, "
+                   "averaged over the capability levels both reached.")
+    h2.metric("At the top, at least (months)", tables.number(r.top_months_at_least, 1))
+    st.markdown(f"**Level-averaged lag (the headline):** {lag_report.level_averaged_text(r)}.")
+over_time = verdicts[(verdicts["series_id"] == verdict["series_id"])
+                     & (verdicts["gap_kind"] == "lag_months")]
+same_pair = over_time[(over_time["group_a"] == verdict["group_a"])
+                      & (over_time["group_b"] == verdict["group_b"])]
+over_time = same_pair if len(same_pair) else over_time[over_time["group_a"] == "closed"]
+if len(over_time):
+    head = over_time.sort_values("period", key=lambda c: c.ne("last 12 months")).iloc[0].to_dict()
+    months = data.one_gap_series(head["series_id"], "lag_months", head["group_a"], head["group_b"],
+                                 *snap)
+    st.markdown(f"**Lag over time, is the gap widening in months?** {labels.verdict(head['verdict'])} "
+                f"over the {head['period']} "
+                f"({labels.with_interval(head['slope_per_year'], head['ci_low'], head['ci_high'], 'months per year', signed=True)}). "
+                "Each month: how many months ago the closed frontier first passed the best open "
+                "model so far (0 when open is at the top).")
+    days = months["bucket_start"].astype("datetime64[ns]")
+    shown = months[(days >= pd.Timestamp(head["period_start"])) | (head["period"] != "last 12 months")]
+    figure.show(gap_charts.gap_trend_figure(shown if len(shown) else months, head))
+if len(summary):
     pair = summary[(summary["leader_group"] == verdict["group_a"])
                    & (summary["follower_group"] == verdict["group_b"])]
     head = (pair if len(pair) else summary).iloc[0]
@@ -86,15 +120,18 @@ else:
                & (lag["follower_group"] == head.follower_group)]
     rules = mine[mine["is_summary"]].sort_values("tolerance_points")
     records = mine[~mine["is_summary"]]
+    st.markdown("**Record-match lag (second measure):** months until the follower matched each "
+                "record of the leader; a record is the longest wait of its step, so it reads "
+                "longer than the level-averaged lag.")
     cols = st.columns(len(rules) + 1)
     for col, r in zip(cols, rules.itertuples()):
         who = (f"{head.follower_group} behind {head.leader_group}" if r.tolerance_points == 0
-               else f"within {r.tolerance_points:g} point")
+               else f"near tie within {r.tolerance_points:g} point")
         col.metric(f"{who} (median months)",
                    ("≥ " if r.censored else "") + tables.number(r.lag_months, 1),
                    help=lag_report.median_help(r))
     top = lag_report.top_bound(records[records["tolerance_points"] == 0])
-    cols[-1].metric("At the top, at least (months)",
+    cols[-1].metric("Record match, at the top, at least (months)",
                     tables.number(top["months"], 1) if top else "caught up",
                     help=(f"The {head.follower_group} group has not reached "
                           f"{top['level_low']:.1f}, which the {head.leader_group} group passed on "
@@ -110,7 +147,8 @@ else:
                "many months). Median: Kaplan–Meier over records, with its 95% confidence "
                "interval. Sensitivity: how far the median moves when the models are resampled "
                "(bootstrap over models), not a confidence interval.")
-    st.download_button("Lags (CSV)", lag.to_csv(index=False), "lags.csv")
+    st.download_button("Lags (CSV)", data.lags(verdict["series_id"], *snap).to_csv(index=False),
+                       "lags.csv")
 
 st.subheader("Every gap series")
 # Drawn on request: a 97-row, 29-column grid cost the page's cold load 0.16 s (issue 18).

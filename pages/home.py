@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.ui import data, figure, freshness, tables
+from pages.ui import board as board_ui
+from pages.ui import data, figure, freshness, measured_sections, tables
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
 from warehouse.contract import queries
@@ -19,8 +20,11 @@ SOURCES = {
            "downloadable weights. A group's frontier is its best model released by that month.",
     "board": "Source: the `gap_verdicts` and `gap_series` views (Arena, Epoch AI ECI, OpenRouter "
              "prices, and your own measurements). Verdict: the last 12 months of the series "
-             "(never across a break: a new rating method, listing, pack version, machine or a level "
-             "shift); *Then* and *Now* are that period's first and last points. Whole history: "
+             "(never across a recorded break: a new rating method, listing, pack version or machine; "
+             "a step with no recorded cause is fitted with the trend, its noise model from the "
+             "whole stretch); *Then* and *Now* are that period's first and last points. *Months "
+             "behind*: how many months ago the closed frontier passed the best open model, "
+             "month by month. Whole history: "
              "the whole series, or its latest segment when it has breaks, its slope in the same "
              "unit as the trend. Trend: slope per year "
              "with its 95% interval (one point per month, AR(1) errors); widening/narrowing need "
@@ -35,7 +39,39 @@ tz = tables.viewer_timezone(st.context)
 st.title("GapWatch: are the gaps between LLMs widening?")
 st.caption("Public history now; your own scheduled measurements join it as they arrive.")
 
+st.subheader("Verdict board: is each gap widening?")
+source = st.segmented_control("Source", list(tables.SOURCE_CHOICES), default="both",
+                              format_func=tables.SOURCE_CHOICES.get, key="board_source") or "both"
+rows = data.verdict_board(source, *snap)
 frames = data.overview(*snap)
+sources = frames["sources"]
+extra = {freshness.COLUMN: freshness.board_column(rows, sources)}  # how recent each source is
+board = tables.board_table(rows)
+board.insert(len(board.columns) - 1, freshness.COLUMN, extra[freshness.COLUMN])
+# A static table, not st.dataframe: its cells wrap at any width, and Overview's first load skips
+# the data grid's code. One short line per dimension (pages/ui/board.py); the rest on demand.
+st.table(board_ui.compact(rows, extra), hide_index=True)
+st.caption(board_ui.unit_legend(rows))
+if stale := freshness.stale_note(sources):
+    st.caption(stale)
+if source == "measured":
+    st.caption("Verdicts over time need 8 months of your runs; what they say today is under "
+               "*My measurements* below.")
+if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
+    # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
+    # 0.3 s of the browser's main thread (Chrome CPU profile).
+    if len(data.latency_samples(*snap)):
+        st.caption("Speed: your latency runs so far are under *My measurements*; a speed trend "
+                   "needs open- and closed-weights models measured over 8 months.")
+    else:
+        st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
+with st.expander("Each row in full: the series, whole history, periods and how verdicts are made"):
+    st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
+    st.caption(SOURCES["board"])
+    st.download_button("Verdict board (CSV)", board.to_csv(index=False), "verdict_board.csv")
+
+measured_sections.my_measurements(snap)
+
 cov, eci, arena = frames["coverage"].iloc[0], frames["eci"], frames["arena"]
 
 c1, c2, c3, c4 = st.columns([1, 1.2, 1, 1.8])  # room for the ECI change and its verdict
@@ -56,24 +92,6 @@ if len(eci) > 12:
               help=f"Last 12 months ({year_ago.bucket_start:%Y-%m} → {now.bucket_start:%Y-%m}): "
                    f"{recent}; whole history: {eci_verdicts['verdict'].get('whole history', '—')}.")
 
-st.subheader("Verdict board: is each gap widening?")
-source = st.segmented_control("Source", list(tables.SOURCE_CHOICES), default="both",
-                              format_func=tables.SOURCE_CHOICES.get, key="board_source") or "both"
-raw_board = data.verdict_board(source, *snap)
-board = tables.board_table(raw_board)
-board.insert(len(board.columns) - 1, freshness.COLUMN, freshness.board_column(raw_board, frames["sources"]))
-# A static table, not st.dataframe: its cells wrap at any width, and Overview's first load skips
-# the data grid's code (with the two detail tables moved to their pages, 0.27 s of a cold load).
-st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
-st.caption(SOURCES["board"])
-if stale := freshness.stale_note(frames["sources"]):
-    st.caption(stale)
-if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
-    # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
-    # 0.3 s of the browser's main thread (Chrome CPU profile).
-    st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
-st.download_button("Verdict board (CSV)", board.to_csv(index=False),
-                   "verdict_board.csv")
 last = frames["last_run"]
 f1, f2, f3 = st.columns(3)
 if len(last):

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from pages.ui import data, figure, public_sections
+from pages.ui import data, figure, measured_sections, public_sections
 from pages.ui.charts import prices as price_charts
 from warehouse.analysis import labels
 
 # Well-known models, tried in this order; the first three present of each kind are the defaults,
 # so the chart opens on closed vs open weights rather than on whichever models changed price most.
-KNOWN_CLOSED = ["openai/gpt-4o", "anthropic/claude-3.5-sonnet", "google/gemini-2.5-flash",
+KNOWN_CLOSED = ["openai/gpt-4o-2024-05-13", "anthropic/claude-3.5-sonnet",
+                "google/gemini-2.5-flash-2025-06-17",
                 "openai/gpt-5", "anthropic/claude-3.7-sonnet", "openai/gpt-4o-mini"]
 KNOWN_OPEN = ["meta-llama/llama-3.3-70b", "deepseek/deepseek-r1", "qwen/qwen2.5-72b",
               "meta-llama/llama-3.1-8b", "mistralai/mistral-nemo", "deepseek/deepseek-v3.2"]
@@ -39,21 +40,13 @@ if picked:
     st.caption("Source: OpenRouter and LiteLLM price histories (the `prices` view). Each step is "
                "the cheapest paid price any listed seller charged from that day on; free "
                "offerings are left out, and a line ends on the day its last listing ended or was "
-               f"last seen. {len(steps):,} price changes shown. Solid: closed weights; dashed: open.")
+               f"last seen. {len(steps):,} price changes shown. Solid lines: closed weights; "
+               "dashed: open.")
     st.download_button("Price periods (CSV)",
                        data.price_periods(tuple(picked), *snap).to_csv(index=False),
                        "price_periods.csv")
 
-st.subheader("Cost per solved item")
-costs = data.cost_per_solved(*snap)
-if len(costs):
-    figure.show(price_charts.cost_figure(costs))
-    st.caption("Source: the `cost_per_solved` view: dollars for the items asked that day at that "
-               "day's price, over the sum of item scores.")
-    st.download_button("Cost per solved (CSV)", costs.to_csv(index=False), "cost_per_solved.csv")
-else:
-    st.info("No capability runs yet, so no cost per solved item: `python -m collectors run "
-            "capability` measures your models and prices each answer on its day.")
+measured_sections.cost_per_solved(snap)
 
 st.subheader("Price–capability frontier")
 choices = data.frontier_choices(*snap)

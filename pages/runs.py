@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from pages.ui import actions, data, tables
+from pages.ui import actions, data, measured_sections, tables
 from warehouse.analysis import labels
+
+LEDGER_ROWS = 30  # a static table (it wraps, never cut at the right); the CSV has every run
 
 snap = data.snapshot()
 tz = tables.viewer_timezone(st.context)
@@ -45,15 +47,16 @@ if c2.button(f"Start the {labels.source(collector)} now",
                f"the ledger when it finishes. Log: {actions.collect_log(collector)}")
 
 st.subheader("Run ledger")
-shown = ledger.copy()
-for column in ("started_at_utc", "finished_at_utc"):
-    shown[column.removesuffix("_utc")] = [tables.local_time(t, tz) for t in shown.pop(column)]
-shown["run_id"] = [tables.run_name(r) for r in shown["run_id"]]
-shown["collector"] = [labels.source(c) for c in shown["collector"]]
-st.dataframe(tables.readable(shown), hide_index=True, width="stretch")
-st.caption(f"Source: the `runs` view; times in {tz or 'UTC'}. Invalidated runs stay listed "
-           "(valid: no) and are left out of every other view.")
+st.table(tables.ledger_table(ledger.head(LEDGER_ROWS), tz), hide_index=True)
+shown_runs = (f"the newest {LEDGER_ROWS} of {len(ledger):,} runs (all of them in the CSV)"
+              if len(ledger) > LEDGER_ROWS else f"all {len(ledger):,} runs")
+st.caption(f"Source: the `runs` view; times in {tz or 'UTC'}; {shown_runs}. Host while measuring: *busy* when "
+           "other processes used a quarter of the cores or more, the hypervisor took 10% of the "
+           "CPU, or another GapWatch run was in flight; such runs are left out of speed trends. "
+           "Invalidated runs stay listed (valid: no) and are left out of every other view.")
 st.download_button("Run ledger (CSV)", ledger.to_csv(index=False), "runs.csv")
+
+measured_sections.compare_runs(snap)
 
 st.subheader("Failures by error class")
 fails = data.failures(*snap)

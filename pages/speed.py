@@ -32,6 +32,7 @@ mine = samples[samples["workload"] == workload]
 
 st.subheader("Your measurements")
 if len(mine):
+    busy = mine[mine["contended"].fillna(False)]
     m1, m2, m3 = st.columns(3)
     m1.metric("Requests", f"{len(mine):,}")
     m2.metric("Models", f"{mine['model_id'].nunique():,}")
@@ -39,11 +40,32 @@ if len(mine):
                    for f in ("min", "max"))
     m3.metric("First measured" if first != last else "Measured on", first,
               help=None if first == last else f"newest: {last}")
-    figure.show(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(mine)))
+    if len(busy):
+        st.warning(f"{busy['run_id'].nunique()} of {mine['run_id'].nunique()} runs shown were "
+                   "measured under contention (other processes busy on this host, see "
+                   "`python -m collectors runs list`): their speeds say as much about the host "
+                   "as about the models. They are marked below and left out of speed trends.")
+    several_days = speed_charts.several_days(mine["measured_at_utc"])
+    if several_days:
+        keep = st.toggle("Include runs measured under contention", value=False,
+                         key="include_contended") if len(busy) else True
+        trend = mine if keep else mine[~mine["contended"].fillna(False)]
+        if len(trend):
+            figure.show(speed_charts.speed_multiples_figure(speed_charts.speed_over_time(trend)))
+        else:
+            st.info("Every run of this workload was measured under contention; switch them "
+                    "on above to see them anyway.")
+    else:  # runs minutes apart: side by side, not "over time"
+        runs = data.latency_runs(*snap)
+        figure.show(speed_charts.speed_runs_figure(runs[runs["workload"] == workload]))
     figure.show(speed_charts.speed_box_figure(mine, measure))
     st.caption("Source: the `latency_samples` view, successful requests only (the newest "
-               "50,000). Over time: each point is one time bucket sized to the span shown; "
-               "boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile range.")
+               "50,000). "
+               + ("Over time: each point is one time bucket sized to the span shown. "
+                  if several_days else "Measured on fewer than three days, so runs are shown "
+                  "side by side (medians per run), not as a trend. ")
+               + "Boxes: median, quartiles and mean (dashed), dots beyond 1.5× the quartile "
+               "range.")
     st.download_button("Requests (CSV)", mine.to_csv(index=False), "latency_samples.csv")
 else:
     st.info("No measured requests for this workload yet: `python -m collectors run latency` "

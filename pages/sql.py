@@ -1,10 +1,8 @@
 """SQL: a read-only explorer over the public views, with CSV and Parquet download."""
 
-import io
-
 import streamlit as st
 
-from pages.ui import data
+from pages.ui import data, downloads
 from warehouse.contract import sql_worker
 from warehouse.contract.sql_guard import RefusedQuery
 from warehouse.contract.sql_worker import QueryLimit, cut_message
@@ -49,11 +47,15 @@ if st.button("Run", type="primary") or sql == EXAMPLE:
     if truncated:
         st.warning(sentence(cut_message(ROW_CAP))
                    + " (the explorer's row limit); only these are shown and downloadable.")
+    as_text = rows.attrs.get("as_text") or []
+    if as_text:
+        st.caption(f"Shown as DuckDB's text (pandas cannot hold their values): {', '.join(as_text)}.")
     st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption(f"Source: `{snap[0]}` (read-only snapshot).")
-    parquet = io.BytesIO()
-    rows.to_parquet(parquet, index=False)
+    st.caption(f"Source: {data.source_name(snap[0])} (read-only snapshot).")
+    parquet, note = downloads.parquet_bytes(rows)
     d1, d2 = st.columns(2)
-    d1.download_button("CSV", rows.to_csv(index=False), "query.csv", mime="text/csv")
-    d2.download_button("Parquet", parquet.getvalue(), "query.parquet",
-                       mime="application/vnd.apache.parquet")
+    d1.download_button("CSV", downloads.csv_text(rows), "query.csv", mime="text/csv")
+    if parquet is not None:
+        d2.download_button("Parquet", parquet, "query.parquet", mime="application/vnd.apache.parquet")
+    if note:
+        st.caption(note)

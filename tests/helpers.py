@@ -43,19 +43,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60,
+                 path: str = "/_stcore/health") -> None:
+    """Until `url + path` answers 200 (default: a Streamlit server's health route)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "streamlit exited early"
+        assert proc.poll() is None, f"the server at {url} exited early"
         try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.3)
-    raise TimeoutError(f"streamlit not healthy at {url}")
+    raise TimeoutError(f"no healthy server at {url}")
 
 
 def verdict_board(at):
-    """Overview's verdict board as the page shows it (a static table: cells in words)."""
-    return next(t.value for t in at.table if "Dimension" in t.value.columns)
+    """Overview's verdict board in full, as the page shows it under "Each row in full" (a
+    static table: cells in words)."""
+    return next(t.value for t in at.table if {"Dimension", "Series"} <= set(t.value.columns))
+
+
+def compact_board(at):
+    """Overview's verdict board as its first screen shows it: one short line per dimension."""
+    return next(t.value for t in at.table if "Verdict, last 12 months" in t.value.columns)

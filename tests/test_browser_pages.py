@@ -5,8 +5,9 @@ Chromium driven by Playwright (never `playwright install`). For each page the te
 text a person sees (the page, its tables' cells and headers, its charts' titles, axes and
 legends) and fails on a raw identifier (snake_case ids, `public:...` source ids, `arena:...`,
 `epoch:...`, `price:...`, `latency:...` series ids) or on a Streamlit exception box. Text set
-as code is allowed when it names a public view, a command (`python -m ...`) or a file path:
-that is what a reader types. The SQL page's query results are the user's own SQL and are not checked.
+as code is allowed when it names a public view, a command (`python -m ...`), a file path or a
+line of gapwatch.toml (`key = value`): that is what a reader types. The SQL page's query
+results are the user's own SQL and are not checked.
 
 Screenshots of every page are written to the folder the test prints.
 """
@@ -56,8 +57,12 @@ COLLECT = """() => {
                            + '[data-testid="stIconMaterial"]').forEach(el => el.remove());
     return clone.innerText;
   };
+  const points = [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+    title: (el.layout && el.layout.title && (el.layout.title.text || el.layout.title)) || '',
+    points: (el.data || []).reduce((n, t) => n + Math.max((t.x || []).length, (t.y || []).length), 0)
+  }));
   return {text: strip(main) + '\\n' + (sidebar ? strip(sidebar) : ''),
-          grids: grids.join('\\n'), charts: charts.join('\\n'), code, cut,
+          grids: grids.join('\\n'), charts: charts.join('\\n'), code, cut, points,
           exceptions: document.querySelectorAll('[data-testid="stException"]').length};
 }"""
 
@@ -137,8 +142,8 @@ def public_views(db_path) -> set[str]:
 
 def raw_ids(shown: dict, views: set[str]) -> list[str]:
     found = [m for part in ("text", "grids", "charts") for m in IDENTIFIER.findall(shown[part])]
-    found += [c for c in shown["code"] if IDENTIFIER.search(c)
-              and c not in views and not c.startswith("python -m") and "/" not in c]
+    found += [c for c in shown["code"] if IDENTIFIER.search(c) and c not in views
+              and not c.startswith("python -m") and "/" not in c and " = " not in c]
     return sorted(set(found))
 
 
@@ -154,43 +159,103 @@ def test_every_page_speaks_words_fits_1280px_and_asks_nothing_of_the_internet(da
     assert {n: s["width"] for n, s in seen.items() if s["width"] > VIEWPORT["width"]} == {}
     assert external == []
     assert all("Traceback" not in s["text"] for s in seen.values())
+    empty = {n: [c["title"] for c in s["points"] if not c["points"]] for n, s in seen.items()}
+    assert {n: titles for n, titles in empty.items() if titles} == {}  # never an empty chart
 
 
-def test_speed_page_after_a_local_latency_run_has_readable_time_axes(db_copy, local_servers, tmp_path):
-    """A short real latency run of the three local models (llama.cpp), then the Speed page: the
-    over-time figure's x axes are dates ticking at whole minutes or more (never '23:59:59.999'),
-    the request spread is one box per model; Chromium screenshots go to the printed folder."""
-    env = {**os.environ, "GAPWATCH_DB": str(db_copy)}
-    subprocess.run([sys.executable, "-m", "collectors", "run", "latency", "--models", "local/*",
-                    "--requests", "2", "--concurrency", "1", "--workloads", "smoke-32-16",
-                    "--quiet"], cwd=REPO, env=env, check=True, timeout=1500)
-    from streamlit.testing.v1 import AppTest
+MARGIN = re.compile(r"Newest run: (\S+) (−?[\d.]+) − (\S+) (−?[\d.]+) = ([+−][\d.]+)")
 
-    from tests.helpers import figure_specs
 
-    os.environ["GAPWATCH_DB"] = str(db_copy)
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=300).run()
-    at.switch_page("pages/speed.py").run()
-    assert not at.exception
-    specs = figure_specs(at)
-    over_time = next(s for s in specs if "over time" in s["layout"]["title"]["text"])
-    axes = [v for k, v in over_time["layout"].items() if k.startswith("xaxis")]
-    assert axes and all(a["type"] == "date" for a in axes)
-    assert all("%S" not in a["tickformat"] and "%L" not in a["tickformat"] for a in axes)
-    assert all(str(a["dtick"]).startswith("M") or float(a["dtick"]) >= 60_000
-               for a in axes)  # a whole minute or more
-    boxes = next(s for s in specs if s["data"] and s["data"][0]["type"] == "box")
-    assert sorted(t["name"] for t in boxes["data"]) == sorted(local_servers)
+def short_runs(env: dict) -> None:
+    """The first runs of a new user, kept short for CI: a smoke latency run and two capability
+    packs with one fixed and one fresh item each; no prices run."""
+    for args in (["latency", "--requests", "2", "--concurrency", "1", "--workloads", "smoke-32-16"],
+                 ["capability", "--packs", "reasoning", "understanding", "--fixed", "1",
+                  "--fresh", "1", "--seed", "5"]):
+        done = subprocess.run([sys.executable, "-m", "collectors", "run", args[0], "--models",
+                               "local/*", "--quiet", *args[1:]], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=1500)
+        assert done.returncode == 0, done.stderr[-2000:]
 
+
+def measured_pack_margin(url: str, folder: Path) -> dict:
+    """Capability page, reasoning-core (the user's own pack): the text under the margin."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(f"{url}/capability")
+        settle(page)
+        for label, option in (("Dimension", "reasoning"), ("Benchmark or leaderboard",
+                                                           "reasoning-core")):
+            page.get_by_label(label).click()
+            page.keyboard.type(option)
+            page.keyboard.press("Enter")
+            settle(page)
+        seen = page.evaluate(COLLECT)
+        seen["width"] = page.evaluate("document.documentElement.scrollWidth")
+        screenshot(page, folder / "capability-reasoning-core.png")
+        browser.close()
+    return seen
+
+
+def test_every_page_after_a_first_short_run_of_the_three_local_models(db_copy, local_servers,
+                                                                      tmp_path):
+    """Issue 28's "must show": a short latency run and a short capability run of the three real
+    local models (llama.cpp), no prices run; then every page in Chromium at 1280 px: no chart
+    without points, no raw identifier, no text cut at the right, the leader's margin equal to
+    the leader's score minus the runner-up's in the same metric, and a cost per solved item for
+    each local model (priced from machine time by the capability run itself) or one line
+    saying why not. Screenshots go to the printed folder."""
+    config = tmp_path / "gapwatch.toml"
+    config.write_text((REPO / "gapwatch.toml").read_text() + "\n[machine]\nrequests = 1\n")
+    env = {**os.environ, "GAPWATCH_DB": str(db_copy), "GAPWATCH_CONFIG": str(config)}
+    short_runs(env)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py",
                              "--server.port", str(port), "--server.headless", "true"],
                             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    folder = shots_dir()
     try:
-        wait_healthy(f"http://127.0.0.1:{port}", proc)
-        seen = visit_all(f"http://127.0.0.1:{port}", shots_dir(), {"speed-after-local-run": "speed"})
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        seen = visit_all(url, folder, {k: v for k, v in PAGES.items() if k != "sql"})
+        seen["capability-reasoning-core"] = measured_pack_margin(url, folder)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    assert seen["speed-after-local-run"]["exceptions"] == 0
-    assert "local/gemma3-270m" in seen["speed-after-local-run"]["charts"]
+    views = public_views(db_copy)
+    assert {n: raw_ids(s, views) for n, s in seen.items() if raw_ids(s, views)} == {}
+    assert {n: s["exceptions"] for n, s in seen.items() if s["exceptions"]} == {}
+    assert {n: s["cut"] for n, s in seen.items() if s["cut"]} == {}
+    assert {n: s["width"] for n, s in seen.items() if s["width"] > VIEWPORT["width"]} == {}
+    empty = {n: [c["title"] for c in s["points"] if not c["points"]] for n, s in seen.items()}
+    assert {n: titles for n, titles in empty.items() if titles} == {}
+
+    import duckdb
+
+    with duckdb.connect(str(db_copy), read_only=True) as con:
+        newest = con.execute("""SELECT model_id, value FROM capability_scores
+                                WHERE pack = 'reasoning-core' AND metric = 'reasoning'
+                                  AND run_id = (SELECT max(run_id) FROM capability_scores
+                                                WHERE pack = 'reasoning-core')
+                                ORDER BY value DESC""").fetchall()
+        costs = dict(con.execute("""SELECT model_id, max(usd_per_solved_item) FROM cost_per_solved
+                                    GROUP BY model_id""").fetchall())
+    shown = MARGIN.search(seen["capability-reasoning-core"]["text"])
+    assert shown, seen["capability-reasoning-core"]["text"][:2000]
+    leader_value, runner_up_value, margin = (float(shown[i].replace("−", "-")) for i in (2, 4, 5))
+    assert (leader_value, runner_up_value) == pytest.approx((newest[0][1], newest[1][1]), abs=5e-4)
+    assert margin == pytest.approx(newest[0][1] - newest[1][1], abs=1e-3)
+    assert shown[1] == newest[0][0] or newest[0][1] == newest[1][1]  # the leader (unless tied)
+
+    prices_text, prices_charts = seen["prices"]["text"], seen["prices"]["charts"]
+    for model in local_servers:
+        priced = costs.get(model) is not None and model in prices_charts
+        reason = any(model in line and ("price" in line or "solved no item" in line)
+                     for line in prices_text.splitlines())
+        assert priced or reason, (model, costs)
+    assert any(v is not None for v in costs.values())  # the capability run priced them itself
+    assert "per hour of this machine" in prices_text
+    assert "side by side" in seen["speed"]["charts"]  # one day of runs: not "over time"
+    assert "My measurements" in seen["overview"]["text"]
+    assert "All 3 models you measured have open weights" in seen["overview"]["text"]

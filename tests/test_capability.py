@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from reference_server import ReferenceServer
 
-from collectors import capability, capability_scores, endpoints, jobs, scoring, tasks
+from collectors import capability, capability_plan, capability_scores, endpoints, jobs, scoring, tasks
 from core.config import GapWatchConfig
 from collectors.providers.base import Provider
 from collectors.runner import Run
@@ -84,7 +84,7 @@ def test_one_command_scores_every_dimension_of_the_three_local_models(local_serv
     items = frame(db_copy, "SELECT * FROM capability_items")
     assert len(items) == 3 * 4 * 4 and items["prompt_sha256"].str.len().eq(64).all()
     assert set(items["seed"]) == {7} and items["error_class"].isna().all()
-    assert "reasoning-core" in out and "_fixed_minus_fresh" in out
+    assert "reasoning-core" in out and "fixed − fresh" in out and "_fixed" not in out
 
 
 def test_same_seed_same_fresh_items_other_seed_other_items(db_copy):
@@ -318,7 +318,7 @@ def test_dry_run_estimates_and_max_usd_stops_before_the_cap(db_copy):
     add_price(db_copy, "ref/priced", 1000.0)  # USD per million tokens: a cent or so per item
     with ReferenceServer(models=["ref-n1"]) as server:
         models = ref_models(server.base_url, {"ref/priced": "ref-n1", "ref/free": "ref-n1"})
-        plan = capability.dry_run(models, capability.Settings(seed=4, packs=("reasoning",)),
+        plan = capability_plan.dry_run(models, capability.Settings(seed=4, packs=("reasoning",)),
                                   db_copy)
         run = collect(db_copy, models[:1], seed=4, max_usd=0.5)
     lines = {parts[0]: parts for parts in map(str.split, plan.splitlines())

@@ -111,3 +111,49 @@ def test_cli_init_with_bad_config_exits_cleanly_and_writes_nothing(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "provder: unknown key" in result.stderr
     assert not (tmp_path / "gapwatch.duckdb").exists()
+
+
+LOCAL_MODEL = """
+[[models]]
+id = "local/smollm2-135m"
+provider = "local"
+organization = "Hugging Face"
+open_weights = true
+"""
+
+
+def test_local_ports_move_the_local_models_and_are_checked(tmp_path):
+    """[local] ports (issue #26): a local model without base_url is measured on its port."""
+    config = load_config(write(tmp_path, '[local]\nports = { "local/smollm2-135m" = 8871 }\n'
+                               + LOCAL_MODEL))
+    assert config.models[0].base_url == "http://127.0.0.1:8871/v1"
+    assert load_config(write(tmp_path, LOCAL_MODEL)).models[0].base_url is None  # 8771 then
+    assert error_of(write(tmp_path, '[local]\nports = { "a/b" = 80 }\n')).endswith(
+        "local.ports: ports must be 1024-65535: a/b = 80")
+    assert "port 8871 is given to two models" in error_of(write(
+        tmp_path, '[local]\nports = { "a/b" = 8871, "c/d" = 8871 }\n'))
+    assert "local.port: unknown key" in error_of(write(tmp_path, "[local]\nport = 8871\n"))
+
+
+@pytest.mark.parametrize("value, said", [
+    ("sk-abc12345\r\n", "has a carriage return and line feed around the key (a file saved with "
+                        "Windows line endings?); GapWatch uses the key without it"),
+    ("sk-abc12345 ", "has a space around the key; GapWatch uses the key without it"),
+    ('"sk-abc12345"', "holds the key in quotes"),
+    ("sk-abc 12345", "has a space inside the key"),
+    ("sk-abc\t12345", "has a tab inside the key"),
+])
+def test_a_key_pasted_with_extra_characters_is_cleaned_or_refused_in_one_line(
+        tmp_path, monkeypatch, value, said):
+    """Issue #26: the warning names the variable and what is wrong, never the value; a cleaned
+    key is sent without the whitespace, a refused one is never sent."""
+    monkeypatch.setenv("GAPWATCH_TEST_OPENAI_KEY", value)
+    config = load_config(write(tmp_path, GOOD_MODEL))
+    [warning] = config.missing_keys()
+    assert "environment variable GAPWATCH_TEST_OPENAI_KEY " + said in warning
+    assert "abc12345" not in warning and "abc 12345" not in warning
+    if "GapWatch uses the key without it" in said:
+        assert config.models[0].api_key() == "sk-abc12345"
+    else:
+        with pytest.raises(GapWatchError, match="GAPWATCH_TEST_OPENAI_KEY"):
+            config.models[0].api_key()

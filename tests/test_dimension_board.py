@@ -58,10 +58,20 @@ def test_gaps_command_prints_the_dimension_verdicts(built_db, monkeypatch, capsy
     monkeypatch.setenv("GAPWATCH_DB", str(built_db))
     assert main(["gaps"]) == 0
     out = capsys.readouterr().out
+    # the board's rows first, one line each, then every series in words (issue 24): no id
+    # such as `dimension:memory@2026-12-02` that reads like a date
+    assert out.startswith("Verdict board")
+    board = out.split("\n\n")[1].splitlines()
     for dim in DIMENSIONS:
-        assert f"dimension:{dim}@{MAPPING_VERSION}  frontier_a_minus_b" in out
-    assert "benchmark SDs/year" in out
-    assert "price:cheapest_usd_per_mtok_blended@eci" in out
+        assert any(line.strip().startswith(dim) for line in board), dim
+        assert f"{dim}: Epoch AI benchmarks combined: closed weights vs open weights" in out
+    assert f"@{MAPPING_VERSION}" not in out and "frontier_a_minus_b" not in out
+    assert "logits/year" in out  # composites are on the logit scale (issue 25)
+    assert "cheapest blended price of ECI 125 capability" in out
+    assert main(["gaps", "--dimension", "reasoning"]) == 0
+    only = capsys.readouterr().out
+    assert "reasoning: Epoch AI benchmarks combined" in only
+    assert "understanding: Epoch AI benchmarks combined" not in only
 
 
 @pytest.fixture

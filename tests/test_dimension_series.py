@@ -44,15 +44,19 @@ def _months(start, n):
     return [d.strftime("%Y-%m-%d") for d in pd.date_range(start, periods=n, freq="MS")]
 
 
+def _expit(x):
+    return 1 / (1 + np.exp(-np.asarray(x)))
+
+
 def test_a_new_hard_benchmark_replacing_an_easy_one_is_not_a_widening():
     """Old benchmark: constant small gap; new benchmark (overlapping in time): constant large
-    gap. A monthly median would rise; the fixed-effects composite stays flat."""
+    gap (constant on the composite's scale, logits, while both sides improve). A monthly median
+    would rise; the fixed-effects composite stays flat."""
     rng = np.random.default_rng(0)
     old_m, new_m = _months("2022-01-01", 18), _months("2023-01-01", 18)
-    old = _bench("epoch:mmlu", old_m, np.linspace(0.60, 0.80, 18), np.linspace(0.55, 0.75, 18))
-    new = _bench("epoch:gpqa_diamond", new_m, np.linspace(0.30, 0.60, 18),
-                 np.linspace(0.05, 0.35, 18))
-    # spread the scores so both benchmarks have the same yardstick
+    rise_old, rise_new = np.linspace(0.4, 1.4, 18), np.linspace(-0.8, 0.4, 18)
+    old = _bench("epoch:mmlu", old_m, _expit(rise_old), _expit(rise_old - 0.2))
+    new = _bench("epoch:gpqa_diamond", new_m, _expit(rise_new), _expit(rise_new - 1.5))
     rows = pd.concat([old, new], ignore_index=True)
     rows["value"] += rng.normal(0, 1e-6, len(rows))
     out = ds.dimension_series(rows)

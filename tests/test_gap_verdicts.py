@@ -6,7 +6,7 @@ import pandas as pd
 from collectors.capability_scores import store_scores
 import pytest
 
-from warehouse.analysis import gaps, verdicts
+from warehouse.analysis import gap_report, gaps, verdicts
 from warehouse.storage import db, gap_tables
 from warehouse.storage.writes import insert_rows, start_run
 
@@ -78,7 +78,7 @@ def stored(path):
 
 def test_init_stores_the_required_public_verdicts(built_db):
     table, lag_rows, series = stored(built_db)
-    print("\n" + verdicts.report(table, lag_rows))
+    print("\n" + "\n".join(gap_report.detail_lines(table)))
     assert set(table["verdict"]) <= ALLOWED
     arena = series[series["gap_kind"] == "top1_minus_top10"]
     assert set(table.loc[table["gap_kind"] == "top1_minus_top10", "series_id"]) == set(arena["series_id"])
@@ -88,13 +88,14 @@ def test_init_stores_the_required_public_verdicts(built_db):
         row = rows.loc[key]
         assert row["n_points"] >= 8 and row["ci_low"] <= row["slope_per_year"] <= row["ci_high"]
         assert row["p_adjusted"] >= row["p_value"]
-    # the lag's trend has one point per catch-up (an open release matching closed records),
-    # not one per record: the bundled history has 6, too few for a verdict, and says so
-    catch_ups = lag_rows[(lag_rows["leader_group"] == "closed") & ~lag_rows["is_summary"]
-                         & (lag_rows["tolerance_points"] == 0) & ~lag_rows["censored"]]
-    lag = table[(table["series_id"] == "epoch:eci") & (table["gap_kind"] == "lag_months")]
-    assert len(lag) and (lag["n_points"] <= catch_ups["follower_date"].nunique()).all()
-    assert (lag["n_months"] >= 8).eq(lag["verdict"] != "not enough data").all()
+    # the ECI lag's trend is the lag over time (months behind, one point a month, from the
+    # month the open frontier reached GPT-4's level)
+    over_time = series[(series["series_id"] == "epoch:eci") & (series["gap_kind"] == "lag_months")
+                       & (series["group_a"] == "closed")]
+    lag = table[(table["series_id"] == "epoch:eci") & (table["gap_kind"] == "lag_months")
+                & (table["group_a"] == "closed")]
+    assert len(lag) == 2 and over_time["bucket_start"].is_unique and len(over_time) >= 18
+    assert (over_time["value"] >= 0).all() and (lag["unit"] == "months").all()
     assert rows.loc[("epoch:eci", "frontier_a_minus_b"), "unit"] == "ECI points"
     assert rows.loc[(verdicts.PRICE_METRIC, "log10_median_ratio"), "group_a"] == "open"
     tested = table[table["verdict"] != "not enough data"]
@@ -104,7 +105,8 @@ def test_init_stores_the_required_public_verdicts(built_db):
 
 def test_home_page_series_are_still_produced(built_db):
     _, _, series = stored(built_db)
-    assert set(series.loc[series["series_id"] == "epoch:eci", "gap_kind"]) == {"frontier_a_minus_b"}
+    assert set(series.loc[series["series_id"] == "epoch:eci", "gap_kind"]) == {"frontier_a_minus_b",
+                                                                              "lag_months"}
     assert (series["gap_kind"] == "top1_minus_top10").sum() > 150
 
 
@@ -278,7 +280,8 @@ def test_eci_whole_history_and_recent_verdicts_agree_with_the_plotted_values(bui
     eci = table[(table["series_id"] == "epoch:eci") & (table["gap_kind"] == "frontier_a_minus_b")]
     rows = eci.set_index("period")
     assert set(rows.index) == {"whole history", "last 12 months"}
-    points = series[series["series_id"] == "epoch:eci"].set_index("bucket_start")["value"]
+    points = series[(series["series_id"] == "epoch:eci")
+                    & (series["gap_kind"] == "frontier_a_minus_b")].set_index("bucket_start")["value"]
     recent, whole = rows.loc["last 12 months"], rows.loc["whole history"]
     assert recent["period_start"] == points.index[-13] and recent["period_end"] == points.index[-1]
     assert recent["n_points"] == 13 and whole["n_points"] == len(points)
@@ -324,12 +327,14 @@ def test_a_measured_series_breaks_where_a_model_moves_to_a_new_machine():
     assert recent["period_start"] == pd.Timestamp("2025-07-07") and "break" in recent["note"]
     assert "widening" not in set(front["verdict"]), front[["period", "verdict"]]
     _, naive, _, breaks = verdicts.compute(data)  # no run-context record: the step is found
-    naive = naive[naive["gap_kind"] == "max_a_minus_b"]
-    assert set(naive["period"]) == {"segment 2025-01-06 to 2025-06-30",
-                                    "segment 2025-07-07 to 2025-12-29", "last 12 months"}
+    naive = naive[naive["gap_kind"] == "max_a_minus_b"].set_index("period")
+    assert set(naive.index) == {"whole history", "last 12 months"}  # fitted, not split
+    assert naive.loc["whole history", "step_at"] == pd.Timestamp("2025-07-07")
+    assert naive.loc["whole history", "step_size"] == pytest.approx(0.1, abs=0.02)
     assert "widening" not in set(naive["verdict"])
     shift = breaks[(breaks["kind"] == "level shift") & breaks["label"].str.contains("closed")]
     assert list(shift["changed_at_utc"]) == [pd.Timestamp("2025-07-07", tz="UTC")]
+    assert shift["label"].str.contains("fitted with the trend, not a split").all()
 
 
 def test_series_id_names_the_series_and_metric_is_its_deprecated_alias(built_db):

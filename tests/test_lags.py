@@ -112,7 +112,8 @@ def test_the_catch_up_rule_counts_a_near_tie_as_caught_up():
     assert not top.loc[1.0, "censored"]  # within 1 point
     assert top.loc[1.0, "lag_months"] == pytest.approx(months("2024-05-01", "2024-02-01"))
     text = "\n".join(lag_report.report_lines(rows))
-    assert "threshold rule" in text and "catch-up within 1 point (Epoch's rule" in text
+    assert "threshold rule" in text and "near tie within 1 point" in text
+    assert "not Epoch's 'not significantly better'" in text  # the 1-point rule is not Epoch's
 
 
 def test_one_release_matching_several_records_is_one_point_of_the_trend():
@@ -151,6 +152,7 @@ def test_open_weights_lag_on_the_public_eci(built_db):
                                         sensitivity_low_months, sensitivity_high_months, censored
                                  FROM lags WHERE series_id = 'epoch:eci' AND leader_group = 'closed'
                                    AND follower_group = 'open' AND is_summary
+                                   AND measure = 'record match'
                                  ORDER BY tolerance_points""").df()
         waiting = con.execute("""SELECT min(level), max(level), max(lag_months) FROM lags
                                  WHERE series_id = 'epoch:eci' AND leader_group = 'closed'
@@ -170,10 +172,11 @@ def test_gaps_prints_both_lags_with_intervals_and_what_they_mean(built_db):
     env = {**os.environ, "GAPWATCH_DB": str(built_db)}
     out = subprocess.run([sys.executable, "-m", "warehouse", "gaps"], capture_output=True,
                          text=True, env=env, check=True, timeout=300).stdout
-    lag_part = out[out.index("Lags:"):]
+    lag_part = out[out.index("Lag (headline)"):]
     print("\n" + lag_part)
     assert "open behind closed" in lag_part
-    assert "threshold rule" in lag_part and "catch-up within 1 point" in lag_part
+    assert "threshold rule" in lag_part and "near tie within 1 point" in lag_part
+    assert "Lag (headline)" in lag_part and "at the top, at least" in lag_part
     assert lag_part.count("95% CI [") >= 2 and lag_part.count("sensitivity [") >= 2
     assert "not a confidence interval" in lag_part
     assert "at the top:" in lag_part and "at least" in lag_part
@@ -189,3 +192,59 @@ def test_too_few_records_get_no_interval_and_secondary_pairs_one_line_each():
     text = "\n".join(lag_report.report_lines(rows))
     assert "95% CI — (too few records); sensitivity" in text and "2 records" in text
     assert "Other series, threshold rule only:" in text and "threshold rule (" not in text
+
+
+# --- Epoch's level-averaged lag and the lag over time (issue 24) ------------------------------
+
+from warehouse.analysis import frontier_lag  # noqa: E402
+
+
+def test_the_level_averaged_lag_is_the_horizontal_distance_between_the_frontiers():
+    """Closed reaches 10, 20, 30 in January, February, March; open reaches 10 in March (2
+    months late) and 30 in June (3 to 4 months late, over levels 10-20 and 20-30): the average
+    over levels 10 to 30 is (3 + 4) / 2 + ... computed by hand below. Closed's 40 (April) is
+    above open's best: censored, said apart, not averaged in."""
+    leader = models(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"], [10, 20, 30, 40],
+                    "closed")
+    follower = models(["2023-12-01", "2024-03-01", "2024-06-01"], [5, 10, 30], "open")
+    scores = pd.concat([leader, follower], ignore_index=True)
+    found = frontier_lag.level_averaged(scores, scores["group"], "closed", "open")
+    by_hand = (months("2024-06-01", "2024-02-01") + months("2024-06-01", "2024-03-01")) / 2
+    assert found["lag_months"] == pytest.approx(by_hand)  # levels (10, 20] and (20, 30]
+    assert found["n_events"] == 1  # one open release matched both: one event
+    assert found["top_months_at_least"] == pytest.approx(months("2024-06-01", "2024-04-01"))
+    assert np.isnan(found["ci_low"])  # one event: no interval
+
+
+def test_the_lag_over_time_counts_months_since_the_leader_passed_the_followers_best():
+    leader = models(["2024-01-01", "2024-02-01", "2024-05-01"], [10, 20, 30], "closed")
+    follower = models(["2024-01-15", "2024-04-10"], [10, 20], "open")
+    scores = pd.concat([leader, follower], ignore_index=True)
+    series = frontier_lag.over_time(scores, scores["group"], "closed", "open").set_index("bucket_start")
+    # end of January: open's best 10, closed passed 10 on 2024-02-01 (after): 0 months behind
+    assert series.loc["2024-01-01", "value"] == 0
+    # end of March: open's best still 10, closed passed it on 2024-02-01: 2 months behind
+    assert series.loc["2024-03-01", "value"] == pytest.approx(months("2024-04-01", "2024-02-01"))
+    # end of May: open's best 20 (April), closed passed 20 on 2024-05-01: 1 month behind
+    assert series.loc["2024-05-01", "value"] == pytest.approx(months("2024-06-01", "2024-05-01"))
+    assert set(series["gap_kind"]) == {"lag_months"}
+
+
+def test_the_public_eci_headline_lag_is_level_averaged_with_its_censored_top(built_db):
+    with db.reading(built_db) as con:
+        row = con.execute("""SELECT lag_months, ci_low, ci_high, top_months_at_least, n_events
+                             FROM lags WHERE series_id = 'epoch:eci' AND measure = 'level-averaged'
+                               AND leader_group = 'closed' AND follower_group = 'open'""").df()
+        verdict = con.execute("""SELECT verdict, period FROM gap_verdicts WHERE
+                                 series_id = 'epoch:eci' AND gap_kind = 'lag_months'
+                                 AND group_a = 'closed'""").df()
+        orgs = con.execute("""SELECT follower_group, lag_months FROM lags WHERE
+                              measure = 'level-averaged' AND leader_group = 'frontier'""").df()
+    print("\n" + row.to_string())
+    r = row.iloc[0]
+    assert len(row) == 1 and r["ci_low"] < r["lag_months"] < r["ci_high"]
+    assert 2 < r["lag_months"] < 8 and r["top_months_at_least"] > 6 and r["n_events"] >= 5
+    assert set(verdict["period"]) == {"whole history", "last 12 months"}
+    # organisations with 5+ models get the same measure behind the overall frontier
+    assert {"OpenAI", "Google", "Anthropic"} <= set(orgs["follower_group"])
+    assert orgs.set_index("follower_group").loc["OpenAI", "lag_months"] < 2

@@ -75,19 +75,20 @@ def test_the_overview_arena_chart_marks_where_the_arena_series_breaks(db_copy, m
     arena = next(s for s in figure_specs(at) if "Arena" in s["layout"]["title"]["text"])
     labels = [a["text"].replace("<br>", " ") for a in arena["layout"]["annotations"]]  # wrapped
     assert any("online Elo to Bradley–Terry rating" in label for label in labels)
-    assert any("lists 161 models" in label and "no longer listed" in label for label in labels)
+    assert any("lists 168 models" in label and "no longer listed" in label for label in labels)
     assert len(arena["layout"]["shapes"]) == len(labels) == 3
 
 
 def test_the_fboulnois_listing_change_is_a_break_no_verdict_spans(built_db):
-    """On 2025-02-16 fboulnois stopped listing 27 models (188 -> 161 distinct): a break."""
+    """On 2025-02-16 fboulnois stopped listing 30 models (198 -> 168 model versions; Arena lists
+    each version apart, e.g. gpt-4o-2024-05-13 and gpt-4o-2024-08-06): a break."""
     with db.reading(built_db) as con:
         changes = con.execute("SELECT * FROM method_changes WHERE kind = 'listing change'").df()
         spans = con.execute("""SELECT series_id, period, period_start, period_end FROM gap_verdicts
                                WHERE series_id LIKE 'arena:%'""").df()
     fboulnois = changes[changes["scope"] == "arena:fboulnois_lmsys_csv:displayed_rating"]
     assert [f"{t:%Y-%m-%d}" for t in fboulnois["changed_at_utc"]] == ["2025-02-16"]
-    assert "lists 161 models, was 188 (27 no longer listed)" in fboulnois["label"].item()
+    assert "lists 168 models, was 198 (30 no longer listed)" in fboulnois["label"].item()
     assert "arena:text" in set(changes["scope"])
     brk = pd.Timestamp("2025-02-16")
     across = spans[(spans["period_start"] < brk) & (spans["period_end"] >= brk)]

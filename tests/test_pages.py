@@ -57,8 +57,12 @@ def board(at: AppTest):
 def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     rows = board(app).set_index("Dimension")
     assert list(rows.index) == ["understanding", "generation", "reasoning", "memory",
-                                "overall capability", "human preference (Arena)", "price",
-                                "speed"]
+                                "overall capability", "months behind (open vs closed)",
+                                "human preference (Arena)", "price", "speed"]
+    lag_verdict = one(db_copy, """SELECT verdict FROM gap_verdicts WHERE series_id = 'epoch:eci'
+                                  AND gap_kind = 'lag_months' AND period = 'last 12 months'""")[0]
+    months = rows.loc["months behind (open vs closed)"]
+    assert months["Verdict"] == lag_verdict and "months/yr" in months["Trend per year [95% interval]"]
     verdict, slope, low, high, start = one(db_copy, """
         SELECT verdict, slope_per_year, ci_low, ci_high, period_start FROM gap_verdicts
         WHERE series_id = 'epoch:eci' AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")
@@ -70,7 +74,7 @@ def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
     assert overall["Whole history"].startswith(f"{whole}, ")
     # rounded as on the Gaps page: two significant figures of the interval's half-width
     d = labels.decimals_for(low, high)
-    assert d == 0  # ECI's interval is wider than ±10 points: no decimal is supported
+    assert d <= 1  # ECI's interval is about ±10 points: at most one decimal is supported
     assert overall["Trend per year [95% interval]"] == (
         f"{labels.number(slope, d, signed=True)} ECI points/yr "
         f"[{labels.number(low, d, signed=True)}, {labels.number(high, d, signed=True)}]")
@@ -201,23 +205,34 @@ def test_gaps_page_draws_the_eci_series_with_its_trend_and_lag(app, db_copy):
     p = one(db_copy, """SELECT p_adjusted FROM gap_verdicts WHERE series_id = 'epoch:eci'
                         AND gap_kind = 'frontier_a_minus_b' AND period = 'last 12 months'""")[0]
     assert any(f"adjusted p = {labels.p_value(p)}." in c.value for c in at.caption)
-    series, lag = traces(at)
+    series, over_time, lag = traces(at)
     assert [t["name"] for t in series][:1] == ["gap"]
     assert len(plotly_values(series[0]["y"])) == n == 13
+    # the lag over time, drawn for its headline period with its verdict beside it
+    lag_verdict, lag_n = one(db_copy, """SELECT verdict, n_points FROM gap_verdicts WHERE
+                                         series_id = 'epoch:eci' AND gap_kind = 'lag_months'
+                                         AND period = 'last 12 months'""")
+    assert len(plotly_values(over_time[0]["y"])) == lag_n
+    assert any(f"is the gap widening in months?** {lag_verdict}" in m.value for m in at.markdown)
+    level = one(db_copy, """SELECT lag_months, top_months_at_least FROM lags WHERE
+                            series_id = 'epoch:eci' AND measure = 'level-averaged'""")
+    assert metric(at, "open weights behind closed weights, months").value == f"{level[0]:,.1f}"
+    assert metric(at, "At the top, at least (months)").value == f"{level[1]:,.1f}"
     at.selectbox(key="gap_period").select("whole history").run()
     whole, n = one(db_copy, """SELECT verdict, n_points FROM gap_verdicts WHERE series_id = 'epoch:eci'
                                AND gap_kind = 'frontier_a_minus_b' AND period = 'whole history'""")
     assert metric(at, "Verdict").value == whole
-    series, lag = traces(at)
+    series, _, lag = traces(at)
     assert len(plotly_values(series[0]["y"])) == n
     months = one(db_copy, """SELECT lag_months FROM lags WHERE is_summary AND series_id = 'epoch:eci'
                              AND leader_group = 'closed' AND follower_group = 'open'
-                             AND tolerance_points = 0""")[0]
+                             AND tolerance_points = 0 AND measure = 'record match'""")[0]
     assert metric(at, "open behind closed (median months)").value == f"{months:,.1f}"
     assert [t["name"] for t in lag] == ["open behind closed", "not matched yet (at least)"]
     assert "GLS slope" in " ".join(c.value for c in at.caption)
     # the lag table is a static table (cells wrap, nothing cut), one row per pair and rule
-    pairs = one(db_copy, "SELECT count(*) FROM lags WHERE is_summary AND series_id = 'epoch:eci'")[0]
+    pairs = one(db_copy, "SELECT count(*) FROM lags WHERE is_summary AND series_id = 'epoch:eci' "
+                         "AND measure = 'record match'")[0]
     lag_table = next(t.value for t in at.table if "Follower" in t.value.columns)
     assert len(lag_table) == pairs
     assert not lag_table["Follower"].str.contains(r",\S").any()  # joint labs: "A, B", not "A,B"
@@ -324,10 +339,13 @@ def test_runs_page_lists_the_ledger_and_starts_a_detached_collector(app, db_copy
     at = open_page(app, "pages/runs.py")
     n = one(db_copy, "SELECT count(*) FROM runs")[0]
     assert metric(at, "Runs in the ledger").value == f"{n:,}"
-    ledger = next(d.value for d in at.dataframe if "Run" in d.value.columns)
-    assert len(ledger) == n
+    # a static table (cells wrap, nothing cut at 1280 px), the newest 30 runs
+    ledger = next(t.value for t in at.table if "Run" in t.value.columns)
+    assert len(ledger) == min(n, 30)
     assert not any("_" in c for c in ledger.columns)  # headers in words, not the view's names
     assert "import: LMArena rating history" in set(ledger["Run"])
+    names_only = ledger.set_index("Run").loc["import: Epoch AI notable models", "Rows"]
+    assert names_only == "0 (model names, labs and release dates only)"  # not a bare "0, ok"
     at.selectbox[0].select("prices").run()
     next(b for b in at.button if b.label.startswith("Start")).click().run()
     assert not at.exception

@@ -110,6 +110,9 @@ def broken_copy(tmp_path: Path, file: str, line_no: int, new_line: str) -> Path:
      "2024-09-21,x/y,Y,x,true,,cheap,0.4,listed,2024-09-19,text->text",
      r"openrouter_price_changes.csv:42: broken row \(column input_usd_per_mtok\)"),
     ("epoch_capabilities_index.csv", 10, "a,b,c", r"epoch_capabilities_index.csv:10: broken row"),
+    # after records whose quoted notes span lines: the file's own line, not DuckDB's record count
+    ("epoch_capabilities_index.csv", 100, "a,b,c", r"epoch_capabilities_index.csv:100: broken row"),
+    ("epoch_benchmark_scores.csv", 2000, "x", r"epoch_benchmark_scores.csv:2000: broken row"),
     ("llmperf_leaderboard_2023.csv", 1, "provider,date", r"llmperf_leaderboard_2023.csv:1: header is"),
 ])
 def test_broken_csv_row_names_file_and_line_and_loses_nothing(db_copy, tmp_path, file, line_no,

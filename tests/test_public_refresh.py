@@ -257,7 +257,7 @@ def test_status_lists_the_public_job_with_its_last_outcome(refreshed, monkeypatc
     out = capsys.readouterr().out
     job = out[out.index("  public "):].splitlines()
     assert "0 4 * * 1" in job[0] and "next" in job[0]
-    assert job[1].strip().startswith(f"last run: {TODAY}") and " partial " in job[1]  # 2 unmatched names
+    assert job[1].strip().startswith(f"last run: {TODAY}") and " partial," in job[1]  # 2 unmatched names
     assert f"  Arena ratings to 2026-11-30, fetched {TODAY}\n" in out
     assert "  LiteLLM prices to 2025-09-01, shipped with GapWatch; stale (newest data older than 14 days)" in out
 
@@ -271,7 +271,7 @@ def test_status_shows_the_newest_runs_error_not_an_older_ones(refreshed_copy, se
     assert code == 0 and "arena             unchanged since" in out, err
     assert main(["status"]) == 0
     job = capsys.readouterr().out.split("  public ")[1].splitlines()
-    assert " ok 0 rows" in job[1] and "error:" not in job[1], job
+    assert " ok, 0 rows" in job[1] and "error:" not in job[1], job
 
 
 def test_a_scheduled_refresh_records_a_failed_source_and_keeps_its_history(refreshed_copy, tmp_path,
@@ -340,7 +340,7 @@ def test_epoch_csvs_in_the_shipped_shapes_are_read_too(built_db, tmp_path, monke
     finally:
         srv.close()
     assert code == 0, err
-    assert "epoch_eci         new vintage: 133 rows, 2023-02-24 to 2026-03-05" in out
+    assert "epoch_eci         new vintage: 147 rows, 2023-02-24 to 2026-03-05" in out
     sources = rows(path, "SELECT DISTINCT source FROM capability_scores WHERE pack LIKE 'epoch:%'")
     assert {s[0] for s in sources} == {"public:epoch_eci", "public:epoch_benchmarks"}
     after = rows(path, "SELECT pack, count(*), round(sum(value), 3) FROM capability_scores "

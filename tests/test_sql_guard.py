@@ -1,10 +1,13 @@
-"""The SQL explorer runs only one reading statement, and never changes the database file."""
+"""The SQL explorer runs only one reading statement, and never changes the database file; it
+reads only GapWatch's public views, whatever the spelling (the lists: warehouse/contract/sql_policy.py)."""
 
 import hashlib
 
+import duckdb
 import pytest
 
-from warehouse.contract import queries
+from warehouse.contract import queries, sql_policy, sql_worker
+from warehouse.storage import db
 from warehouse.contract.sql_guard import RefusedQuery, check
 
 REFUSED = {
@@ -70,12 +73,87 @@ def test_check_refuses_with_a_clear_message(sql, why):
     assert why.lower() in str(refused.value).lower()
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT * FROM gap_verdicts", "select 1;", "WITH a AS (SELECT 1 AS x) SELECT * FROM a",
-    "FROM runs", "DESCRIBE runs", "SELECT * FROM duckdb_views()",
-    "SELECT 1 /* ; DROP TABLE runs */", "SELECT 'read_csv(''x'')' AS text"])
+@pytest.mark.parametrize("sql", sql_policy.ALLOWED_EXAMPLES)
 def test_check_allows_reading_queries(sql):
     assert check(sql)
+
+
+def spelt(template: str, name: str) -> str:
+    return template.format(name=name, NAME=name.upper())
+
+
+@pytest.mark.parametrize("name", sorted(sql_policy.REFUSED))
+def test_every_refused_name_is_refused_in_every_spelling(name):
+    """Generated from sql_policy (issue #27 generates its own cases from the same lists). Before
+    #26, `SELECT * FROM duckdb_databases` (no parentheses), `pragma_database_list` and
+    `pg_settings` passed the check and showed the file's path and the server's folders."""
+    passed = []
+    for spelling, template in sql_policy.SPELLINGS.items():
+        try:
+            check(spelt(template, name))
+        except RefusedQuery:
+            continue
+        passed.append(spelling)
+    assert passed == [], f"{name} passed the check when spelt: {passed}"
+
+
+# What issue #26 found leaking, in the spellings it asked for; each shows the database file's path
+# or the server's folders when run on the file without the explorer's checks.
+LEAKS = {
+    "duckdb_databases bare": "SELECT path FROM duckdb_databases",
+    "duckdb_databases call": "SELECT path FROM duckdb_databases()",
+    "pragma_database_list bare": "SELECT file FROM pragma_database_list",
+    "pragma_database_list call": "SELECT file FROM pragma_database_list()",
+    "pg_settings": "SELECT name, setting FROM pg_settings WHERE setting LIKE '%/%'",
+    "duckdb_settings call": "SELECT name, value FROM duckdb_settings() WHERE value LIKE '%/%'",
+    "duckdb_settings bare": "SELECT name, value FROM duckdb_settings WHERE value LIKE '%/%'",
+    "in a subquery": "SELECT * FROM (SELECT path FROM duckdb_databases) AS d",
+    "in a scalar subquery": "SELECT (SELECT max(path) FROM duckdb_databases) AS p",
+    "in a CTE": "WITH d AS (SELECT file FROM pragma_database_list) SELECT * FROM d",
+    "a CTE of the same name": "WITH pg_settings AS (SELECT * FROM pg_settings) SELECT * FROM pg_settings",
+    "in a UNION": "SELECT 'x' AS v UNION ALL SELECT setting FROM pg_settings WHERE setting LIKE '%/%'",
+    "in a join": "SELECT r.run_id, d.path FROM runs r, duckdb_databases d",
+    "a system catalog": "SELECT path FROM system.main.duckdb_databases",
+    "a macro over a pragma": "SELECT get_block_size(current_database()) AS b",
+}
+
+
+@pytest.mark.parametrize("sql", LEAKS.values(), ids=LEAKS.keys())
+def test_what_leaked_the_path_is_refused_by_the_explorer(db_copy, sql):
+    before = fingerprint(db_copy)
+    with pytest.raises(RefusedQuery, match="shows the server's"):
+        queries.explore(sql, db_copy)
+    assert fingerprint(db_copy) == before
+
+
+def test_the_leaks_are_real_without_the_checks(db_copy):
+    """The cases above are not imagined: on the published file, opened as the worker opens it,
+    most of them show its absolute path or a folder (this is what the checks stand between)."""
+    shown = []
+    with duckdb.connect(str(db_copy), read_only=True, config=dict(queries.EXPLORER_CONFIG)) as con:
+        for sql in LEAKS.values():
+            try:
+                shown.append(str(con.execute(sql).fetchall()))
+            except duckdb.Error:
+                continue
+    assert sum(str(db_copy) in text for text in shown) >= 8, shown
+
+
+@pytest.mark.parametrize("sql", ["SELECT * FROM duckdb_databases", "SELECT * FROM pg_settings",
+                                 "SELECT get_block_size(current_database()) AS b",
+                                 "SELECT * FROM information_schema.schemata"])
+def test_the_worker_refuses_on_the_plan_even_if_the_parse_check_were_bypassed(db_copy, sql):
+    """The second line of defence: DuckDB's plan of the statement, in the worker, names every
+    table function it will call; a refused one stops the query there."""
+    with pytest.raises(RefusedQuery, match="shows the server's|not one of GapWatch's"):
+        sql_worker.run(sql, str(db_copy), dict(queries.EXPLORER_CONFIG))
+
+
+def test_a_table_that_is_not_a_public_view_is_refused_by_name():
+    with pytest.raises(RefusedQuery) as refused:
+        check("SELECT * FROM run_ledger")
+    assert str(refused.value) == ("`run_ledger` is not one of GapWatch's public views, which are "
+                                  "all the explorer reads (listed under Public views).")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +176,9 @@ def test_explore_reads_caps_rows_and_leaves_the_file_alone(db_copy):
     rows, truncated = queries.explore("SELECT * FROM capability_scores", db_copy, row_cap=50)
     assert len(rows) == 50 and truncated
     rows, truncated = queries.explore("SELECT verdict FROM gap_verdicts", db_copy)
-    assert not truncated and "narrowing" in set(rows["verdict"])
+    with db.reading(db_copy) as con:  # every verdict, as a direct read sees them
+        stored = [v for (v,) in con.execute("SELECT verdict FROM gap_verdicts").fetchall()]
+    assert not truncated and sorted(rows["verdict"]) == sorted(stored) and len(stored) > 100
     assert fingerprint(db_copy) == before
 
 

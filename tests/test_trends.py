@@ -1,8 +1,10 @@
-"""The trend verdict is valid on synthetic gaps like the real ones, two-sided, and finds real
-changes on short-memory data.
+"""The trend verdict is valid on synthetic gaps like the real ones, two-sided, finds real
+changes, and fits a step the data show with the trend instead of cutting the series.
 
 The simulation is `bench/validity.py` (its docstring describes the series): every series goes
-through `trends.verdicts`, one series per call, BH included. `pytest -s` prints the rates.
+through `trends.verdict` with the steps `level_shifts.steps` finds, as production does.
+`pytest -s` prints the rates. Issue 24's bars: false calls ≤ 6.5% (≤ 8% at φ = 0.9); power for
+a 2σ rise ≥ 75% of an oracle GLS that knows φ (n ≥ 36, φ ≤ 0.6), ≥ 60% at n = 24.
 """
 
 import numpy as np
@@ -12,110 +14,159 @@ import statsmodels.api as sm
 from scipy import stats
 
 from bench import validity
-from warehouse.analysis import level_shifts, trends, verdicts
+from warehouse.analysis import ar1_gls, level_shifts, slope_test, trends, verdicts
 
 SEEDS = 500
-LIMIT = 0.07  # 5% nominal plus Monte Carlo error at 500 seeds
 DATES = pd.date_range("2023-01-01", periods=36, freq="MS")
 
 
+def limit(phi: float) -> float:
+    """5% nominal plus Monte Carlo error at 500 seeds; 8% at φ = 0.9 (issue 24)."""
+    return 0.08 if phi >= 0.9 else 0.065
+
+
 def false_calls(layout: str, n: int, phi: float, seeds: int = SEEDS) -> float:
-    rate = validity.run_cell(layout, n, phi, seeds, judge=validity.verdict_row_alone)["false_calls"]
+    rate = validity.run_cell(layout, n, phi, seeds)["false_calls"]
     print(f"\n{layout} n={n} φ={phi}: {rate:.1%} widening or narrowing without a trend "
           f"({seeds} seeds)")
     return rate
 
 
-@pytest.mark.parametrize("layout, n, phi", [("monthly", 36, 0.6),
-                                            pytest.param("monthly", 12, 0.9, marks=pytest.mark.slow)])
-def test_two_sided_false_calls_stay_at_or_below_7_percent(layout, n, phi):
-    """The old pre-whitened Mann–Kendall rule called 26% at φ = 0.6 here; n = 12, φ = 0.9 is
-    the hardest cell (φ estimated ≈ 0.64 on average)."""
-    assert false_calls(layout, n, phi) <= LIMIT
+def test_two_sided_false_calls_stay_within_the_bar_at_three_years_phi_0_8():
+    """The plug-in GLS (φ̂ trusted) calls about 11% here; the old Mann–Kendall rule 45%."""
+    assert false_calls("monthly", 36, 0.8, seeds=300) <= limit(0.8)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layout, n, phi", validity.CELLS)
 def test_two_sided_false_calls_in_every_cell(layout, n, phi):
-    assert false_calls(layout, n, phi) <= LIMIT
+    assert false_calls(layout, n, phi) <= limit(phi)
+
+
+def rates(test, n: int, phi: float, seeds: int) -> tuple[float, float, float]:
+    """(false calls, power for a 2σ rise, oracle power) of a p-value function of monthly
+    points, on the bench's series (no steps: the candidates are compared on the test alone)."""
+    null, found, oracle = [], [], []
+    for seed in range(seeds):
+        rng = np.random.default_rng([seed, n, int(phi * 100), 0])
+        days = validity.observation_days(rng, "monthly", n)
+        noise = validity.ar1_noise(rng, days, phi)
+        for values, out in ((noise, null), (noise + validity.rise(days), found)):
+            t, y, _ = trends.monthly(validity.START + days, values)
+            out.append(test(t, y))
+        oracle.append(validity.oracle_rejects(days, noise + validity.rise(days), phi))
+    return (np.mean(np.array(null) < 0.05), np.mean(np.array(found) < 0.05), np.mean(oracle))
+
+
+CHOSEN = lambda t, y: slope_test.test(t, y)["p_value"]  # noqa: E731
+
+
+@pytest.mark.slow  # 1,200 series and their bootstraps
+def test_power_on_short_memory_data_reaches_three_quarters_of_the_oracle():
+    """n = 88, φ = 0.3 and n = 36, φ = 0: the chosen test finds a 2σ rise at least 75% as often
+    as a GLS that knows φ and σ, and keeps its size."""
+    for n, phi in ((88, 0.3), (36, 0.0)):
+        size, power, oracle = rates(CHOSEN, n, phi, 300)
+        print(f"\nchosen n={n} φ={phi}: false calls {size:.1%}, power {power:.1%}, oracle {oracle:.1%}")
+        assert size <= limit(phi) and power >= 0.75 * oracle
+
+
+@pytest.mark.slow  # the check above can fail: the previous rule (issue 15) does
+def test_the_previous_rule_fails_the_power_bar():
+    """The worst case up to φ's one-sided 95% limit found 61% against the oracle's 94%
+    (n = 36, φ = 0); at n = 88, φ = 0.6 its power is about half the oracle's."""
+    size, power, oracle = rates(lambda t, y: slope_test.worst_case(t, y, 0.95), 88, 0.6, 200)
+    print(f"\nprevious rule n=88 φ=0.6: false calls {size:.1%}, power {power:.1%}, oracle {oracle:.1%}")
+    assert power < 0.75 * oracle
+
+
+@pytest.mark.slow  # the size check can fail: a plug-in φ test does
+def test_a_plug_in_phi_test_fails_the_size_bar():
+    """GLS at the REML φ̂ alone (nothing for φ's uncertainty) calls about 18% of trend-free
+    series at n = 36, φ = 0.9, where the chosen test stays within 8%."""
+    size, _, _ = rates(lambda t, y: slope_test.plug_in(t, y), 36, 0.9, 300)
+    print(f"\nplug-in n=36 φ=0.9: false calls {size:.1%}")
+    assert size > limit(0.9)
 
 
 def step_calls(layout: str, n: int, phi: float, seeds: int = 200) -> float:
-    rate = validity.run_cell(layout, n, phi, seeds, judge=validity.verdict_row_alone,
-                             step_seeds=seeds)["step_calls"]
+    rate = validity.run_cell(layout, n, phi, seeds, step_seeds=seeds)["step_calls"]
     print(f"\n{layout} n={n} φ={phi}: {rate:.1%} widening or narrowing with a "
           f"{validity.STEP_SDS:g}σ level shift and no trend ({seeds} seeds)")
     return rate
 
 
-@pytest.mark.slow  # 400 series per cell (~16 s); the stored split below stays quick
+@pytest.mark.slow  # 400 series per cell
 @pytest.mark.parametrize("layout, n, phi", [("monthly", 88, 0.0), ("monthly", 36, 0.8)])
 def test_a_level_shift_without_a_trend_is_not_called_a_trend(layout, n, phi):
-    """A 6σ step in the middle half, no trend: without the level-shift split this was called
-    widening or narrowing in 56% of 60-month series (30% at n = 88, φ = 0 below)."""
-    assert step_calls(layout, n, phi) <= LIMIT
+    """A 6σ step in the middle half, no trend: fitted with the trend, it is not read as one
+    (a trend test without the step called 30% at n = 88, φ = 0)."""
+    assert step_calls(layout, n, phi) <= limit(phi)
 
 
 @pytest.mark.slow  # checks the slow check above can fail
-def test_the_step_check_fails_when_shifts_are_ignored(monkeypatch):
+def test_the_step_check_fails_when_steps_are_not_fitted(monkeypatch):
     monkeypatch.setattr(level_shifts, "SHIFT_T", np.inf)
-    assert step_calls("monthly", 88, 0.0, seeds=100) > 2 * LIMIT
+    assert step_calls("monthly", 88, 0.0, seeds=100) > 2 * limit(0.0)
 
 
-def test_a_step_is_split_stored_and_no_verdict_spans_it():
-    """Through production: a gap that steps up by 12 points halfway with no trend gets two
-    segments (neither called), and the step is a `level shift` break at the month it happened."""
+def stepped_series(trend_per_month: float = 0.0) -> pd.DataFrame:
     months = pd.date_range("2021-01-01", periods=48, freq="MS")
     noise = np.random.default_rng(3).normal(0, 1.0, 48)
-    frame = pd.DataFrame({"metric": "epoch:eci", "gap_kind": "frontier_gap", "group_a": "closed",
-                          "group_b": "open", "source": "s", "bucket_start": months,
-                          "value": 10 + noise + 12 * (np.arange(48) >= 20), "pack": "epoch:eci",
-                          "segment_start": pd.NaT})
-    series, shifts = verdicts.split_at_shifts(frame)
+    return pd.DataFrame({"metric": "epoch:eci", "gap_kind": "frontier_gap", "group_a": "closed",
+                         "group_b": "open", "source": "s", "bucket_start": months,
+                         "value": 10 + noise + 12 * (np.arange(48) >= 20)
+                         + trend_per_month * np.arange(48), "pack": "epoch:eci",
+                         "segment_start": pd.NaT})
+
+
+def test_a_step_is_fitted_with_the_trend_stored_and_the_verdict_covers_the_span():
+    """Through production: a gap that steps up by 12 points in 2022-09 with no trend gets one
+    whole-history verdict (not called) whose row names the fitted step, and the step is a
+    `level shift` break labelled as a fitted step at the month it happened."""
+    frame = stepped_series()
+    steps, shifts = verdicts.find_steps(frame)
     assert list(shifts["kind"]) == ["level shift"]
     assert shifts["changed_at_utc"].iloc[0] == pd.Timestamp("2022-09-01", tz="UTC")
-    assert "stepped up by 12" in shifts["label"].iloc[0] and "ECI points" in shifts["label"].iloc[0]
-    table = verdicts.period_verdicts(series, verdicts.units(series))
-    assert list(table["period"]) == ["segment 2021-01-01 to 2022-08-01",
-                                     "segment 2022-09-01 to 2024-12-01", "last 12 months"]
-    assert not table["verdict"].isin(["widening", "narrowing"]).any()
+    label = shifts["label"].iloc[0]
+    assert "stepped up by 12" in label and "fitted with the trend, not a split" in label
+    table = verdicts.period_verdicts(frame, verdicts.units(frame), steps=steps)
+    assert sorted(table["period"]) == ["last 12 months", "whole history"]
+    whole = table.set_index("period").loc["whole history"]
+    assert whole["step_at"] == pd.Timestamp("2022-09-01")
+    assert whole["step_size"] == pytest.approx(12, abs=1)
+    assert whole["period_start"] == pd.Timestamp("2021-01-01") and whole["n_months"] == 48
+    assert whole["verdict"] in ("no clear change", "stable")
+    assert "fitted with the trend: +12" in whole["note"]
 
 
-@pytest.mark.slow  # checks that the validity check can fail: 200 series
-def test_the_check_fails_a_test_that_trusts_the_estimated_phi(monkeypatch):
-    """GLS at the REML φ alone (no worst case over φ's upper range) calls about 20% at n = 12,
-    φ = 0.9: the validity check above would catch it, so it can fail."""
-    monkeypatch.setattr(trends, "PHI_UPPER_LEVEL", 0.5)
-    assert false_calls("monthly", 12, 0.9, seeds=200) > 2 * LIMIT
-
-
-@pytest.mark.slow  # 300 series and their oracle fits (~9 s)
-def test_a_2_sigma_rise_on_short_memory_data_is_found():
-    cell = validity.run_cell("monthly", 88, 0.3, seeds=150, power_seeds=150)
-    print(f"\n2σ rise, monthly n=88, φ=0.3: widening {cell['power']:.1%} (oracle GLS "
-          f"{cell['oracle_power']:.1%}), narrowing {cell['wrong_direction']:.1%}")
-    assert cell["power"] >= 0.70 and cell["wrong_direction"] == 0
-    assert cell["power"] <= cell["oracle_power"] + 0.05  # nothing beats knowing φ and σ
+def test_a_trend_beside_a_step_is_found_over_the_whole_span():
+    """The same step on a rise of 0.5 points a month: the trend within the levels is found
+    (splitting at the step left two short segments that found it in 3-8% of series)."""
+    frame = stepped_series(0.5)
+    steps, _ = verdicts.find_steps(frame)
+    whole = verdicts.period_verdicts(frame, verdicts.units(frame), steps=steps).set_index(
+        "period").loc["whole history"]
+    assert whole["verdict"] == "widening" and whole["slope_per_year"] == pytest.approx(6, abs=1.5)
 
 
 def test_the_bench_judges_each_series_as_verdicts_does():
-    """bench/validity.py's fast path (`level_shifts.split`, then `trends.verdict` per segment)
-    is production (`verdicts.split_at_shifts`, `verdicts.period_verdicts`) without BH and the
+    """bench/validity.py's fast path (`level_shifts.steps`, then one `trends.verdict`) is
+    production (`verdicts.find_steps`, `verdicts.period_verdicts`) without BH and the
     end-points rule, which only ever turn a call into `no clear change`: the two agree, and
     where they differ the fast path is the one that calls."""
     differ = 0
-    for seed in range(24):
+    for seed in range(16):
         rng = np.random.default_rng(seed)
         days = validity.observation_days(rng, "monthly", 36)
         values = validity.ar1_noise(rng, days, 0.6) + validity.rise(days) * (seed % 2)
         values += validity.step(rng, days) * (seed % 3 == 0)
         full, alone = validity.verdict_row(days, values), validity.verdict_row_alone(days, values)
-        assert full["segments"] == alone["segments"]
+        assert full["stepped"] == alone["stepped"]
         if full["verdict"] != alone["verdict"]:
             differ += 1
             assert full["verdict"] == "no clear change"
-        if full["segments"] == 1:
-            assert full["p_value"] == pytest.approx(alone["p_value"])
+        assert full["p_value"] == pytest.approx(alone["p_value"])
     assert differ <= 2
 
 
@@ -123,12 +174,42 @@ def test_the_vectorised_whitening_is_statsmodels_gls():
     rng = np.random.default_rng(5)
     t = np.sort(rng.choice(40, 25, replace=False)).astype(float)
     y = rng.normal(size=25) + 0.05 * t
-    profile = trends.ar1_profile(t, y, np.array([0.0, 0.5, 0.9]))
+    x = np.c_[np.ones(25), (t - t.mean()) / 12, (t >= 20).astype(float)]
+    profile = ar1_gls.profile(t, y, x, np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.5, 0.9]))
+    many = ar1_gls.profile(t, np.vstack([y, 2 * y]), x, np.array([0.0, 1.0, 0.0]),
+                           np.array([0.0, 0.5, 0.9]))
     for i, phi in enumerate((0.0, 0.5, 0.9)):
         corr = phi ** np.abs(t[:, None] - t[None, :]) if phi else np.eye(25)
-        fit = sm.GLS(y, np.c_[np.ones(25), (t - t.mean()) / 12], sigma=corr).fit()
-        assert profile["slope"][i] == pytest.approx(fit.params[1])
+        fit = sm.GLS(y, x, sigma=corr).fit()
+        assert profile["estimate"][i] == pytest.approx(fit.params[1])
         assert profile["se"][i] == pytest.approx(fit.bse[1])
+        assert many["estimate"][1, i] == pytest.approx(2 * fit.params[1])
+
+
+def test_the_headline_borrows_the_noise_model_of_the_whole_stretch():
+    """The last 12 months of a 48-month series: φ comes from all 48 months (one fit, the
+    window's own line), and the row says where its noise model came from."""
+    rng = np.random.default_rng(11)
+    days = validity.observation_days(rng, "monthly", 48)
+    values = validity.ar1_noise(rng, days, 0.3)
+    frame = validity.frame(days, values)
+    table = verdicts.period_verdicts(frame, {(validity.METRIC, "gap"): validity.UNIT})
+    recent = table.set_index("period").loc["last 12 months"]
+    assert recent["family"] == "last 12 months" and recent["n_months"] <= 13
+    assert recent["n_noise_months"] >= 40 and recent["noise_start"] == frame["bucket_start"].min()
+    assert "noise model (autocorrelation, spread) from every month since" in recent["note"]
+
+
+def test_headlines_and_whole_histories_are_adjusted_in_separate_families():
+    """BH never puts a series' last 12 months and its whole history in one family: each
+    family's p_adjusted is BH over that family's p-values alone."""
+    rng = np.random.default_rng(4)
+    frames = [validity.frame(*(lambda d: (d, validity.ar1_noise(rng, d, 0.3)))(
+        validity.observation_days(rng, "monthly", 30))).assign(metric=f"m{i}") for i in range(6)]
+    table = verdicts.period_verdicts(pd.concat(frames), {})
+    for family, rows in table.groupby("family"):
+        assert rows["period"].nunique() == 1
+        assert np.allclose(rows["p_adjusted"], stats.false_discovery_control(rows["p_value"]))
 
 
 def test_phi_is_estimated_per_month_with_gaps():

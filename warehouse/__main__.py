@@ -1,7 +1,7 @@
 """`python -m warehouse COMMAND`: the warehouse from the terminal.
 
     python -m warehouse init | status | schema [--write|--check] | aliases [--unmatched SOURCE]
-    python -m warehouse gaps [--refresh]
+    python -m warehouse gaps [--refresh [--include-contended]] [--series TEXT] [--dimension NAME] | dimensions
     python -m warehouse backup DEST [--keep N] | restore SOURCE
     python -m warehouse migrate-to TARGET | maintain [--keep-days N]
 
@@ -15,12 +15,14 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from warehouse.storage import db
+from warehouse.storage import db, file_errors
 from warehouse.analysis.aliases import unmatched_report
 from warehouse.bootstrap import init
-from warehouse.command_line import CommandParser, add_command
+from warehouse.command_line import CommandParser, add_command, run_quietly
 from core.errors import GapWatchError
+from core.redaction import redact
 from warehouse.storage.migrations import migrate
 from core.address import resolve
 from core.paths import config_path, warehouse_paths
@@ -44,7 +46,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     else:
         print("public history: already imported, unchanged")
     print(f"configured models registered: {report.configured_models}")
-    return cmd_status(args)
+    _print_counts()
+    return 0
 
 
 def _configured_models() -> list:
@@ -66,11 +69,22 @@ def _print_unmatched(report) -> None:
 
 
 def cmd_status(_args: argparse.Namespace) -> int:
+    """The integrity check of the published file first (every block's checksum, every table
+    read in full): a damaged file is one `error:` line with its way out, and exit 2."""
+    address = resolve()
+    with db.reading(address):
+        pass  # a file that is no DuckDB file, or too new, is refused here in its own words
+    if not address.is_lake:
+        file_errors.verify_published(warehouse_paths(address))
+    _print_counts()
+    return 0
+
+
+def _print_counts() -> None:
     with db.reading() as con:
         for v in VIEWS:
             n = con.execute(f"SELECT count(*) FROM {v.name}").fetchone()[0]
             print(f"  {v.name:<18} {n:>8} rows")
-    return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -94,6 +108,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_aliases(args: argparse.Namespace) -> int:
+    from warehouse.contract import dimension_queries
+
     with db.reading() as con:
         aliases = con.execute("SELECT alias, source, model_id FROM model_aliases").df()
     _print_unmatched(unmatched_report(aliases))
@@ -101,24 +117,59 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         counts = aliases.groupby("model_id")["source"].transform("nunique")
         alone = aliases[(counts == 1) & (aliases["source"] == args.unmatched)]
         print("\n".join(sorted(alone["alias"])))
+    _print_labels(dimension_queries.labels_by_source(), dimension_queries.unlabelled())
+    return 0
+
+
+def _print_labels(by_source, unlabelled) -> None:
+    """Who labelled each model version open or closed, and the scored versions nobody did:
+    they sit out of every closed − open gap, so they are named rather than dropped unseen."""
+    print("open/closed label, by the source that gave it (model versions):")
+    for row in by_source.itertuples():
+        print(f"  {row.labelled_by:<11} {row.n_models:>5}")
+    print(f"unlabelled model versions with Epoch benchmark scores: {len(unlabelled)} "
+          f"({int(unlabelled['n_scores'].sum())} scores), left out of closed − open gaps:")
+    for row in unlabelled.itertuples():
+        print(f"  {row.model_id:<45} {row.n_scores:>3} scores  {row.dimensions}: {row.benchmarks}")
+
+
+def cmd_dimensions(_args: argparse.Namespace) -> int:
+    """Each capability dimension's answer, its checks and every benchmark's story (Markdown)."""
+    from warehouse.analysis import dimension_report
+    from warehouse.analysis.benchmark_dimensions import DIMENSIONS
+    from warehouse.contract import dimension_queries as q
+
+    parts = {d: (q.headline(d), q.checks(d), q.stories(d)) for d in DIMENSIONS}
+    if all(h.empty for h, _, _ in parts.values()):
+        print("no dimension verdicts stored yet: run `python -m warehouse gaps --refresh`")
+        return 0
+    print(dimension_report.report(parts))
     return 0
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
-    """Print the stored verdicts and lags; `--refresh` recomputes and stores them first."""
-    from warehouse.analysis import verdicts
+    """Print the verdict board, then the stored verdicts and lags (filtered by --series and
+    --dimension); `--refresh` recomputes and stores them first."""
+    from warehouse.analysis import gap_report
+    from warehouse.contract import queries
     from warehouse.storage import gap_tables
 
     if args.refresh:
         with db.writing(atomic=False) as con:
-            gap_tables.store(con, *gap_tables.compute_all(con))
+            gap_tables.refresh(con, args.include_contended)
     with db.reading() as con:
         table = con.execute("SELECT * FROM gap_verdicts").df()
         lag_rows = con.execute("SELECT * FROM lags").df()
     if table.empty:
         print("no verdicts stored yet: run `python -m warehouse gaps --refresh`")
         return 0
-    print(verdicts.report(table, lag_rows))
+    overview = queries.gap_overview("both")
+    dims = overview.drop_duplicates(["series_id", "gap_kind"]).set_index(["series_id", "gap_kind"])
+    dimension_of = pd.Series([dims["dimension"].get((m, k)) for m, k in
+                              zip(table["series_id"], table["gap_kind"])], index=table.index)
+    text = gap_report.report(queries.verdict_board(overview), table, lag_rows, args.series,
+                             args.dimension, dimension_of)
+    print(text)
     return 0
 
 
@@ -175,14 +226,29 @@ def parser() -> CommandParser:
                          "The documentation of every public view and column, made from the code.")
     schema.add_argument("--write", action="store_true", help="write docs/schema.md")
     schema.add_argument("--check", action="store_true", help="fail if docs/schema.md is stale")
-    aliases = add_command(sub, "aliases", "how many model names each source leaves unmatched",
-                          "A name is unmatched when no other source names the same model.")
+    aliases = add_command(sub, "aliases", "how many model names each source leaves unmatched, "
+                                          "and which scored models nobody labels open or closed",
+                          "A name is unmatched when no other source names the same model. "
+                          "Every model version's open/closed label is counted by the source "
+                          "that gave it, and the versions with benchmark scores but no label "
+                          "are listed (they sit out of every closed − open gap).")
     aliases.add_argument("--unmatched", metavar="SOURCE", help="list that source's unmatched names")
     gaps = add_command(sub, "gaps", "is each gap widening? verdicts and lags, with units",
                        "Prints the stored verdict of every gap series (widening, narrowing or no "
                        "clear change, over the last 12 months and the whole history) and the "
                        "lags in months.")
     gaps.add_argument("--refresh", action="store_true", help="recompute and store them first")
+    gaps.add_argument("--include-contended", action="store_true",
+                      help="with --refresh: speed gaps also use runs measured under contention "
+                           "(left out by default; `runs list` marks them)")
+    gaps.add_argument("--series", metavar="TEXT",
+                      help="only series whose name or id contains TEXT (e.g. 'Arena', 'eci')")
+    gaps.add_argument("--dimension", metavar="NAME",
+                      help="only this board row (e.g. 'reasoning', 'price', 'overall')")
+    add_command(sub, "dimensions", "each capability dimension's answer and what it rests on",
+                "Prints, as Markdown, each dimension's closed − open composite verdicts, every "
+                "check of them (without each benchmark, on a second yardstick) and every "
+                "benchmark's own story (gap first → last, its verdict, coverage, saturation).")
     backup = add_command(sub, "backup", "copy the warehouse without stopping collection",
                          "It copies the published snapshot (no lock, no pause for collectors) and "
                          "checks every table's row count in the copy.")
@@ -204,7 +270,7 @@ def parser() -> CommandParser:
 
 
 COMMANDS = {"init": cmd_init, "status": cmd_status, "schema": cmd_schema, "aliases": cmd_aliases,
-            "gaps": cmd_gaps, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to,
+            "gaps": cmd_gaps, "dimensions": cmd_dimensions, "backup": cmd_backup, "restore": cmd_restore, "migrate-to": cmd_migrate_to,
             "maintain": cmd_maintain}
 
 
@@ -213,9 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except GapWatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_quietly(main))

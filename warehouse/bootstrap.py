@@ -15,7 +15,7 @@ from warehouse.storage.lake import EMPTY, LakeDialect, WriteConflict, on_lake, r
 from warehouse.storage.migrations import MIGRATIONS, migrate
 from core.address import resolve
 from core.paths import warehouse_paths
-from warehouse.ingestion.public_history import ImportReport, import_public_history, is_current
+from warehouse.ingestion.public_history import ImportReport, import_public_history, is_current, pending_import
 from warehouse.contract.views import create_views, fingerprint, stored_fingerprint
 
 @dataclass
@@ -43,9 +43,11 @@ def init(db_path=None, models: list | None = None) -> InitReport:
 
 def _init(db_path, models: list, label: str) -> InitReport:
     with db.writing(db_path, atomic=False) as con:
+        staged = pending_import(con)  # validate the public files before the first write
         applied = _migrate_lake(con, label) if on_lake(con) else migrate(con, label=label)
         create_views(con)
-        public = import_public_history(con)
+        public = (import_public_history(con, staged=staged) if staged is not None
+                  else ImportReport(False, {}, {}))
         if public.imported or not _has_public_gaps(con):
             refresh_public_gaps(con)
         n_models = register_models(con, models)
@@ -94,6 +96,20 @@ def is_ready(db_path=None) -> bool:
         return stored_fingerprint(con) == fingerprint() and is_current(con)
 
 
+def ensure_registered(models: list, db_path=None) -> int:
+    """Register the models a collection is about to measure unless the registry already holds
+    them as configured: a user who adds a model and runs a collector without `warehouse init`
+    still sees its openness on every page. Reads first; writes (a publish) only when needed."""
+    with db.reading(db_path) as con:
+        known = set(con.execute("SELECT model_id, organization, open_weights FROM "
+                                "model_registry").fetchall())
+    missing = [m for m in models if (m.id, m.organization, m.open_weights) not in known]
+    if not missing:
+        return 0
+    with db.writing(db_path) as con:
+        return register_models(con, missing)
+
+
 def register_models(con: duckdb.DuckDBPyConnection, models: list) -> int:
     """Configured models join the registry under their own `provider/model` id.
 
@@ -125,6 +141,4 @@ def refresh_public_gaps(con: duckdb.DuckDBPyConnection) -> int:
     """
     from warehouse.storage import gap_tables  # on use: only a refresh needs scipy.stats and statsmodels
 
-    results = gap_tables.compute_all(con)
-    gap_tables.store(con, *results)
-    return len(results[0])
+    return gap_tables.refresh(con)

@@ -9,6 +9,13 @@ subcommand's `help` only in its parent's list).
 """
 
 import argparse
+import os
+import select
+import sys
+from collections.abc import Callable
+
+# What a shell reports for a program ended by SIGPIPE (128 + 13): `... | head -1` closed the pipe.
+BROKEN_PIPE_EXIT = 141
 
 # argparse messages after which the person needs to know what the command takes
 LISTS_HELP = ("unrecognized arguments", "the following arguments are required")
@@ -51,3 +58,28 @@ def add_command(subcommands, name: str, summary: str, details: str = "",
     """A subcommand listed with `summary`; its own --help opens with it, then `details`."""
     description = f"{summary[0].upper()}{summary[1:]}." + (f" {details}" if details else "")
     return subcommands.add_parser(name, help=summary, description=description, **kwargs)
+
+
+def run_quietly(main: Callable[[], int]) -> int:
+    """`main()`'s exit code; when the reader of stdout went away (`| head -1`), end quietly with
+    141 instead of a BrokenPipeError traceback (and a second one as Python flushes at exit)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        if not _stdout_broken():
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE_EXIT
+
+
+def _stdout_broken() -> bool:
+    """Is stdout the pipe that broke (and not, say, a socket a command was writing to)? The
+    write end of a pipe whose reader is gone polls as an error."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poll.poll(0))
+    except (OSError, ValueError):
+        return False

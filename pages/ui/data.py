@@ -5,10 +5,14 @@ modification time. A new snapshot from a collector therefore shows up on the
 next rerun, and two databases in one process never share a cache entry.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
+from core.address import resolve
+
 from warehouse import bootstrap
-from warehouse.contract import queries, reads
+from warehouse.contract import dimension_queries, measured, queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -36,6 +40,13 @@ def _checked(db: str, version: int) -> bool:
 def snapshot() -> tuple[str, int]:
     """Cache key of the data: the file and its modification time (a lake: its newest snapshot)."""
     return db_version_key()
+
+
+def source_name(db: str) -> str:
+    """The data's source as a page may name it: the file's name, never its folder, nor a lake's
+    connection string (it may hold a password)."""
+    address = resolve(db)
+    return "the lake" if address.is_lake else f"`{Path(address.text).name}`"
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
@@ -115,13 +126,18 @@ def capability_packs(db: str, version: int):
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def capability_top_models(pack: str, n_models: int, db: str, version: int):
-    return queries.capability_top_models(pack, n_models, db)
+def capability_top_models(pack: str, n_models: int, metric: str | None, db: str, version: int):
+    return queries.capability_top_models(pack, n_models, db, metric)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
-def leader_margin(pack: str, db: str, version: int):
-    return queries.leader_margin(pack, db)
+def pack_metrics(pack: str, db: str, version: int):
+    return measured.pack_metrics(pack, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def leader_margin(pack: str, metric: str | None, db: str, version: int):
+    return queries.leader_margin(pack, db, metric)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
@@ -187,3 +203,58 @@ def frontier_choices(db: str, version: int):
 @st.cache_data(**SNAPSHOT_CACHE)
 def price_capability_frontier(pack: str, metric: str, db: str, version: int):
     return queries.price_capability_frontier(pack, metric, db)
+
+
+# --- Capability: one dimension's answer and the benchmarks behind it (issue 25) ----------------
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def dimension_headline(dimension: str, db: str, version: int):
+    return dimension_queries.headline(dimension, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def dimension_checks(dimension: str, db: str, version: int):
+    return dimension_queries.checks(dimension, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def benchmark_stories(dimension: str, db: str, version: int):
+    return dimension_queries.stories(dimension, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def unlabelled_models(db: str, version: int):
+    return dimension_queries.unlabelled(db)
+@st.cache_data(**SNAPSHOT_CACHE)
+def cost_gaps(db: str, version: int):
+    return measured.cost_gaps(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def machine_price(db: str, version: int):
+    return measured.machine_price(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def my_rankings(db: str, version: int):
+    return measured.my_rankings(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def capability_runs(db: str, version: int):
+    return measured.capability_runs(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def compare_runs(run_a: str, run_b: str, db: str, version: int):
+    return measured.compare_runs(run_a, run_b, db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def latency_runs(db: str, version: int):
+    return measured.latency_runs(db)
+
+
+@st.cache_data(**SNAPSHOT_CACHE)
+def measured_models(db: str, version: int):
+    return measured.measured_models(db)

@@ -15,13 +15,15 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from pages.ui.charts.colours import NEUTRAL
+
 BASIC_TRACES = {"scatter", "bar", "pie"}  # what plotly.js-basic-dist-min 4.1.1 can draw
 BUNDLE_URL = "./app/static/plotly-basic.min.js"
-# Streamlit's own chart colours and font, so the charts match the rest of the page.
+# Streamlit's font; neutral colours by default, since warm and cool say closed and open
+# weights on every page (pages/ui/charts/colours.py).
 TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 TEMPLATE.layout.update(
-    colorway=["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700",
-              "#ffd16a", "#6d3fc0", "#d5dae5"],
+    colorway=NEUTRAL,
     font={"family": '"Source Sans", "Source Sans Pro", sans-serif', "size": 14,
           "color": "#31333f"},
     paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", hoverlabel={"font_size": 13})

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import data, figure, tables
+from pages.ui import data, figure
 from pages.ui.charts import capability as capability_charts
 from pages.ui.charts import prices as price_charts
+from warehouse.analysis import labels
 from warehouse.contract.queries import MEASURE_SPEED
 
 EPOCH_CREDIT = "Epoch AI Benchmarking Hub and Epoch Capabilities Index (CC BY 4.0)"
@@ -56,15 +57,28 @@ def public_vs_heldout(snap) -> None:
     monthly = monthly[monthly["series_id"] == metric]
     c1, c2 = st.columns(2)
     c1.metric("Models scored on both", f"{rows['model_id'].nunique():,}")
-    c2.metric("Median gap", f"{rows['logit_gap'].median():.2f} logits")
+    c2.metric("Median gap", f"{rows['logit_gap'].median():.2f} logits",
+              help="A logit is log(p / (1 − p)): 50% is 0, 73% is 1, 88% is 2, 95% is 3.")
     figure.show(capability_charts.heldout_figure(rows, monthly))
     st.caption(f"Source: {EPOCH_CREDIT}, both tests run by Epoch. Gap = logit(public score) − "
-               "logit(held-out score), scores clipped to 1–99%. If both tests measure one skill, "
+               "logit(held-out score), scores clipped to 1–99%; a logit is log(p / (1 − p)), "
+               "so 50% is 0, 73% is 1 and 88% is 2 logits. If both tests measure one skill, "
                "this difference is about the same for every model (a one-parameter item-response "
                "model); a model far above the others does better on the public test than its "
                "held-out score predicts, the pattern memorised test items leave. A rising median "
                "line would mean newer models lean more on the public test. See docs/dimensions.md.")
-    st.dataframe(tables.readable(rows.assign(metric=rows["metric"].map(names))), hide_index=True)
+    st.dataframe(heldout_table(rows), hide_index=True, width="stretch")
+
+
+def heldout_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One line per model: the pair is in the selector above, so no column repeats it; dates
+    as dates, scores as percentages, the gap in logits."""
+    return pd.DataFrame({
+        "Model": rows["model_id"], "Released": pd.to_datetime(rows["released"]).dt.strftime("%Y-%m-%d"),
+        "Weights": rows["group"].fillna("unknown"),
+        "Public test": [f"{v:.0%}" for v in rows["public_score"]],
+        "Held-out test": [f"{v:.0%}" for v in rows["heldout_score"]],
+        "Gap (logits)": [labels.number(v, 2, signed=True) for v in rows["logit_gap"]]})
 
 
 def speed_history_note() -> None:

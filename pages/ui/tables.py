@@ -170,3 +170,42 @@ def age_text(ts, now: datetime | None = None) -> str:
     now = pd.Timestamp(now or pd.Timestamp.now(tz="UTC"))
     hours = (now - pd.Timestamp(ts)).total_seconds() / 3600
     return f"{hours:.0f} h ago" if hours < 48 else f"{hours / 24:.0f} days ago"
+
+
+# Imports that add names, labs and release dates but no score rows (`Dataset.inserts` empty).
+NAMES_ONLY = {"epoch_notable_language_models"}
+
+
+def ledger_rows(row) -> str:
+    """Rows written, in words where a bare 0 would look like a failure."""
+    text = f"{int(row['n_rows']):,}" if not pd.isna(row.get("n_rows")) else DASH
+    name = str(row["collector"]).removeprefix("public:")
+    if name in NAMES_ONLY and row.get("status") == "ok":
+        return f"{text} (model names, labs and release dates only)"
+    return text
+
+
+def host_state(row) -> str:
+    if str(row["collector"]).startswith("public:"):
+        return DASH
+    flag = row.get("contended")
+    if flag is None or pd.isna(flag):
+        return "not recorded"
+    return f"busy: {row.get('contention')}" if flag else "quiet"
+
+
+def ledger_table(ledger: pd.DataFrame, tz: str | None) -> pd.DataFrame:
+    """The run ledger in columns that fit 1280 px: what ran, when, for how long, its outcome,
+    whether the host was busy, and its error or invalidation reason in one note."""
+    took = [DASH if pd.isna(a) or pd.isna(b) else f"{(b - a).total_seconds():,.0f} s"
+            for a, b in zip(ledger["started_at_utc"], ledger["finished_at_utc"])]
+    notes = [", ".join(str(v) for v in (r.get("error"), r.get("invalid_reason"))
+                       if v is not None and not pd.isna(v)) or DASH
+             for _, r in ledger.iterrows()]
+    return pd.DataFrame({
+        "Run": [run_name(r) for r in ledger["run_id"]],
+        "Started": [local_time(t, tz) for t in ledger["started_at_utc"]], "Took": took,
+        "Status": ledger["status"] + ledger["valid"].map({True: "", False: " (invalidated)"}),
+        "Rows": [ledger_rows(r) for _, r in ledger.iterrows()],
+        "Host while measuring": [host_state(r) for _, r in ledger.iterrows()],
+        "Note": notes})

@@ -31,12 +31,15 @@ NAMES = {"epoch:math_level_5": "MATH Level 5", "epoch:otis_mock_aime_2024_2025":
          "OTIS Mock AIME 2024-2025", "epoch:frontiermath": "FrontierMath"}
 FLOOR = 0.01
 KIND = "public_minus_heldout_logit"
+# One row per model version and release: a version's two scores pair up at its own release,
+# never a later snapshot's score at an earlier one's date.
 SQL = {"heldout_pairs": f"""
-    SELECT s.pack, s.model_id, max(s.value) AS value, min(s.measured_at_utc) AS measured_at_utc,
+    SELECT s.pack, s.model_id, max(s.value) AS value, s.measured_at_utc,
            any_value(m.open_weights) AS open_weights, any_value(s.source) AS source
     FROM capability_scores s LEFT JOIN models m USING (model_id)
     WHERE s.pack IN ({", ".join(sorted({f"'{p}'" for pair in PAIRS for p in pair}))})
-    GROUP BY s.pack, s.model_id"""}
+    GROUP BY s.pack, s.model_id, s.measured_at_utc"""}
+KEY = ["model_id", "measured_at_utc"]
 
 
 def metric_name(public: str, heldout: str) -> str:
@@ -49,17 +52,18 @@ def logit(p) -> np.ndarray:
 
 
 def per_model(scores: pd.DataFrame) -> pd.DataFrame:
-    """One row per (pair, model scored on both): both scores and the logit difference."""
+    """One row per (pair, model version scored on both): both scores and the logit difference."""
     parts = []
     for public, heldout in PAIRS:
-        a = scores[scores["pack"] == public].set_index("model_id")
-        b = scores[scores["pack"] == heldout].set_index("model_id")
+        a = scores[scores["pack"] == public].set_index(KEY)
+        b = scores[scores["pack"] == heldout].set_index(KEY)
         both = a.join(b[["value"]].rename(columns={"value": "value_heldout"}), how="inner")
         if both.empty:
             continue
+        both = both.reset_index()
         parts.append(pd.DataFrame({
             "metric": metric_name(public, heldout), "public": NAMES[public],
-            "heldout": NAMES[heldout], "model_id": both.index,
+            "heldout": NAMES[heldout], "model_id": both["model_id"].to_numpy(),
             "released": gaps._day(both["measured_at_utc"]).to_numpy(),
             "group": both["open_weights"].map({True: "open", False: "closed"}).to_numpy(),
             "public_score": both["value"].to_numpy(), "heldout_score": both["value_heldout"].to_numpy(),

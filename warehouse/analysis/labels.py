@@ -201,7 +201,8 @@ WINDOWS = {"whole": "whole history", "all": "whole history", "whole_history": "w
            "since_break": "since the last break", "latest_segment": "since the last break"}
 METHOD_CHANGE_KINDS = {"rating method": "new rating method", "pack version": "new pack version",
                        "run context": "new machine, server or model file",
-                       "level shift": "level shift in the data (no recorded cause)",
+                       "listing change": "listing change", "level shift":
+                       "step fitted with the trend (no recorded cause)",
                        "new vintage": "new vintage of a rescaled source"}
 
 

@@ -6,17 +6,49 @@ import pandas as pd
 from warehouse.analysis.lags import DAYS_PER_MONTH
 
 
+LEVEL_AVERAGED = "level-averaged"
+
+
+def level_averaged_text(r) -> str:
+    """The headline lag in words: `4.4 months [3.3, 6.1] ... at least 8.8 months at the top`."""
+    ci = ("no interval (fewer than 3 catch-up releases)" if pd.isna(r.ci_low) else
+          f"95% interval [{r.ci_low:.1f}, {r.ci_high:.1f}] from a bootstrap over "
+          f"{r.n_events:.0f} {r.follower_group} record releases")
+    top = (f"at the top, at least {r.top_months_at_least:.1f} months: the {r.leader_group} "
+           f"frontier passed the {r.follower_group} best ({r.level:.4g}) on "
+           f"{pd.Timestamp(r.leader_date):%Y-%m-%d} and no {r.follower_group} model has matched "
+           f"it by {pd.Timestamp(r.follower_date):%Y-%m-%d} (not in the average)"
+           if r.top_months_at_least > 0 else f"the {r.follower_group} group is at the top")
+    return (f"{r.lag_months:.1f} months behind on average over the levels both reached "
+            f"(Epoch's horizontal distance), {ci}; {top}")
+
+
+def _measure(rows: pd.DataFrame) -> pd.Series:
+    return rows.get("measure", pd.Series("record match", index=rows.index)).fillna("record match")
+
+
 def report_lines(lag_rows: pd.DataFrame) -> list[str]:
-    """The lags as terminal text: each pair and rule with its median, both intervals, what they
-    mean, and how far behind the follower is at the top (for `python -m warehouse gaps`)."""
+    """The lags as terminal text: Epoch's level-averaged lag first, then the record-match lag
+    with its median, both intervals, what they mean, and how far behind the follower is at the
+    top (for `python -m warehouse gaps`)."""
+    level = lag_rows[_measure(lag_rows) == LEVEL_AVERAGED]
+    lag_rows = lag_rows[_measure(lag_rows) != LEVEL_AVERAGED]
     summary = lag_rows[lag_rows["is_summary"].astype(bool)]
+    lines = []
+    if len(level):
+        lines += ["", "Lag (headline): how many months the follower's frontier is behind the "
+                  "leader's, the horizontal distance between them averaged over the levels both "
+                  "reached (Epoch AI's method); caught up = scores at least the level.", ""]
+        lines += [f"    {r.metric}  {r.follower_group} behind {r.leader_group}: "
+                  f"{level_averaged_text(r)}." for r in level.itertuples()]
     if not len(summary):
-        return []
-    lines = ["", "Lags: months until the follower group matched each record the leader group "
-             "set. Records not matched yet are censored (at least the months since), not "
-             "dropped; median = Kaplan-Meier over records with its 95% confidence interval; "
-             "'sensitivity' = how far the median moves when the models are resampled "
-             "(bootstrap), not a confidence interval.", ""]
+        return lines
+    lines += ["", "Record-match lag (second measure): months until the follower group matched "
+              "each record the leader group set; a record is the longest wait of its step, so "
+              "this reads longer than the level-averaged lag. Records not matched yet are "
+              "censored (at least the months since), not dropped; median = Kaplan-Meier over "
+              "records with its 95% confidence interval; 'sensitivity' = how far the median "
+              "moves when the models are resampled (bootstrap), not a confidence interval.", ""]
     both = summary.groupby(["metric", "leader_group", "follower_group"])["tolerance_points"]
     headline = both.transform(lambda t: (t > 0).any()) & (summary["leader_group"] != "frontier")
     for (metric, leader, follower), rows in summary[headline].groupby(
@@ -56,8 +88,9 @@ def rule_text(tolerance: float, leader: str, follower: str) -> str:
     if tolerance == 0:
         return (f"threshold rule (caught up when a model of the {follower} group scores at least "
                 f"the {leader} group's record)")
-    return (f"catch-up within {tolerance:g} point (Epoch's rule: caught up when a model of the "
-            f"{follower} group scores within {tolerance:g} point of the record)")
+    return (f"near tie within {tolerance:g} point (caught up when a model of the {follower} "
+            f"group scores within {tolerance:g} point of the record; a fixed tolerance, not "
+            f"Epoch's 'not significantly better')")
 
 
 def _median_text(r, levels: pd.DataFrame) -> str:

@@ -1,6 +1,7 @@
-"""How many months behind: for each record the leader group set, the months until the follower
-group matched it (release-dated scores, the way Epoch AI measures how far open-weight models
-trail closed ones).
+"""Record-match lag (the second measure; the headline is Epoch's level-averaged lag in
+`frontier_lag`): for each record the leader group set, the months until the follower group
+matched it (release-dated scores). A record is the longest wait in its step, so this reads
+about twice the level-averaged lag on the same data.
 
 The levels are the leader's records: each release date on which the leader's best score rose,
 at its new best, from the higher of the two groups' first values on (below it the data do not
@@ -10,8 +11,9 @@ levels is the number of leader events, not a grid density we chose.
 Two rules say when the follower has matched a record (both are stored and printed):
 
 * threshold (`tolerance_points` = 0): a follower model scores at least the record;
-* catch-up within a tolerance (Epoch's rule, default 1 point): a follower model scores within
-  `tolerance` of the record, so a near-tie counts as caught up.
+* near tie within a tolerance (default 1 point): a follower model scores within
+  `tolerance` of the record. Not Epoch's rule, which is "not significantly better" and needs
+  score uncertainties the bundled ECI export does not carry.
 
 Records the follower has not matched by the last release date in the data are *censored*, not
 dropped: their lag is at least (last date - the record's date). Dropping them would keep only
@@ -35,7 +37,9 @@ from scipy import stats
 
 LAG_COLUMNS = ["metric", "leader_group", "follower_group", "tolerance_points", "level",
                "lag_months", "censored", "ci_low", "ci_high", "sensitivity_low_months",
-               "sensitivity_high_months", "leader_date", "follower_date", "is_summary", "source"]
+               "sensitivity_high_months", "leader_date", "follower_date", "is_summary", "source",
+               "measure", "top_months_at_least", "n_events"]
+RECORD_MATCH, LEVEL_AVERAGED = "record match", "level-averaged"
 DAYS_PER_MONTH = 365.25 / 12
 CATCH_UP_TOLERANCE = 1.0
 N_RESAMPLES = 999
@@ -207,7 +211,7 @@ def _lag_rows(lead, follow, scores, leader, follower, tolerance, seed, n_resampl
                              "sensitivity_high_months": sens_high, "is_summary": True}])
     out = pd.concat([rows.assign(is_summary=False), summary], ignore_index=True)
     return out.assign(metric=scores["pack"].iloc[0], source=scores["source"].iloc[0],
-                      leader_group=leader, follower_group=follower,
+                      leader_group=leader, follower_group=follower, measure=RECORD_MATCH,
                       tolerance_points=float(tolerance)).reindex(columns=LAG_COLUMNS)
 
 
@@ -240,6 +244,7 @@ def lag_series(lags: pd.DataFrame) -> pd.DataFrame:
     value yet and are left out. A shrinking lag (the follower catches up sooner) is `narrowing`.
     """
     rows = lags[~lags["is_summary"].astype(bool) & (lags["tolerance_points"] == 0)
+                & (lags["measure"].fillna(RECORD_MATCH) == RECORD_MATCH)
                 & ~lags["censored"].astype(bool)].dropna(subset=["lag_months"])
     keys = ["metric", "leader_group", "follower_group", "follower_date"]
     rows = rows.sort_values(keys + ["level"]).groupby(keys, as_index=False).last()

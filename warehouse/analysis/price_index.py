@@ -34,8 +34,10 @@ SQL = {
         WHERE p.source IN ('public:openrouter_price_changes', 'openrouter')
           AND p.source_name NOT LIKE '%:free'
           AND p.usd_per_mtok_out > 0 AND p.usd_per_mtok_in > 0 AND m.open_weights IS NOT NULL""",
-    "eci_levels": """SELECT model_id, max(value) AS eci, min(measured_at_utc) AS released
-                     FROM capability_scores WHERE pack = 'epoch:eci' GROUP BY model_id""",
+    # one row per version and release: a model's ECI counts from its own release only
+    "eci_levels": """SELECT model_id, max(value) AS eci, measured_at_utc AS released
+                     FROM capability_scores WHERE pack = 'epoch:eci'
+                     GROUP BY model_id, measured_at_utc""",
 }
 LEVEL_STEP = 5
 FIXED_LEVEL = "price:cheapest_usd_per_mtok_blended@eci"

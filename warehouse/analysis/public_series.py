@@ -33,7 +33,7 @@ def series(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every gap series this module adds (GAP_COLUMNS plus pack and segment_start)."""
     if not set(SQL) <= set(data):  # a caller that did not read our queries: nothing to add
         return pd.DataFrame(columns=gaps.GAP_COLUMNS + SERIES_EXTRA)
-    parts = [dimension_series.dimension_series(data["epoch_benchmarks"]),
+    parts = [dimension_series.dimension_series(data["epoch_benchmarks"], data["eci_strength"]),
              arena_extras(data["arena_open"]),
              price_index.series(data["price_offers"], data["eci_levels"]),
              contamination.series(data["heldout_pairs"])]

@@ -17,28 +17,28 @@ frames to `compute`, which calls the pure functions in `gaps`, `trends` and `lag
   median / interquartile spread / top-10 spread, and best closed vs best open; latency as
   log10 ratios of median TTFT between open and closed models, per workload and concurrency.
 
-Periods (the `period` column): no verdict spans a break. A series without a break inside gets
-a `whole history` verdict; a series with breaks gets one `segment <start> to <end>` verdict per
-stretch between breaks instead (a single trend across a break would read the step as a trend).
-Every series also gets a `last 12 months` verdict: the points from the last one at or before
-12 months before the newest, clipped at the latest break. That recent verdict is the headline
-(board, Gaps page, terminal); the whole history (or, with breaks, the latest segment) sits
-beside it. A `widening` or `narrowing` whose period's first and last points moved the other
-way becomes `no clear change` with a note, so no row contradicts the numbers shown beside it.
-Breaks: Arena listing and rating-method changes (`warehouse.analysis.arena`); where a refreshed
-public source passes from one vintage to a newer one (`warehouse.analysis.vintages`); for
-measured series, a model of the series measured in a new run context (machine, server build,
-model file), from `method_changes`. New pack versions are separate series already. And, for every series, a
-level shift that none of these explains (`warehouse.analysis.level_shifts`: a significant step at
-least the unit's minimum effect), stored with kind `level shift`.
+Periods (the `period` column): no verdict spans a *recorded* break (Arena listing and
+rating-method changes, `warehouse.analysis.arena`; where a refreshed public source passes from
+one vintage to a newer one, `warehouse.analysis.vintages`; a model of a measured series in a new
+run context, `MODEL_BREAK_KINDS` from `method_changes`; a new pack version is a new series). A series
+without one gets a `whole history` verdict; with breaks, one `segment <start> to <end>` verdict
+per stretch. A step the data show with no recorded cause (`level_shifts`) is fitted with the
+trend in the same GLS (stored as `step_at`/`step_size` and as a `level shift` row of
+`method_changes`), not cut out. Every series also gets a `last 12 months` verdict (the
+headline: board, Gaps page, terminal): the slope of its last 12 months (from the last point at
+or before 12 months before the newest, never across the latest break), fitted together with
+the whole stretch since that break, which supplies the noise model. A `widening` or
+`narrowing` whose period's first and last points moved the other way becomes `no clear
+change` with a note, so no row contradicts the numbers shown beside it.
 
-All verdicts are adjusted together (Benjamini–Hochberg), so adding series can move p_adjusted.
+Benjamini–Hochberg runs in two families (`family`): the headlines of all series, and the
+whole-history and segment verdicts; a family never holds two overlapping periods of a series.
 """
 
 import numpy as np
 import pandas as pd
 
-from warehouse.analysis import (arena, gaps, labels, lag_report, lags, level_shifts, public_series,
+from warehouse.analysis import (arena, frontier_lag, gaps, labels, lags, level_shifts, public_series,
                                 trends, vintages)
 
 ARENA_TOP_K = 10
@@ -46,8 +46,14 @@ PRICE_SOURCE = "public:openrouter_price_changes"
 LIVE_PRICE_SOURCE = "openrouter"  # the same list as observed by `collectors run prices|public`
 PRICE_METRIC = "price:usd_per_mtok_out"
 WHOLE, RECENT = "whole history", "last 12 months"
+FAMILIES = ("whole history and segments", "last 12 months")  # BH families, by period == RECENT
 RECENT_MONTHS = 12
 SERIES_COLUMNS = gaps.GAP_COLUMNS + ["pack", "segment_start"]
+# Recorded breaks of a model (`method_changes.scope` = a model id) that split every series the
+# model is in; add a new kind here (e.g. a detected model swap, a new vintage of an index) and
+# its words in `labels.METHOD_CHANGE_KINDS`. Arena's listing and rating-method changes split in
+# `arena`; a new pack version is a new series. `level shift` rows are fitted steps, not splits.
+MODEL_BREAK_KINDS = ("run context",)
 BREAK_COLUMNS = arena.BREAK_COLUMNS
 SQL = {
     "arena": """SELECT pack, measured_at_utc, model_id, value, source FROM capability_scores
@@ -70,13 +76,22 @@ SQL = {
                    WHERE s.source = 'measured' AND s.n_items > 0
                      AND NOT ends_with(s.metric, '_fixed_minus_fresh')
                    GROUP BY s.pack, s.pack_version, s.metric, s.run_id, s.model_id""",
+    # Measured medians per day from uncontended runs only (collectors/host_load.py);
+    # `gap_tables.compute_all(include_contended=True)` takes them all.
     "latency": """SELECT 'latency:ttft_s_p50:' || l.workload || '@c' || l.concurrency AS pack,
                          l.day AS measured_at_utc, l.model_id, l.ttft_s_p50 AS value, l.source,
                          m.open_weights
                   FROM latency_stats l LEFT JOIN models m USING (model_id)
-                  WHERE l.ttft_s_p50 > 0""",
-    "changes": """SELECT changed_at_utc, scope, kind, label FROM method_changes
-                  WHERE kind = 'run context'""",
+                  WHERE l.ttft_s_p50 > 0 AND l.source <> 'measured'
+                  UNION ALL
+                  SELECT 'latency:ttft_s_p50:' || s.workload || '@c' || s.concurrency,
+                         CAST(s.measured_at_utc AS DATE), s.model_id, median(s.ttft_s), 'measured',
+                         any_value(m.open_weights)
+                  FROM latency_samples s LEFT JOIN models m USING (model_id)
+                  WHERE s.error_class IS NULL AND s.ttft_s > 0 AND NOT s.contended
+                  GROUP BY s.workload, s.concurrency, CAST(s.measured_at_utc AS DATE), s.model_id""",
+    "changes": f"""SELECT changed_at_utc, scope, kind, label FROM method_changes
+                   WHERE kind IN ({", ".join(f"'{k}'" for k in MODEL_BREAK_KINDS)})""",
 }
 SQL |= public_series.SQL  # per-dimension Epoch gaps, Arena extras, price index, contamination
 SQL |= vintages.SQL  # where a refreshed source's series passes to a newer vintage (a break)
@@ -93,80 +108,99 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
     series = series.assign(pack=series["pack"].astype(object).fillna(series["metric"]))
     lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
                         public_series.lag_rows(data)], lags.LAG_COLUMNS)
-    open_closed = lag_rows[lag_rows["leader_group"] == "closed"]
-    lag_series = lags.lag_series(open_closed)
-    seams = vintages.breaks(_concat([series, lag_series], SERIES_COLUMNS), data.get("vintages"))
-    series, shifts = split_at_shifts(vintages.split(series, seams))
-    lag_series, lag_shifts = split_at_shifts(vintages.split(lag_series, seams))
-    tested = _concat([series, lag_series], SERIES_COLUMNS)
-    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks, seams, shifts,
-                      lag_shifts], BREAK_COLUMNS)
-    return series, period_verdicts(tested, units(tested)), lag_rows, breaks
+    lag_rows = _concat([lag_rows, eci_level_averaged(data["eci"])], lags.LAG_COLUMNS)
+    pooled = lag_rows[(lag_rows["leader_group"] == "closed") & (lag_rows["metric"] != "epoch:eci")]
+    tested = _concat([series, lag_over_time(data["eci"]), lags.lag_series(pooled)],
+                     SERIES_COLUMNS)
+    seams = vintages.breaks(tested, data.get("vintages"))
+    tested = vintages.split(tested, seams)
+    steps, shifts = find_steps(tested)
+    breaks = _concat([arena.listing_changes(data["arena"]), arena_breaks, seams, shifts],
+                     BREAK_COLUMNS)
+    return tested, period_verdicts(tested, units(tested), steps=steps), lag_rows, breaks
 
 
-def split_at_shifts(series: pd.DataFrame,
-                    min_effects: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each series split at a level shift no recorded change explains (`level_shifts`);
-    (the series, the shifts as break rows worded for a person). `min_effects` as in
-    `period_verdicts`."""
+def find_steps(series: pd.DataFrame,
+               min_effects: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """Steps no recorded change explains (`level_shifts`), one per stretch between recorded
+    breaks: ({series key: [dates]}, break rows worded for a person, kind `level shift`).
+    `min_effects` as in `period_verdicts`."""
     if series.empty:
-        return series.reindex(columns=SERIES_COLUMNS), pd.DataFrame(columns=BREAK_COLUMNS)
+        return {}, pd.DataFrame(columns=BREAK_COLUMNS)
     series = series.reindex(columns=SERIES_COLUMNS)
     known = units(series)
 
     def words(key, shift) -> str:
         way = "up" if shift["size"] > 0 else "down"
-        return (f"{labels.gap_series(key[0], key[1], key[2], key[3])}: the gap stepped {way} by "
-                f"{labels.significant(abs(shift['size']))} {labels.unit(known[(key[0], key[1])])} "
-                f"with no recorded cause; verdicts are split there")
-    return level_shifts.split_all(series, known, words, min_effects)
+        return (f"{labels.gap_series(key[0], key[1], key[2], key[3])}: fitted step, the gap "
+                f"stepped {way} by {labels.significant(abs(shift['size']))} "
+                f"{labels.unit(known[(key[0], key[1])])} with no recorded cause; fitted with the "
+                f"trend, not a split")
+    return level_shifts.find_all(series, known, words, min_effects)
 
 
 def period_verdicts(series: pd.DataFrame, units: dict | None = None,
-                    alpha: float = trends.ALPHA, min_effects: dict | None = None) -> pd.DataFrame:
-    """A verdict per series and period (see the module docstring), adjusted together (BH).
+                    alpha: float = trends.ALPHA, min_effects: dict | None = None,
+                    steps: dict | None = None) -> pd.DataFrame:
+    """A verdict per series and period (see the module docstring), adjusted (BH) within two
+    families: the headlines (last 12 months) of all series together, and the whole-history
+    and segment verdicts together; never two overlapping periods of one series in a family.
     `min_effects` maps a unit to a minimum effect overriding `trends.MIN_EFFECTS` (the
-    validity simulation sets it to 0)."""
-    units, rows, min_effects = units or {}, [], min_effects or {}
+    validity simulation sets it to 0); `steps` maps a series key to the dates of its fitted
+    steps (`find_steps`)."""
+    units, rows, min_effects, steps = units or {}, [], min_effects or {}, steps or {}
     for key, group in series.groupby(trends.SERIES_KEY, sort=True, dropna=False):
         unit = units.get((key[0], key[1]), "")
-        for period, part, note in periods(group):
-            row = trends.verdict(part, alpha, unit, min_effects.get(unit))
-            rows.append(row | {"period": period, "note": _join(row.get("note"), note)})
+        for period, part, note, window in periods(group):
+            days = pd.to_datetime(part["bucket_start"])
+            inside = [d for d in steps.get(key, []) if days.min() < d <= days.max()]
+            row = trends.verdict(part, alpha, unit, min_effects.get(unit), inside, window)
+            rows.append(row | {"period": period, "note": _join(row.get("note"), note),
+                               "family": FAMILIES[period == RECENT]})
     table = pd.DataFrame(rows, columns=[*trends.VERDICT_COLUMNS, "period"])
-    adjusted = trends.adjust(table[trends.VERDICT_COLUMNS].reset_index(drop=True), alpha)
-    adjusted["period"] = table["period"].to_numpy()
+    parts = [trends.adjust(table[table["family"] == f].reset_index(drop=True), alpha)
+             .assign(period=table.loc[table["family"] == f, "period"].to_numpy())
+             for f in FAMILIES if (table["family"] == f).any()]
+    adjusted = pd.concat(parts, ignore_index=True) if parts else table
     return ends_agree(adjusted, series)
 
 
-def periods(group: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str | None]]:
-    """(period name, its points, a note) for one series: whole history or segments, and recent."""
+def periods(group: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str | None, object]]:
+    """(period name, its points, a note, the judged window's first date or None) for one
+    series: whole history or segments between recorded breaks, and the last 12 months, whose
+    points are the whole latest stretch (for the noise model) with the window marked."""
     group = group.dropna(subset=["value"]).sort_values("bucket_start", kind="stable")
     days = pd.to_datetime(group["bucket_start"])
     starts = pd.to_datetime(group["segment_start"]).fillna(days.min()) if len(group) else days
     out = []
     if starts.nunique() <= 1:
-        out.append((WHOLE, group, None))
+        out.append((WHOLE, group, None, None))
     else:
         for start in sorted(starts.unique()):
             part = group[(starts == start).to_numpy()]
             note = None if start == starts.min() else f"begins at a break on {start:%Y-%m-%d}"
             out.append((f"segment {start:%Y-%m-%d} to {days[starts == start].max():%Y-%m-%d}",
-                        part, note))
+                        part, note, None))
     return out + [(RECENT, *recent(group, days, starts))]
 
 
-def recent(group: pd.DataFrame, days: pd.Series, starts: pd.Series) -> tuple[pd.DataFrame, str | None]:
+def recent(group: pd.DataFrame, days: pd.Series,
+           starts: pd.Series) -> tuple[pd.DataFrame, str | None, object]:
     """The last 12 months: from the last point at or before 12 months before the newest (so
-    its first point is the gap "12 months ago"), never reaching back across the latest break."""
+    its first point is the gap "12 months ago"), never reaching back across the latest break.
+    Returned with every point since that break: the noise model is fitted on all of them."""
     if not len(group):
-        return group, None
+        return group, None, None
     cutoff = days.max() - pd.DateOffset(months=RECENT_MONTHS)
     before = days[days <= cutoff]
     start = max(before.max() if len(before) else days.min(), starts.max())
     note = (f"only since the break on {start:%Y-%m-%d}: earlier points are not comparable"
             if starts.max() > cutoff and starts.nunique() > 1 else None)
-    return group[(days >= start).to_numpy()], note
+    stretch = group[(starts == starts.max()).to_numpy()]
+    if start > days.min():
+        note = _join(note, f"noise model (autocorrelation, spread) from every month since "
+                           f"{pd.to_datetime(stretch['bucket_start']).min():%Y-%m}")
+    return stretch, note, start
 
 
 def ends_agree(table: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
@@ -174,6 +208,7 @@ def ends_agree(table: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     table = table.copy()
     values = series.dropna(subset=["value"]).assign(bucket_start=lambda f: pd.to_datetime(
         f["bucket_start"])).set_index([*trends.SERIES_KEY, "bucket_start"])["value"]
+    values = values[~values.index.duplicated()]
     for i, r in table[table["verdict"].isin(["widening", "narrowing"])].iterrows():
         key = tuple(r[k] for k in trends.SERIES_KEY)
         first, last = (values.get(key + (pd.Timestamp(r[d]),)) for d in ("period_start", "period_end"))
@@ -206,6 +241,48 @@ def eci_lags(eci: pd.DataFrame) -> pd.DataFrame:
     if eci.empty:
         return pd.DataFrame(columns=lags.LAG_COLUMNS)
     return lags.group_lags(eci, openness(eci), "closed", "open")
+
+
+ORG_MIN_MODELS = 5  # an organisation's lag over time needs this many models with an ECI
+
+
+def pairs(eci: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.Series, str, str]]:
+    """(scores, group labels, leader, follower) of every pair with a lag: open behind closed,
+    and each organisation with `ORG_MIN_MODELS` models behind the overall frontier (every
+    model, whoever released it)."""
+    if eci.empty:
+        return []
+    out = [(eci, openness(eci), "closed", "open")]
+    counts = eci["organization"].value_counts()
+    for org in sorted(counts[counts >= ORG_MIN_MODELS].index):
+        both = pd.concat([eci, eci[eci["organization"] == org]], ignore_index=True)
+        out.append((both, pd.Series(["frontier"] * len(eci) + [org] * int(counts[org])),
+                    "frontier", org))
+    return out
+
+
+def lag_over_time(eci: pd.DataFrame) -> pd.DataFrame:
+    """Months each follower's frontier is behind its leader's, month by month (`frontier_lag`)."""
+    return _concat([frontier_lag.over_time(*pair) for pair in pairs(eci)], SERIES_COLUMNS)
+
+
+def eci_level_averaged(eci: pd.DataFrame) -> pd.DataFrame:
+    """The headline lags (Epoch's level-averaged horizontal distance) as summary lag rows."""
+    return _concat([_level_row(scores, *rest) for scores, *rest in pairs(eci)], lags.LAG_COLUMNS)
+
+
+def _level_row(eci: pd.DataFrame, group: pd.Series, leader: str, follower: str) -> pd.DataFrame:
+    found = frontier_lag.level_averaged(eci, group, leader, follower)
+    if found is None:
+        return pd.DataFrame(columns=lags.LAG_COLUMNS)
+    return pd.DataFrame([{
+        "metric": eci["pack"].iloc[0], "source": eci["source"].iloc[0], "leader_group": leader,
+        "follower_group": follower, "tolerance_points": 0.0, "is_summary": True, "censored": False,
+        "measure": lags.LEVEL_AVERAGED, "lag_months": found["lag_months"],
+        "ci_low": found["ci_low"], "ci_high": found["ci_high"], "n_events": found["n_events"],
+        "top_months_at_least": found["top_months_at_least"], "level": found["level_high"],
+        "leader_date": found["top_since"], "follower_date": found["last_release"]}],
+        columns=lags.LAG_COLUMNS)
 
 
 def eci_organisation_lags(eci: pd.DataFrame) -> pd.DataFrame:
@@ -304,59 +381,6 @@ def unit_for(metric: str, gap_kind: str, group_a: str, group_b: str) -> str:
 def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     parts = [p.reindex(columns=columns) for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
-def report(verdicts: pd.DataFrame, lag_rows: pd.DataFrame) -> str:
-    """The verdict table and lag summaries as terminal text, each figure with its unit."""
-    lines = ["Gap verdicts: widening = group_a's lead grows; slope per year with its 95% "
-             "interval; p adjusted (Benjamini-Hochberg) across all rows. Each series: the last "
-             "12 months first (the headline), then the whole history, or each segment between "
-             "breaks when the series has breaks (no verdict spans a break).", ""]
-    verdicts = verdicts.assign(period=verdicts.get("period", WHOLE)).fillna({"period": WHOLE})
-    for key, rows in verdicts.groupby(["metric", "gap_kind", "group_a", "group_b", "source"],
-                                      sort=True):
-        lines.append(f"{key[0]}  {key[1]}  ({key[2]} vs {key[3]})")
-        for r in rows.sort_values(["period", "period_start"], key=_headline_first).itertuples():
-            lines += [f"    {r.period:<36} {r.verdict:<16} {_slope(r)}".rstrip(),
-                      f"        {r.n_points} points, {_day(r.period_start)} to "
-                      f"{_day(r.period_end)}{_phi(r)}"]
-            lines += [f"        note: {r.note}"] if isinstance(r.note, str) and r.note else []
-    lines += lag_report.report_lines(lag_rows)
-    return "\n".join(lines)
-
-
-def _headline_first(column: pd.Series) -> pd.Series:
-    return column.ne(RECENT) if column.name == "period" else column
-
-
-def _phi(r) -> str:
-    """Months tested, the AR(1) φ per month (estimated, and the largest the test allowed for),
-    and the change over the period against the unit's minimum effect."""
-    phi = getattr(r, "phi", np.nan)
-    if pd.isna(phi):
-        return ""
-    return (f" ({r.n_months:.0f} months); AR(1) φ = {phi:.2f} per month, tested up to "
-            f"{r.phi_upper:.2f}; change {r.change:+.3g} [{r.change_low:+.3g}, "
-            f"{r.change_high:+.3g}] (90%), minimum effect {r.min_effect:.3g} {r.unit}")
-
-
-def _slope(r) -> str:
-    if pd.isna(r.slope_per_year):
-        return ""
-    text = (f"{r.slope_per_year:+.3g} {r.unit}/year [{r.ci_low:+.3g}, {r.ci_high:+.3g}]  "
-            f"p={_p(r.p_value)} (adjusted {_p(r.p_adjusted)})")
-    if str(r.unit).startswith("log10"):
-        factor = [10 ** v for v in (r.slope_per_year, r.ci_low, r.ci_high)]
-        text += f"  ratio x{factor[0]:.2f}/year [x{factor[1]:.2f}, x{factor[2]:.2f}]"
-    return text
-
-
-def _p(p: float) -> str:
-    return "<1e-15" if p < 1e-15 else f"{p:.2g}"
-
-
-def _day(stamp) -> str:
-    return "?" if pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m-%d}"
 
 
 TABLES = {"gap_series_row": SERIES_COLUMNS, "gap_verdict_row": [*trends.VERDICT_COLUMNS, "period"],

@@ -50,11 +50,14 @@ def source_freshness(db_path=None) -> pd.DataFrame:
 
 # The board's rows: the four capability dimensions (defined once, in benchmark_dimensions),
 # then the other things a gap can be measured on.
-BOARD_ROWS = [*DIMENSIONS, "overall capability", "human preference (Arena)", "price", "speed"]
+BOARD_ROWS = [*DIMENSIONS, "overall capability", "months behind (open vs closed)",
+              "human preference (Arena)", "price", "speed"]
 SOURCE_FILTERS = {"both": "TRUE", "public": "source LIKE 'public:%'",
                   "measured": "source NOT LIKE 'public:%'"}
 _DIMENSION_OF_SERIES = """
-    CASE WHEN series_id LIKE 'arena:%' THEN 'human preference (Arena)'
+    CASE WHEN gap_kind = 'lag_months' AND group_a = 'closed' AND group_b = 'open'
+              AND series_id = 'epoch:eci' THEN 'months behind (open vs closed)'
+         WHEN series_id LIKE 'arena:%' THEN 'human preference (Arena)'
          WHEN series_id LIKE 'epoch:eci%' THEN 'overall capability'
          WHEN series_id LIKE 'dimension:%' THEN split_part(split_part(series_id, ':', 2), '@', 1)
          WHEN series_id LIKE 'price:%' OR series_id LIKE 'cost:%' THEN 'price'
@@ -79,7 +82,7 @@ def gap_overview(source: str = "both", db_path=None) -> pd.DataFrame:
                       FROM capability_scores GROUP BY pack),
         v AS (SELECT gap_verdicts.* EXCLUDE (metric), {_DIMENSION_OF_SERIES} AS dimension
               FROM gap_verdicts LEFT JOIN dims ON dims.pack = gap_verdicts.series_id
-              WHERE gap_kind <> 'lag_months' AND {where}),
+              WHERE {where}),
         recent AS (SELECT * FROM v WHERE period = 'last 12 months'),
         whole AS (SELECT * FROM v WHERE period <> 'last 12 months'
                   QUALIFY row_number() OVER (PARTITION BY series_id, gap_kind, group_a, group_b, source
@@ -148,8 +151,11 @@ SPEED_GAP_NOTE = ("no public speed history: the only public series is one LLMPer
                   "or OpenRouter throughput over time) or your own runs would fill it")
 EMPTY_ROW_NOTES = {"speed": "no public speed history yet: measure your models (the command is "
                             "under the board)"}
-HEADLINES = {("dimension:", "frontier_a_minus_b"), ("epoch:eci", "frontier_a_minus_b"),
-             ("arena:", "top1_minus_top10"), ("price:cheapest_", "log10_cheapest_ratio")}
+# (series id prefix, gap kind, first group or None): a row's headline candidates. The ECI's
+# organisation lags (frontier vs each lab) are one click away, never a row's headline.
+HEADLINES = {("dimension:", "frontier_a_minus_b", None), ("epoch:eci", "frontier_a_minus_b", "closed"),
+             ("epoch:eci", "lag_months", "closed"),
+             ("arena:", "top1_minus_top10", None), ("price:cheapest_", "log10_cheapest_ratio", None)}
 
 
 def _headline(overview: pd.DataFrame) -> pd.Series:
@@ -158,8 +164,11 @@ def _headline(overview: pd.DataFrame) -> pd.Series:
     open gap, Arena's leader − 10th, the price of a fixed capability level. The rest stay one click away (every series behind it)."""
     if overview.empty:
         return pd.Series(dtype=bool, index=overview.index)
-    return pd.Series([any(str(m).startswith(p) and k == kind for p, kind in HEADLINES)
-                      for m, k in zip(overview["series_id"], overview.get("gap_kind", overview["series_id"]))],
+    group_a = overview.get("group_a", pd.Series(None, index=overview.index))
+    return pd.Series([any(str(m).startswith(p) and k == kind and (g is None or a == g)
+                          for p, kind, g in HEADLINES)
+                      for m, k, a in zip(overview["series_id"],
+                                         overview.get("gap_kind", overview["series_id"]), group_a)],
                      index=overview.index)
 
 
@@ -241,32 +250,49 @@ def capability_packs(db_path=None) -> pd.DataFrame:
                    GROUP BY dimension, pack ORDER BY dimension, n_scores DESC""", db_path=db_path)
 
 
-def capability_top_models(pack: str, n_models: int = 8, db_path=None) -> pd.DataFrame:
-    """Scores over time of the pack's best `n_models` (by their best score), with intervals."""
-    return read("""WITH best AS (SELECT model_id FROM capability_scores WHERE pack = ?
-                                 GROUP BY model_id ORDER BY max(value) DESC LIMIT ?)
+def capability_top_models(pack: str, n_models: int = 8, db_path=None,
+                          metric: str | None = None) -> pd.DataFrame:
+    """Scores over time of the pack's best `n_models` (by their best score) in one metric (a
+    measured pack has several: all, fixed and fresh items), with intervals and openness."""
+    return read("""WITH s AS (SELECT * FROM capability_scores WHERE pack = $pack
+                                AND ($metric IS NULL OR metric = $metric)),
+                   best AS (SELECT model_id FROM s GROUP BY model_id ORDER BY max(value) DESC
+                            LIMIT $n)
                    SELECT s.measured_at_utc, s.model_id, s.value, s.ci_low, s.ci_high,
-                          s.pack_version, s.source, m.open_weights
-                   FROM capability_scores s JOIN best USING (model_id)
-                        LEFT JOIN models m USING (model_id) WHERE s.pack = ?
-                   ORDER BY s.model_id, s.measured_at_utc""", [pack, n_models, pack], db_path=db_path)
+                          s.pack_version, s.source, m.open_weights, s.metric, s.run_id
+                   FROM s JOIN best USING (model_id) LEFT JOIN models m USING (model_id)
+                   ORDER BY s.model_id, s.measured_at_utc""",
+                {"pack": pack, "n": n_models, "metric": metric}, db_path=db_path)
 
 
-def leader_margin(pack: str, db_path=None) -> pd.DataFrame:
-    """Per snapshot: the leader and its margin over the runner-up (snapshots with 2+ models)."""
-    return read("""SELECT measured_at_utc, arg_max(model_id, value) AS leader,
-                          max(value) AS leader_value,
+def leader_margin(pack: str, db_path=None, metric: str | None = None) -> pd.DataFrame:
+    """Per snapshot and metric: the leader, the runner-up and the margin between them in that
+    same metric (snapshots with 2+ models). A snapshot is a date for public packs and a run
+    for measured ones, whose models finish at different times."""
+    return read("""WITH s AS (
+                       SELECT *, CASE WHEN source = 'measured' THEN run_id
+                                      ELSE CAST(measured_at_utc AS VARCHAR) END AS snapshot
+                       FROM capability_scores WHERE pack = $pack
+                        AND NOT ends_with(metric, '_fixed_minus_fresh')
+                        AND ($metric IS NULL OR metric = $metric))
+                   SELECT max(measured_at_utc) AS measured_at_utc, metric,
+                          arg_max(model_id, value) AS leader, max(value) AS leader_value,
+                          list(model_id ORDER BY value DESC)[2] AS runner_up,
+                          list(value ORDER BY value DESC)[2] AS runner_up_value,
                           max(value) - list(value ORDER BY value DESC)[2] AS margin,
-                          count(*) AS n_models
-                   FROM capability_scores WHERE pack = ? GROUP BY measured_at_utc
-                   HAVING count(*) >= 2 ORDER BY measured_at_utc""", [pack], db_path=db_path)
+                          count(*) AS n_models, any_value(snapshot) AS snapshot
+                   FROM s GROUP BY snapshot, metric HAVING count(*) >= 2
+                   ORDER BY metric, measured_at_utc""", {"pack": pack, "metric": metric},
+                db_path=db_path)
 
 
 def fixed_minus_fresh(db_path=None) -> pd.DataFrame:
-    return read("""SELECT measured_at_utc, model_id, pack, pack_version, dimension, metric, value,
-                          ci_low, ci_high, n_items, source
-                   FROM capability_scores WHERE metric LIKE '%fixed_minus_fresh'
-                   ORDER BY model_id, measured_at_utc""", db_path=db_path)
+    return read("""SELECT s.measured_at_utc, s.model_id, s.pack, s.pack_version, s.dimension,
+                          s.metric, s.value, s.ci_low, s.ci_high, s.n_items, s.source,
+                          m.open_weights
+                   FROM capability_scores s LEFT JOIN models m USING (model_id)
+                   WHERE s.metric LIKE '%fixed_minus_fresh'
+                   ORDER BY s.model_id, s.measured_at_utc""", db_path=db_path)
 
 
 def public_vs_heldout(db_path=None) -> pd.DataFrame:
@@ -306,9 +332,11 @@ def latency_stats(db_path=None) -> pd.DataFrame:
 
 
 def latency_samples(db_path=None, limit: int = 50_000) -> pd.DataFrame:
-    return read("""SELECT measured_at_utc, model_id, workload, ttft_s, e2e_s, output_tokens_per_s
-                   FROM latency_samples WHERE error_class IS NULL
-                   ORDER BY measured_at_utc DESC LIMIT ?""", [limit], db_path=db_path)
+    return read("""SELECT s.measured_at_utc, s.model_id, s.workload, s.ttft_s, s.e2e_s,
+                          s.output_tokens_per_s, s.run_id, s.contended, m.open_weights
+                   FROM latency_samples s LEFT JOIN models m USING (model_id)
+                   WHERE s.error_class IS NULL
+                   ORDER BY s.measured_at_utc DESC LIMIT ?""", [limit], db_path=db_path)
 
 
 def price_models(db_path=None) -> pd.DataFrame:

@@ -8,28 +8,37 @@ process that opens the published file read-only with
 The check uses DuckDB's own parser, never a regular expression over the text:
 `duckdb.extract_statements` splits and classifies the statements (so comments
 and `;` cannot hide a second one), and `json_serialize_sql` gives the syntax
-tree of the one SELECT, in which every function and table name is checked.
+tree of the one SELECT. The check decides on what that tree reads, not on how it is spelt:
+every relation must be a public view or a CTE in scope, every table function one of the
+allowed ones, and no scalar function may be a refused one (the lists: `sql_policy`). The
+worker checks DuckDB's plan of the statement against the same table functions before it runs
+it, which catches a refused read hidden where the parse cannot see it (a macro's body).
 """
 
+import functools
 import json
 import re
+import threading
 
 import duckdb
 
-MAX_SQL_CHARS = 20_000
+from warehouse.contract import sql_policy
 
-# Table and scalar functions that read files, the network, the environment or run SQL text.
-REFUSED_FUNCTIONS = {"glob", "query", "query_table", "getenv", "sniff_csv", "from_csv_auto",
-                     "duckdb_secrets", "which_secret", "load_aws_credentials", "sqlite_attach"}
-REFUSED_PREFIXES = ("read_", "parquet_", "iceberg_", "delta_", "postgres_", "mysql_", "sqlite_",
-                    "excel_", "st_read", "ducklake_", "pragma_")
-REFUSED_SUFFIXES = ("_scan",)
-# Functions whose answers or errors name the server's files and settings (database and temp
-# paths, the secrets and extension folders), and those that run serialized SQL past this check.
-REVEALING = {"duckdb_settings", "duckdb_databases", "current_setting", "duckdb_extensions",
-             "duckdb_temporary_files", "duckdb_secret_types", "duckdb_logs", "duckdb_memory",
-             "json_execute_serialized_sql", "json_deserialize_sql", "json_serialize_plan"}
+MAX_SQL_CHARS = 20_000
 PATH_LIKE = re.compile(r"[/\\:~.]|^http", re.IGNORECASE)
+READS_ONLY = "the explorer only reads GapWatch's public views (listed under Public views)"
+
+
+_PARSER_LOCK = threading.Lock()
+
+
+@functools.cache
+def _parser() -> duckdb.DuckDBPyConnection:
+    """An empty in-memory DuckDB that only parses (opening one per check cost ~20 ms). It holds
+    no database file and no data, so keeping it is not keeping a connection to the warehouse."""
+    return duckdb.connect(":memory:", config={"enable_external_access": False,
+                                              "autoload_known_extensions": False,
+                                              "autoinstall_known_extensions": False})
 
 
 class RefusedQuery(ValueError):
@@ -90,10 +99,8 @@ def _first_keyword(sql: str) -> str:
 def _syntax_tree(query: str) -> dict:
     """The parsed tree of the text as typed: PRAGMA, which DuckDB rewrites into a SELECT, is not
     one and fails here."""
-    with duckdb.connect(":memory:", config={"enable_external_access": False,
-                                           "autoload_known_extensions": False,
-                                           "autoinstall_known_extensions": False}) as con:
-        text = con.execute("SELECT json_serialize_sql(?)", [query]).fetchone()[0]
+    with _PARSER_LOCK:
+        text = _parser().execute("SELECT json_serialize_sql(?)", [query]).fetchone()[0]
     tree = json.loads(text)
     if tree.get("error"):
         raise RefusedQuery("Only plain reading queries run here (no PRAGMA, CALL or settings): "
@@ -102,36 +109,79 @@ def _syntax_tree(query: str) -> dict:
 
 
 def _check_names(tree) -> None:
-    for kind, name in _names(tree):
-        if kind == "function" and name.lower() in REVEALING:
-            raise RefusedQuery(f"`{name}` shows the server's settings, files or runs SQL the "
-                               "explorer cannot check; the explorer only reads the GapWatch views.")
-        if kind == "function" and _refused_function(name):
-            raise RefusedQuery(f"`{name}` reads files, the network or the environment; "
-                               "the explorer only reads the GapWatch views.")
-        if kind == "table" and PATH_LIKE.search(name):
-            raise RefusedQuery(f"`{name}` looks like a file or URL; the explorer only reads "
-                               "the GapWatch views (see the list of views).")
+    """Refuse anything the statement reads that is not on the allow-list (sql_policy)."""
+    for kind, name in _reads(tree, frozenset()):
+        _check_one(kind, name)
 
 
-def _refused_function(name: str) -> bool:
-    name = name.lower()
-    return (name in REFUSED_FUNCTIONS or name.startswith(REFUSED_PREFIXES)
-            or name.endswith(REFUSED_SUFFIXES))
+def _check_one(kind: str, name: str) -> None:
+    why = sql_policy.why_refused(name) or sql_policy.why_refused(name.rsplit(".", 1)[-1])
+    if kind == "table" and PATH_LIKE.search(name) and not why:
+        raise RefusedQuery(f"`{name}` looks like a file or URL; {READS_ONLY}.")
+    if why:
+        raise RefusedQuery(f"`{name}` {why}; {READS_ONLY}.")
+    if kind == "show":
+        shown = "ALL TABLES" if name == "__show_tables_expanded" else name.strip('"').upper()
+        raise RefusedQuery(f"`SHOW {shown}` lists the server's tables or databases; {READS_ONLY}.")
+    if kind == "table function" and name.lower() not in sql_policy.ALLOWED_TABLE_FUNCTIONS:
+        raise RefusedQuery(f"`{name}()` is not a table function the explorer runs (it runs "
+                           f"{', '.join(sorted(sql_policy.ALLOWED_TABLE_FUNCTIONS))}); {READS_ONLY}.")
+    if kind == "qualified table" or (kind == "table" and
+                                     name.lower() not in sql_policy.public_relations()):
+        raise RefusedQuery(f"`{name}` is not one of GapWatch's public views, which are all the "
+                           "explorer reads (listed under Public views).")
 
 
-def _names(node):
-    """Yield ("function", name) and ("table", name) for every call and base table in the tree."""
-    if isinstance(node, dict):
-        if "function_name" in node:
-            yield "function", str(node["function_name"])
-        if node.get("type") == "BASE_TABLE":
-            yield "table", str(node.get("table_name", ""))
-        for value in node.values():
-            yield from _names(value)
-    elif isinstance(node, list):
+def _reads(node, ctes: frozenset):
+    """Yield (kind, name) for everything the tree reads, CTE references left out.
+
+    `ctes` holds the CTE names in scope, as DuckDB's binder scopes them: a CTE's own body sees
+    only the CTEs before it (and itself, if recursive), so `WITH pg_settings AS (SELECT * FROM
+    pg_settings) ...` reads DuckDB's `pg_settings`, and is refused."""
+    if isinstance(node, list):
         for value in node:
-            yield from _names(value)
+            yield from _reads(value, ctes)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("cte_map", {}).get("map"):
+        for entry in node["cte_map"]["map"]:
+            yield from _reads(entry["value"], ctes)
+            ctes = ctes | {entry["key"].lower()}
+    if node.get("type") == "RECURSIVE_CTE_NODE":
+        ctes = ctes | {str(node.get("cte_name", "")).lower()}
+    yield from _node_reads(node, ctes)
+    for key, value in node.items():
+        if key != "cte_map":
+            yield from _reads(value, ctes)
+
+
+def _node_reads(node: dict, ctes: frozenset):
+    kind = node.get("type")
+    if kind == "BASE_TABLE":
+        name = str(node.get("table_name", ""))
+        if not node.get("catalog_name") and not node.get("schema_name") and name.lower() in ctes:
+            return  # a CTE of the statement (a qualified name never is one)
+        if _in_main(node):
+            yield "table", name
+        else:
+            yield "qualified table", ".".join(
+                p for p in (node.get("catalog_name"), node.get("schema_name"), name) if p)
+    elif kind == "TABLE_FUNCTION":
+        function = node.get("function", {})
+        yield "table function", str(function.get("function_name", ""))
+    elif kind == "SHOW_REF" and not node.get("query"):
+        yield "show", str(node.get("table_name", ""))
+    elif "function_name" in node and node.get("class") != "TABLE_FUNCTION":
+        schema = node.get("schema") or ""
+        name = str(node["function_name"])
+        yield "function", f"{schema}.{name}" if schema not in ("", "main") else name
+
+
+def _in_main(node: dict) -> bool:
+    """An unqualified name, or `main.name`: a view of the file itself (a catalog or another
+    schema reads something else: `system.main.duckdb_databases`, `information_schema.tables`)."""
+    return not node.get("catalog_name") and str(node.get("schema_name", "")).lower() in ("", "main")
 
 
 def _first_line(exc: Exception) -> str:

@@ -26,6 +26,11 @@ the page sees what it saw before; the bytes come from this module's own code in 
 same user, so unpickling them trusts nothing new). The dashboard reads at most the result cap
 plus a header, so even a misbehaving worker cannot fill the dashboard's memory.
 
+Before it runs the statement, the worker asks DuckDB for its plan and refuses any table function
+not on `sql_policy`'s allow-list and any table not of the published file (`plan_refusal`): the
+guard decided on the parse, the plan is what would run, with macros and catalog views resolved.
+A column pandas cannot hold comes back as DuckDB's text (`frame`), so no type crashes the page.
+
 Inside the worker DuckDB's own `memory_limit` (below the OS limit), `threads` and no spilling
 are set so that most large queries fail cleanly with DuckDB's message before the OS limit is
 reached; a CPU-time limit ends a worker whose dashboard died before it could kill it.
@@ -224,6 +229,10 @@ def _answer(header, payload, returncode, last_error, memory_bytes, result_bytes)
         raise QueryMemory(memory_message(memory_bytes))
     if kind == "too_big":
         raise ResultTooLarge(size_message(header["size"], result_bytes))
+    if kind == "refused":
+        from warehouse.contract.sql_guard import RefusedQuery
+
+        raise RefusedQuery(header["text"])
     raise QueryError(header["text"])
 
 
@@ -287,13 +296,89 @@ def _vm_size() -> int:
 
 def _query(con, request: dict):
     row_cap = int(request["row_cap"])
-    rows = con.execute(f"SELECT * FROM (\n{request['statement']}\n) AS q LIMIT {row_cap + 1}").df()
+    query = f"SELECT * FROM (\n{request['statement']}\n) AS q LIMIT {row_cap + 1}"
+    refused = plan_refusal(con, query)
+    if refused:
+        return {"kind": "refused", "text": refused}, b""
+    rows = frame(con, query)
     truncated = len(rows) > row_cap
     data = pickle.dumps(rows.head(row_cap), protocol=pickle.HIGHEST_PROTOCOL)
     del rows
     if len(data) > request["result_bytes"]:
         return {"kind": "too_big", "size": len(data)}, b""
     return {"kind": "ok", "truncated": truncated}, data
+
+
+# DuckDB types pandas holds as they are; any other column becomes text when the DataFrame cannot
+# hold it (UHUGEINT, BIGNUM, TIME WITH TIME ZONE, a DATE of infinity ...).
+PANDAS_TYPES = {"BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
+                "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "VARCHAR"}
+
+
+def frame(con, query: str):
+    """The query's rows as a DataFrame; a column pandas cannot hold comes back as DuckDB's text,
+    named in `frame.attrs["as_text"]` so the page can say so (no DuckDB type may crash it).
+    Only when the whole frame fails is each other column tried alone: the rare case pays."""
+    import duckdb
+
+    try:
+        return con.execute(query).df()
+    except (duckdb.NotImplementedException, duckdb.ConversionException):
+        described = con.execute(f"DESCRIBE {query}").fetchall()
+    as_text = [name for name, kind, *_ in described
+               if kind not in PANDAS_TYPES and not _converts(con, query, name)]
+    columns = ", ".join(f"CAST({_quoted(name)} AS VARCHAR) AS {_quoted(name)}" if name in as_text
+                        else _quoted(name) for name, *_ in described)
+    rows = con.execute(f"SELECT {columns} FROM ({query}) AS typed").df()
+    rows.attrs["as_text"] = as_text
+    return rows
+
+
+def _converts(con, query: str, name: str) -> bool:
+    import duckdb
+
+    try:
+        con.execute(f"SELECT {_quoted(name)} FROM ({query}) AS one").df()
+    except (duckdb.NotImplementedException, duckdb.ConversionException):
+        return False
+    return True
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def plan_refusal(con, query: str) -> str | None:
+    """Why DuckDB's own plan of the query reads something the explorer refuses, or None.
+
+    The guard decided on the parse; the plan is what will run, with views, macros and catalog
+    names resolved (`get_block_size()` is a macro over `pragma_database_size()`): every table
+    function in it must be an allowed one, and every table one of the published file's own."""
+    from warehouse.contract import sql_policy
+
+    plan = json.loads(con.execute(f"EXPLAIN (FORMAT json) {query}").fetchall()[0][1])
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    for function, table in _scans(plan):
+        if function and not sql_policy.plan_function_allowed(function):
+            name = function.lower()
+            why = sql_policy.why_refused(name) or "is not a table function the explorer runs"
+            return f"`{name}` {why}; the explorer only reads GapWatch's public views."
+        if table and not table.startswith(f"{database}.main."):
+            return (f"`{table.split('.', 1)[-1]}` is not one of GapWatch's public views, which are "
+                    "all the explorer reads.")
+    return None
+
+
+def _scans(node):
+    """(table function, table) of every operator of an EXPLAIN (FORMAT json) plan."""
+    if isinstance(node, list):
+        for child in node:
+            yield from _scans(child)
+    elif isinstance(node, dict):
+        info = node.get("extra_info") if isinstance(node.get("extra_info"), dict) else {}
+        if info.get("Function") or info.get("Table"):
+            yield info.get("Function"), info.get("Table")
+        yield from _scans(node.get("children", []))
 
 
 def _describe(exc: Exception) -> dict:

@@ -12,6 +12,7 @@ import json
 import duckdb
 
 from warehouse.contract import views_inputs, views_results, views_vintages  # noqa: F401 (they register the views)
+from warehouse.contract import views_dimensions  # noqa: F401,I001 (after them: its views come last)
 from warehouse.storage import lake  # noqa: F401 (they register the views)
 from warehouse.contract.view_registry import VALID_RUN, VIEWS, View  # noqa: F401 (the public names)
 

@@ -5,14 +5,25 @@ docs/schema.md, generated from these definitions."""
 from warehouse.contract.view_registry import VALID_RUN, _quantiles, view
 from warehouse.contract.vintage_sql import VINTAGES
 
-view("models", "One row per model, whatever source first named it.",
-     "SELECT model_id, organization, open_weights, release_date, source, display_name "
-     "FROM model_registry",
-     model_id="GapWatch id, `organization/model` (configured models keep their `provider/model`)",
-     organization="Developer of the model", open_weights="true when weights can be downloaded",
-     release_date="Public release date, when a source gives one",
+# A run's contention flag as the runner stored it (collectors/host_load.py).
+CONTENDED = "TRY_CAST(json_extract(context, '$.host_load.contended') AS BOOLEAN)"
+
+view("models", "One row per model version, whatever source first named it.",
+     "SELECT r.model_id, r.organization, r.open_weights, r.release_date, r.source, "
+     "r.display_name, coalesce(l.family, r.display_name) AS family, "
+     "CASE WHEN r.open_weights IS NOT NULL THEN coalesce(l.open_weights_from, r.source) END "
+     "AS open_weights_from FROM model_registry r LEFT JOIN model_lineage l USING (model_id)",
+     model_id="GapWatch id of one model *version* (a later snapshot is another id), "
+              "`organization/model` (configured models keep their `provider/model`)",
+     organization="Developer of the model (never the host serving it)",
+     open_weights="true when weights can be downloaded; NULL when no source says",
+     release_date="Public release date of this version, when a source gives one",
      source="Where this row's metadata came from (`public:<dataset>`, `config`, `crosswalk`)",
-     display_name="Human-readable name")
+     display_name="Human-readable name",
+     family="The model family its versions share (display only: scores stay with the version)",
+     open_weights_from="Which source labelled it open or closed (`epoch`, `arena`, "
+                       "`openrouter`, `crosswalk`, `config`, or `family: <name>` when a "
+                       "sibling version's label was taken); NULL when unlabelled")
 
 view("model_aliases", "Names used by Arena, Epoch, OpenRouter, LiteLLM and configs, mapped to one id.",
      "SELECT alias, source, model_id FROM model_alias",
@@ -22,14 +33,26 @@ view("model_aliases", "Names used by Arena, Epoch, OpenRouter, LiteLLM and confi
 
 view("runs", "Every collection or import run, from its start; invalid runs stay listed here.",
      "SELECT run_id, collector, host, started_at_utc, finished_at_utc, status, n_rows, "
-     "n_warnings, error, invalidated_at_utc IS NULL AS valid, invalid_reason FROM run_ledger",
+     "n_warnings, error, invalidated_at_utc IS NULL AS valid, invalid_reason, "
+     f"{CONTENDED} AS contended, json_extract_string(context, '$.host_load.contention') AS "
+     "contention, TRY_CAST(json_extract(context, '$.host_load.foreign_cores_mean') AS DOUBLE) "
+     "AS foreign_cores_mean, TRY_CAST(json_extract(context, '$.host_load.load_average_end[0]') "
+     "AS DOUBLE) AS load_average_1m FROM run_ledger",
      run_id="Unique run id", collector="What ran (`latency`, `capability`, `prices`, `public:<dataset>`)",
      host="Host name of the machine that ran it", started_at_utc="Start (UTC)",
      finished_at_utc="End (UTC); NULL while running",
      status="`running`, `ok`, `partial`, `failed` or `abandoned`", n_rows="Rows written",
      n_warnings="Warnings raised", error="Last error message, if any",
      valid="false once invalidated; every other view leaves the run out",
-     invalid_reason="Why it was invalidated")
+     invalid_reason="Why it was invalidated",
+     contended="true when the run measured under contention: other processes used at least a "
+               "quarter of the cores (and half a core) on average, the hypervisor stole 10% of "
+               "the CPU, or another GapWatch run of this host was in flight "
+               "(collectors/host_load.py); NULL for runs recorded before this was measured",
+     contention="What made it contended, in words",
+     foreign_cores_mean="CPU cores other processes used on average during the run (neither "
+                        "GapWatch nor the local model servers it measured)",
+     load_average_1m="The host's 1-minute load average when the run ended")
 
 view("capability_items", "One row per model answer to one task item (valid runs only).",
      "SELECT run_id, model_id, pack, pack_version, dimension, item_id, variant, seed, score, "
@@ -84,7 +107,8 @@ view("capability_scores",
 view("latency_samples", "One row per request, failures included (valid runs only).",
      "SELECT measured_at_utc, model_id, workload, concurrency, ttft_s, e2e_s, input_tokens, "
      "output_tokens, output_tokens_per_s, itl_s, error_class, error, http_status, run_id, "
-     f"request_index FROM latency_sample WHERE {VALID_RUN}",
+     f"request_index, coalesce((SELECT {CONTENDED} FROM run_ledger l WHERE l.run_id = "
+     f"latency_sample.run_id), false) AS contended FROM latency_sample WHERE {VALID_RUN}",
      measured_at_utc="Request start (UTC)", model_id="Model measured",
      workload="Input→output size class, e.g. `100-300`, `1k-1k`",
      concurrency="Concurrent streams during the request",
@@ -93,7 +117,9 @@ view("latency_samples", "One row per request, failures included (valid runs only
      output_tokens_per_s="Output tokens per second after the first token",
      itl_s="Mean seconds between output tokens", error_class="NULL on success, else the class",
      error="Error text (never contains a key)", http_status="HTTP status, when one came back",
-     run_id="Collection run", request_index="Request number within the run")
+     run_id="Collection run", request_index="Request number within the run",
+     contended="true when its run measured under contention (`runs.contended`); speed trends "
+               "leave these out")
 
 view("latency_stats",
      "p50/p90/p99 per model, workload, concurrency and day; public summaries carry p50 only.",

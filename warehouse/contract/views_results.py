@@ -98,7 +98,8 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
      "SELECT metric AS series_id, gap_kind, group_a, group_b, verdict, slope_per_year, ci_low, "
      "ci_high, p_value, p_adjusted, n_points, period_start, period_end, source, crossed, note, "
      "unit, coalesce(period, 'whole history') AS period, n_months, phi, phi_upper, change, "
-     "change_low, change_high, min_effect, min_effect_declared, metric FROM gap_verdict_row",
+     "change_low, change_high, min_effect, min_effect_declared, family, noise_start, n_noise_months, "
+     "step_at, step_size, dropped_months, metric FROM gap_verdict_row",
      series_id=SERIES_ID + "; with gap_kind, group_a, group_b and source it names one series",
      gap_kind="Gap kind", group_a="Leader side", group_b="Follower side",
      verdict="`widening` (group_a's lead grows), `narrowing`, `stable`, `no clear change` or "
@@ -106,11 +107,15 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
              "p_adjusted < 0.05, a slope interval excluding 0 and a `change` of at least "
              "`min_effect`; `stable` needs the change's 90% interval inside ± `min_effect`",
      slope_per_year="GLS slope in `unit` per year, on monthly means with AR(1) errors in "
-                    "continuous time at the estimated `phi`",
-     ci_low="Lower end of the slope's 95% interval (widest over φ from `phi` to `phi_upper`)",
-     ci_high="Upper end of the slope's 95% interval (widest over φ from `phi` to `phi_upper`)",
-     p_value="Two-sided p-value of the slope, the largest over φ from `phi` to `phi_upper`",
-     p_adjusted="Benjamini–Hochberg adjusted p-value across all verdicts computed together",
+                    "continuous time at the estimated `phi` (with the fitted step, if any, "
+                    "and for the last 12 months the slope of that window in one fit with the "
+                    "whole stretch since the latest recorded break)",
+     ci_low="Lower end of the slope's 95% interval (t quantile from a parametric bootstrap at "
+            "`phi_upper`)",
+     ci_high="Upper end of the slope's 95% interval",
+     p_value="Two-sided p-value of the slope: the GLS t statistic against its null "
+             "distribution simulated at `phi_upper` (φ re-estimated in every draw)",
+     p_adjusted="Benjamini–Hochberg adjusted p-value within the row's `family`",
      n_points="Points in the series (before monthly means)", period_start="First bucket",
      period_end="Last bucket",
      source="Data source",
@@ -124,21 +129,36 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
             "months before the newest, never across a break)",
      n_months="Calendar months with data: the test's points (a month's points are averaged)",
      phi="Estimated AR(1) autocorrelation between consecutive months (REML, floored at 0)",
-     phi_upper="One-sided 95% upper confidence limit of phi: the test holds up to this φ",
+     phi_upper="The φ the null distribution was simulated at: phi's one-sided upper confidence "
+               "limit, 95% at 8 months falling to 80% from 28 months on "
+               "(warehouse/analysis/slope_test.py)",
      change="Estimated change of the gap over the period, in `unit` (slope × span)",
      change_low="Lower end of the change's 90% interval (the equivalence test for `stable`)",
      change_high="Upper end of the change's 90% interval",
      min_effect="Smallest change over the period worth calling, in `unit` (declared per unit "
                 "in warehouse/analysis/trends.py; the series' noise sd when the unit declares none)",
      min_effect_declared="false when the unit declares no minimum effect (then never `stable`)",
+     family="The Benjamini–Hochberg family the row was adjusted in: `last 12 months` (every "
+            "series' headline) or `whole history and segments`; a family never holds two "
+            "overlapping periods of one series",
+     noise_start="First bucket of the points the noise model (φ, spread) was fitted on: for "
+                 "the last 12 months, the start of the stretch since the latest recorded break",
+     n_noise_months="Months with data the noise model was fitted on",
+     step_at="Month of a step with no recorded cause fitted with the trend (same GLS), if any; "
+             "also a `level shift` row in `method_changes`",
+     step_size="Size of that step in `unit`",
+     dropped_months="Months left out as isolated outliers (`YYYY-MM`, comma-separated); an end "
+                    "month that starts or ends a move is never left out",
      metric=METRIC_ALIAS)
 
-view("lags", "How many months the follower group took to match each record the leader group set "
-     "(one row per record and rule, plus one summary row per pair and rule).",
+view("lags", "How many months the follower group is behind: Epoch's level-averaged lag (one "
+     "row per pair, `measure` = `level-averaged`), and the months it took to match each record "
+     "the leader group set (one row per record and rule, plus one summary row per pair and rule).",
      "SELECT metric AS series_id, leader_group, follower_group, level, lag_months, ci_low, "
      "ci_high, leader_date, follower_date, is_summary, source, coalesce(tolerance_points, 0) AS "
      "tolerance_points, coalesce(censored, false) AS censored, sensitivity_low_months, "
-     "sensitivity_high_months, metric FROM lag_row",
+     "sensitivity_high_months, coalesce(measure, 'record match') AS measure, top_months_at_least, "
+     "n_events, metric FROM lag_row",
      series_id="The scores whose records are followed: a `capability_scores.pack` (e.g. "
                "`epoch:eci`, `epoch:<benchmark>`) or a dimension composite "
                "`dimension:<dimension>@<mapping version>`; the same id as in `gap_series`",
@@ -154,8 +174,9 @@ view("lags", "How many months the follower group took to match each record the l
      leader_date="When the leader set the record",
      follower_date="When the follower matched it (NULL while censored)",
      is_summary="true for the summary row of each pair and rule", source="Data source",
-     tolerance_points="Catch-up rule: 0 = the follower scores at least the record; 1 = within "
-                      "1 score point of it (Epoch's rule)",
+     tolerance_points="Catch-up rule: 0 = the follower scores at least the record; 1 = a near "
+                      "tie, within 1 score point of it (a fixed tolerance, not Epoch's rule, "
+                      "which is 'not significantly better')",
      censored="Record rows: not matched yet. Summary row: the median is not reached (fewer "
               "than half the records surely matched), so lag_months is a lower bound",
      sensitivity_low_months="Summary row: how low the median goes when the models are "
@@ -163,6 +184,15 @@ view("lags", "How many months the follower group took to match each record the l
                             "sensitivity check, not a confidence interval; NULL when some resamples leave "
                             "no record for the follower to match",
      sensitivity_high_months="Summary row: the same, 97.5th percentile",
+     measure="`level-averaged` (the headline, Epoch's method: the horizontal distance between "
+             "the two frontiers averaged over the levels both reached; ci_low/ci_high from a "
+             "bootstrap over the follower's record releases) or `record match` (months until the "
+             "follower matched each leader record; Kaplan–Meier median on the summary row)",
+     top_months_at_least="Level-averaged row: the follower has not reached the leader's "
+                         "levels above its best, so it is at least this many months behind at "
+                         "the top (left out of the average); `leader_date` is when the leader "
+                         "passed the follower's best",
+     n_events="Level-averaged row: the follower's record releases the interval resamples",
      metric=METRIC_ALIAS)
 
 view("public_datasets", "Public history imported into this file, with licence and credit: the "

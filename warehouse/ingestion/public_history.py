@@ -25,7 +25,7 @@ from warehouse.ingestion.vintage_names import remap_vintages, vintage_names
 from warehouse.storage.writes import skip_existing
 
 DATA_DIR = Path(__file__).parent / "public_data"
-IMPORT_VERSION = "2"  # 2: Epoch benchmark dimensions from warehouse/analysis/benchmark_dimensions.py
+IMPORT_VERSION = "3"  # 2: Epoch benchmark dimensions; 3: ids are model versions (issue 25)
 PUBLIC_TABLES = ["public_capability_score", "public_latency_summary", "price_period"]
 
 
@@ -59,17 +59,36 @@ def _fingerprint(path: Path, _stat_file: tuple, _stat_crosswalk: tuple) -> str:
     return digest.hexdigest()
 
 
-def is_current(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> bool:
+def is_current(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None) -> bool:
+    data_dir = data_dir or DATA_DIR
     stored = dict(con.execute("SELECT dataset, file_sha256 FROM public_dataset").fetchall())
     return all(stored.get(d.name) == fingerprint(data_dir / d.file) for d in DATASETS)
 
 
-def import_public_history(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR,
-                          force: bool = False) -> ImportReport:
-    """Stage and validate every file, then replace all public rows in one transaction."""
-    if not force and is_current(con, data_dir):
+def pending_import(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None,
+                   force: bool = False) -> dict[str, int] | None:
+    """Stage, and so validate, every file when an import is due (rows staged per dataset); None
+    when the warehouse holds these files already. It writes nothing (staging is temp tables), so
+    `init` calls it before its first write: a broken row then changes no file."""
+    data_dir = data_dir or DATA_DIR
+    if not force and _has_ledger(con) and is_current(con, data_dir):
+        return None
+    return {d.name: stage(con, d, data_dir) for d in [CROSSWALK, *DATASETS]}
+
+
+def _has_ledger(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                            "'public_dataset' AND database_name = current_database()").fetchone()[0])
+
+
+def import_public_history(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None,
+                          force: bool = False, staged: dict[str, int] | None = None) -> ImportReport:
+    """Stage and validate every file (unless `staged` by `pending_import`), then replace all
+    public rows in one transaction."""
+    data_dir = data_dir or DATA_DIR
+    staged = staged if staged is not None else pending_import(con, data_dir, force)
+    if staged is None:
         return ImportReport(False, {}, {})
-    staged = {d.name: stage(con, d, data_dir) for d in [CROSSWALK, *DATASETS]}
     names = pd.concat([candidate_names(con, d) for d in [CROSSWALK, *DATASETS]]
                       + [vintage_names(con)], ignore_index=True)
     aliases, registry = build_crosswalk(names)
@@ -93,15 +112,22 @@ def stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, data_dir: Path) -> i
     con.execute(f"""CREATE OR REPLACE TEMP TABLE stage_{dataset.name} AS SELECT * FROM read_csv(
         '{_sql_string(path)}', columns = {{{columns}}}, header = true, delim = ',', quote = '"', escape = '"',
         dateformat = '%Y-%m-%d', store_rejects = true)""")
-    reject = con.execute("SELECT line, column_name, error_message FROM reject_errors "
-                         "ORDER BY line LIMIT 1").fetchone()
+    reject = con.execute("SELECT line_byte_position, column_name, error_message FROM reject_errors "
+                         "ORDER BY line, column_idx LIMIT 1").fetchone()
     if reject:
-        n = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+        n = con.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()[0]
         where = f" (column {reject[1]})" if reject[1] else ""
-        raise GapWatchError(f"{path}:{reject[0]}: broken row{where}: {reject[2]}"
+        raise GapWatchError(f"{path}:{physical_line(path, reject[0])}: broken row{where}: {reject[2]}"
                             + (f"; {n - 1} more broken rows" if n > 1 else "")
                             + ". Nothing was imported.")
     return con.execute(f"SELECT count(*) FROM stage_{dataset.name}").fetchone()[0]
+
+
+def physical_line(path: Path, byte_position: int) -> int:
+    """The file's own line number at a byte: DuckDB's `line` counts records, and a quoted field
+    spanning lines (Epoch's notes do) puts every later record on a higher line of the file."""
+    with path.open("rb") as handle:
+        return handle.read(byte_position).count(b"\n") + 1
 
 
 def _sql_string(path: Path) -> str:
@@ -130,7 +156,7 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     for table in PUBLIC_TABLES:
         con.execute(f"DELETE FROM {table} WHERE source IN ({shipped})")
     con.execute("DELETE FROM model_alias WHERE source <> 'config'; DELETE FROM public_dataset; "
-                "DELETE FROM model_registry WHERE source <> 'config'")
+                "DELETE FROM model_registry WHERE source <> 'config'; DELETE FROM model_lineage")
     con.register("resolved_aliases", aliases)
     con.register("resolved_models", registry)
     con.execute("INSERT INTO model_alias SELECT alias, source, model_id FROM resolved_aliases "
@@ -138,12 +164,26 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     con.execute("INSERT INTO model_registry SELECT model_id, display_name, organization, "
                 "open_weights, CAST(release_date AS DATE), source FROM resolved_models "
                 + skip_existing(con, "model_registry", ("model_id",), "resolved_models"))
-    con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
+    con.execute("INSERT INTO model_lineage SELECT model_id, family, open_weights_from "
+                "FROM resolved_models")
+    map_views(con, f"stage_{CROSSWALK.name}")
     rows, skipped = {}, {}
     for dataset in DATASETS:
         rows[dataset.name], skipped[dataset.name] = _load(con, dataset, staged[dataset.name], data_dir)
     remap_vintages(con)
     return ImportReport(True, rows, skipped)
+
+
+def map_views(con: duckdb.DuckDBPyConnection, pins: str | None = None) -> None:
+    """The views the INSERTs join: `alias_map` (the resolved crosswalk) and `pinned` (the
+    crosswalk file's rows, which date a pinned Epoch version and keep it from inheriting its
+    model name's ECI); `pins` is a staged copy of that file, else the shipped file is read."""
+    con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
+    if pins is None:
+        columns = ", ".join(f"'{c}': '{t}'" for c, t in CROSSWALK.columns.items())
+        pins = (f"read_csv('{_sql_string(DATA_DIR / CROSSWALK.file)}', columns = {{{columns}}}, "
+                f"header = true, dateformat = '%Y-%m-%d')")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW pinned AS SELECT * FROM {pins}")
 
 
 def _load(con: duckdb.DuckDBPyConnection, dataset: Dataset, n_staged: int,

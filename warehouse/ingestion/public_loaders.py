@@ -14,14 +14,31 @@ from warehouse.analysis.benchmark_dimensions import sql_case
 EPOCH_CREDIT = "Epoch AI, 'AI Benchmarking' and 'Notable AI Models', https://epoch.ai (CC BY 4.0)"
 CANDIDATE = ("SELECT {priority} AS priority, '{source}' AS source, {alias} AS alias, "
              "{group} AS group_key, {org} AS organization, {open} AS open_weights, "
-             "{release} AS release_date, {display} AS display_name FROM stage WHERE {alias} IS NOT NULL")
+             "{release} AS release_date, {display} AS display_name, {family} AS family, "
+             "{seen} AS first_seen FROM stage WHERE {alias} IS NOT NULL AND {where}")
 
 
 def candidates(priority: int, source: str, alias: str, group: str | None = None,
                org: str = "NULL", open_: str = "NULL::BOOLEAN", release: str = "NULL::DATE",
-               display: str = "NULL") -> str:
+               display: str = "NULL", family: str = "NULL", seen: str = "NULL::DATE",
+               where: str = "true") -> str:
+    """The names a file contributes to the crosswalk (`aliases.CANDIDATE_COLUMNS`); `seen` is
+    the first date the source shows the name, which keeps it from joining a later version."""
     return CANDIDATE.format(priority=priority, source=source, alias=alias, group=group or alias,
-                            org=org, open=open_, release=release, display=display)
+                            org=org, open=open_, release=release, display=display,
+                            family=family, seen=seen, where=where)
+
+
+def epoch_version(name: str, version: str, release: str) -> str:
+    """Epoch's version of a row: one (model name, release date); settings and hosts of it
+    (`_high`, `chutes/…`) share it, later snapshots of the family do not."""
+    return (f"'epoch:' || coalesce({name}, trim({version})) || '@' || "
+            f"coalesce(CAST({release} AS VARCHAR), '?')")
+
+
+# An Epoch model name is a name of one version only when the file gives it one release date.
+ONE_VERSION_NAMES = ("model_name IN (SELECT model_name FROM stage GROUP BY model_name "
+                     "HAVING count(DISTINCT coalesce(CAST(release_date AS VARCHAR), '?')) = 1)")
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ I = "BIGINT"
 EPOCH_OPEN = "coalesce(open_weights, model_accessibility ILIKE 'Open weights%')"
 # The benchmark → dimension table (docs/dimensions.md); its version names the dimension series.
 EPOCH_DIMENSIONS = sql_case("s.benchmark")
+ECI_VERSION = epoch_version("model_name", "model_version", "release_date")
 
 PRICE_PERIODS = """
 INSERT INTO price_period
@@ -73,7 +91,7 @@ DATASETS: list[Dataset] = [
         "LMSYS / LMArena Chatbot Arena, via nakasyou/lmarena-history, fboulnois/llm-leaderboard-csv "
         "and the LMSYS HF-space tables (mirrored by utterstep/chatbot-arena-leaderbord-vis)",
         names=[candidates(4, "arena", "model_key", org="organization", open_="open_weights",
-                          display="model_name")],
+                          display="model_name", seen="date")],
         inserts=["""INSERT INTO public_capability_score
             SELECT :run, :source, 'arena:' || s.source || ':' || s.metric, s.metric, 'arena_rating',
                    'overall', s.model_key, m.model_id, s.date::TIMESTAMPTZ, s.value,
@@ -86,7 +104,7 @@ DATASETS: list[Dataset] = [
         {"date": D, "lab": V, "model_name": V, "rating": F, "selection_mode": V},
         "MIT (mayerwin/AI-Arena-History); underlying data LMArena lmarena-ai/leaderboard-dataset",
         "mayerwin/AI-Arena-History, derived from LMArena's leaderboard dataset",
-        names=[candidates(5, "arena", "model_name", org="lab")],
+        names=[candidates(5, "arena", "model_name", org="lab", seen="date")],
         inserts=["""INSERT INTO public_capability_score
             SELECT :run, :source, 'arena:lab_frontier:' || s.selection_mode, 'bt_rating',
                    'arena_rating', 'overall', s.model_name, m.model_id, s.date::TIMESTAMPTZ,
@@ -100,17 +118,26 @@ DATASETS: list[Dataset] = [
          "accessibility_filled_from": V, "eci_score": F, "confidence": V,
          "training_compute_flop": F},
         "CC BY 4.0 (Epoch AI)", EPOCH_CREDIT + "; ECI export as committed in peterhurford/metr_graph",
-        names=[candidates(1, "epoch", "trim(model_version)", "'epoch:' || model_name", "organization",
-                          EPOCH_OPEN, "release_date", "model_name"),
-               candidates(1, "epoch", "model_name", "'epoch:' || model_name", "organization",
-                          EPOCH_OPEN, "release_date", "model_name")],
+        names=[candidates(1, "epoch", "trim(coalesce(model_version, model_name))", ECI_VERSION,
+                          "organization", EPOCH_OPEN, "release_date", "model_name", "model_name"),
+               candidates(1, "epoch", "model_name", ECI_VERSION, "organization", EPOCH_OPEN,
+                          "release_date", "model_name", "model_name", where=ONE_VERSION_NAMES)],
+        # One row per version, dated by its own release. A version the crosswalk file pins
+        # elsewhere (Qwen2.5-VL-72B, filed under Qwen2.5-72B) does not inherit the ECI Epoch
+        # estimated for the model name it was filed under.
         inserts=["""INSERT INTO public_capability_score
-            SELECT :run, :source, 'epoch:eci', :version, 'eci', 'overall', s.model_name,
-                   any_value(m.model_id), min(s.release_date)::TIMESTAMPTZ, max(s.eci_score),
-                   NULL, NULL, NULL, NULL
-            FROM stage s JOIN alias_map m ON m.source = 'epoch' AND m.alias = s.model_name
+            SELECT :run, :source, 'epoch:eci', :version, 'eci', 'overall',
+                   coalesce(any_value(n.alias), min(trim(coalesce(s.model_version, s.model_name)))),
+                   m.model_id,
+                   s.release_date::TIMESTAMPTZ, max(s.eci_score), NULL, NULL, NULL, NULL
+            FROM stage s JOIN alias_map m ON m.source = 'epoch'
+             AND m.alias = trim(coalesce(s.model_version, s.model_name))
+            LEFT JOIN alias_map n ON n.source = 'epoch' AND n.alias = s.model_name
+             AND n.model_id = m.model_id
             WHERE s.eci_score IS NOT NULL AND s.release_date IS NOT NULL
-            GROUP BY s.model_name"""],
+              AND trim(coalesce(s.model_version, s.model_name))
+                  NOT IN (SELECT alias FROM pinned WHERE source = 'epoch')
+            GROUP BY m.model_id, s.release_date"""],
         kept="eci_score IS NOT NULL AND release_date IS NOT NULL", version="2026-03-09"),
     Dataset(
         "epoch_benchmark_scores",
@@ -120,15 +147,18 @@ DATASETS: list[Dataset] = [
          "evaluated_on": V},
         "CC BY 4.0 (Epoch AI)", EPOCH_CREDIT + "; export as committed in pranmod01/apart-sprint",
         names=[candidates(2, "epoch", "trim(coalesce(model_version, model_name))",
-                          "'epoch:' || coalesce(model_name, model_version)", "organization",
-                          EPOCH_OPEN, "release_date", "model_name")],
+                          epoch_version("model_name", "model_version", "release_date"),
+                          "organization", EPOCH_OPEN, "release_date", "model_name",
+                          "coalesce(model_name, trim(model_version))")],
         inserts=[f"""INSERT INTO public_capability_score
             SELECT :run, :source, 'epoch:' || s.benchmark, :version, 'benchmark_score',
                    {EPOCH_DIMENSIONS}, trim(coalesce(s.model_version, s.model_name)), m.model_id,
-                   s.release_date::TIMESTAMPTZ, s.score, s.score - 1.96 * s.stderr,
-                   s.score + 1.96 * s.stderr, NULL, NULL
+                   coalesce(p.release_date, s.release_date)::TIMESTAMPTZ, s.score,
+                   s.score - 1.96 * s.stderr, s.score + 1.96 * s.stderr, NULL, NULL
             FROM stage s JOIN alias_map m ON m.source = 'epoch'
              AND m.alias = trim(coalesce(s.model_version, s.model_name))
+            LEFT JOIN pinned p ON p.source = 'epoch'
+             AND p.alias = trim(coalesce(s.model_version, s.model_name))
             WHERE s.release_date IS NOT NULL AND s.score IS NOT NULL"""],
         kept="release_date IS NOT NULL AND score IS NOT NULL", version="2025-11-01"),
     Dataset(
@@ -138,8 +168,8 @@ DATASETS: list[Dataset] = [
          "organization_category": V, "frontier_model": V, "base_model": V},
         "CC BY 4.0 (Epoch AI)",
         EPOCH_CREDIT + "; as committed in Pietro-Panizza/Data-Visualization-Final-Project",
-        names=[candidates(3, "epoch", "model", "'epoch:' || model", "organization",
-                          EPOCH_OPEN, "publication_date", "model")]),
+        names=[candidates(3, "epoch", "model", epoch_version("model", "model", "publication_date"),
+                          "organization", EPOCH_OPEN, "publication_date", "model", "model")]),
     Dataset(
         "openrouter_price_changes",
         {"date": D, "model_id": V, "model_name": V, "org_prefix": V, "open_weights": B,
@@ -148,7 +178,7 @@ DATASETS: list[Dataset] = [
         "MIT (jvrck/openrouterlist); values are OpenRouter API output (OpenRouter's terms apply)",
         "OpenRouter models API, snapshots by jvrck/openrouterlist",
         names=[candidates(6, "openrouter", "model_id", org="org_prefix", open_="open_weights",
-                          release="openrouter_created", display="model_name")],
+                          release="openrouter_created", display="model_name", seen="date")],
         inserts=[PRICE_PERIODS.format(key="model_id", where="true", name="model_id",
                                       host="'openrouter'", alias_source="openrouter")]),
     Dataset(
@@ -157,7 +187,7 @@ DATASETS: list[Dataset] = [
          "output_usd_per_mtok": F, "event": V, "tokencost_commit": V},
         "MIT (BerriAI/litellm, via AgentOps-AI/tokencost)",
         "BerriAI/litellm model_prices_and_context_window.json, history via AgentOps-AI/tokencost",
-        names=[candidates(7, "litellm", "model_key", org="litellm_provider")],
+        names=[candidates(7, "litellm", "model_key", org="litellm_provider", seen="date")],
         # Vertex AI entries were priced per character then: not comparable per token.
         inserts=[PRICE_PERIODS.format(
             key="model_key", name="model_key", host="litellm_provider", alias_source="litellm",
@@ -185,7 +215,8 @@ DATASETS: list[Dataset] = [
 CROSSWALK = Dataset(
     "model_crosswalk",
     {"model_id": V, "source": V, "alias": V, "organization": V, "open_weights": B,
-     "release_date": D, "display_name": V},
+     "release_date": D, "display_name": V, "family": V, "why": V},
     "Apache-2.0 (GapWatch)", "GapWatch maintainers",
     names=["SELECT 0 AS priority, source, alias, model_id AS group_key, organization, "
-           "open_weights, release_date, display_name FROM stage"])
+           "open_weights, release_date, display_name, coalesce(family, display_name) AS family, "
+           "NULL::DATE AS first_seen FROM stage"])

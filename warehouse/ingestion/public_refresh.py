@@ -20,7 +20,7 @@ import pandas as pd
 from warehouse.analysis.vintages import FAMILIES
 from warehouse.ingestion import vintage_names
 from warehouse.ingestion.public_formats import Prepared
-from warehouse.ingestion.public_history import candidate_names, insert_rows
+from warehouse.ingestion.public_history import candidate_names, insert_rows, map_views
 from warehouse.ingestion.public_loaders import DATASETS, Dataset, candidates
 
 ARENA_METRIC = ("CASE WHEN subset = 'text_style_control' THEN 'bt_rating_style_control' "
@@ -78,7 +78,7 @@ def store(con: duckdb.DuckDBPyConnection, prepared: Prepared, fetched: datetime)
                 f"SELECT * FROM read_parquet('{path}')")
     n_aliases, n_models = vintage_names.extend(con, candidate_names(con, dataset), run_id,
                                                prepared.dataset)
-    con.execute("CREATE OR REPLACE TEMP VIEW alias_map AS SELECT * FROM model_alias")
+    map_views(con)  # alias_map, and the crosswalk file's pins
     con.execute(f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * FROM stage_{dataset.name}")
     n_rows = insert_rows(con, dataset, run_id, source, version=f"{fetched:%Y-%m-%d}")
     family = FAMILIES[prepared.family]
@@ -145,10 +145,10 @@ def refresh_gaps(db_path=None) -> int:
     from warehouse.storage import db, gap_tables
 
     with db.reading(db_path) as con:
-        results = gap_tables.compute_all(con)
+        series, table, lag_rows, breaks, checks, stories = gap_tables.compute_results(con)
     with db.writing(db_path, atomic=False) as con:
-        gap_tables.store(con, *results)
-    return len(results[0])
+        gap_tables.store(con, series, table, lag_rows, breaks, (checks, stories))
+    return len(series)
 
 
 def gaps_are_behind(db_path=None) -> bool:

@@ -11,7 +11,7 @@ and the vintages' rows are mapped again, so no refreshed row points at a vanishe
 import duckdb
 import pandas as pd
 
-from warehouse.analysis.aliases import CANDIDATE_COLUMNS, Crosswalk, match_key, stem_key
+from warehouse.analysis.aliases import CANDIDATE_COLUMNS, Crosswalk
 
 LATER = 100  # vintage names resolve after every shipped name (priorities 0-8)
 ALIAS_SOURCE = {"arena": "arena", "epoch_eci": "epoch", "epoch_benchmarks": "epoch"}
@@ -39,12 +39,9 @@ def seeded(con: duckdb.DuckDBPyConnection) -> Crosswalk:
     """A crosswalk that already knows every stored alias and model id."""
     crosswalk = Crosswalk()
     for alias, model_id in con.execute("SELECT alias, model_id FROM model_alias").fetchall():
-        key = match_key(alias)
-        crosswalk.by_key.setdefault(key, model_id)
-        if stem_key(alias) != key:
-            crosswalk.by_stem.setdefault(stem_key(alias), set()).add(model_id)
-    for (model_id,) in con.execute("SELECT model_id FROM model_registry").fetchall():
-        crosswalk.meta[model_id] = {"known": True}
+        crosswalk.remember(alias, model_id)
+    for model_id, released in con.execute("SELECT model_id, release_date FROM model_registry").fetchall():
+        crosswalk.meta[model_id] = {"known": True, "release_date": released}  # dates: `_fits`
     return crosswalk
 
 

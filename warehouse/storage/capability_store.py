@@ -106,3 +106,27 @@ def latest_prices(db_path=None) -> dict[str, tuple[float, float]]:
     """model id -> (USD per million tokens in, out), from the latest price period."""
     with db.reading(db_path) as con:
         return {model: (p_in, p_out) for model, p_in, p_out in con.execute(PRICES_SQL).fetchall()}
+
+
+# What a model took per item lately, per pack and over all packs: the dry run's time estimate.
+ITEM_SECONDS_SQL = """
+SELECT model_id, pack, median(latency_s) AS seconds, count(*) AS n FROM capability_items
+WHERE latency_s > 0 AND measured_at_utc >= now() - INTERVAL 30 DAY GROUP BY GROUPING SETS
+((model_id, pack), (model_id))"""
+# Else its recent speed: time to first token and output tokens per second (latency runs).
+SPEED_SQL = """
+SELECT model_id, median(ttft_s) AS ttft_s, median(output_tokens_per_s) AS tokens_per_s
+FROM latency_samples WHERE error_class IS NULL AND measured_at_utc >= now() - INTERVAL 30 DAY
+GROUP BY model_id"""
+
+
+def recent_throughput(db_path=None) -> tuple[dict, dict]:
+    """({(model, pack or None): median seconds per item}, {model: (ttft_s, tokens_per_s)}) over
+    the last 30 days; empty before the first publish."""
+    try:
+        with db.reading(db_path) as con:
+            items = {(m, p): s for m, p, s, _ in con.execute(ITEM_SECONDS_SQL).fetchall()}
+            speed = {m: (t, v) for m, t, v in con.execute(SPEED_SQL).fetchall()}
+    except FileNotFoundError:
+        return {}, {}
+    return items, speed

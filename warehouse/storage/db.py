@@ -19,7 +19,7 @@ from typing import Iterator
 import duckdb
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from warehouse.storage import file_errors, integrity, lake
+from warehouse.storage import file_errors, integrity, lake, snapshot
 from core.errors import DatabaseBusy, GapWatchError
 from warehouse.storage.extensions import OFFLINE_CONFIG  # db.OFFLINE_CONFIG stays: queries.py and tests use it
 from core.address import resolve
@@ -57,7 +57,31 @@ def describe_open_failure(path: Path, exc: Exception) -> str:
         return (f"{path} was written by DuckDB {writer} (storage version {storage}), newer than "
                 f"the duckdb {duckdb.__version__} GapWatch pins, which cannot read it. The file is "
                 "left untouched: open it with that DuckDB, or point GAPWATCH_DB elsewhere.")
+    problem = _damage_or_none(path)
+    if problem:  # e.g. cut short: DuckDB says only "Could not read enough bytes"
+        return file_errors.damaged(path, problem, "GapWatch changed no file")
     return f"{path}: DuckDB could not open it: {str(exc).splitlines()[0]}"
+
+
+def _damage_or_none(path: Path) -> str | None:
+    try:
+        return integrity.damaged_blocks(path)
+    except (OSError, ValueError):
+        return None
+
+
+def refuse_foreign(*paths: Path) -> None:
+    """A file that is not a DuckDB database where GapWatch keeps one: one line, before anything
+    (the write lock included) is created beside it."""
+    for path in paths:
+        try:
+            header = _head(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise GapWatchError(f"{path}: cannot read the file ({exc.strerror})") from None
+        if header[8:12] != b"DUCK":
+            raise GapWatchError(describe_open_failure(path, duckdb.IOException("not a DuckDB file")))
 
 
 def _head(path: Path) -> bytes:
@@ -71,7 +95,8 @@ def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise GapWatchError(f"{path} does not exist yet: run `python -m warehouse init`.")
     file_errors.refuse_folders(path)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=dict(OFFLINE_CONFIG))
+        con = (snapshot.open_read_only(path, dict(OFFLINE_CONFIG)) if read_only else
+               duckdb.connect(str(path), config=dict(OFFLINE_CONFIG)))
     except duckdb.IOException as exc:
         if "Could not set lock" in str(exc):
             raise
@@ -142,6 +167,7 @@ def writing(db: str | os.PathLike | None = None, wait_s: float = WRITE_WAIT_S,
         return
     paths = warehouse_paths(address)
     file_errors.refuse_folders(paths.published, paths.master)
+    _refuse_unusable(paths)
     with _write_lock(paths, wait_s):
         with file_errors.as_one_line(paths, publishing=False):
             file_errors.require_room(paths)
@@ -268,6 +294,18 @@ def _connect_master(paths: WarehousePaths, wait_s: float) -> duckdb.DuckDBPyConn
         raise DatabaseBusy(f"{paths.master} is held open by another process (a shell?); open "
                            f"{paths.published} instead, it never blocks GapWatch") from None
     raise AssertionError("unreachable")
+
+
+def _refuse_unusable(paths: WarehousePaths) -> None:
+    """Before the lock file is created: a foreign file, or a published file with no master whose
+    blocks are damaged (cut short, say), is one line, and GapWatch creates nothing beside it."""
+    refuse_foreign(paths.published, paths.master)
+    if paths.published.exists() and not paths.master.exists():
+        problem = _damage_or_none(paths.published)
+        if problem:
+            raise integrity.DamagedFile(f"{paths.published} is damaged ({problem}); there is no "
+                                        f"master beside it; {NOTHING_WRITTEN}; "
+                                        f"{file_errors.RESTORE_BACKUP}")
 
 
 def _seed_master_from_published(paths: WarehousePaths) -> None:

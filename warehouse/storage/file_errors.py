@@ -52,12 +52,20 @@ def require_room(paths: WarehousePaths) -> None:
                        f"{paths.published.name}; it wrote nothing and changed no file: {ROOM_ADVICE}")
 
 
-def damaged(path: Path, exc: Exception, outcome: str | None = None) -> str:
+def damaged(path: Path, exc: Exception | str, outcome: str | None = None) -> str:
     """DuckDB met a damaged block of `path`: the line, and the way out for that file."""
     paths = WarehousePaths(path.with_name(path.name.replace(".master.duckdb", ".duckdb")))
     way_out = (f"`python -m warehouse init` publishes it again from {paths.master.name}, which is whole"
                if path != paths.master and integrity.is_whole(paths.master) else restore_advice(paths))
     return f"{path} is damaged ({_first_line(exc)}); " + (f"{outcome}; " if outcome else "") + way_out
+
+
+def verify_published(paths: WarehousePaths) -> None:
+    """DamagedFile, with the way out, when the published file's blocks or tables are damaged:
+    `python -m warehouse status` asks this, as DuckDB itself reads only the blocks a query needs."""
+    problem = integrity.damage(paths.published)
+    if problem:
+        raise integrity.DamagedFile(damaged(paths.published, problem, "GapWatch changed no file"))
 
 
 def restore_advice(paths: WarehousePaths) -> str:
@@ -111,5 +119,5 @@ def _ours(exc: OSError, paths: WarehousePaths) -> bool:
     return exc.filename is None or Path(exc.filename).parent == paths.folder
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: Exception | str) -> str:
     return str(exc).splitlines()[0].removeprefix("IO Error: ")

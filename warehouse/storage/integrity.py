@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 
 from core.errors import GapWatchError
+from warehouse.storage import snapshot
 
 HEADER_BYTES = 4096
 HEADERS = 3  # the main header, then two database headers (the newer one is in use)
@@ -47,7 +48,7 @@ def damage(path: Path, full_read: bool = True) -> str | None:
     if problem:
         return problem
     try:
-        con = duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
+        con = snapshot.open_read_only(path, dict(READ_CONFIG))
     except duckdb.IOException as exc:
         if "Corrupt" not in str(exc):
             raise

@@ -65,7 +65,8 @@ def _refuse_foreign(con: duckdb.DuckDBPyConnection, label: str) -> None:
     if _has_table(con, LEDGER):
         return
     tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1 LIMIT 5").fetchall()]
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
+        "ORDER BY 1 LIMIT 5").fetchall()]  # temp tables: init's staged public files
     if tables:
         raise GapWatchError(f"{label} is a DuckDB file but not a GapWatch warehouse (it has tables "
                             f"{', '.join(tables)} and no {LEDGER}); GapWatch will not modify it.")
@@ -244,4 +245,49 @@ def m008_public_vintages(con: duckdb.DuckDBPyConnection) -> None:
         run_id VARCHAR NOT NULL, priority INTEGER NOT NULL, source VARCHAR NOT NULL,
         alias VARCHAR NOT NULL, group_key VARCHAR, organization VARCHAR, open_weights BOOLEAN,
         release_date DATE, display_name VARCHAR);
+    """)
+
+
+@migration
+def m009_model_versions_and_dimension_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """Model ids are versions: each keeps its family (for display) and says which source
+    labelled it open or closed. Each dimension composite keeps its robustness checks (leave
+    one benchmark out, a second yardstick), and each benchmark its own story (gap first →
+    last, coverage of the strongest known models, saturation, whether the composite uses it)."""
+    con.execute("""
+    CREATE TABLE model_lineage (
+        model_id VARCHAR NOT NULL, family VARCHAR, open_weights_from VARCHAR);
+    CREATE TABLE dimension_check_row (
+        metric VARCHAR NOT NULL, gap_kind VARCHAR NOT NULL, period VARCHAR NOT NULL,
+        check_kind VARCHAR NOT NULL, check_label VARCHAR NOT NULL, left_out VARCHAR,
+        verdict VARCHAR NOT NULL, slope_per_year DOUBLE, ci_low DOUBLE, ci_high DOUBLE,
+        change DOUBLE, unit VARCHAR, n_months INTEGER, period_start DATE, period_end DATE,
+        disagrees BOOLEAN NOT NULL, first_month DATE, last_month DATE,
+        computed_at_utc TIMESTAMPTZ NOT NULL);
+    CREATE TABLE benchmark_story_row (
+        metric VARCHAR NOT NULL, dimension VARCHAR NOT NULL, unit VARCHAR,
+        first_month DATE, last_month DATE, gap_first DOUBLE, gap_last DOUBLE,
+        recent_start DATE, gap_recent_start DOUBLE, n_closed INTEGER, n_open INTEGER,
+        n_closed_recent INTEGER, n_open_recent INTEGER, strongest_closed VARCHAR,
+        strongest_closed_scored BOOLEAN, strongest_open VARCHAR, strongest_open_scored BOOLEAN,
+        bound VARCHAR, coverage_note VARCHAR, saturated_from DATE, in_composite BOOLEAN,
+        composite_note VARCHAR, computed_at_utc TIMESTAMPTZ NOT NULL);
+    """)
+
+
+@migration
+def m010_verdict_families_steps_and_level_lags(con: duckdb.DuckDBPyConnection) -> None:
+    """Verdicts say which BH family adjusted them, where their noise model came from, the step
+    fitted with the trend and any month left out; lags carry Epoch's level-averaged measure
+    beside the record-match one, with the censored top and the number of catch-up events."""
+    con.execute("""
+    ALTER TABLE gap_verdict_row ADD COLUMN family VARCHAR;
+    ALTER TABLE gap_verdict_row ADD COLUMN noise_start DATE;
+    ALTER TABLE gap_verdict_row ADD COLUMN n_noise_months INTEGER;
+    ALTER TABLE gap_verdict_row ADD COLUMN step_at DATE;
+    ALTER TABLE gap_verdict_row ADD COLUMN step_size DOUBLE;
+    ALTER TABLE gap_verdict_row ADD COLUMN dropped_months VARCHAR;
+    ALTER TABLE lag_row ADD COLUMN measure VARCHAR;
+    ALTER TABLE lag_row ADD COLUMN top_months_at_least DOUBLE;
+    ALTER TABLE lag_row ADD COLUMN n_events INTEGER;
     """)

@@ -36,6 +36,12 @@ def running(tx: Transaction, host: str | None = None) -> list[tuple[str, dict]]:
     return [(run_id, json.loads(context or "{}")) for run_id, context in rows]
 
 
+def running_now(host: str, db_path=None) -> list[tuple[str, dict]]:
+    """`running` from the published snapshot, without taking the writer's lock."""
+    with db.reading(db_path) as con:
+        return running(con, host)
+
+
 def set_context(tx: Transaction, run_id: str, context: dict) -> None:
     """Replace a started run's context (a collector learns its seed or chain after the start)."""
     tx.execute("UPDATE run_ledger SET context = ? WHERE run_id = ?",
@@ -58,13 +64,18 @@ def set_validity(run_id: str, why: str | None, db_path=None) -> None:
 
 
 def recent_runs(limit: int, db_path=None) -> pd.DataFrame:
-    """The newest runs with start, finish and duration (UTC), for `runs list`."""
+    """The newest runs for `runs list`, columns in words: start, finish and duration (UTC),
+    and whether the host was busy while the run measured (`runs.contended`)."""
     with db.reading(db_path) as con:
-        return con.execute("""SELECT run_id, collector, host,
-                                     strftime(started_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS started_utc,
-                                     strftime(finished_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS finished_utc,
-                                     round(epoch(finished_at_utc - started_at_utc), 1) AS took_s,
-                                     status, n_rows, valid, error
+        return con.execute("""SELECT run_id AS run, collector,
+                                     strftime(started_at_utc AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS "started (UTC)",
+                                     round(epoch(finished_at_utc - started_at_utc), 1) AS "took (s)",
+                                     status, n_rows AS rows, CASE WHEN valid THEN 'yes' ELSE 'no' END AS valid,
+                                     CASE WHEN collector LIKE 'public:%' THEN '-'
+                                          WHEN contended THEN 'CONTENDED: ' || contention
+                                          WHEN contended IS NULL THEN 'not recorded'
+                                          ELSE 'quiet' END AS "host while measuring",
+                                     coalesce(error, '') AS error
                               FROM runs ORDER BY started_at_utc DESC LIMIT ?""", [limit]).df()
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from warehouse.storage import lake
 from core.errors import GapWatchError
+from core.redaction import redact
 
 ROW_TABLES = {"latency_sample", "capability_item_result", "price_period"}  # a run's own rows
 # Natural keys, as the DuckDB file's PRIMARY KEYs declare them; a DuckLake table has no
@@ -30,7 +31,7 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, host:
               context: dict) -> None:
     con.execute("""INSERT INTO run_ledger (run_id, collector, host, started_at_utc, status, context)
                    VALUES (?, ?, ?, now(), 'running', ?)""",
-                [run_id, collector, host, json.dumps(context, default=str)])
+                [run_id, collector, host, redact(json.dumps(context, default=str))])
 
 
 def start_run_once(con: duckdb.DuckDBPyConnection, run_id: str, collector: str, host: str,
@@ -53,8 +54,8 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, n_rows:
     con.execute("""UPDATE run_ledger SET finished_at_utc = coalesce(?::TIMESTAMPTZ, now()),
                    status = ?, n_rows = ?, n_warnings = ?, error = ?, context = coalesce(?, context)
                    WHERE run_id = ?""",
-                [finished_at, status, n_rows, n_warnings, error,
-                 json.dumps(context, default=str) if context is not None else None, run_id])
+                [finished_at, status, n_rows, n_warnings, redact(error),
+                 redact(json.dumps(context, default=str)) if context is not None else None, run_id])
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> int:

@@ -8,8 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from pages.ui.charts.colours import CLOSED, COLOURS, OPEN, OPENNESS
+from pages.ui.charts.colours import COLOURS, NEUTRAL, OPENNESS, UNKNOWN, by_model, openness
 from warehouse.analysis import labels
+from warehouse.analysis.benchmark_dimensions import DIMENSIONS
 
 
 def _errors(rows: pd.DataFrame, low: str, high: str, value: str = "value") -> dict | None:
@@ -30,10 +31,9 @@ def capability_figure(scores: pd.DataFrame, title: str) -> go.Figure:
     the source gives them; colour says open or closed weights. A model with one score (a release
     date) is a labelled point; a model with many (leaderboard snapshots) a line labelled at its end."""
     fig = go.Figure()
-    palette = {True: iter(OPEN * 4), False: iter(CLOSED * 4), None: iter(["#7f7f7f"] * 99)}
+    colours = by_model({m: _openness(rows) for m, rows in scores.groupby("model_id", sort=False)})
     for model, rows in scores.groupby("model_id", sort=False):
-        openness = _openness(rows)
-        colour = next(palette[openness])
+        kind, colour = _openness(rows), colours[model]
         text = [""] * (len(rows) - 1) + [short_model(model)]
         fig.add_trace(go.Scatter(
             x=rows["measured_at_utc"], y=rows["value"], name=model, text=text,
@@ -42,7 +42,7 @@ def capability_figure(scores: pd.DataFrame, title: str) -> go.Figure:
             textfont={"size": 11, "color": colour}, marker={"size": 8, "color": colour},
             line={"color": colour, "width": 1.5}, error_y=_errors(rows, "ci_low", "ci_high"),
             hovertemplate="%{x|%Y-%m-%d}: %{y:.4g}<extra>" + model + " ("
-                          + OPENNESS.get(openness, "weights unknown") + ")</extra>"))
+                          + OPENNESS.get(kind, "weights unknown") + ")</extra>"))
     low = scores["ci_low"].fillna(scores["value"]) if "ci_low" in scores else scores["value"]
     high = scores["ci_high"].fillna(scores["value"]) if "ci_high" in scores else scores["value"]
     if len(scores):
@@ -57,16 +57,81 @@ def capability_figure(scores: pd.DataFrame, title: str) -> go.Figure:
 def _openness(rows: pd.DataFrame):
     if "open_weights" not in rows or rows["open_weights"].isna().all():
         return None
-    return bool(rows["open_weights"].dropna().iloc[0])
+    return openness(rows["open_weights"].dropna().iloc[0])
+
+
+SEVERAL_DAYS = 3  # fewer distinct days than this: compare runs side by side, not over time
+
+
+def spans_days(stamps, days: int = SEVERAL_DAYS) -> bool:
+    """True when the stamps fall on at least `days` distinct UTC days: a time axis then shows
+    a change over time, not minutes between runs."""
+    when = pd.to_datetime(pd.Series(stamps), utc=True).dropna()
+    return when.dt.date.nunique() >= days
+
+
+def models_figure(scores: pd.DataFrame, title: str, y_title: str = "score") -> go.Figure:
+    """Each model's newest score as a point with its interval, best first, coloured by its
+    weights: the day-one view of a measured pack, where a time axis would span minutes."""
+    newest = scores.sort_values("measured_at_utc").groupby("model_id", sort=False).tail(1)
+    newest = newest.sort_values("value", ascending=False)
+    colours = by_model({m: _openness(r) for m, r in newest.groupby("model_id", sort=False)})
+    fig = go.Figure()
+    for row in newest.itertuples():
+        frame = pd.DataFrame([row._asdict()])
+        fig.add_trace(go.Scatter(
+            x=[short_model(row.model_id)], y=[row.value], mode="markers", name=row.model_id,
+            marker={"size": 11, "color": colours[row.model_id]}, showlegend=False,
+            error_y=_errors(frame, "ci_low", "ci_high"),
+            hovertemplate="%{y:.3g}<extra>" + row.model_id + "</extra>"))
+    fig.update_layout(title=title, yaxis_title=y_title, xaxis_title="model (best first)",
+                      margin={"t": 60}, height=420)
+    return fig
 
 
 def margin_figure(margins: pd.DataFrame) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=margins["measured_at_utc"], y=margins["margin"], name="leader's margin",
-                               mode="lines+markers", customdata=margins[["leader"]],
-                               hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (%{customdata[0]})"))
-    fig.update_layout(title="Leader's margin over the runner-up, per date",
-                      yaxis_title="score difference", margin={"t": 50})
+    """The leader's margin over the runner-up in the same metric: over time when the snapshots
+    span several days, else one bar per metric for the newest snapshot."""
+    fig = go.Figure()
+    metrics = list(dict.fromkeys(margins["metric"]))
+    label = {m: metric_words(m) for m in metrics}
+    if spans_days(margins["measured_at_utc"]):
+        for metric, rows in margins.groupby("metric", sort=False):
+            fig.add_trace(go.Scatter(
+                x=rows["measured_at_utc"], y=rows["margin"], mode="lines+markers",
+                name="leader's margin" if len(metrics) == 1 else f"leader's margin, {label[metric]}",
+                customdata=rows[["leader", "runner_up"]],
+                hovertemplate="%{x|%Y-%m-%d}: %{y:.3g} (%{customdata[0]} over "
+                              "%{customdata[1]})<extra></extra>"))
+        fig.update_layout(title=f"Leader's margin over the runner-up, per date ({len(metrics)} "
+                                f"{'metric' if len(metrics) == 1 else 'metrics'})")
+    else:
+        newest = margins.sort_values("measured_at_utc").groupby("metric", sort=False).tail(1)
+        fig.add_trace(go.Bar(
+            x=[label[m] for m in newest["metric"]], y=newest["margin"], name="leader's margin",
+            marker={"color": NEUTRAL[0]}, customdata=newest[["leader", "runner_up"]],
+            text=[f"{short_model(a)} over {short_model(b)}"
+                  for a, b in zip(newest["leader"], newest["runner_up"])],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{x}: %{y:.3g} (%{customdata[0]} over %{customdata[1]})"
+                          "<extra></extra>"))
+        fig.update_layout(title=f"Leader's margin over the runner-up in the newest run, "
+                                f"{len(newest)} {'metric' if len(newest) == 1 else 'metrics'}",
+                          xaxis_title="metric")
+    fig.update_layout(yaxis_title="score difference (leader − runner-up)", margin={"t": 60},
+                      legend={"orientation": "h", "y": -0.2})
     return fig
+
+
+def metric_words(metric) -> str:
+    """`reasoning` -> `reasoning, all items`; `reasoning_fresh` -> `reasoning, fresh items`;
+    a public metric by its unit (`eci` -> `ECI points`)."""
+    text = str(metric)
+    if text in DIMENSIONS:
+        return f"{text}, all items"
+    if text.endswith(("_fixed", "_fresh")):
+        return labels.measured_metric(text)
+    return labels.unit(text)
 
 
 def dimension_gaps_figure(series: list[tuple[dict, pd.DataFrame]]) -> go.Figure:
@@ -93,10 +158,37 @@ def dimension_gaps_figure(series: list[tuple[dict, pd.DataFrame]]) -> go.Figure:
 
 
 def fixed_fresh_figure(rows: pd.DataFrame) -> go.Figure:
-    """Fixed-item minus fresh-item score per model: above 0 suggests the fixed items leaked."""
-    fig = capability_figure(rows, "Fixed minus fresh items, per model (above 0: overfitting?)")
+    """Fixed-item minus fresh-item score per model and pack: above 0 suggests the fixed items
+    leaked. Over time (one line per model and pack, never joining packs) when the runs span
+    several days; else the newest value per pack, one marker per model, side by side."""
+    if spans_days(rows["measured_at_utc"]):
+        fig = go.Figure()
+        keyed = rows.assign(key=rows["model_id"] + " · " + rows["pack"])
+        colours = by_model({m: _openness(r) for m, r in keyed.groupby("model_id", sort=False)})
+        for key, part in keyed.groupby("key", sort=False):
+            model = part["model_id"].iloc[0]
+            fig.add_trace(go.Scatter(x=part["measured_at_utc"], y=part["value"], name=key,
+                                     mode="lines+markers", line={"color": colours[model]},
+                                     error_y=_errors(part, "ci_low", "ci_high")))
+        fig.update_layout(title=f"Fixed minus fresh items over time, {rows['model_id'].nunique()} "
+                                f"models in {rows['pack'].nunique()} packs")
+    else:
+        newest = rows.sort_values("measured_at_utc").groupby(["model_id", "pack"]).tail(1)
+        colours = by_model({m: _openness(r) for m, r in newest.groupby("model_id", sort=False)})
+        fig = go.Figure()
+        for model, part in newest.groupby("model_id", sort=False):
+            fig.add_trace(go.Scatter(
+                x=[labels.dimension(d) for d in part["dimension"]], y=part["value"],
+                mode="markers", name=model, marker={"size": 10, "color": colours[model]},
+                error_y=_errors(part, "ci_low", "ci_high"),
+                hovertemplate="%{x}: %{y:+.2f}<extra>" + model + "</extra>"))
+        fig.update_layout(title=f"Fixed minus fresh items in the newest run, "
+                                f"{newest['model_id'].nunique()} models in "
+                                f"{newest['dimension'].nunique()} dimensions",
+                          xaxis_title="dimension", scattermode="group")
     fig.add_hline(y=0, line_dash="dot")
-    fig.update_layout(yaxis_title="score difference (fixed − fresh)")
+    fig.update_layout(yaxis_title="score difference (fixed − fresh)", margin={"t": 60},
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -108,7 +200,7 @@ def heldout_figure(per_model: pd.DataFrame, monthly: pd.DataFrame) -> go.Figure:
         name = f"{group} weights" if isinstance(group, str) else "weights unknown"
         fig.add_trace(go.Scatter(
             x=rows["released"], y=rows["logit_gap"], mode="markers", name=name,
-            marker={"color": COLOURS.get(group, "#7f7f7f"), "size": 8, "opacity": 0.75},
+            marker={"color": COLOURS.get(group, UNKNOWN), "size": 8, "opacity": 0.75},
             text=rows["model_id"], customdata=rows[["public_score", "heldout_score"]],
             hovertemplate=("%{text}<br>released %{x|%Y-%m-%d}<br>public %{customdata[0]:.0%}, "
                            "held out %{customdata[1]:.0%}<br>gap %{y:.2f} logits<extra></extra>")))

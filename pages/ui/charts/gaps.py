@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pages.ui.charts.colours import COLOURS, NEUTRAL
 from warehouse.analysis import labels
 
 ARENA_METHODS = {
@@ -47,11 +48,11 @@ def frontier_gap_figure(gaps: pd.DataFrame, unit: str = "ECI points") -> go.Figu
     a = gaps["group_a"].iloc[0] if len(gaps) else "A"
     b = gaps["group_b"].iloc[0] if len(gaps) else "B"
     fig.add_trace(go.Scatter(x=gaps["bucket_start"], y=gaps["leader_value"], name=f"{a} frontier",
-                             line={"shape": "hv"}))
+                             line={"shape": "hv", "color": COLOURS.get(a, NEUTRAL[0])}))
     fig.add_trace(go.Scatter(x=gaps["bucket_start"], y=gaps["follower_value"], name=f"{b} frontier",
-                             line={"shape": "hv"}))
+                             line={"shape": "hv", "color": COLOURS.get(b, NEUTRAL[1])}))
     fig.add_trace(go.Bar(x=gaps["bucket_start"], y=gaps["value"], name=f"gap ({a} − {b})",
-                         opacity=0.35), secondary_y=True)
+                         marker={"color": NEUTRAL[2]}, opacity=0.3), secondary_y=True)
     fig.update_layout(title=f"Best {a} vs best {b} model released so far",
                       legend={"orientation": "h", "y": -0.2}, margin={"t": 50})
     fig.update_yaxes(title_text=unit, secondary_y=False)
@@ -88,7 +89,7 @@ def gap_trend_figure(gaps: pd.DataFrame, verdict: dict) -> go.Figure:
                                  line={"dash": "dot", "width": 1, "color": "grey"},
                                  fill="tonexty", fillcolor="rgba(128,128,128,0.15)"))
         fig.add_trace(go.Scatter(x=lines["bucket_start"], y=lines["trend"],
-                                 name="trend (the verdict's slope)", line={"width": 3, "color": "firebrick"}))
+                                 name="trend (the verdict's slope)", line={"width": 3, "color": NEUTRAL[2]}))
     fig.update_layout(title=f"{labels.gap_series(verdict.get('series_id'), verdict.get('gap_kind'), verdict.get('group_a', 'A'), verdict.get('group_b', 'B'))}"
                             f" ({labels.verdict(verdict.get('verdict'))})",
                       yaxis_title=labels.unit(unit), xaxis_title="period start",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pages.ui.charts.colours import CLOSED, COLOURS, OPEN, OPENNESS
+from pages.ui.charts.colours import COLOURS, OPENNESS, by_model, openness
 from warehouse.analysis import labels
 
 
@@ -61,8 +61,8 @@ def decade_axis(values, money: bool = True) -> dict:
     text = [("$" if money else "") + (f"{t:,.0f}" if t >= 1 else f"{t:.{-int(math.log10(t))}f}")
             for t in ticks]
     return {"type": "log", "tickvals": ticks, "ticktext": text, "range": [lo - 0.05, hi + 0.05],
-            "minor": {"ticks": "outside", "showgrid": True, "dtick": "D1",
-                      "gridcolor": "rgba(128,128,128,0.12)"}}
+            "minor": {"showgrid": True, "dtick": "D1", "gridcolor": "rgba(128,128,128,0.12)"},
+            "ticklabelstandoff": 6}  # minor tick marks beside a label read as a digit ("$10ı")
 
 
 def price_figure(steps: pd.DataFrame, column: str = "usd_per_mtok_out",
@@ -72,15 +72,14 @@ def price_figure(steps: pd.DataFrame, column: str = "usd_per_mtok_out",
     colours and solid lines, open-weights in cool colours and dashed."""
     fig = go.Figure()
     open_weights = open_weights or {}
-    palette = {True: iter(OPEN * 4), False: iter(CLOSED * 4), None: iter(["#7f7f7f"] * 99)}
+    models = list(dict.fromkeys(steps["model_id"]))
+    colours = by_model({m: open_weights.get(m) for m in models})
     for model, rows in steps.groupby("model_id", sort=False):
-        openness = open_weights.get(model)
-        openness = None if openness is None or pd.isna(openness) else bool(openness)
-        colour = next(palette[openness])
-        group = OPENNESS.get(openness, "weights unknown")
+        kind, colour = openness(open_weights.get(model)), colours[model]
+        group = OPENNESS.get(kind, "weights unknown")
         fig.add_trace(go.Scatter(x=rows["day"], y=rows[column], name=model, mode="lines",
                                  line={"shape": "hv", "color": colour, "width": 2,
-                                       "dash": "dash" if openness else None},
+                                       "dash": "dash" if kind else None},
                                  legendgroup=group, legendgrouptitle={"text": group},
                                  hovertemplate="%{x|%Y-%m-%d}: $%{y:.3g}<extra>" + model + "</extra>"))
     fig.update_layout(title=f"Cheapest paid {_side(column)} price in force",
@@ -96,15 +95,37 @@ def _side(column: str) -> str:
     return {"usd_per_mtok_out": "output", "usd_per_mtok_in": "input"}.get(column, "")
 
 
-def cost_figure(costs: pd.DataFrame) -> go.Figure:
+def cost_figure(costs: pd.DataFrame, open_weights: dict | None = None) -> go.Figure:
+    """Cost per solved item per model and dimension, on a log axis in dollars: over time when
+    the days measured span several days, else one bar per model in each dimension (a time axis
+    over one day would read 23:59:59.999). Rows without a cost are left out (the page names
+    them with their reason)."""
+    costs = costs[costs["usd_per_solved_item"] > 0]
+    open_weights = open_weights or {}
+    colours = by_model({m: open_weights.get(m) for m in dict.fromkeys(costs["model_id"])})
     fig = go.Figure()
-    for (model, dim), rows in costs.groupby(["model_id", "dimension"], sort=False):
-        fig.add_trace(go.Scatter(x=rows["day"], y=rows["usd_per_solved_item"], mode="lines+markers",
-                                 name=f"{model} · {labels.dimension(dim)}"))
-    fig.update_layout(title="Cost per solved item",
+    days = pd.to_datetime(costs["day"]).dt.date.nunique() if len(costs) else 0
+    if days >= 3:
+        for (model, dim), rows in costs.groupby(["model_id", "dimension"], sort=False):
+            fig.add_trace(go.Scatter(x=rows["day"], y=rows["usd_per_solved_item"],
+                                     mode="lines+markers", name=f"{model} · {labels.dimension(dim)}",
+                                     line={"color": colours[model]}))
+        title = f"Cost per solved item over time ({costs['model_id'].nunique()} models)"
+    else:
+        newest = costs.sort_values("day").groupby(["model_id", "dimension"]).tail(1)
+        for model, rows in newest.groupby("model_id", sort=False):
+            fig.add_trace(go.Bar(x=[labels.dimension(d) for d in rows["dimension"]],
+                                 y=rows["usd_per_solved_item"], name=model,
+                                 marker={"color": colours[model]},
+                                 hovertemplate="%{x}: $%{y:.3g} per solved item<extra>" + model
+                                               + "</extra>"))
+        title = (f"Cost per solved item, {newest['model_id'].nunique()} models in "
+                 f"{newest['dimension'].nunique()} dimensions (newest day measured)")
+        fig.update_layout(barmode="group", xaxis_title="dimension")
+    fig.update_layout(title=title,
                       yaxis={**decade_axis(costs["usd_per_solved_item"]),
                              "title": {"text": labels.unit("usd_per_solved_item")}},
-                      legend={"orientation": "h", "y": -0.2}, margin={"t": 50})
+                      legend={"orientation": "h", "y": -0.25}, margin={"t": 50})
     return fig
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pages.ui.charts.colours import NEUTRAL, by_model
 from warehouse.analysis import labels
 
 MINUTE, HOUR, DAY = pd.Timedelta(minutes=1), pd.Timedelta(hours=1), pd.Timedelta(days=1)
@@ -21,7 +22,8 @@ STEPS = [(MINUTE, "%H:%M"), (2 * MINUTE, "%H:%M"), (5 * MINUTE, "%H:%M"),
          (12 * HOUR, "%H:%M<br>%b %-d"), (DAY, "%b %-d<br>%Y"), (2 * DAY, "%b %-d<br>%Y"),
          (7 * DAY, "%b %-d<br>%Y"), (14 * DAY, "%b %-d<br>%Y")]
 MONTHS = [1, 2, 3, 6, 12]
-COLOURS = {"ttft_p50": "#1c83e1", "ttft_p90": "#1c83e1", "tps_p50": "#ff4b4b", "tps_p90": "#ff4b4b"}
+# Measures, not models: neutral colours (warm and cool mean closed and open weights).
+COLOURS = {"ttft_p50": NEUTRAL[0], "ttft_p90": NEUTRAL[0], "tps_p50": NEUTRAL[1], "tps_p90": NEUTRAL[1]}
 BUCKETS = ["10s", "1min", "5min", "15min", "1h", "6h", "1D", "7D", "30D"]
 
 
@@ -49,6 +51,12 @@ def time_axis(stamps, ticks: int = 6) -> dict:
 def _naive_utc(stamps) -> pd.Series:
     when = pd.to_datetime(pd.Series(stamps), utc=True)
     return when.dt.tz_localize(None)
+
+
+def several_days(stamps, days: int = 3) -> bool:
+    """True when the stamps fall on at least `days` UTC days: only then is a line over time a
+    trend rather than minutes between runs."""
+    return _naive_utc(stamps).dropna().dt.date.nunique() >= days
 
 
 def bucket_for(stamps, most: int = 60) -> str:
@@ -111,9 +119,12 @@ def speed_box_figure(samples: pd.DataFrame, measure: str) -> go.Figure:
     """The spread of one measure over every successful request, one box per model."""
     fig = go.Figure()
     order = samples.groupby("model_id")[measure].median().sort_values().index
+    flags = samples.groupby("model_id")["open_weights"].first() if "open_weights" in samples else {}
+    colours = by_model({m: flags.get(m) for m in order})
     for model in order:
         values = samples.loc[samples["model_id"] == model, measure].dropna()
         fig.add_trace(go.Box(y=values, name=model, boxpoints="outliers", boxmean=True,
+                             marker={"color": colours[model]}, line={"color": colours[model]},
                              hovertemplate="%{y:.3g}<extra>" + model + "</extra>"))
     medians = samples.groupby("model_id")[measure].median()
     spread = medians.max() / medians[medians > 0].min() if (medians > 0).any() else 1
@@ -138,4 +149,43 @@ def llmperf_2023_figure(stats: pd.DataFrame, measure: str) -> go.Figure:
                       xaxis_title=labels.unit(measure), yaxis_title="serving provider",
                       barmode="group", height=420, margin={"t": 50},
                       legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def run_label(started, contended) -> str:
+    """`Dec 5 05:17 (busy host)`: a run on the per-run axis, flagged when under contention."""
+    text = f"{pd.Timestamp(started):%b %-d %H:%M}"
+    return text + (" (busy host)" if contended else "")
+
+
+def speed_runs_figure(runs: pd.DataFrame) -> go.Figure:
+    """Run against run, for runs on fewer than three days (a time axis would span minutes):
+    per run, each model's median time to first token (left) and output tokens per second
+    (right), one bar per model coloured by its weights; a run measured under contention is
+    named so under its bars."""
+    runs = runs.sort_values("started_at_utc")
+    starts = runs.groupby("run_id")["started_at_utc"].min().sort_values()
+    busy = runs.groupby("run_id")["contended"].max()
+    names = {r: run_label(t, bool(busy.get(r))) for r, t in starts.items()}
+    flags = runs.groupby("model_id")["open_weights"].first()
+    colours = by_model({m: flags.get(m) for m in dict.fromkeys(runs["model_id"])})
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=["time to first token, median (s)",
+                                        "output tokens per second, median"])
+    for model, rows in runs.groupby("model_id", sort=False):
+        x = [names[r] for r in rows["run_id"]]
+        for col, key in ((1, "ttft_s_p50"), (2, "output_tokens_per_s_p50")):
+            fig.add_trace(go.Bar(x=x, y=rows[key], name=model, legendgroup=model,
+                                 showlegend=col == 1, marker={"color": colours[model]},
+                                 hovertemplate="%{x}: %{y:.3g}<extra>" + model + "</extra>"),
+                          row=1, col=col)
+    fig.update_yaxes(title_text="seconds", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="tokens/s", rangemode="tozero", row=1, col=2)
+    fig.update_xaxes(type="category", title_text="run (start, UTC)")
+    n = len(starts)
+    fig.update_layout(barmode="group", height=460, margin={"t": 80},
+                      title=f"Your {n} {'run' if n == 1 else 'runs'} side by side, "
+                            f"{runs['model_id'].nunique()} models",
+                      legend={"orientation": "h", "y": -0.3})
+    fig.update_annotations(font={"size": 12})
     return fig
