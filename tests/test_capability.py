@@ -3,6 +3,7 @@ a test needs exact answers, delays or faults (counting its requests proves the r
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -120,10 +121,12 @@ def test_a_score_whose_items_differ_is_stored_with_an_interval_of_some_width(db_
         assert row["ci_low"] <= row["value"] <= row["ci_high"], (metric, row.to_dict())
     assert (scores.loc["generation", "value"], scores.loc["generation", "n_items"]) == (0.5, 4)
     # what `collectors run capability` prints at the end: one row per model and pack
-    header, _, row = capability_scores.summary(run.run_id, db_copy).splitlines()
-    assert header.split() == ["metric", "_all", "_fixed", "_fresh", "_fixed_minus_fresh"]
+    header, _, row, note = capability_scores.summary(run.run_id, db_copy).splitlines()
+    assert re.split(r"\s{2,}", header.strip()) == ["all items", "fixed items", "fresh items",
+                                                    "fixed − fresh"]
     assert row.split() == ["ref/three", "generation-constraints", *"0.50 [0.00, 1.00] n=4".split(),
                            *"0.50 [0.00, 1.00] n=2".split() * 2, *"0.00 [-1.00, 1.00] n=4".split()]
+    assert note.startswith("mean item score (0 to 1) [95% interval]")
     assert capability_scores.summary("no-such-run", db_copy).startswith("(no scores stored")
 
 
