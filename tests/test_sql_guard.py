@@ -97,6 +97,77 @@ def test_every_refused_name_is_refused_in_every_spelling(name):
     assert passed == [], f"{name} passed the check when spelt: {passed}"
 
 
+# Every name `sql_policy.REFUSED` held when issue #27 was closed, by what it would reveal. The
+# generated test above takes its cases from the list itself, so a name dropped from the list
+# would drop its own case; this copy makes a dropped name fail (a dropped scalar such as
+# `getenv` or `current_setting` would run, a dropped table function gets a message that no
+# longer says what it reveals). A name added to the list needs no line here.
+KNOWN_REFUSED = {
+    "settings": "current_setting duckdb_profiling_settings duckdb_settings duckdb_variables "
+                "pg_settings pragma_platform pragma_show pragma_user_agent",
+    "databases": "database_list duckdb_approx_database_count duckdb_databases duckdb_schemas "
+                 "duckdb_tables get_block_size information_schema.schemata pg_database "
+                 "pg_namespace pragma_database_list pragma_database_size pragma_metadata_info "
+                 "pragma_storage_info show_databases",
+    "secrets": "duckdb_secret_types duckdb_secrets load_aws_credentials which_secret",
+    "files": "delta_scan from_csv_auto getenv glob iceberg_scan parquet_metadata parquet_scan "
+             "parquet_schema postgres_scan read_blob read_csv read_csv_auto read_duckdb read_json "
+             "read_json_auto read_ndjson read_parquet read_text sniff_csv sqlite_attach "
+             "sqlite_scan st_read",
+    "sql": "json_deserialize_sql json_execute_serialized_sql json_serialize_plan query query_table",
+    "server": "checkpoint duckdb_connection_count duckdb_extensions duckdb_external_file_cache "
+              "duckdb_log_contexts duckdb_logs duckdb_logs_parsed duckdb_memory "
+              "duckdb_prepared_statements duckdb_temporary_files enable_logging "
+              "force_checkpoint write_log",
+}
+KNOWN = [(name, kind) for kind, names in KNOWN_REFUSED.items() for name in names.split()]
+# Spellings every refused name parses in (`glob` is a keyword elsewhere, refused as unparseable).
+SAID_IN = ("call", "scalar call")
+
+
+@pytest.mark.parametrize("name, kind", KNOWN, ids=[name for name, _ in KNOWN])
+def test_a_known_refused_name_stays_refused_and_says_what_it_reveals(name, kind):
+    """sniff_csv, query_table, duckdb_databases, pragma_database_list, pg_settings and the rest:
+    refused as a table function and as a scalar, the message saying what the name would show
+    (every other spelling: the generated tests)."""
+    said = {}
+    for spelling in SAID_IN:
+        if "." in name and spelling == "call":
+            continue  # `information_schema.schemata()` is not a function DuckDB parses as one
+        try:
+            check(spelt(sql_policy.SPELLINGS[spelling], name))
+            said[spelling] = "passed"
+        except RefusedQuery as refused:
+            said[spelling] = str(refused)
+    assert all(sql_policy.WHY[kind] in text for text in said.values()), said
+
+
+@pytest.mark.parametrize("name", sorted(sql_policy.REFUSED))
+def test_every_listed_name_is_refused_for_its_own_reason(name):
+    """Generated from the list: each refused name's message says what it would reveal, in
+    every spelling DuckDB parses (a spelling it cannot parse is refused as such)."""
+    why = sql_policy.WHY[sql_policy.REFUSED[name]]
+    wrong = {}
+    for spelling, template in sql_policy.SPELLINGS.items():
+        with pytest.raises(RefusedQuery) as refused:
+            check(spelt(template, name))
+        text = str(refused.value)
+        if why not in text and not text.startswith("DuckDB cannot parse this query") and not (
+                "." in name and spelling in ("call", "schema")):
+            wrong[spelling] = text
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("affix", sql_policy.REFUSED_PREFIXES + sql_policy.REFUSED_SUFFIXES)
+def test_every_refused_prefix_and_suffix_refuses_a_name_not_listed(affix):
+    """A reader DuckDB adds later (`read_xlsx`, `mysql_scan`, ...) is refused by its prefix or
+    suffix, as a table function and as a scalar."""
+    name = f"{affix}gapwatch_new" if affix in sql_policy.REFUSED_PREFIXES else f"gapwatch_new{affix}"
+    for spelling in ("call", "scalar call"):
+        with pytest.raises(RefusedQuery, match=sql_policy.WHY["files"]):
+            check(spelt(sql_policy.SPELLINGS[spelling], name))
+
+
 # What issue #26 found leaking, in the spellings it asked for; each shows the database file's path
 # or the server's folders when run on the file without the explorer's checks.
 LEAKS = {
