@@ -95,6 +95,24 @@ TARGETS = {
                "tests/test_dimension_series.py", "tests/test_dimension_board.py"),
         shared_db=False,  # the import computes every verdict: a mutant must rebuild it
         why="the verdicts themselves"),
+    # The part of the analysis package the defects lived in, over the tests that
+    # recompute verdicts (function tests, and tiny real warehouses refreshed by the mutant):
+    # the whole package, with its tests on the full import, is ~4,900 lines and needs a fresh
+    # import per mutant (hours on two cores).
+    "verdicts": Target(
+        files=("warehouse/analysis/verdicts.py",),
+        mutants=tuple(f"warehouse.analysis.verdicts.x_{f}__*" for f in (
+            "compute", "find_steps", "period_verdicts", "periods", "recent", "ends_agree",
+            "with_segments", "_join")),
+        tests=("tests/test_trends.py", "tests/test_verdict_wiring.py::test_no_stored_trend_contradicts_its_own_end_points",
+               "tests/test_verdict_wiring.py::test_the_board_built_from_production_rows_has_a_widening_and_a_narrowing",
+               "tests/test_verdict_wiring.py::test_a_step_without_a_recorded_cause_is_fitted_with_the_trend",
+               "tests/test_verdict_wiring.py::test_a_recorded_run_context_change_splits_the_series_and_is_not_a_level_shift",
+               "tests/test_gap_verdicts.py::test_a_level_shift_at_a_listing_change_is_not_called_widening",
+               "tests/test_gap_verdicts.py::test_the_recent_window_never_reaches_back_across_a_break",
+               "tests/test_gap_verdicts.py::test_a_verdict_whose_ends_moved_the_other_way_is_no_clear_change",
+               "tests/test_gap_verdicts.py::test_a_measured_series_breaks_where_a_model_moves_to_a_new_machine"),
+        why="which period a verdict covers, its BH family, its end points, its breaks and steps"),
     "sql guard": Target(
         files=("warehouse/contract/sql_guard.py",),
         mutants=("warehouse.contract.sql_guard.*",),
@@ -103,7 +121,7 @@ TARGETS = {
     "redaction": Target(
         files=("core/redaction.py",),
         mutants=("core.redaction.*",),
-        tests=("tests/test_providers.py", "tests/test_prices.py", "tests/test_capability.py"),
+        tests=("tests/test_redaction.py", "tests/test_key_leaks.py", "tests/test_providers.py"),
         why="secrets kept out of rows, logs and pages"),
 }
 # Folders and files the tests need besides the packages (mutmut copies these unmutated).
