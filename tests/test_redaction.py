@@ -103,3 +103,15 @@ def test_redact_logging_puts_one_filter_on_every_handler():
     finally:
         for handler in handlers:
             root.removeHandler(handler)
+
+
+def test_a_value_that_is_not_utf_8_is_redacted_without_an_error(monkeypatch):
+    """An environment value with a byte that is not UTF-8 reaches Python as a lone surrogate;
+    its bytes form is printed with backslash escapes, and redacting must not raise."""
+    value = "sk-bytes-12345678\udcff"
+    monkeypatch.setenv("RAW_API_KEY", value)
+    assert redact(f"a {value} b") == "a <RAW_API_KEY> b"
+    escaped = repr(value.encode("utf-8", "backslashreplace"))[2:-1]
+    assert escaped.endswith("\\\\udcff")
+    assert redact(f"b'{escaped}'") == "b'<RAW_API_KEY>'"
+    assert redact("?key=sk-bytes-12345678%FF") == "?key=<RAW_API_KEY>"
