@@ -73,6 +73,42 @@ def test_check_refuses_with_a_clear_message(sql, why):
     assert why.lower() in str(refused.value).lower()
 
 
+@pytest.mark.parametrize("sql, message", [
+    ("INSTALL httpfs", "Only reading queries (SELECT, WITH, FROM ...) run here; this is an "
+                       "INSTALL statement."),
+    ("UPDATE runs SET valid = false", "Only reading queries (SELECT, WITH, FROM ...) run here; "
+                                      "this is an UPDATE statement."),
+    ("DROP TABLE runs", "Only reading queries (SELECT, WITH, FROM ...) run here; this is a DROP "
+                       "statement."),
+    ("USE memory", "Only reading queries (SELECT, WITH, FROM ...) run here; this is a USE "
+                   "statement."),
+    ("SHOW TABLES", "`SHOW TABLES` lists the server's tables or databases; the explorer only "
+                    "reads GapWatch's public views (listed under Public views)."),
+    ("SHOW ALL TABLES", "`SHOW ALL TABLES` lists the server's tables or databases; the explorer "
+                        "only reads GapWatch's public views (listed under Public views)."),
+    ("show databases", "`SHOW DATABASES` lists the server's tables or databases; the explorer "
+                       "only reads GapWatch's public views (listed under Public views)."),
+    ("SELEC 1", 'DuckDB cannot parse this query: Parser Error: syntax error at or near "SELEC"'),
+])
+def test_the_message_word_for_word(sql, message):
+    """What the page prints, exactly: the article as the keyword is read aloud, the SHOW
+    statement in capitals, the parser's first line (the checks above match words only)."""
+    with pytest.raises(RefusedQuery) as refused:
+        check(sql)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("name", ["system.main.runs", "memory.main.runs", "gapwatch.main.runs",
+                                  "other.runs", "information_schema.runs"])
+def test_a_public_view_name_in_another_catalog_or_schema_is_not_the_view(name):
+    """`runs` is a public view of the file; the same name read through a catalog or another
+    schema is something else, refused by its full name."""
+    assert check("SELECT * FROM main.runs")
+    with pytest.raises(RefusedQuery) as refused:
+        check(f"SELECT * FROM {name}")
+    assert str(refused.value).startswith(f"`{name}` is not one of GapWatch's public views")
+
+
 @pytest.mark.parametrize("sql", sql_policy.ALLOWED_EXAMPLES)
 def test_check_allows_reading_queries(sql):
     assert check(sql)
