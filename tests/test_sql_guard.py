@@ -98,6 +98,18 @@ def test_the_message_word_for_word(sql, message):
     assert str(refused.value) == message
 
 
+@pytest.mark.parametrize("function", ["duckdb_indexes", "duckdb_constraints", "duckdb_dependencies"])
+def test_a_table_function_on_no_list_is_refused_by_the_allow_list(function):
+    """Not in REFUSED and no refused prefix: the allow-list alone refuses it, and says which
+    table functions do run."""
+    with pytest.raises(RefusedQuery) as refused:
+        check(f"SELECT * FROM {function}()")
+    runs = ", ".join(sorted(sql_policy.ALLOWED_TABLE_FUNCTIONS))
+    assert str(refused.value) == (f"`{function}()` is not a table function the explorer runs (it "
+                                  f"runs {runs}); the explorer only reads GapWatch's public views "
+                                  "(listed under Public views).")
+
+
 @pytest.mark.parametrize("name", ["system.main.runs", "memory.main.runs", "gapwatch.main.runs",
                                   "other.runs", "information_schema.runs"])
 def test_a_public_view_name_in_another_catalog_or_schema_is_not_the_view(name):
