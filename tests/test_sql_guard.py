@@ -98,6 +98,15 @@ def test_the_message_word_for_word(sql, message):
     assert str(refused.value) == message
 
 
+@pytest.mark.parametrize("sql, named", [("SELECT main.getenv('HOME')", "`getenv` reads"),
+                                        ("SELECT pg_catalog.current_setting('x')",
+                                         "`pg_catalog.current_setting` shows")])
+def test_a_scalar_is_named_as_typed_without_the_default_schema(sql, named):
+    with pytest.raises(RefusedQuery) as refused:
+        check(sql)
+    assert str(refused.value).startswith(named)
+
+
 @pytest.mark.parametrize("function", ["duckdb_indexes", "duckdb_constraints", "duckdb_dependencies"])
 def test_a_table_function_on_no_list_is_refused_by_the_allow_list(function):
     """Not in REFUSED and no refused prefix: the allow-list alone refuses it, and says which
