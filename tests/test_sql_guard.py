@@ -89,6 +89,8 @@ def test_check_refuses_with_a_clear_message(sql, why):
     ("show databases", "`SHOW DATABASES` lists the server's tables or databases; the explorer "
                        "only reads GapWatch's public views (listed under Public views)."),
     ("SELEC 1", 'DuckDB cannot parse this query: Parser Error: syntax error at or near "SELEC"'),
+    ("PRAGMA database_list", "Only plain reading queries run here (no PRAGMA, CALL or settings): "
+                             "Only SELECT statements can be serialized to json!"),
 ])
 def test_the_message_word_for_word(sql, message):
     """What the page prints, exactly: the article as the keyword is read aloud, the SHOW
