@@ -91,6 +91,10 @@ def test_check_refuses_with_a_clear_message(sql, why):
     ("SELEC 1", 'DuckDB cannot parse this query: Parser Error: syntax error at or near "SELEC"'),
     ("PRAGMA database_list", "Only plain reading queries run here (no PRAGMA, CALL or settings): "
                              "Only SELECT statements can be serialized to json!"),
+    ("unpivot runs on collector into name k value v", "Only reading queries (SELECT, WITH, FROM "
+                                                      "...) run here; this is an UNPIVOT statement."),
+    ("drop table runs", "Only reading queries (SELECT, WITH, FROM ...) run here; this is a DROP "
+                        "statement."),
 ])
 def test_the_message_word_for_word(sql, message):
     """What the page prints, exactly: the article as the keyword is read aloud, the SHOW
