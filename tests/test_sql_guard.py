@@ -6,7 +6,7 @@ import hashlib
 import duckdb
 import pytest
 
-from warehouse.contract import queries, sql_policy, sql_worker
+from warehouse.contract import queries, sql_guard, sql_policy, sql_worker
 from warehouse.storage import db
 from warehouse.contract.sql_guard import RefusedQuery, check
 
@@ -95,6 +95,11 @@ def test_check_refuses_with_a_clear_message(sql, why):
                                                       "...) run here; this is an UNPIVOT statement."),
     ("drop table runs", "Only reading queries (SELECT, WITH, FROM ...) run here; this is a DROP "
                         "statement."),
+    ("SELECT 1; SELECT 2", "Only one statement at a time: found 2 (statements separated by `;`)."),
+    ("  ", "Type a query, for example `SELECT * FROM gap_verdicts`."),
+    ("WITH duckdb_databases AS (SELECT 1 AS x) SELECT * FROM main.duckdb_databases",
+     "`duckdb_databases` shows the server's databases and their file paths; the explorer only "
+     "reads GapWatch's public views (listed under Public views)."),
 ])
 def test_the_message_word_for_word(sql, message):
     """What the page prints, exactly: the article as the keyword is read aloud, the SHOW
@@ -111,6 +116,14 @@ def test_a_scalar_is_named_as_typed_without_the_default_schema(sql, named):
     with pytest.raises(RefusedQuery) as refused:
         check(sql)
     assert str(refused.value).startswith(named)
+
+
+def test_a_query_of_the_longest_length_runs_one_character_more_does_not():
+    longest = "SELECT 1 AS x " + "-" * (sql_guard.MAX_SQL_CHARS - 14)
+    assert len(longest) == sql_guard.MAX_SQL_CHARS and check(longest)
+    with pytest.raises(RefusedQuery) as refused:
+        check(longest + "-")
+    assert str(refused.value) == "The query is longer than 20,000 characters."
 
 
 @pytest.mark.parametrize("function", ["duckdb_indexes", "duckdb_constraints", "duckdb_dependencies"])
