@@ -17,7 +17,6 @@ import jsonschema
 from text_to_num import alpha2digit
 
 Scorer = Callable[..., float]
-SCORERS: dict[str, Scorer] = {}
 
 # Prompt labels our packs use: a model that starts such a line is echoing or inventing a prompt.
 CONTINUATION = re.compile(
@@ -33,19 +32,14 @@ COPULA_ENDING = r"(?:^|.*\s)(?:is|are|was|were|be|s)\s+{}$"  # "it's" normalises
 ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 LIST_MARKER = re.compile(r"^\s*\d+[.)]\s+", re.M)
 NUMBER = re.compile(r"(?<![\w.])[-−]?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.])\.\d+")
+# After a leading number, the start of a sum ("40 + 2", "6 * 7", "**18** - 4"); the stars that
+# close a bold number ("**42** apples") are no product sign (`?+`: once read as bold, kept so).
+STARTS_SUM = re.compile(r"(?:\*\*?(?=\s|$))?+\s*[-+*/×÷=]")
 JSON_FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.S | re.I)
 BULLET_LINE = re.compile(r"^\s*[-*•]\s+\S", re.M)
 WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def scorer(name: str) -> Callable[[Scorer], Scorer]:
-    """Register a scorer under the name items refer to; names are part of stored results."""
-    def register(fn: Scorer) -> Scorer:
-        SCORERS[name] = fn
-        return fn
-    return register
 
 
 def score(name: str, response: str | None, expected, args: dict | None = None) -> float:
@@ -101,7 +95,6 @@ def answer_spans(text: str) -> list[str]:
     return sentences[:1] + sentences[-1:] if len(sentences) > 1 else sentences
 
 
-@scorer("exact")
 def exact_match(response: str, expected, aliases: tuple = ()) -> float:
     """Normalised exact match of the final answer; "It will be Friday." counts for "Friday"."""
     targets = {normalise(value) for value in (expected, *aliases)}
@@ -140,7 +133,7 @@ def final_number(text: str) -> float | None:
     if len(LIST_MARKER.findall(text)) > 1:
         text = LIST_MARKER.sub("", text)
     lead = NUMBER.match(text.lstrip("*( "))
-    if lead and not re.match(r"\s*[-+*/×÷=]", text.lstrip("*( ")[lead.end():]):
+    if lead and not STARTS_SUM.match(text.lstrip("*( ")[lead.end():]):
         return parse_number(lead.group())
     if "=" in text:
         return first(numbers_in(text.rsplit("=", 1)[1]))
@@ -152,7 +145,6 @@ def first(values: list[float]) -> float | None:
     return values[0] if values else None
 
 
-@scorer("numeric")
 def numeric(response: str, expected, rel_tol: float = 1e-9, abs_tol: float = 1e-6) -> float:
     """1 if the final number equals `expected` within tolerance; units and prose are ignored."""
     value = final_number(response)
@@ -195,13 +187,11 @@ def option_named(span: str, options: dict[str, str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-@scorer("choice")
 def multiple_choice(response: str, expected: str, options: dict[str, str]) -> float:
     """1 if the answer picks the expected letter, by letter or by the option's text."""
     return float(chosen_letter(response, options) == expected)
 
 
-@scorer("regex")
 def regex_match(response: str, expected, pattern: str, fullmatch: bool = True,
                 ignore_case: bool = True) -> float:
     """1 if the final answer matches `pattern` (whole answer by default, else anywhere in it)."""
@@ -216,7 +206,6 @@ def mentions(text: str, value) -> bool:
                      text.casefold().replace("*", "")) is not None
 
 
-@scorer("retrieval")
 def retrieval(response: str, expected, distractors: tuple = ()) -> float:
     """1 if an answer span gives the needle/name and none of the other values the prompt
     offered: naming every value in the haystack would find the needle by luck."""
@@ -282,7 +271,6 @@ def holds(text: str, rule: dict) -> bool:
     return CONSTRAINTS[rule["kind"]](text, **params)
 
 
-@scorer("constraints")
 def all_constraints_hold(response: str, expected, constraints: list[dict]) -> float:
     """1 only if every constraint holds (IFEval's strict prompt-level accuracy).
 
@@ -290,3 +278,10 @@ def all_constraints_hold(response: str, expected, constraints: list[dict]) -> fl
     """
     text = response.strip()
     return float(all(holds(text, rule) for rule in constraints))
+
+
+# The scorers by the names items refer to; names are part of stored results. One table rather
+# than a registering decorator: mutmut (bench/mutation.py) leaves decorated functions unmutated.
+SCORERS: dict[str, Scorer] = {"exact": exact_match, "numeric": numeric, "choice": multiple_choice,
+                              "regex": regex_match, "retrieval": retrieval,
+                              "constraints": all_constraints_hold}

@@ -12,6 +12,7 @@ and land in name order: within a run, in the order they were written, its start 
 its end last.
 """
 
+import contextlib
 import itertools
 import json
 import os
@@ -53,7 +54,8 @@ def save(folder: Path, run_id: str, table: str, rows: list[dict]) -> Path:
         os.replace(tmp, folder / name)
         _fsync(folder)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # nothing to remove, or no folder to remove it from
+            tmp.unlink()
         raise SpoolFull(f"cannot spool {len(rows)} {table} rows of run {run_id} to {folder}: "
                         f"{exc.strerror or exc}") from exc
     return folder / name

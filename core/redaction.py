@@ -9,7 +9,9 @@ PASSWORD, or of any variable a config names as a model's `api_key_env` (`treat_a
 Each is redacted in every form a message can carry it (issue #26): as set, without the
 whitespace or quotes around it, and as `repr`, JSON, bytes-`repr` and URL escapes print it: httpx
 refused a key ending in CR with ``Illegal header value b'Bearer sk-...\\r'``, and matching the
-exact value missed that escaped copy.
+exact value missed that escaped copy. A value holding a byte that is not UTF-8 (a lone surrogate
+in Python) is escaped as its bytes would be, never an error: an error here would fail every log
+line and row write while such a variable is set.
 """
 
 import json
@@ -52,7 +54,8 @@ def _secret_forms():
         forms = {value, value.strip(), core}
         for plain in list(forms):
             forms |= {repr(plain)[1:-1], json.dumps(plain)[1:-1],
-                      repr(plain.encode("utf-8", "backslashreplace"))[2:-1], quote(plain, safe="")}
+                      repr(plain.encode("utf-8", "backslashreplace"))[2:-1],
+                      quote(plain, safe="", errors="surrogateescape")}
         yield name, sorted((f for f in forms if len(f) >= MIN_CHARS), key=len, reverse=True)
 
 

@@ -21,7 +21,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
-    """Path of a published database holding the whole public history (read only!)."""
+    """Path of a published database holding the whole public history (read only!).
+
+    `GAPWATCH_TEST_BUILT_DB` names one already built: the mutation bench (bench/mutation.py)
+    runs a short pytest session per mutant and builds it once, for modules the import never
+    runs (a mutant of the import itself must rebuild it, so the bench leaves the variable unset).
+    """
+    prebuilt = os.environ.get("GAPWATCH_TEST_BUILT_DB")
+    if prebuilt:
+        assert warehouse_paths(prebuilt).master.exists(), f"GAPWATCH_TEST_BUILT_DB={prebuilt}: not built"
+        return Path(prebuilt)
     path = tmp_path_factory.mktemp("built") / "gapwatch.duckdb"
     init(path)
     return path

@@ -2,12 +2,18 @@
 
 import base64
 import json
+import re
 import socket
 import subprocess
 import time
 
 import httpx
 import numpy as np
+
+# A raw identifier where a person should read words: snake_case ids, and the series and source ids
+# of the views (`public:...`, `arena:...`, `epoch:...`, `price:...`, `latency:...`).
+IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b"
+                        r"|\b(?:public|arena|epoch|price|latency):[A-Za-z0-9_]")
 
 
 def plotly_values(array) -> list:

@@ -22,14 +22,13 @@ from pathlib import Path
 import pytest
 
 from bench.pages import registered_pages
+from tests.helpers import IDENTIFIER
 from tests.test_browser import CHROMIUM, FLAGS, REPO, free_port, sync_api, wait_healthy
 
 pytestmark = pytest.mark.slow
 
 # Every page dashboard.py registers, by its address (the default page as "overview").
 PAGES = {(page["url_path"] or "overview"): page["url_path"] for page in registered_pages()}
-IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b"
-                        r"|\b(?:public|arena|epoch|price|latency):[A-Za-z0-9_]")
 VIEWPORT = {"width": 1280, "height": 1000}
 # Both chart elements: Streamlit's own and pages/ui/figure.py's lighter one.
 CHARTS = '[data-testid="stPlotlyChart"], .gapwatch-chart'

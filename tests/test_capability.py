@@ -3,6 +3,7 @@ a test needs exact answers, delays or faults (counting its requests proves the r
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -99,6 +100,33 @@ def test_same_seed_same_fresh_items_other_seed_other_items(db_copy):
     pd.testing.assert_frame_equal(asked[0], asked[1])
     assert not set(asked[0]["prompt_sha256"]) & set(asked[2]["prompt_sha256"])
     assert not set(asked[0]["item_id"]) & set(asked[2]["item_id"])
+
+
+def test_a_score_whose_items_differ_is_stored_with_an_interval_of_some_width(db_copy):
+    """Through a real run: the reference server's answer `t0 t1 t2` meets the letter-case
+    constraint and fails the bullet list, so each variant has a 0 and a 1. An interval of
+    [mean, mean] there would claim a certainty two items cannot give."""
+    with ReferenceServer(models=["ref-n3"]) as server:
+        run = collect(db_copy, ref_models(server.base_url, {"ref/three": "ref-n3"}), seed=3,
+                      fixed=2, fresh=2, packs=("generation",))
+    items = frame(db_copy, "SELECT variant, score FROM capability_items WHERE run_id = ?",
+                  [run.run_id])
+    assert sorted(items.groupby("variant")["score"].apply(sorted).tolist()) == [[0, 1], [0, 1]]
+    scores = frame(db_copy, "SELECT metric, value, ci_low, ci_high, n_items FROM "
+                            "capability_scores WHERE run_id = ?", [run.run_id]).set_index("metric")
+    assert set(scores.index) == {"generation", "generation_fixed", "generation_fresh",
+                                 "generation_fixed_minus_fresh"}
+    for metric, row in scores.iterrows():  # strictly inside: each mean has a 0 and a 1 around it
+        assert row["ci_low"] < row["value"] < row["ci_high"], (metric, row.to_dict())
+    assert (scores.loc["generation", "value"], scores.loc["generation", "n_items"]) == (0.5, 4)
+    # what `collectors run capability` prints at the end: one row per model and pack
+    header, _, row, note = capability_scores.summary(run.run_id, db_copy).splitlines()
+    assert re.split(r"\s{2,}", header.strip()) == ["all items", "fixed items", "fresh items",
+                                                    "fixed − fresh"]
+    assert row.split() == ["ref/three", "generation-constraints", *"0.50 [0.00, 1.00] n=4".split(),
+                           *"0.50 [0.00, 1.00] n=2".split() * 2, *"0.00 [-1.00, 1.00] n=4".split()]
+    assert note.startswith("mean item score (0 to 1) [95% interval]")
+    assert capability_scores.summary("no-such-run", db_copy).startswith("(no scores stored")
 
 
 def wait_until(condition, timeout: float = 60) -> None:
@@ -200,6 +228,9 @@ def test_empty_garbage_and_refusals_score_zero_faults_are_not_scores(db_copy, mo
     scores = frame(db_copy, "SELECT * FROM capability_scores WHERE model_id = 'ref/flaky' "
                             "AND metric = dimension")
     assert scores["n_items"].sum() == 11 and scores["n_unanswered"].sum() == 1
+    zeros = frame(db_copy, "SELECT value, ci_low, ci_high FROM capability_scores WHERE "
+                           "model_id = 'ref/garbage' AND metric = dimension")
+    assert len(zeros) == 3 and (zeros == 0).all().all()  # every item 0: the interval is [0, 0]
     assert any("ref/gone: cannot be reached" in w for w in run.warnings)
     assert any("ref/flaky: 1 items unanswered" in w for w in run.warnings)
     assert run.status == "partial"
@@ -317,10 +348,36 @@ def test_scores_exclude_faults_and_repeat_exactly():
     answered = items["score"].dropna()
     assert rows.loc["reasoning", "value"] == pytest.approx(answered.mean())
     assert rows.loc["reasoning", "n_items"] == 39 and rows.loc["reasoning", "n_unanswered"] == 1
+    fixed, fresh = (answered[items["variant"] == v] for v in ("fixed", "fresh"))
+    assert rows.loc["reasoning_fixed", ["value", "n_items"]].tolist() == [
+        pytest.approx(fixed.mean()), 19]
+    assert rows.loc["reasoning_fresh", ["value", "n_items"]].tolist() == [
+        pytest.approx(fresh.mean()), 20]
     diff = rows.loc["reasoning_fixed_minus_fresh"]
-    assert diff["value"] == pytest.approx(rows.loc["reasoning_fixed", "value"]
-                                          - rows.loc["reasoning_fresh", "value"])
+    assert diff["value"] == pytest.approx(fixed.mean() - fresh.mean()) and diff["n_items"] == 39
     assert diff["ci_low"] < diff["value"] < diff["ci_high"]
+    assert str(rows["computed_at_utc"].dt.tz) == "UTC"
+
+
+def scored_items(scores: list[float], variants: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"model_id": "m", "pack": "p", "pack_version": "1", "dimension": "memory",
+                         "item_id": [f"i{k}" for k in range(len(scores))], "variant": variants,
+                         "score": scores, "error_class": None,
+                         "measured_at_utc": pd.Timestamp("2026-01-01", tz="UTC")})
+
+
+def test_an_interval_is_the_same_every_time_and_a_point_where_every_item_scored_alike():
+    """Fixed bootstrap seed: scores that vary continuously would show any other draw. Items
+    that all scored the same give [v, v] (a percentile interval; BCa would give no interval)."""
+    varied = scored_items(list(np.random.default_rng(4).random(12)), ["fixed", "fresh"] * 6)
+    first, second = (capability_scores.score_rows("r", varied).set_index("metric")
+                     for _ in range(2))
+    columns = ["value", "ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(first[columns], second[columns], check_exact=True)
+    assert (first["ci_low"] < first["ci_high"]).all()
+    alike = capability_scores.score_rows("r", scored_items([0.0] * 4, ["fixed"] * 4))
+    assert alike[["metric", "value", "ci_low", "ci_high", "n_items"]].values.tolist() == [
+        ["memory", 0.0, 0.0, 0.0, 4], ["memory_fixed", 0.0, 0.0, 0.0, 4]]  # no fresh: no difference
 
 
 def test_local_stop_sequences_are_where_the_scorer_cuts_anyway():

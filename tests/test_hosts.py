@@ -136,7 +136,9 @@ def test_the_scheduler_refuses_to_start_on_a_host_outside_the_split(tmp_path):
 
 def test_every_scheduled_collector_has_a_job_function():
     """The shipped config schedules prices; a job for it must exist (it once did not)."""
-    for name in load_config(REPO / "gapwatch.toml").collectors:
+    scheduled = load_config(REPO / "gapwatch.toml").collectors
+    assert "prices" in scheduled
+    for name in scheduled:
         assert callable(jobs.collector_function(name))
 
 

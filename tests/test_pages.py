@@ -8,9 +8,9 @@ import pytest
 from helpers import figure_specs, plotly_values, verdict_board
 from streamlit.testing.v1 import AppTest
 
-from warehouse.analysis import labels
+from warehouse.analysis import labels, verdicts
 from warehouse.contract import queries
-from warehouse.storage import db
+from warehouse.storage import db, gap_tables
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -51,6 +51,7 @@ def shown_number(text: str) -> float:
 
 def board(at: AppTest):
     return verdict_board(at)
+
 
 
 def test_board_has_one_row_per_dimension_with_the_eci_verdict(app, db_copy):
@@ -102,14 +103,52 @@ def test_a_sparkline_spans_the_lowest_to_the_highest_point():
     assert tables.sparkline([2.0, 2.0, None]) == "▄▄" and tables.sparkline([5]) == "—"
 
 
-def test_no_board_row_contradicts_its_own_columns(app):
-    """The page as a person reads it: a widening row's gap rose from then to now, and so on."""
+def store_board_verdicts(db_path, plan: dict[str, str]) -> None:
+    """The built warehouse's gap results stored again through the production store
+    (`gap_tables.store`), with the `last 12 months` verdict of each board dimension in `plan`
+    replaced: the shipped history has no widening or narrowing headline to check."""
+    board = queries.verdict_board(queries.gap_overview("public", db_path)).set_index("dimension")
+    key = ["gap_kind", "group_a", "group_b", "source"]
+    with db.writing(db_path, atomic=False) as con:
+        frames = [con.execute(f"SELECT {', '.join(columns)} FROM {table}").df()
+                  for table, columns in verdicts.TABLES.items()]
+        table = frames[1]
+        for dimension, verdict in plan.items():
+            row = board.loc[dimension]
+            hit = ((table["metric"] == row["series_id"]) & (table["period"] == "last 12 months")
+                   & (table[key].fillna("") == row[key].fillna("")).all(axis=1))
+            assert hit.sum() == 1, dimension
+            table.loc[hit, "verdict"] = verdict
+        gap_tables.store(con, *frames[:3])
+
+
+def test_no_board_row_contradicts_its_own_columns(db_copy, monkeypatch):
+    """The page as a person reads it: a widening row's gap rose from then to now, a narrowing
+    row's fell. Built so there is something to check: one rising headline stored as widening,
+    one falling as narrowing, and one rising stored as narrowing, which the board must not
+    show as it is."""
+    headlines = queries.verdict_board(queries.gap_overview("public", db_copy))
+    moved = (headlines["gap_now"] - headlines["gap_then"]).set_axis(headlines["dimension"]).dropna()
+    rising, falling = list(moved[moved > 0].index), list(moved[moved < 0].index)
+    assert len(rising) >= 2 and falling, moved
+    store_board_verdicts(db_copy, {rising[0]: "widening", falling[0]: "narrowing",
+                                   rising[1]: "narrowing"})
+    monkeypatch.setenv("GAPWATCH_DB", str(db_copy))
+    app = AppTest.from_file(DASHBOARD, default_timeout=120).run()
+    assert not app.exception
     for source in ("both", "public"):
         app.segmented_control(key="board_source").set_value(source).run()
-        for _, r in board(app).iterrows():
+        shown = board(app).set_index("Dimension")
+        assert (shown.loc[rising[0], "Verdict"], shown.loc[falling[0], "Verdict"]) == (
+            "widening", "narrowing"), source
+        assert shown.loc[rising[1], "Verdict"] == "no clear change", source
+        checked = 0
+        for dimension, r in shown.iterrows():
             if r["Verdict"] in ("widening", "narrowing"):
                 moved = shown_number(r["Gap now"]) - shown_number(r["Gap then"])
-                assert moved * (1 if r["Verdict"] == "widening" else -1) >= 0, r
+                assert moved * (1 if r["Verdict"] == "widening" else -1) >= 0, (dimension, r)
+                checked += 1
+        assert checked == 2, source
 
 
 def test_the_board_function_never_says_narrowing_beside_a_doubled_gap():

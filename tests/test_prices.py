@@ -11,7 +11,7 @@ import logging
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -177,6 +177,13 @@ def test_the_price_book_wins_and_each_item_is_priced_on_its_own_day(db_copy, ser
     assert (reports["config"].changes.unchanged, reports["config"].changes.opened) == (2, 0)
     assert periods(db_copy, "source = 'config'")[["effective_from", "effective_to"]].equals(
         book_rows[["effective_from", "effective_to"]])
+    # The book loses its later price: the stored periods follow it, and the report says so.
+    _, reports = collect(db_copy, make_config(server, openrouter=None, litellm=None, prices=book[:1]))
+    assert prices.summary(list(reports.values()))[0].split() == [
+        "config", "1", "prices:", "1", "new", "periods,", "0", "closed,", "0", "unchanged,", "2",
+        "removed"]
+    (start, end), = periods(db_copy, "source = 'config'")[["effective_from", "effective_to"]].values
+    assert pd.Timestamp(start).date() == date(2024, 1, 1) and pd.isna(end)
 
 
 def test_unmatched_names_are_counted_and_config_aliases_map_them(db_copy, server):
@@ -217,7 +224,8 @@ BAD_PAYLOADS = {  # case: (importer, payload, what the warning must say)
     "litellm not an object": ("litellm", [LITELLM], "top level is a list"),
 }
 PATHS = {"openrouter": "/api/v1/models", "litellm": "/model_prices_and_context_window.json"}
-QUICK_PAYLOADS = ("not JSON", "litellm not a number")  # one per importer; the rest are slow
+# One per importer, and the price periods' own rule (a 1000x jump is held back); the rest are slow.
+QUICK_PAYLOADS = ("not JSON", "litellm not a number", "1000x jump")
 
 
 @pytest.mark.parametrize("case", [case if case in QUICK_PAYLOADS else pytest.param(

@@ -215,11 +215,60 @@ def test_normalise_drops_case_accents_punctuation_and_articles():
     assert normalise("  The Café,  déjà-vu! ") == "cafe deja vu"
 
 
-def test_every_scorer_returns_a_score_in_range():
-    for name in SCORERS:
-        assert score(name, "", "x") == 0.0
+# One right and one wrong answer per registered scorer: (expected, args, right, wrong).
+EVERY_SCORER = {
+    "exact": ("Friday", {}, "It will be Friday.", "Thursday"),
+    "numeric": (42, {}, "So the answer is 42.", "The answer is 41."),
+    "choice": ("B", {"options": OPTIONS}, "The answer is (B).", "A"),
+    "regex": (None, {"pattern": r"\d{4}-\d{2}-\d{2}"}, "2024-05-03", "May 3, 2024"),
+    "retrieval": ("plum-4821", {}, "The password is plum-4821.", "plum-482"),
+    "constraints": (None, {"constraints": [{"kind": "lowercase"}]}, "all quiet here", "Not So"),
+}
+
+
+def test_every_scorer_scores_a_right_answer_one_a_wrong_one_zero_and_an_empty_one_zero():
+    """Each scorer by its registered name (a scorer added without a case here fails)."""
+    assert set(SCORERS) == set(EVERY_SCORER)
+    for name, (expected, args, right, wrong) in EVERY_SCORER.items():
+        assert (score(name, right, expected, args), score(name, wrong, expected, args),
+                score(name, "", expected, args)) == (1.0, 0.0, 0.0), name
 
 
 def test_unknown_scorer_is_an_error():
     with pytest.raises(KeyError):
         score("no-such-scorer", "42", 42)
+
+
+# Answers that tell the rules apart (each kills a defect the mutation bench put in; see
+# docs/performance.md): (scorer, response, expected, args, score).
+EDGES = {
+    "a middle sentence is not the answer": ("exact", "Let me think. Friday. No wait, it will be "
+                                            "Thursday.", "Friday", {}, 0.0),
+    "two options listed, no choice (A)": ("choice", "A) London\nB) Paris", "A", {"options": OPTIONS}, 0.0),
+    "two options listed, no choice (B)": ("choice", "A) London\nB) Paris", "B", {"options": OPTIONS}, 0.0),
+    "two options named, no choice": ("choice", "Paris or London", "A", {"options": OPTIONS}, 0.0),
+    "no option named": ("choice", "I do not know.", "B", {"options": OPTIONS}, 0.0),
+    "the last list item": ("numeric", "1. Add 3 and 4.\n2. 7", 7, {}, 1.0),
+    "a leading number, not a list": ("numeric", "42. That is my answer.", 42, {}, 1.0),
+    "a bold leading number before its sum": ("numeric", "**42** apples (40 + 2)", 42, {}, 1.0),
+    "a bold number that starts a sum": ("numeric", "**18** - 4 = 14", 14, {}, 1.0),
+    "a bracketed sum, then its result": ("numeric", "(3 + 4) = 7", 7, {}, 1.0),
+    "the number after the last =": ("numeric", "3 + 4 = 7 apples for the 2 kids", 7, {}, 1.0),
+    "a marker with no number": ("numeric", "The answer is unknown.", 42, {}, 0.0),
+    "a marker with nothing after it": ("numeric", "So the answer is", 42, {}, 0.0),
+    "a capitalised spelled minus": ("numeric", "Minus five.", -5, {}, 1.0),
+    "the date inside a sentence is not the whole answer": (
+        "regex", "The date is 2024-05-03 or so", None, {"pattern": r"\d{4}-\d{2}-\d{2}"}, 0.0),
+    "no answer at all, even for a pattern any text meets": ("regex", None, None, {"pattern": ".*"}, 0.0),
+}
+
+
+@pytest.mark.parametrize("name, response, expected, args, scored", EDGES.values(), ids=EDGES.keys())
+def test_answers_that_tell_the_rules_apart(name, response, expected, args, scored):
+    assert score(name, response, expected, args) == scored
+
+
+def test_a_scorer_out_of_range_is_an_error_naming_it(monkeypatch):
+    monkeypatch.setitem(SCORERS, "broken", lambda response, expected: 1.5)
+    with pytest.raises(ValueError, match=r"^scorer broken returned 1.5, outside \[0, 1\]$"):
+        score("broken", "anything", None)

@@ -5,17 +5,20 @@ file with DuckDB (what someone poking at the wrong file in a shell does). The fu
 disk is a real 16 KB tmpfs, filled up.
 """
 
+import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from collectors import scheduler, spool
 from collectors.context import host_name as scheduler_host
 from collectors.runner import Run
-from warehouse.storage import db
+from warehouse.storage import db, writes
 from core.paths import warehouse_paths
 
 HOLD = """
@@ -195,3 +198,79 @@ def test_status_says_what_waits_in_the_spool(gapwatch_env, db_copy):
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert f"spool: 1 batches wait in {spool.folder_for(gapwatch_env)}" in out.stdout
+
+
+def test_a_batch_is_kept_whole_in_a_folder_made_for_it_and_an_unusable_folder_is_one_line(tmp_path):
+    """The spool folder and its parents are made on the first batch; a folder that cannot be
+    made (a file is in the way) is one SpoolFull naming the rows, the run and the reason."""
+    folder = tmp_path / "host" / "data" / "spool"
+    rows = samples(2)
+    path = spool.save(folder, "latency-x", "latency_sample", rows)
+    assert spool.pending(folder) == [path] and path.name.startswith("latency-x~")
+    assert pd.read_parquet(path).to_dict("records") == rows
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(spool.SpoolFull) as full:
+        spool.save(tmp_path / "file" / "spool", "latency-y", "latency_sample", samples(3))
+    assert str(full.value) == (f"cannot spool 3 latency_sample rows of run latency-y to "
+                               f"{tmp_path / 'file' / 'spool'}: Not a directory")
+
+
+def test_a_live_runs_batches_wait_for_it_while_a_dead_runs_land(db_copy):
+    """Run A is `running` in the ledger and run C's start waits in the spool with its process
+    alive (each lands its own batches); run B's process died after spooling its start, two
+    batches and its end: a landing stores all of B's, with B's own end time, and none of A's
+    or C's."""
+    folder = spool.folder_for(db_copy)
+    assert folder == Path(db_copy).parent / "spool"  # where docs/concurrency.md says it is
+    assert spool.land_pending(db_copy) == 0  # nothing waits yet
+    live, dead, starting = (f"latency-20261201T000000Z-{c * 6}" for c in "abc")
+    gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)
+    with db.writing(db_copy) as con:
+        writes.start_run(con, live, "latency", scheduler_host(), {"pid": gone})
+    for start, n in ((0, 2), (2, 1)):
+        spool.save(folder, live, "latency_sample", [dict(r, run_id=live, model_id="ref/live")
+                                                    for r in samples(3)[start:start + n]])
+    spool.save(folder, dead, spool.RUN_START, [spool.start_record(
+        dead, "latency", scheduler_host(), {"host": scheduler_host(), "pid": gone})])
+    for start, n in ((0, 2), (2, 3)):
+        spool.save(folder, dead, "latency_sample", [dict(r, run_id=dead) for r in samples(5)[start:start + n]])
+    ended = datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc)
+    spool.save(folder, dead, spool.RUN_END, [spool.end_record(dead, "ok", 0, None, {"pid": gone},
+                                                              ended)])
+    ended_early = "latency-20261201T000000Z-dddddd"  # its rows reached the warehouse, its end did not
+    with db.writing(db_copy) as con:
+        writes.start_run(con, ended_early, "latency", scheduler_host(), {"pid": gone})
+        writes.insert_rows(con, "latency_sample", pd.DataFrame(
+            [dict(r, run_id=ended_early) for r in samples(4)]))
+    spool.save(folder, ended_early, spool.RUN_END, [spool.end_record(ended_early, "ok", 0, None,
+                                                                     {"pid": gone}, ended)])
+    spool.save(folder, starting, spool.RUN_START, [spool.start_record(
+        starting, "latency", scheduler_host(), {"host": scheduler_host(), "pid": os.getpid()})])
+    spool.save(folder, starting, "latency_sample", [dict(r, run_id=starting) for r in samples(1)])
+
+    assert spool.land_pending(db_copy) == 5
+    assert [p.name.split("~")[0] for p in spool.pending(folder)] == [live, live, starting, starting]
+    assert stored(db_copy, "SELECT run_id, status, n_rows, finished_at_utc FROM run_ledger WHERE "
+                           "run_id IN (?, ?, ?, ?) ORDER BY run_id",
+                  [live, dead, starting, ended_early]) == [
+        (live, "running", 0, None), (dead, "ok", 5, ended), (ended_early, "ok", 4, ended)]
+    assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id IN (?, ?)",
+                  [live, starting]) == [(0,)]
+    spool.remove(spool.pending(folder) + [folder / "landed-by-another-process.parquet"])
+    assert spool.pending(folder) == []
+
+
+def test_a_journal_that_cannot_write_says_so_once_and_the_run_still_stores_its_rows(db_copy, tmp_path,
+                                                                                   caplog):
+    """The spool folder cannot be made (a file is in the way): the journal fails every turn,
+    warns once, and the rows stay in memory for the run's own write at the end."""
+    (tmp_path / "file").write_text("not a folder")
+    with Run("latency", db_path=db_copy, spool_dir=tmp_path / "file" / "spool",
+             durable_s=0.05) as run:
+        run.add("latency_sample", samples(3))
+        time.sleep(0.5)  # several journal turns
+    warned = [r.getMessage() for r in caplog.records if "cannot journal" in r.getMessage()]
+    assert len(warned) == 1 and f"cannot journal rows of run {run.run_id}" in warned[0]
+    assert run.status == "ok"
+    assert stored(db_copy, "SELECT count(*) FROM latency_sample WHERE run_id = ?", [run.run_id]) == [(3,)]
