@@ -55,7 +55,8 @@ def test_stored_p_adjusted_is_benjamini_hochberg_over_its_family(built_db):
     headlines = table[table["family"] == "last 12 months"]
     assert not headlines.duplicated(KEY).any()
     called = table[table["verdict"].isin(["widening", "narrowing", "stable"])]
-    assert len(called) >= 10 and (called["p_adjusted"] < 0.05).all()
+    # 7 of ~280 verdicts call a trend on the bundled history since the second #24 pass
+    assert len(called) >= 5 and (called["p_adjusted"] < 0.05).all()
 
 
 def test_no_verdict_spans_a_recorded_break_and_no_step_is_fitted_there(built_db):
@@ -115,7 +116,8 @@ def four_stories(tmp_path_factory):
     * understanding (MMLU, ARC): the closed frontier pulls away, 0.12 a year: widening;
     * reasoning (GSM8K, BBH): the open frontier catches up, 0.14 a year: narrowing;
     * generation (Aider, SWE-bench): the gap grows all along, then an open release in the last
-      month beats the closed frontier: the trend test says widening, the ends say narrower;
+      month beats the closed frontier: on the composite the trend test says widening, the ends
+      say narrower (each benchmark alone is not called: its last month moves the noise model);
     * memory (TriviaQA): the closed frontier steps up 0.2 in 2024-01, no trend, no recorded cause.
     """
     w = WOBBLE
@@ -139,10 +141,12 @@ def test_no_stored_trend_contradicts_its_own_end_points(four_stories):
     table = stored(four_stories, "SELECT * FROM gap_verdicts WHERE gap_kind = 'frontier_a_minus_b'")
     values = stored(four_stories, "SELECT series_id, bucket_start, value FROM gap_series WHERE "
                     "gap_kind = 'frontier_a_minus_b'").set_index(["series_id", "bucket_start"])["value"]
-    denied = table[table["series_id"].isin(["epoch:aider_polyglot", "epoch:swe_bench_verified"])]
-    assert len(denied) == 4 and set(denied["verdict"]) == {"no clear change"}, denied
-    assert denied["note"].str.contains("called widening by the trend test, but the gap went "
-                                       "from").all()
+    denied = table[table["note"].str.contains("called widening by the trend test, but the gap went "
+                                              "from", na=False)]
+    assert set(denied["series_id"].str.split("@").str[0]) == {"dimension:generation"}, denied
+    assert len(denied) == 2 and set(denied["verdict"]) == {"no clear change"}, denied
+    crossed = table[table["series_id"].isin(["epoch:aider_polyglot", "epoch:swe_bench_verified"])]
+    assert set(crossed["verdict"]) == {"no clear change"}, crossed
     assert (denied["slope_per_year"] > 0.1).all() and (denied["p_adjusted"] < 0.001).all()
     checked = []
     for r in table[table["verdict"].isin(["widening", "narrowing"])].itertuples():
