@@ -13,22 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from core import api_keys
 from core.errors import GapWatchError
 from core.redaction import treat_as_secret
 from core.paths import config_path
 from core.provider_kinds import KINDS, ProviderKind
+from core.public_sources import ImportersConfig
+from core.strict import ENV_NAME, MODEL_ID, URL, Strict
 
-MODEL_ID = r"^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:@-]*$"
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
-URL = r"^https?://\S+$"
 COLLECTORS = ("latency", "capability", "prices", "public", "drift")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ModelConfig(Strict):
@@ -135,49 +130,6 @@ class AliasEntry(Strict):
     alias: str = Field(min_length=1, description="The name exactly as the source spells it")
     source: Literal["openrouter", "litellm"]
     model_id: str = Field(pattern=MODEL_ID)
-
-
-class OpenRouterImporter(Strict):
-    enabled: bool = True
-    url: str = Field("https://openrouter.ai/api/v1/models", pattern=URL)
-    timeout_s: float = Field(30.0, gt=0, le=600)
-
-
-class LiteLLMImporter(Strict):
-    enabled: bool = True
-    url: str = Field("https://raw.githubusercontent.com/BerriAI/litellm/main/"
-                     "model_prices_and_context_window.json", pattern=URL)
-    timeout_s: float = Field(30.0, gt=0, le=600)
-
-
-HF_ARENA = "https://huggingface.co/datasets/lmarena-ai/leaderboard-dataset/resolve/main"
-EPOCH_EXPORT = "https://epoch.ai/data/benchmark_data.zip"
-
-
-class ArenaImporter(Strict):
-    """LMArena's leaderboard dataset (CC BY 4.0), for `python -m collectors run public`."""
-
-    enabled: bool = True
-    url: str = Field(f"{HF_ARENA}/text/full-00000-of-00001.parquet", pattern=URL)
-    style_control_url: str | None = Field(f"{HF_ARENA}/text_style_control/full-00000-of-00001.parquet",
-                                          pattern=URL, description="None: raw ratings only")
-    timeout_s: float = Field(300.0, gt=0, le=3600)
-
-
-class EpochImporter(Strict):
-    """Epoch AI's exports (CC BY 4.0): its zip, or CSVs in the shapes GapWatch ships."""
-
-    enabled: bool = True
-    eci_url: str = Field(EPOCH_EXPORT, pattern=URL)
-    benchmarks_url: str = Field(EPOCH_EXPORT, pattern=URL)
-    timeout_s: float = Field(120.0, gt=0, le=3600)
-
-
-class ImportersConfig(Strict):
-    openrouter: OpenRouterImporter = OpenRouterImporter()
-    litellm: LiteLLMImporter = LiteLLMImporter()
-    arena: ArenaImporter = ArenaImporter()
-    epoch: EpochImporter = EpochImporter()
 
 
 class MachineConfig(Strict):
