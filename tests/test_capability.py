@@ -71,7 +71,9 @@ def collect(db_path, models, **settings) -> Run:
 
 
 def test_one_command_scores_every_dimension_of_the_three_local_models(local_servers, db_copy):
-    """Few items per pack to keep the suite quick; the full run is in docs/findings.md."""
+    """Two fixed and two fresh items per pack, the fewest that give each variant an interval
+    (one llama.cpp thread per server on CI's two cores: about 2.5 minutes); the full run is in
+    docs/findings.md."""
     out = finished(cli(db_copy, REPO / "gapwatch.toml", "--models", "local/*", "--fixed", "2",
                        "--fresh", "2", "--seed", "7"), timeout=900)
     scores = frame(db_copy, "SELECT * FROM capability_scores WHERE source = 'measured'")

@@ -83,7 +83,7 @@ def test_faults_become_failed_samples_and_the_rest_is_measured(db_copy, monkeypa
 
 def test_the_three_local_models_measured_for_real(local_servers, gapwatch_env):
     assert collectors_main(["run", "latency", "--models", "local/*", "--workloads", "100-300",
-                            "--requests", "2", "--concurrency", "1", "--quiet"]) == 0
+                            "--requests", "1", "--concurrency", "1", "--quiet"]) == 0
     with db.reading(gapwatch_env) as con:
         stats = con.execute("""SELECT model_id, count(*) AS n, count(error_class) AS errors,
                                       median(output_tokens_per_s) AS speed, median(ttft_s) AS ttft
