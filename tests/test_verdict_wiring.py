@@ -156,6 +156,16 @@ def test_no_stored_trend_contradicts_its_own_end_points(four_stories):
     assert {v for _, v in checked} == {"widening", "narrowing"} and len(checked) >= 8, checked
 
 
+def test_only_the_crossing_month_is_left_out_not_the_month_on_the_line_before_it(four_stories):
+    """The generation composite rises smoothly to 2024-11 and crosses in 2024-12. The crossing
+    month, with one neighbour only, cannot be told from a spike and is left out (and named);
+    2024-11 lies on the line and was left out too, as a "turn" beside the jump (issue 24)."""
+    rows = stored(four_stories, "SELECT dropped_months, note FROM gap_verdicts WHERE gap_kind = "
+                                "'frontier_a_minus_b' AND series_id LIKE 'dimension:generation%'")
+    assert set(rows["dropped_months"]) == {"2024-12"}, rows
+    assert rows["note"].str.contains("2024-12", regex=False).all()
+
+
 def test_the_board_built_from_production_rows_has_a_widening_and_a_narrowing(four_stories):
     """The Overview board's rows, read by the page's own query from a warehouse the production
     path filled: a widening and a narrowing row, each agreeing with its gap then and now."""

@@ -22,7 +22,10 @@ def outlying(t: np.ndarray, y: np.ndarray, limit: float = OUTLIER_SDS) -> np.nda
     autocorrelation a series wanders far from any line for months at a time, so "far from the
     line" alone dropped a month in 8-14% of trend-free series at φ = 0.8-0.9 and those called a
     trend 15-20% of the time (bench, 500 seeds); a month must also stand out from its
-    neighbours, measured against how much months differ from their neighbours in this series.
+    neighbours, measured against how much months differ from their neighbours in this series,
+    and its two neighbours must be closer to each other than it is to the line through them (the
+    month before a jump is not a spike: the generation composite of tests/test_verdict_wiring.py
+    lost 2024-11, a month on its line, because 2024-12 crossed).
     A month that continues the series' direction (not a turn) starts, ends or carries a move
     and is kept; so is an end month whose neighbour is off the line the same way (at least 1.5
     sds): it starts or ends a real move, which is what the verdict is about (a monotone fall
@@ -39,7 +42,11 @@ def outlying(t: np.ndarray, y: np.ndarray, limit: float = OUTLIER_SDS) -> np.nda
     between = y[:-2] + (y[2:] - y[:-2]) * (t[1:-1] - t[:-2]) / (t[2:] - t[:-2])
     inner = y[1:-1] - between  # off the straight line through the two neighbours
     turn = np.sign(y[1:-1] - y[:-2]) * np.sign(y[1:-1] - y[2:]) > 0
-    spike = np.r_[False, _beyond(inner, INNER_SDS) & turn, False]
+    # ... and its neighbours agree with each other more than with it: beside a jump (a release
+    # that crosses the groups), the month before the jump is a turn off the line through its
+    # neighbours only because the next one moved.
+    beside_jump = np.abs(y[2:] - y[:-2]) >= np.abs(inner)
+    spike = np.r_[False, _beyond(inner, INNER_SDS) & turn & ~beside_jump, False]
     steps = np.diff(y)
     ends = _beyond(steps, INNER_SDS)[[0, -1]]
     for end, neighbour, stands_out in ((0, 1, ends[0]), (n - 1, n - 2, ends[1])):
