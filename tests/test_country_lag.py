@@ -40,6 +40,9 @@ def test_china_behind_the_us_has_a_level_averaged_lag_and_a_lag_over_time(built_
         series = con.execute(f"SELECT bucket_start, value, leader_value, follower_value "
                              f"FROM gap_series WHERE {SERIES} ORDER BY bucket_start").df()
         verdicts = con.execute(f"SELECT period, verdict, unit FROM gap_verdicts WHERE {SERIES}").df()
+        records = con.execute(f"""SELECT tolerance_points, lag_months, ci_low, censored FROM lags
+                                  WHERE series_id = 'epoch:eci' AND measure = 'record match'
+                                    AND is_summary AND {PAIR} ORDER BY 1""").df()
         best_us, best_cn = con.execute(BEST).fetchone()
     print("\n" + row.to_string() + "\n" + verdicts.to_string())
     assert len(row) == 1
@@ -52,6 +55,9 @@ def test_china_behind_the_us_has_a_level_averaged_lag_and_a_lag_over_time(built_
     assert set(verdicts["period"]) == {"whole history", "last 12 months"}
     assert set(verdicts["unit"]) == {"months"}
     assert verdicts["verdict"].isin(["widening", "narrowing", "no clear change"]).all()
+    # the second measure, as for open vs closed: record match under both catch-up rules
+    assert list(records["tolerance_points"]) == [0.0, 1.0]
+    assert (records["lag_months"].between(2, 24)).all() and not records["censored"].any()
 
 
 def test_the_terminal_names_the_country_pair_in_words(built_db):
@@ -62,6 +68,7 @@ def test_the_terminal_names_the_country_pair_in_words(built_db):
     lines = "\n".join(lag_report.report_lines(rows))
     assert "epoch:eci  China behind United States of America: " in lines
     assert "at least 8.8 months: the United States of America frontier passed the China best" in lines
+    assert "\n    epoch:eci  China behind United States of America\n      threshold rule" in lines
 
 
 def test_a_joint_or_unlabelled_model_is_in_neither_country():

@@ -5,10 +5,13 @@ with several countries ("United States of America,China": a joint or multination
 belongs to neither side: counting it as both would let one release set the leader's frontier
 and the follower's at once, and picking one of its countries would be a guess Epoch did not
 make. Unlabelled models are left out for the same reason. The pair is built like every other
-(`verdicts.pairs`), so its level-averaged lag, lag over time and verdict come from the same code.
+(`verdicts.pairs`), so its level-averaged lag, lag over time and verdict come from the same code;
+`record_match` adds the second measure, as `verdicts.eci_lags` does for open vs closed.
 """
 
 import pandas as pd
+
+from warehouse.analysis import lags
 
 LEADER, FOLLOWER = "United States of America", "China"
 
@@ -25,3 +28,9 @@ def pair(eci: pd.DataFrame, min_models: int) -> list[tuple[pd.DataFrame, pd.Seri
     labelled = country.notna()
     return [(eci[labelled].reset_index(drop=True), country[labelled].reset_index(drop=True),
              LEADER, FOLLOWER)]
+
+
+def record_match(eci: pd.DataFrame, min_models: int) -> pd.DataFrame:
+    """The record-match lag rows (`lags.group_lags`) of the pair, if it has one."""
+    found = pair(eci, min_models)
+    return lags.group_lags(*found[0]) if found else pd.DataFrame(columns=lags.LAG_COLUMNS)

@@ -108,8 +108,9 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
                       ratio_series(data["latency"], changes), public_series.series(data)],
                      SERIES_COLUMNS)
     series = series.assign(pack=series["pack"].astype(object).fillna(series["metric"]))
-    lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
-                        public_series.lag_rows(data)], lags.LAG_COLUMNS)
+    lag_rows = _concat([eci_lags(data["eci"]), countries.record_match(data["eci"], ORG_MIN_MODELS),
+                        eci_organisation_lags(data["eci"]), public_series.lag_rows(data)],
+                       lags.LAG_COLUMNS)
     lag_rows = _concat([lag_rows, eci_level_averaged(data["eci"])], lags.LAG_COLUMNS)
     pooled = lag_rows[(lag_rows["leader_group"] == "closed") & (lag_rows["metric"] != "epoch:eci")]
     tested = _concat([series, lag_over_time(data["eci"]), lags.lag_series(pooled)],
