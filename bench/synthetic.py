@@ -12,7 +12,7 @@ import duckdb
 MODELS, PACKS, ITEMS, DAYS_BETWEEN_RUNS = 50, 4, 500, 11
 
 SETUP = f"""
-INSERT INTO model_registry
+INSERT INTO model_registry (model_id, display_name, organization, open_weights, release_date, source)
 SELECT 'bench/model-' || m, 'model ' || m, 'org-' || (m % 8), m % 2 = 1, NULL, 'config'
 FROM range({MODELS}) t(m);
 INSERT INTO run_ledger (run_id, collector, host, started_at_utc, status)

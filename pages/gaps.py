@@ -107,8 +107,9 @@ if len(over_time):
     st.markdown(f"**Lag over time, is the gap widening in months?** {labels.verdict(head['verdict'])} "
                 f"over the {head['period']} "
                 f"({labels.with_interval(head['slope_per_year'], head['ci_low'], head['ci_high'], 'months per year', signed=True)}). "
-                "Each month: how many months ago the closed frontier first passed the best open "
-                "model so far (0 when open is at the top).")
+                f"Each month: how many months ago the {labels.group(head['group_a'])} frontier "
+                f"first passed the best {labels.group(head['group_b'])} model so far (0 when "
+                f"{labels.group(head['group_b'])} is at the top).")
     days = months["bucket_start"].astype("datetime64[ns]")
     shown = months[(days >= pd.Timestamp(head["period_start"])) | (head["period"] != "last 12 months")]
     figure.show(gap_charts.gap_trend_figure(shown if len(shown) else months, head))

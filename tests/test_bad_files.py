@@ -258,7 +258,7 @@ def test_a_disk_that_fills_while_publishing_keeps_the_rows_for_the_next_write(
     published = path.read_bytes()
     with pytest.raises(file_errors.DiskFull) as caught:
         with db.writing(path) as con:
-            con.execute("INSERT INTO model_registry SELECT 'test/model-' || range, 'm', 'org', true, "
+            con.execute("INSERT INTO model_registry (model_id, display_name, organization, open_weights, release_date, source) SELECT 'test/model-' || range, 'm', 'org', true, "
                         "NULL, 'config' FROM range(20000)")
     assert str(caught.value) == (f"disk full: No space left on device while GapWatch published in "
                                  f"{tiny_disk}; what it wrote is kept in gapwatch.master.duckdb, and "

@@ -133,7 +133,7 @@ def add_measured_rows(con, n_weeks=12):
     """Six configured models (three open), one capability and latency run a week."""
     ids = [f"test/{kind}-{i}" for kind in ("open", "closed") for i in range(3)]
     for model in ids:
-        con.execute("INSERT INTO model_registry VALUES (?, ?, 'Test', ?, NULL, 'config')",
+        con.execute("INSERT INTO model_registry (model_id, display_name, organization, open_weights, release_date, source) VALUES (?, ?, 'Test', ?, NULL, 'config')",
                     [model, model, "open" in model])
     for week, day in enumerate(pd.date_range("2025-01-06", periods=n_weeks, freq="7D", tz="UTC")):
         run = f"run-{week}"

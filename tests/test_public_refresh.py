@@ -119,6 +119,23 @@ def test_a_first_refresh_adds_the_new_months(refreshed):
     assert "epoch.ai/benchmarks" in credits["epoch_eci"] and "CC BY 4.0" in credits["epoch_benchmarks"]
 
 
+def test_a_refreshed_model_keeps_epochs_country_and_the_country_lag_reaches_the_new_months(refreshed):
+    """The refreshed ECI's new models carry Epoch's country label (`models.country`), shipped
+    models keep theirs, and China behind the US is computed on the refreshed months too."""
+    path, _, _ = refreshed
+    labels = dict(rows(path, "SELECT s.source_name, m.country FROM capability_scores s JOIN models m "
+                             "USING (model_id) WHERE s.pack = 'epoch:eci' AND s.source_name IN "
+                             "('GPT-6 Astra', 'Kimi K3', 'GLM-5.2', 'DeepSeek-V3.2')"))
+    assert labels == {"GPT-6 Astra": "United States of America", "Kimi K3": "China",
+                      "GLM-5.2": "China", "DeepSeek-V3.2": "China"}
+    pair = ("series_id = 'epoch:eci' AND gap_kind = 'lag_months' AND "
+            "group_a = 'United States of America' AND group_b = 'China'")
+    assert rows(path, f"SELECT max(bucket_start)::VARCHAR, max(leader_value), max(follower_value) "
+                      f"FROM gap_series WHERE {pair}") == [("2026-11-01", 166.31, 158.9)]
+    assert rows(path, "SELECT count(*) FROM lags WHERE measure = 'level-averaged' AND "
+                      "leader_group = 'United States of America' AND follower_group = 'China'") == [(1,)]
+
+
 def test_a_second_refresh_is_a_no_op(refreshed_copy, server, monkeypatch, capsys):
     path, config = refreshed_copy
     # Every row compared, not a float sum: DuckDB's parallel sum differs in the last bits by run.
@@ -316,6 +333,8 @@ def test_importing_the_shipped_history_again_keeps_the_refreshed_vintages(refres
     assert rows(path, "SELECT s.model_id, m.display_name FROM capability_scores s JOIN models m "
                       "USING (model_id) WHERE s.pack = 'epoch:eci' AND s.source_name = 'GPT-6 Astra'") \
         == [("openai/gpt-6-astra", "GPT-6 Astra")]
+    assert rows(path, "SELECT country FROM models WHERE model_id = 'openai/gpt-6-astra'") \
+        == [("United States of America",)]  # kept with the vintage's names
     assert rows(path, "SELECT count(*) FROM capability_scores s LEFT JOIN models m USING (model_id) "
                       "WHERE m.model_id IS NULL") == [(0,)]
 

@@ -19,7 +19,7 @@ COUNT = f"SELECT count(*) AS n FROM models WHERE model_id = '{NEW_MODEL}'"
 
 def publish_a_model(db_path) -> None:
     with db.writing(db_path) as con:
-        con.execute("INSERT INTO model_registry VALUES (?, 'new', 'Test', true, NULL, 'config')",
+        con.execute("INSERT INTO model_registry (model_id, display_name, organization, open_weights, release_date, source) VALUES (?, 'new', 'Test', true, NULL, 'config')",
                     [NEW_MODEL])
 
 
@@ -56,7 +56,7 @@ def test_publish_after_publish_while_each_old_snapshot_stays_open(db_copy):
         for n in range(1, 4):
             held.append(duckdb.connect(str(db_copy), read_only=True))
             with db.writing(db_copy) as con:
-                con.execute("INSERT INTO model_registry VALUES (?, 'new', 'Test', true, NULL, "
+                con.execute("INSERT INTO model_registry (model_id, display_name, organization, open_weights, release_date, source) VALUES (?, 'new', 'Test', true, NULL, "
                             "'config')", [f"test/publish-{n}"])
             seen = reads.read("SELECT count(*) AS n FROM models WHERE model_id LIKE 'test/publish-%'",
                               db_path=db_copy)["n"].iloc[0]

@@ -214,7 +214,7 @@ def moved_model(tmp_path_factory):
     create_views(con)
     models = {"test/closed": False, "test/open-a": True, "test/open-b": True}
     for model, open_weights in models.items():
-        con.execute("INSERT INTO model_registry VALUES (?, ?, 'Test', ?, NULL, 'config')",
+        con.execute("INSERT INTO model_registry (model_id, display_name, organization, open_weights, release_date, source) VALUES (?, ?, 'Test', ?, NULL, 'config')",
                     [model, model, open_weights])
     correct = {"test/closed": 6, "test/open-a": 3, "test/open-b": 2}
     for week, day in enumerate(pd.date_range("2025-01-06", periods=40, freq="7D", tz="UTC")):

@@ -119,7 +119,8 @@ def register_models(con: duckdb.DuckDBPyConnection, models: list) -> int:
         con.execute("UPDATE model_registry SET organization = ?, open_weights = ? WHERE model_id = ? "
                     "AND (organization IS DISTINCT FROM ? OR open_weights IS DISTINCT FROM ?)",
                     [m.organization, m.open_weights, m.id, m.organization, m.open_weights])
-        con.execute("INSERT INTO model_registry SELECT ?, ?, ?, ?, NULL, 'config' WHERE NOT EXISTS "
+        con.execute("INSERT INTO model_registry (model_id, display_name, organization, open_weights, "
+                    "release_date, source) SELECT ?, ?, ?, ?, NULL, 'config' WHERE NOT EXISTS "
                     "(SELECT 1 FROM model_registry WHERE model_id = ?)",
                     [m.id, m.api_model, m.organization, m.open_weights, m.id])
         con.execute("INSERT INTO model_alias SELECT ?, 'config', ? WHERE NOT EXISTS (SELECT 1 FROM "

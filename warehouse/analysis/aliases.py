@@ -34,10 +34,10 @@ from warehouse.analysis.organisations import org_name, org_slug
 EFFORT_SUFFIX = re.compile(r"(_(high|low|medium|xhigh|none|minimal|unknown|max|thinking|\d+k)"
                            r"| \(\d+k thinking\))$", re.I)
 CANDIDATE_COLUMNS = ["priority", "source", "alias", "group_key", "organization", "open_weights",
-                     "release_date", "display_name", "family", "first_seen"]
+                     "release_date", "display_name", "family", "first_seen", "country"]
 DATE_SLACK_DAYS = 60  # a name seen this long before a version's release names another model
 REGISTRY_COLUMNS = ["model_id", "display_name", "organization", "open_weights", "release_date",
-                    "source", "family", "open_weights_from"]
+                    "source", "family", "open_weights_from", "country"]
 
 
 HOSTED_AFFIXES = re.compile(r"^((us|eu|apac|global)\.)?((anthropic|meta|amazon|mistral|cohere|ai21)\.)"
@@ -167,7 +167,8 @@ class Crosswalk:
             display = f"{row.family} ({_day(row.release_date):%Y-%m-%d})"
         for key, value in (("organization", org_name(row.organization, row.alias)),
                            ("open_weights", row.open_weights), ("release_date", row.release_date),
-                           ("display_name", display), ("family", family)):
+                           ("display_name", display), ("family", family),
+                           ("country", _text(row.country))):
             if meta.get(key) is None and value is not None and not pd.isna(value):
                 meta[key] = value
                 if key == "open_weights":

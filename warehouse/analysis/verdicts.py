@@ -9,7 +9,8 @@ frames to `compute`, which calls the pure functions in `gaps`, `trends` and `lag
   listing changes (`warehouse.analysis.arena` says how). The lab-frontier packs hold one flagship per
   lab, not a leaderboard: left out.
 * Epoch ECI: best closed minus best open model released by each month; the open-vs-closed lag
-  in months (threshold crossings) with its trend; each organisation's lag behind the overall frontier (every model).
+  in months (threshold crossings) with its trend; each organisation's lag behind the overall
+  frontier (every model); China's behind the US (`countries`).
 * OpenRouter: log10 of the closed / open median output price per month, from the price in force
   on the first of the month; paid offerings only (no `:free` ids, no zero prices), each model's
   offerings averaged first so a model listed under many ids counts once.
@@ -39,8 +40,8 @@ whole-history and segment verdicts; a family never holds two overlapping periods
 import numpy as np
 import pandas as pd
 
-from warehouse.analysis import (arena, frontier_lag, gaps, labels, lags, level_shifts, public_series,
-                                trends, vintages)
+from warehouse.analysis import (arena, countries, frontier_lag, gaps, labels, lags, level_shifts,
+                                public_series, trends, vintages)
 
 ARENA_TOP_K = 10
 PRICE_SOURCE = "public:openrouter_price_changes"
@@ -60,7 +61,7 @@ SQL = {
     "arena": """SELECT pack, measured_at_utc, model_id, value, source FROM capability_scores
                 WHERE pack LIKE 'arena:%' AND pack NOT LIKE 'arena:lab_frontier:%'""",
     "eci": """SELECT s.pack, s.measured_at_utc, s.model_id, s.value, s.source, m.open_weights,
-                     m.organization
+                     m.organization, m.country
               FROM capability_scores s JOIN models m USING (model_id) WHERE s.pack = 'epoch:eci'""",
     "prices": f"""SELECT p.model_id, p.source_name, p.effective_from, p.effective_to,
                          CAST(p.last_seen_utc AS DATE) AS last_seen, p.usd_per_mtok_out AS value,
@@ -107,8 +108,9 @@ def compute(data: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, ...]:
                       ratio_series(data["latency"], changes), public_series.series(data)],
                      SERIES_COLUMNS)
     series = series.assign(pack=series["pack"].astype(object).fillna(series["metric"]))
-    lag_rows = _concat([eci_lags(data["eci"]), eci_organisation_lags(data["eci"]),
-                        public_series.lag_rows(data)], lags.LAG_COLUMNS)
+    lag_rows = _concat([eci_lags(data["eci"]), countries.record_match(data["eci"], ORG_MIN_MODELS),
+                        eci_organisation_lags(data["eci"]), public_series.lag_rows(data)],
+                       lags.LAG_COLUMNS)
     lag_rows = _concat([lag_rows, eci_level_averaged(data["eci"])], lags.LAG_COLUMNS)
     pooled = lag_rows[(lag_rows["leader_group"] == "closed") & (lag_rows["metric"] != "epoch:eci")]
     tested = _concat([series, lag_over_time(data["eci"]), lags.lag_series(pooled)],
@@ -249,8 +251,8 @@ ORG_MIN_MODELS = 5  # an organisation's lag over time needs this many models wit
 
 def pairs(eci: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.Series, str, str]]:
     """(scores, group labels, leader, follower) of every pair with a lag: open behind closed,
-    and each organisation with `ORG_MIN_MODELS` models behind the overall frontier (every
-    model, whoever released it)."""
+    each organisation with `ORG_MIN_MODELS` models behind the overall frontier (every model,
+    whoever released it), and China behind the US (`countries`, with as many models a side)."""
     if eci.empty:
         return []
     out = [(eci, openness(eci), "closed", "open")]
@@ -259,7 +261,7 @@ def pairs(eci: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.Series, str, str]]:
         both = pd.concat([eci, eci[eci["organization"] == org]], ignore_index=True)
         out.append((both, pd.Series(["frontier"] * len(eci) + [org] * int(counts[org])),
                     "frontier", org))
-    return out
+    return out + countries.pair(eci, ORG_MIN_MODELS)
 
 
 def lag_over_time(eci: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ view("models", "One row per model version, whatever source first named it.",
      "SELECT r.model_id, r.organization, r.open_weights, r.release_date, r.source, "
      "r.display_name, coalesce(l.family, r.display_name) AS family, "
      "CASE WHEN r.open_weights IS NOT NULL THEN coalesce(l.open_weights_from, r.source) END "
-     "AS open_weights_from FROM model_registry r LEFT JOIN model_lineage l USING (model_id)",
+     "AS open_weights_from, r.country FROM model_registry r LEFT JOIN model_lineage l USING (model_id)",
      model_id="GapWatch id of one model *version* (a later snapshot is another id), "
               "`organization/model` (configured models keep their `provider/model`)",
      organization="Developer of the model (never the host serving it)",
@@ -23,7 +23,9 @@ view("models", "One row per model version, whatever source first named it.",
      family="The model family its versions share (display only: scores stay with the version)",
      open_weights_from="Which source labelled it open or closed (`epoch`, `arena`, "
                        "`openrouter`, `crosswalk`, `config`, or `family: <name>` when a "
-                       "sibling version's label was taken); NULL when unlabelled")
+                       "sibling version's label was taken); NULL when unlabelled",
+     country="Country of the developer as Epoch AI labels it (`China`, `United States of America`; "
+             "several countries comma-separated, as Epoch gives them); NULL when Epoch has none")
 
 view("model_aliases", "Names used by Arena, Epoch, OpenRouter, LiteLLM and configs, mapped to one id.",
      "SELECT alias, source, model_id FROM model_alias",

@@ -172,8 +172,9 @@ view("lags", "How many months the follower group is behind: Epoch's level-averag
      series_id="The scores whose records are followed: a `capability_scores.pack` (e.g. "
                "`epoch:eci`, `epoch:<benchmark>`) or a dimension composite "
                "`dimension:<dimension>@<mapping version>`; the same id as in `gap_series`",
-     leader_group="Group that set the record, e.g. `closed`, or `frontier`: the overall "
-                  "frontier, every model whoever released it",
+     leader_group="Group that set the record, e.g. `closed`, `frontier` (the overall "
+                  "frontier, every model whoever released it) or a country as Epoch labels "
+                  "models (`United States of America`, followed by `China`)",
      follower_group="Group that followed",
      level="The leader's record score (NULL on the summary row)",
      lag_months="Months from the record to the follower's match; when `censored`, a lower "

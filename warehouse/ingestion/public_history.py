@@ -25,7 +25,8 @@ from warehouse.ingestion.vintage_names import remap_vintages, vintage_names
 from warehouse.storage.writes import skip_existing
 
 DATA_DIR = Path(__file__).parent / "public_data"
-IMPORT_VERSION = "3"  # 2: Epoch benchmark dimensions; 3: ids are model versions (issue 25)
+IMPORT_VERSION = "4"  # 2: Epoch benchmark dimensions; 3: ids are model versions (issue 25);
+# 4: models keep Epoch's country (issue 24)
 PUBLIC_TABLES = ["public_capability_score", "public_latency_summary", "price_period"]
 
 
@@ -161,8 +162,9 @@ def _replace_public_rows(con, aliases, registry, staged, data_dir) -> ImportRepo
     con.register("resolved_models", registry)
     con.execute("INSERT INTO model_alias SELECT alias, source, model_id FROM resolved_aliases "
                 + skip_existing(con, "model_alias", ("alias", "source"), "resolved_aliases"))
-    con.execute("INSERT INTO model_registry SELECT model_id, display_name, organization, "
-                "open_weights, CAST(release_date AS DATE), source FROM resolved_models "
+    con.execute("INSERT INTO model_registry (model_id, display_name, organization, open_weights, "
+                "release_date, source, country) SELECT model_id, display_name, organization, "
+                "open_weights, CAST(release_date AS DATE), source, country FROM resolved_models "
                 + skip_existing(con, "model_registry", ("model_id",), "resolved_models"))
     con.execute("INSERT INTO model_lineage SELECT model_id, family, open_weights_from "
                 "FROM resolved_models")

@@ -15,18 +15,18 @@ EPOCH_CREDIT = "Epoch AI, 'AI Benchmarking' and 'Notable AI Models', https://epo
 CANDIDATE = ("SELECT {priority} AS priority, '{source}' AS source, {alias} AS alias, "
              "{group} AS group_key, {org} AS organization, {open} AS open_weights, "
              "{release} AS release_date, {display} AS display_name, {family} AS family, "
-             "{seen} AS first_seen FROM stage WHERE {alias} IS NOT NULL AND {where}")
+             "{seen} AS first_seen, {country} AS country FROM stage WHERE {alias} IS NOT NULL AND {where}")
 
 
 def candidates(priority: int, source: str, alias: str, group: str | None = None,
                org: str = "NULL", open_: str = "NULL::BOOLEAN", release: str = "NULL::DATE",
                display: str = "NULL", family: str = "NULL", seen: str = "NULL::DATE",
-               where: str = "true") -> str:
+               where: str = "true", country: str = "NULL::VARCHAR") -> str:
     """The names a file contributes to the crosswalk (`aliases.CANDIDATE_COLUMNS`); `seen` is
     the first date the source shows the name, which keeps it from joining a later version."""
     return CANDIDATE.format(priority=priority, source=source, alias=alias, group=group or alias,
                             org=org, open=open_, release=release, display=display,
-                            family=family, seen=seen, where=where)
+                            family=family, seen=seen, where=where, country=country)
 
 
 def epoch_version(name: str, version: str, release: str) -> str:
@@ -66,6 +66,10 @@ EPOCH_OPEN = "coalesce(open_weights, model_accessibility ILIKE 'Open weights%')"
 # The benchmark → dimension table (docs/dimensions.md); its version names the dimension series.
 EPOCH_DIMENSIONS = sql_case("s.benchmark")
 ECI_VERSION = epoch_version("model_name", "model_version", "release_date")
+# Epoch's country label as given ("China", "United States of America,China"); the notable-models
+# file repeats a country once per organisation ("China,China"), so only the ECI and benchmark
+# files (one label per model, the same vocabulary) name a model's country.
+EPOCH_COUNTRY = "nullif(trim(country), '')"
 
 PRICE_PERIODS = """
 INSERT INTO price_period
@@ -119,9 +123,11 @@ DATASETS: list[Dataset] = [
          "training_compute_flop": F},
         "CC BY 4.0 (Epoch AI)", EPOCH_CREDIT + "; ECI export as committed in peterhurford/metr_graph",
         names=[candidates(1, "epoch", "trim(coalesce(model_version, model_name))", ECI_VERSION,
-                          "organization", EPOCH_OPEN, "release_date", "model_name", "model_name"),
+                          "organization", EPOCH_OPEN, "release_date", "model_name", "model_name",
+                          country=EPOCH_COUNTRY),
                candidates(1, "epoch", "model_name", ECI_VERSION, "organization", EPOCH_OPEN,
-                          "release_date", "model_name", "model_name", where=ONE_VERSION_NAMES)],
+                          "release_date", "model_name", "model_name", where=ONE_VERSION_NAMES,
+                          country=EPOCH_COUNTRY)],
         # One row per version, dated by its own release. A version the crosswalk file pins
         # elsewhere (Qwen2.5-VL-72B, filed under Qwen2.5-72B) does not inherit the ECI Epoch
         # estimated for the model name it was filed under.
@@ -149,7 +155,7 @@ DATASETS: list[Dataset] = [
         names=[candidates(2, "epoch", "trim(coalesce(model_version, model_name))",
                           epoch_version("model_name", "model_version", "release_date"),
                           "organization", EPOCH_OPEN, "release_date", "model_name",
-                          "coalesce(model_name, trim(model_version))")],
+                          "coalesce(model_name, trim(model_version))", country=EPOCH_COUNTRY)],
         inserts=[f"""INSERT INTO public_capability_score
             SELECT :run, :source, 'epoch:' || s.benchmark, :version, 'benchmark_score',
                    {EPOCH_DIMENSIONS}, trim(coalesce(s.model_version, s.model_name)), m.model_id,

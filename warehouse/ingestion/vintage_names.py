@@ -20,7 +20,8 @@ ALIAS_SOURCE = {"arena": "arena", "epoch_eci": "epoch", "epoch_benchmarks": "epo
 def vintage_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every stored vintage's candidate names, to resolve after the shipped ones."""
     return con.execute(f"""SELECT DISTINCT priority + {LATER} AS priority, source, alias, group_key,
-                                  organization, open_weights, release_date, display_name
+                                  organization, open_weights, release_date, display_name,
+                                  country
                            FROM public_vintage_name""").df().reindex(columns=CANDIDATE_COLUMNS)
 
 
@@ -57,22 +58,34 @@ def extend(con: duckdb.DuckDBPyConnection, names: pd.DataFrame, run_id: str,
     aliases = aliases.drop_duplicates(["alias", "source"])
     models = pd.DataFrame([{"model_id": k, **v} for k, v in crosswalk.meta.items() if not v.get("known")])
     models = models.reindex(columns=["model_id", "display_name", "organization", "open_weights",
-                                     "release_date"])
+                                     "release_date", "country"])
+    countries = pd.DataFrame([(k, v["country"]) for k, v in crosswalk.meta.items()
+                              if v.get("known") and v.get("country")],
+                             columns=["model_id", "country"])
     con.register("new_aliases", aliases)
     con.register("new_models", models)
+    con.register("new_countries", countries)
     con.register("vintage_candidates", names.reindex(columns=CANDIDATE_COLUMNS))
     try:
         n_aliases = con.execute("""INSERT INTO model_alias SELECT alias, source, model_id FROM new_aliases n
             WHERE NOT EXISTS (SELECT 1 FROM model_alias a WHERE a.alias = n.alias AND a.source = n.source)
             """).fetchone()[0]
-        n_models = con.execute("""INSERT INTO model_registry SELECT model_id, display_name, organization,
-                open_weights, CAST(release_date AS DATE), $source FROM new_models n
+        n_models = con.execute("""INSERT INTO model_registry (model_id, display_name, organization,
+                open_weights, release_date, source, country)
+            SELECT model_id, display_name, organization, open_weights, CAST(release_date AS DATE),
+                   $source, country FROM new_models n
             WHERE NOT EXISTS (SELECT 1 FROM model_registry r WHERE r.model_id = n.model_id)""",
                                {"source": f"public:{dataset}"}).fetchone()[0]
+        # A known model Epoch had not labelled takes the refreshed file's country.
+        if len(countries):
+            con.execute("""UPDATE model_registry SET country = c.country FROM new_countries c
+                           WHERE model_registry.model_id = c.model_id
+                             AND model_registry.country IS NULL""")
         con.execute("""INSERT INTO public_vintage_name SELECT $run, priority, source, alias, group_key,
-                           organization, open_weights, CAST(release_date AS DATE), display_name
+                           organization, open_weights, CAST(release_date AS DATE), display_name,
+                           country
                        FROM vintage_candidates""", {"run": run_id})
     finally:
-        for name in ("new_aliases", "new_models", "vintage_candidates"):
+        for name in ("new_aliases", "new_models", "new_countries", "vintage_candidates"):
             con.unregister(name)
     return n_aliases, n_models

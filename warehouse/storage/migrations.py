@@ -316,3 +316,13 @@ def m011_drift_sentinel(con: duckdb.DuckDBPyConnection) -> None:
         evidence VARCHAR NOT NULL, served_identity JSON,
         PRIMARY KEY (run_id, model_id, canary_version));
     """)
+
+
+@migration
+def m012_model_country(con: duckdb.DuckDBPyConnection) -> None:
+    """Each model's country as Epoch labels it (a lag of one country's models behind
+    another's, issue 24); refreshed vintages keep their names' country for a rebuild."""
+    con.execute("""
+    ALTER TABLE model_registry ADD COLUMN country VARCHAR;
+    ALTER TABLE public_vintage_name ADD COLUMN country VARCHAR;
+    """)
