@@ -149,6 +149,17 @@ def test_three_collectors_write_one_lake_at_once_while_it_is_read(db_copy, lake_
     assert sum(len(d.value) for d in at.dataframe) >= 3  # the ledger, read from the lake
 
 
+def test_upkeep_tries_a_step_again_when_a_writer_changed_the_catalog_first():
+    """PostgreSQL refuses the flush of inlined data when a writer updated the same catalog rows
+    (seen in CI: two hosts' schedulers, upkeep beside latency runs); DuckDB passes it on as a
+    plain Error, not a TransactionException. Both are conflicts, other errors are not."""
+    conflict = duckdb.Error('Failed to delete flushed inlined data in DuckLake from table '
+                            'ducklake_inlined_data_37_1: Failed to execute query "DELETE FROM ...": '
+                            'ERROR:  could not serialize access due to concurrent update')
+    assert lake._upkeep_conflict(conflict) and lake._upkeep_conflict(duckdb.TransactionException("x"))
+    assert not lake._upkeep_conflict(duckdb.Error("IO Error: No space left on device"))
+
+
 def test_upkeep_merges_small_files_and_expires_old_snapshots(lake_address):
     """Thousands of small writes must not stay thousands of files: here 12 small inserts."""
     con = lake.connect(lake.parse_target(lake_address))

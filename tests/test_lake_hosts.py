@@ -88,7 +88,7 @@ def test_two_hosts_schedule_their_own_share_into_one_lake(db_copy, lake_address,
         assert scheduler.store_path().name in os.listdir(tmp_path / host)  # its own job store
     assert not any(r[0] == "upkeep" for r in found["us-1"])  # upkeep runs on one host only
     upkeep = [r for r in found["eu-1"] if r[0] == "upkeep"]
-    assert all(r[2] == "ok" for r in upkeep), upkeep  # beside writers, and when stopped mid-way
+    assert all(r[2] == "ok" for r in upkeep), ([r[1:3] for r in upkeep], logs["eu-1"][-3000:])  # beside writers, and when stopped mid-way
     assert '"snapshots"' in upkeep[0][3] and '"after"' in upkeep[0][3]
     with db.reading(lake_address) as con:  # every sample once
         assert con.execute("SELECT count(*) = count(DISTINCT (run_id, model_id, request_index)) "

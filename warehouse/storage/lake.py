@@ -15,6 +15,7 @@ that holds the Parquet files. Passwords belong in `PGPASSWORD` or `~/.pgpass`, n
 address: it is printed in messages.
 """
 
+import logging
 import os
 import re
 import shlex
@@ -25,13 +26,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
+from tenacity import Retrying, retry_if_exception, retry_if_exception_type, stop_after_attempt, wait_random
 
 from core.address import LAKE_PREFIX as PREFIX, WarehouseAddress
 from core.errors import DatabaseBusy, GapWatchError
 from warehouse.storage.extensions import OFFLINE_CONFIG, load_extension
 
 ALIAS = "lake"
+
+log = logging.getLogger("gapwatch.lake")
 
 
 @dataclass(frozen=True)
@@ -234,14 +237,28 @@ def maintain(target: LakeTarget, keep_days: int = 7) -> dict[str, tuple[int, int
         for call in ("ducklake_flush_inlined_data('lake')", "ducklake_merge_adjacent_files('lake')",
                      f"ducklake_expire_snapshots('lake', older_than => now() - INTERVAL {int(keep_days)} DAY)",
                      "ducklake_cleanup_old_files('lake', cleanup_all => true)"):
-            for attempt in Retrying(retry=retry_if_exception_type(duckdb.TransactionException),
-                                    stop=stop_after_attempt(5), wait=wait_random(0.1, 1.0), reraise=True):
+            for attempt in Retrying(retry=retry_if_exception(_upkeep_conflict), stop=stop_after_attempt(5),
+                                    wait=wait_random(0.1, 1.0), reraise=True,
+                                    before_sleep=lambda state, call=call: log.info(
+                                        "lake upkeep: %s met a writer's commit; trying it again",
+                                        call.split("(")[0])):
                 with attempt:  # a writer on another host may commit first: try the step again
                     con.execute(f"CALL {call}").fetchall()
         after = _upkeep_counts(con)
     finally:
         con.close()
     return {name: (before[name], after[name]) for name in before}
+
+
+# PostgreSQL's words when a writer changed the catalog rows an upkeep step was deleting: the
+# flush of inlined data reports it as a plain duckdb.Error, not a TransactionException.
+CATALOG_CONFLICT = "could not serialize access due to concurrent update"
+
+
+def _upkeep_conflict(exc: BaseException) -> bool:
+    """A conflict with a writer that committed first: the step can simply be tried again."""
+    return isinstance(exc, duckdb.TransactionException) or (
+        isinstance(exc, duckdb.Error) and CATALOG_CONFLICT in str(exc))
 
 
 def _upkeep_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
