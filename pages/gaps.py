@@ -61,7 +61,7 @@ st.caption(f"Trend: {labels.with_interval(verdict['slope_per_year'], verdict['ci
 if isinstance(verdict.get("note"), str) and verdict["note"]:
     st.info(verdict["note"])
 
-changes = data.method_changes(*snap)
+changes = gap_charts.own_steps_only(data.method_changes(*snap), periods)
 measured = verdict["source"] == "measured"
 scopes = {verdict["series_id"], *(changes["scope"] if measured else [])}
 figure.show(gap_charts.mark_method_changes(gap_charts.gap_trend_figure(gaps, verdict), changes, scopes,

@@ -298,3 +298,24 @@ def test_every_page_script_is_registered_once_and_helpers_sit_in_pages_ui():
                      if p.name != "__init__.py")
     registered = [page["script"] for page in registered_pages()]
     assert sorted(registered) == scripts and len(set(registered)) == len(registered)
+
+
+def test_the_gap_chart_marks_its_own_fitted_steps_not_another_pairs(app, db_copy):
+    """Fitted steps are stored under their series id only; the ECI closed-vs-open chart drew the
+    organisations' lag resets (Mistral AI, xAI) as if its own gap had stepped."""
+    from pages.ui.charts import gaps as gap_charts
+
+    others = one(db_copy, "SELECT count(*) FROM method_changes WHERE kind = 'level shift' AND "
+                          "scope = 'epoch:eci' AND label NOT LIKE '%closed weights vs open weights%'")[0]
+    assert others >= 2  # the lag resets the chart must leave out
+    at = open_page(app, "pages/gaps.py")
+    notes = [a.get("text", "").replace("<br>", " ") for a in figure_specs(at)[0]["layout"].get("annotations", [])]
+    assert not [n for n in notes if "fitted step" in n and "closed weights vs open weights" not in n], notes
+    with db.reading(db_copy) as con:
+        changes = con.execute("SELECT * FROM method_changes").df()
+        mistral = con.execute("SELECT * FROM gap_verdicts WHERE series_id = 'epoch:eci' AND "
+                              "gap_kind = 'lag_months' AND group_b = 'Mistral AI'").df()
+    kept = gap_charts.own_steps_only(changes, mistral)
+    steps = kept[kept["kind"] == "level shift"]
+    assert len(steps) == 1 and "Mistral AI" in steps["label"].iloc[0]  # its own reset, shown
+    assert len(kept[kept["kind"] != "level shift"]) == len(changes[changes["kind"] != "level shift"])

@@ -121,6 +121,23 @@ def lag_figure(lag_rows: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def own_steps_only(changes: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+    """`changes` without the fitted steps of other pairs or gap kinds of the same series.
+
+    Why: a fitted step is stored under its series id only (`scope`), so the ECI closed-vs-open
+    chart drew Mistral AI's and xAI's lag resets as if its own gap had stepped. A step is kept
+    when one of the shown pair's own verdicts (`periods`: every period of one series, gap kind
+    and pair) fitted it on that date; recorded changes (listings, methods) are all kept."""
+    steps = changes["kind"].eq("level shift")
+    own_dates = set(pd.to_datetime(periods["step_at"].dropna(), utc=True))
+    at = pd.to_datetime(changes["changed_at_utc"], utc=True)
+    first = periods.iloc[0] if len(periods) else None
+    words = labels.gap_series(first["series_id"], first["gap_kind"], first["group_a"],
+                              first["group_b"]) + ":" if first is not None else None
+    own = at.isin(own_dates) & changes["label"].fillna("").str.startswith(words or "\0")
+    return changes[~steps | own]
+
+
 def mark_method_changes(fig: go.Figure, changes: pd.DataFrame, scopes, when) -> go.Figure:
     """Dotted vertical lines where a shown series changes method (`method_changes` view), inside
     the span of `when` (the figure's x values): values on either side may not compare."""
