@@ -129,12 +129,13 @@ def own_steps_only(changes: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame
     when one of the shown pair's own verdicts (`periods`: every period of one series, gap kind
     and pair) fitted it on that date; recorded changes (listings, methods) are all kept."""
     steps = changes["kind"].eq("level shift")
+    if periods.empty:
+        return changes[~steps]
+    pair = periods.iloc[0]
+    words = labels.gap_series(pair["series_id"], pair["gap_kind"], pair["group_a"], pair["group_b"])
     own_dates = set(pd.to_datetime(periods["step_at"].dropna(), utc=True))
-    at = pd.to_datetime(changes["changed_at_utc"], utc=True)
-    first = periods.iloc[0] if len(periods) else None
-    words = labels.gap_series(first["series_id"], first["gap_kind"], first["group_a"],
-                              first["group_b"]) + ":" if first is not None else None
-    own = at.isin(own_dates) & changes["label"].fillna("").str.startswith(words or "\0")
+    own = (pd.to_datetime(changes["changed_at_utc"], utc=True).isin(own_dates)
+           & changes["label"].fillna("").str.startswith(words + ":"))
     return changes[~steps | own]
 
 
