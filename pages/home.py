@@ -6,7 +6,7 @@ from pages.ui import board as board_ui
 from pages.ui import data, drift_sections, figure, freshness, measured_sections, tables
 from pages.ui.charts import gaps as gap_charts
 from warehouse.analysis import labels
-from warehouse.contract import queries
+from warehouse.contract import board_queries
 
 SOURCES = {
     "arena": "Source: LMArena / Chatbot Arena text leaderboard ratings (nakasyou/lmarena-history, "
@@ -57,14 +57,14 @@ if stale := freshness.stale_note(sources):
 if source == "measured":
     st.caption("Verdicts over time need 8 months of your runs; what they say today is under "
                "*My measurements* below.")
-if (board["Dimension"].eq("speed") & board["Verdict"].eq(queries.NOT_ENOUGH)).any():
+if (board["Dimension"].eq("speed") & board["Verdict"].eq(board_queries.NOT_ENOUGH)).any():
     # Inline code, not st.code: the code block's syntax highlighter cost Overview's first load
     # 0.3 s of the browser's main thread (Chrome CPU profile).
     if len(data.latency_samples(*snap)):
         st.caption("Speed: your latency runs so far are under *My measurements*; a speed trend "
                    "needs open- and closed-weights models measured over 8 months.")
     else:
-        st.caption(f"Speed: {queries.SPEED_GAP_NOTE}. Your own runs: `{queries.MEASURE_SPEED}`")
+        st.caption(f"Speed: {board_queries.SPEED_GAP_NOTE}. Your own runs: `{board_queries.MEASURE_SPEED}`")
 with st.expander("Each row in full: the series, whole history, periods and how verdicts are made"):
     st.table(board.drop(columns="Unit"), hide_index=True)  # the unit is in the trend
     st.caption(SOURCES["board"])

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from test_pages import DASHBOARD, app, metric, one, shown_number  # noqa: F401 (app is a fixture)
 
 from warehouse.analysis import labels, verdicts
-from warehouse.contract import queries
+from warehouse.contract import board_queries
 from warehouse.storage import db, gap_tables
 
 
@@ -69,7 +69,7 @@ def store_board_verdicts(db_path, plan: dict[str, str]) -> None:
     """The built warehouse's gap results stored again through the production store
     (`gap_tables.store`), with the `last 12 months` verdict of each board dimension in `plan`
     replaced: the shipped history has no widening or narrowing headline to check."""
-    board = queries.verdict_board(queries.gap_overview("public", db_path)).set_index("dimension")
+    board = board_queries.verdict_board(board_queries.gap_overview("public", db_path)).set_index("dimension")
     key = ["gap_kind", "group_a", "group_b", "source"]
     with db.writing(db_path, atomic=False) as con:
         frames = [con.execute(f"SELECT {', '.join(columns)} FROM {table}").df()
@@ -89,7 +89,7 @@ def test_no_board_row_contradicts_its_own_columns(db_copy, monkeypatch):
     row's fell. Built so there is something to check: one rising headline stored as widening,
     one falling as narrowing, and one rising stored as narrowing, which the board must not
     show as it is."""
-    headlines = queries.verdict_board(queries.gap_overview("public", db_copy))
+    headlines = board_queries.verdict_board(board_queries.gap_overview("public", db_copy))
     moved = (headlines["gap_now"] - headlines["gap_then"]).set_axis(headlines["dimension"]).dropna()
     rising, falling = list(moved[moved > 0].index), list(moved[moved < 0].index)
     assert len(rising) >= 2 and falling, moved
@@ -114,14 +114,12 @@ def test_no_board_row_contradicts_its_own_columns(db_copy, monkeypatch):
 
 
 def test_the_board_function_never_says_narrowing_beside_a_doubled_gap():
-    from warehouse.contract import queries
-
     row = {"dimension": "overall capability", "series_id": "epoch:eci", "verdict": "narrowing",
            "gap_then": 5.22, "gap_now": 10.23, "period_end": pd.Timestamp("2026-03-01"),
            "n_points": 13, "trend": [5.22, 10.23]}
-    out = queries.verdict_board(pd.DataFrame([row])).set_index("dimension")
+    out = board_queries.verdict_board(pd.DataFrame([row])).set_index("dimension")
     assert out.loc["overall capability", "verdict"] == "no clear change"
-    kept = queries.verdict_board(pd.DataFrame([row | {"verdict": "widening"}]))
+    kept = board_queries.verdict_board(pd.DataFrame([row | {"verdict": "widening"}]))
     assert kept.set_index("dimension").loc["overall capability", "verdict"] == "widening"
 
 

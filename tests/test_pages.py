@@ -10,7 +10,7 @@ from helpers import figure_specs, plotly_values
 from streamlit.testing.v1 import AppTest
 
 from warehouse.analysis import labels
-from warehouse.contract import queries
+from warehouse.contract import board_queries
 from warehouse.storage import db
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -235,7 +235,7 @@ def test_runs_page_shows_each_collectors_newest_run(app, db_copy):
 def test_gaps_page_lists_every_gap_series_by_source(app, db_copy):
     """Every series behind the board, with its verdicts, in words (moved from Overview)."""
     at = open_page(app, "pages/gaps.py")
-    expected = {source: len(queries.gap_overview(source, db_copy))
+    expected = {source: len(board_queries.gap_overview(source, db_copy))
                 for source in ("both", "public", "measured")}
     assert expected["both"] == expected["public"] + expected["measured"] and expected["public"] >= 10
 

@@ -19,7 +19,7 @@ from test_model_versions import epoch_row, tiny_warehouse
 
 from collectors.capability_scores import store_scores
 from warehouse.analysis import verdicts
-from warehouse.contract import queries
+from warehouse.contract import board_queries
 from warehouse.contract.views import create_views
 from warehouse.storage import db, gap_tables
 from warehouse.storage.migrations import migrate
@@ -169,7 +169,7 @@ def test_only_the_crossing_month_is_left_out_not_the_month_on_the_line_before_it
 def test_the_board_built_from_production_rows_has_a_widening_and_a_narrowing(four_stories):
     """The Overview board's rows, read by the page's own query from a warehouse the production
     path filled: a widening and a narrowing row, each agreeing with its gap then and now."""
-    board = queries.verdict_board(queries.gap_overview("public", four_stories)).set_index("dimension")
+    board = board_queries.verdict_board(board_queries.gap_overview("public", four_stories)).set_index("dimension")
     assert board.loc["understanding", "verdict"] == "widening"
     assert board.loc["reasoning", "verdict"] == "narrowing"
     assert board.loc["generation", "verdict"] == "no clear change"

@@ -151,7 +151,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     """Print the verdict board, then the stored verdicts and lags (filtered by --series and
     --dimension); `--refresh` recomputes and stores them first."""
     from warehouse.analysis import gap_report
-    from warehouse.contract import queries
+    from warehouse.contract import board_queries
     from warehouse.storage import gap_tables
 
     if args.refresh:
@@ -168,11 +168,11 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     if table.empty:
         print("no verdicts stored yet: run `python -m warehouse gaps --refresh`")
         return 0
-    overview = queries.gap_overview("both")
+    overview = board_queries.gap_overview("both")
     dims = overview.drop_duplicates(["series_id", "gap_kind"]).set_index(["series_id", "gap_kind"])
     dimension_of = pd.Series([dims["dimension"].get((m, k)) for m, k in
                               zip(table["series_id"], table["gap_kind"])], index=table.index)
-    text = gap_report.report(queries.verdict_board(overview), table, lag_rows, args.series,
+    text = gap_report.report(board_queries.verdict_board(overview), table, lag_rows, args.series,
                              args.dimension, dimension_of)
     print(text)
     return 0

@@ -3,7 +3,7 @@ the first screen, every detail one click away, units explained in one line.
 
 Why its own module: the board is where several issues add things (a lag row, a drift row, a
 "source as of" date). Each adds a column to `COLUMNS` (name -> function of a board row), a row
-through `queries.verdict_board`, or a column of its own through `compact(..., extra)` (how
+through `board_queries.verdict_board`, or a column of its own through `compact(..., extra)` (how
 recent each row's source is, pages/ui/freshness.py, arrives that way); the detail table and the
 legend follow.
 """

@@ -12,7 +12,7 @@ import streamlit as st
 from core.address import resolve
 
 from warehouse import bootstrap
-from warehouse.contract import dimension_queries, drift_reads, measured, queries, reads
+from warehouse.contract import board_queries, dimension_queries, drift_reads, measured, queries, reads
 from warehouse.contract.queries import version_key as db_version_key
 
 
@@ -81,12 +81,12 @@ def freshness(db: str, version: int):
 
 @st.cache_data(**SNAPSHOT_CACHE)
 def gap_overview(source: str, db: str, version: int):
-    return queries.gap_overview(source, db)
+    return board_queries.gap_overview(source, db)
 
 
 @st.cache_data(**SNAPSHOT_CACHE)
 def verdict_board(source: str, db: str, version: int):
-    return queries.verdict_board(gap_overview(source, db, version))  # the expander's frame, cached
+    return board_queries.verdict_board(gap_overview(source, db, version))  # the expander's frame, cached
 
 
 @st.cache_data(**SNAPSHOT_CACHE)

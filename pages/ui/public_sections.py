@@ -7,7 +7,7 @@ from pages.ui import data, figure
 from pages.ui.charts import capability as capability_charts
 from pages.ui.charts import prices as price_charts
 from warehouse.analysis import labels
-from warehouse.contract.queries import MEASURE_SPEED
+from warehouse.contract.board_queries import MEASURE_SPEED
 
 EPOCH_CREDIT = "Epoch AI Benchmarking Hub and Epoch Capabilities Index (CC BY 4.0)"
 

@@ -10,7 +10,7 @@ import logging
 
 from core import alerts
 from core.errors import GapWatchError
-from warehouse.contract import queries
+from warehouse.contract import board_queries
 
 log = logging.getLogger("gapwatch.alerts")
 
@@ -18,7 +18,7 @@ log = logging.getLogger("gapwatch.alerts")
 def board_verdicts(db_path=None) -> dict[str, dict]:
     """The verdict board as published now: dimension -> its verdict and series ({} if none)."""
     try:
-        board = queries.verdict_board(queries.gap_overview("both", db_path))
+        board = board_queries.verdict_board(board_queries.gap_overview("both", db_path))
     except Exception as exc:  # noqa: BLE001 - a board that cannot be read has nothing to flip
         log.info("board not read before the refresh: %s", exc)
         return {}
