@@ -92,6 +92,28 @@ def test_no_verdict_spans_a_recorded_break_and_no_step_is_fitted_there(built_db)
     assert checked >= 3
 
 
+def test_no_stored_interval_leaves_out_0_where_the_slope_test_did_not(built_db):
+    """Where a step is fitted inside the period, a call needs the trend clear beside the step
+    and through it (`trends.through_steps`), and the stored p-value is the weaker of the two.
+    The interval is read beside that verdict, so it must cover both readings: before, the
+    organisations' sawtooth lags read "+12.0 months/yr [+11.9, +12.1]" beside `no clear
+    change` on the Gaps page. Anywhere, an unadjusted p of 0.05 or more goes with an interval
+    holding 0 (the same bootstrap quantile makes both)."""
+    table = stored(built_db, "SELECT * FROM gap_verdicts WHERE p_value IS NOT NULL")
+    stepped = table[table["note"].fillna("").str.contains("through the step the trend reads")]
+    assert len(stepped) >= 10 and (stepped["p_value"] >= 0.05).sum() >= 10  # not vacuous
+    for r in stepped.to_dict("records"):
+        through = float(r["note"].split("through the step the trend reads ")[1].split(" ")[0])
+        assert r["ci_low"] <= min(r["slope_per_year"], through) + 1e-6, r
+        assert r["ci_high"] >= max(r["slope_per_year"], through) - 1e-6, r
+    unclear = table[table["p_value"] >= 0.05]
+    leaves_out = unclear[(unclear["ci_low"] > 0) | (unclear["ci_high"] < 0)]
+    assert leaves_out.empty, leaves_out[[*KEY, "period", "slope_per_year", "ci_low", "ci_high",
+                                         "p_value"]].to_string()
+    lag = table[(table["group_a"] == "frontier") & (table["group_b"] == "Mistral AI")
+                & (table["period"] == "whole history")].iloc[0]
+    assert lag["verdict"] == "no clear change" and lag["ci_low"] < 0 < lag["ci_high"]
+
 def benchmark(name: str, closed: list[float], opened: list[float]) -> list[dict]:
     """One closed and one open release a month from 2023-01 with these scores (Epoch's file)."""
     rows = []

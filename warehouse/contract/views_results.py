@@ -120,7 +120,8 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
                     "and for the last 12 months the slope of that window in one fit with the "
                     "whole stretch since the latest recorded break)",
      ci_low="Lower end of the slope's 95% interval (t quantile from a parametric bootstrap at "
-            "`phi_upper`)",
+            "`phi_upper`); with a fitted step inside the period, the lower of the two "
+            "intervals, beside the step and through it (a call needs both)",
      ci_high="Upper end of the slope's 95% interval",
      p_value="Two-sided p-value of the slope: the GLS t statistic against its null "
              "distribution simulated at `phi_upper` (φ re-estimated in every draw)",
