@@ -169,6 +169,9 @@ def write_config(folder: Path, target: Target) -> None:
              "pytest_add_cli_args_test_selection =", *(f"    {t}" for t in target.tests),
              "pytest_add_cli_args =", "    -m", "    not slow", "    -p", "    bench.mutation_plugin",
              "    -p", "    no:cacheprovider",
+             # Each mutant is a pytest session: kept, their temp folders (a warehouse copy per
+             # test) filled 73 GB of /tmp in one 400-mutant run and the disk with it.
+             "    -o", "    tmp_path_retention_policy=none",
              # Forked from a server that holds no DuckDB connection or thread of a finished test.
              "process_isolation = forkserver", "use_git_change_detection = false",
              # The machine is shared and loaded: a slow test is not a hung mutant.
