@@ -1,0 +1,38 @@
+"""The rules under each verdict, one function at a time, against numbers worked out another way
+(statsmodels GLS, hand-made series): the slope test's candidates, the AR(1) likelihood, steps,
+spikes, the verdict row's words and edges.
+
+The verdict through production is tests/test_trends.py and tests/test_verdict_wiring.py; how
+often it is right on simulated series is tests/test_trend_validity.py.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from warehouse.analysis import ar1_gls, slope_test
+
+
+def ar1_corr(t: np.ndarray, phi: float) -> np.ndarray:
+    return phi ** np.abs(t[:, None] - t[None, :]) if phi else np.eye(len(t))
+
+
+def test_the_previous_rules_p_is_the_largest_gls_p_up_to_and_at_phis_upper_limit():
+    """bench/validity.py's "previous rule" row (issue 15): the largest GLS t-test p over every
+    φ from the REML φ̂ up to φ's one-sided 95% limit, the limit included. Here p grows with φ,
+    so it is the p at the limit itself (statsmodels GLS), far above the plug-in p at φ̂."""
+    rng = np.random.default_rng(5)
+    t = np.arange(24.0)
+    y = 0.08 * t + rng.normal(size=24)
+    x, contrast = slope_test.design(t)
+    fits = ar1_gls.profile(t, y, x, contrast)
+    best = int(np.argmax(fits["loglik"]))
+    upper = ar1_gls.upper_limit(fits["loglik"], best, 0.95)
+    assert upper > best + 2  # the limit is well above φ̂: it matters which φ are searched
+    p = [sm.GLS(y, x, sigma=ar1_corr(t, phi)).fit().pvalues[1]
+         for phi in ar1_gls.PHI_GRID[best:upper + 1]]
+    assert int(np.argmax(p)) == len(p) - 1
+    assert slope_test.worst_case(t, y) == pytest.approx(p[-1], rel=1e-6)
+    assert slope_test.plug_in(t, y) == pytest.approx(p[0], rel=1e-6)
+    assert p[0] < 0.1 < p[-1]
