@@ -47,6 +47,19 @@ def test_a_step_is_fitted_with_the_trend_stored_and_the_verdict_covers_the_span(
     assert "fitted with the trend: +12" in whole["note"]
 
 
+def test_a_step_within_the_period_says_how_the_trend_reads_through_it():
+    """A call needs the trend clear beside the step and through it, and the note shows both:
+    the whole history (the step inside it) gives the through-the-step reading in words; the
+    last 12 months, which begin after the step, have one reading and say nothing of it."""
+    frame = stepped_series()
+    steps, _ = verdicts.find_steps(frame)
+    rows = verdicts.period_verdicts(frame, verdicts.units(frame), steps=steps).set_index("period")
+    assert rows.loc["whole history", "note"] == (
+        "a step with no recorded cause is fitted with the trend: +12.4 ECI points in 2022-09; "
+        "through the step the trend reads +3.71 ECI points/year (p = 0.27), and a call needs both")
+    assert "through the step" not in rows.loc["last 12 months", "note"]
+
+
 def test_a_trend_beside_a_step_is_found_over_the_whole_span():
     """The same step on a rise of 0.5 points a month: the trend within the levels is found
     (splitting at the step left two short segments that found it in 3-8% of series)."""
@@ -264,6 +277,19 @@ def test_crossing_groups_are_named_in_the_verdict():
     behind = trends.verdict(gap(-values - 100, DATES[:12]))
     assert not behind["crossed"] and "open ahead throughout" in behind["note"]
     assert not trends.verdict(gap(values + 100, DATES[:12]))["crossed"]
+
+
+def test_a_verdict_with_several_notes_reads_them_in_order_separated_by_semicolons():
+    """The note a person reads beside a crossing series with a spike: the crossing first, then
+    the month left out, as one line."""
+    values = np.linspace(-30, 50, 12) + np.random.default_rng(0).normal(0, 2, 12)
+    values[6] += 60
+    row = trends.verdict(gap(values, DATES[:12]), unit="ECI points")
+    assert (row["verdict"], row["dropped_months"]) == ("widening", "2023-07")
+    assert row["note"] == (
+        "groups crossed: open ahead in 5 of 12 points (2023-01-01 to 2023-05-01); closed ahead "
+        "at the end; left out as a spike (over 3.5 robust sds from the trend line and 2.5 from "
+        "its neighbours): 2023-07")
 
 
 def test_benjamini_hochberg_runs_across_all_verdicts():
