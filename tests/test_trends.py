@@ -261,6 +261,23 @@ def test_a_flat_or_straight_series_is_handled():
     assert (flat["slope_per_year"], flat["p_value"]) == (0, 1)
     straight = call(np.arange(12.0) * 5, DATES[:12])
     assert straight["verdict"] == "widening" and straight["slope_per_year"] == pytest.approx(60, rel=0.02)
+    # the change shown beside it: 5 points a month over the 11 months from first to last
+    assert (straight["change"], straight["change_low"], straight["change_high"]) == \
+        pytest.approx((55, 55, 55))
+
+
+def test_the_change_is_the_slope_over_the_months_each_period_shows():
+    """"The gap grew by X between these dates": the whole history's change is its slope over
+    the 35 months from its first point to its last, the headline's over the 12 months shown
+    (the noise model comes from all 36)."""
+    values = 0.4 * np.arange(36) + np.random.default_rng(6).normal(0, 1, 36)
+    frame = gap(values, DATES).assign(segment_start=pd.NaT)
+    rows = verdicts.period_verdicts(frame, {("m", "k"): "ECI points"}).set_index("period")
+    whole, recent = rows.loc["whole history"], rows.loc["last 12 months"]
+    assert (recent["period_start"], recent["period_end"]) == (DATES[23], DATES[35])
+    assert whole["change"] == pytest.approx(whole["slope_per_year"] * 35 / 12)
+    assert recent["change"] == pytest.approx(recent["slope_per_year"])
+    assert whole["change"] == pytest.approx(14, abs=2) and recent["change"] != whole["change"]
 
 
 def gap(values, dates, a="closed", b="open", metric="m"):
