@@ -247,6 +247,22 @@ def test_the_recent_window_never_reaches_back_across_a_break():
     assert recent["verdict"] == "not enough data" and "break" in recent["note"]
 
 
+def test_only_a_segment_after_a_recorded_break_says_it_begins_at_one():
+    """A series with a run-context break in 2023-11: the first segment starts with the data
+    and says nothing of a break; the second says where it begins; the headline lies inside the
+    second and says where its noise model comes from."""
+    days = pd.date_range("2023-01-01", periods=30, freq="MS")
+    series = pd.DataFrame({"metric": "m", "gap_kind": "k", "group_a": "a", "group_b": "b",
+                           "source": "s", "bucket_start": days,
+                           "value": 10 + np.random.default_rng(2).normal(0, 1, 30),
+                           "segment_start": [pd.NaT] * 10 + [days[10]] * 20})
+    notes = verdicts.period_verdicts(series, {("m", "k"): "ECI points"}).set_index("period")["note"]
+    assert pd.isna(notes["segment 2023-01-01 to 2023-10-01"])
+    assert notes.dropna().to_dict() == {
+        "segment 2023-11-01 to 2025-06-01": "begins at a break on 2023-11-01",
+        "last 12 months": "noise model (autocorrelation, spread) from every month since 2023-11"}
+
+
 def test_a_verdict_whose_ends_moved_the_other_way_is_no_clear_change():
     days = pd.date_range("2023-01-01", periods=30, freq="MS")
     series = pd.DataFrame({"metric": "m", "gap_kind": "k", "group_a": "a", "group_b": "b",
