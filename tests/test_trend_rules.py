@@ -36,3 +36,22 @@ def test_the_previous_rules_p_is_the_largest_gls_p_up_to_and_at_phis_upper_limit
     assert slope_test.worst_case(t, y) == pytest.approx(p[-1], rel=1e-6)
     assert slope_test.plug_in(t, y) == pytest.approx(p[0], rel=1e-6)
     assert p[0] < 0.1 < p[-1]
+
+
+def test_the_headline_slope_is_the_windows_own_line_in_one_gls_over_the_stretch():
+    """The last 12 months' slope (the headline) is the slope of their own line, the window's
+    first month included, in one GLS with the months before it: statsmodels GLS at the φ the
+    row reports, on a design written out by hand, gives the same slope."""
+    rng = np.random.default_rng(9)
+    t = np.r_[np.arange(20.0), np.arange(21.0, 36.0)]  # one month without data
+    noise = ar1_gls.ar1_paths(rng.standard_normal((1, len(t))), t, 0.6)[0]
+    y = 0.05 * t + 0.3 * (t >= 23) * (t - 23) + noise
+    window = 23.0
+    found = slope_test.test(t, y, window=window)
+    years = (t - t.mean()) / 12
+    inside = (t >= window).astype(float)
+    x = np.c_[np.ones(len(t)), years, inside, inside * (years - years[t == window][0])]
+    assert found["phi"] > 0.3
+    fit = sm.GLS(y, x, sigma=ar1_corr(t, found["phi"])).fit()
+    # the window's slope: the stretch's slope plus the window's own change of slope
+    assert found["slope_per_year"] == pytest.approx(fit.params[1] + fit.params[3], rel=1e-6)

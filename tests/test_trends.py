@@ -379,4 +379,8 @@ def test_a_series_that_moves_the_same_way_every_month_is_called_whatever_its_mem
     row = call(y, DATES[:24], unit="logits")
     assert row["verdict"] == "narrowing" and row["p_value"] <= 2.0 ** -22 + 1e-12
     assert "every month moved the same way" in row["note"] and row["ci_high"] < 0
+    # "the interval is the one it implies": a normal test of the slope with the standard error
+    # its 95% interval shows gives back that p
+    se = (row["ci_high"] - row["ci_low"]) / (2 * stats.norm.isf(0.025))
+    assert 2 * stats.norm.sf(abs(row["slope_per_year"]) / se) == pytest.approx(row["p_value"])
     assert slope_test.one_way(np.r_[y[:12], y[11] + 0.01, y[13:]]) == 1.0
