@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from warehouse.analysis import ar1_gls, slope_test
+from warehouse.analysis import ar1_gls, level_shifts, slope_test
 
 
 def ar1_corr(t: np.ndarray, phi: float) -> np.ndarray:
@@ -55,3 +55,23 @@ def test_the_headline_slope_is_the_windows_own_line_in_one_gls_over_the_stretch(
     fit = sm.GLS(y, x, sigma=ar1_corr(t, found["phi"])).fit()
     # the window's slope: the stretch's slope plus the window's own change of slope
     assert found["slope_per_year"] == pytest.approx(fit.params[1] + fit.params[3], rel=1e-6)
+
+
+def test_a_candidate_steps_size_t_and_likelihood_are_those_of_the_full_gls():
+    """`level_shifts.step_fits` takes shortcuts (Frisch–Waugh, a split log-determinant) to
+    judge every month as a step at every φ; each number equals the plain GLS of the gap on
+    (1, time, step) with AR(1) errors (`ar1_gls.profile`, itself checked against
+    statsmodels): the step's size, its t, and the REML likelihood that picks φ."""
+    rng = np.random.default_rng(3)
+    t = np.r_[np.arange(10.0), np.arange(11.0, 24.0)]
+    y = 0.8 * (t >= 12) + ar1_gls.ar1_paths(rng.standard_normal((1, len(t))), t, 0.5)[0]
+    phis = np.array([0.0, 0.3, 0.6, 0.9])
+    fits = level_shifts.step_fits(t, y, phis)
+    cuts = range(level_shifts.MIN_SIDE, len(t) - level_shifts.MIN_SIDE + 1)
+    assert fits["t"].shape == (len(phis), len(cuts))
+    for j, cut in enumerate(cuts):
+        x = np.c_[np.ones(len(t)), (t - t.mean()) / 12, np.arange(len(t)) >= cut]
+        full = ar1_gls.profile(t, y, x, np.array([0.0, 0.0, 1.0]), phis)
+        np.testing.assert_allclose(fits["size"][:, j], full["estimate"], rtol=1e-8)
+        np.testing.assert_allclose(fits["t"][:, j], full["estimate"] / full["se"], rtol=1e-8)
+        np.testing.assert_allclose(fits["loglik"][:, j], full["loglik"], rtol=1e-8)
