@@ -261,6 +261,8 @@ def test_a_flat_or_straight_series_is_handled():
     assert (flat["slope_per_year"], flat["p_value"]) == (0, 1)
     straight = call(np.arange(12.0) * 5, DATES[:12])
     assert straight["verdict"] == "widening" and straight["slope_per_year"] == pytest.approx(60, rel=0.02)
+    # no noise to model: no φ is stated (gap_verdicts.phi, the `gaps` report's "AR(1) φ = ...")
+    assert np.isnan(straight["phi"]) and np.isnan(straight["phi_upper"])
     # the change shown beside it: 5 points a month over the 11 months from first to last
     assert (straight["change"], straight["change_low"], straight["change_high"]) == \
         pytest.approx((55, 55, 55))
@@ -384,3 +386,7 @@ def test_a_series_that_moves_the_same_way_every_month_is_called_whatever_its_mem
     se = (row["ci_high"] - row["ci_low"]) / (2 * stats.norm.isf(0.025))
     assert 2 * stats.norm.sf(abs(row["slope_per_year"]) / se) == pytest.approx(row["p_value"])
     assert slope_test.one_way(np.r_[y[:12], y[11] + 0.01, y[13:]]) == 1.0
+    # nor when one month holds still: a tie is not a move down
+    held = call(np.r_[y[:12], y[11], y[13:]], DATES[:24], unit="logits")
+    assert "every month moved the same way" not in (held["note"] or "")
+    assert held["p_value"] > 2.0 ** -20
