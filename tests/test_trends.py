@@ -238,6 +238,20 @@ def test_one_5_sigma_outlier_anywhere_does_not_flip_a_clear_verdict(expected, ri
         assert f"{DATES[at]:%Y-%m}" in row["note"]
 
 
+@pytest.mark.parametrize("before, dropped", [(0.5, "2024-12"), (-2.5, "2024-12"), (2.5, None)])
+def test_a_last_month_far_off_is_left_out_unless_the_month_before_starts_the_move(before, dropped):
+    """The newest month 8 points (about 8 sds) above the line of a 24-month series: a spike,
+    left out and named, when the month before sits near the line or off it the other way; kept
+    when the month before is already well above it the same way (a move starting, which is
+    what a verdict is about)."""
+    t = np.arange(24.0)
+    base = 0.2 * t + np.random.default_rng(12).normal(0, 1, 24)
+    line = stats.theilslopes(base, t)
+    y = base.copy()
+    y[-2:] = line.intercept + line.slope * t[-2:] + np.array([before, 8.0])
+    assert call(y, DATES[:24])["dropped_months"] == dropped
+
+
 @pytest.mark.slow  # 400 verdicts
 def test_a_5_sigma_spike_at_a_random_point_rarely_changes_a_verdict():
     rng = np.random.default_rng(7)
