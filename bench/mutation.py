@@ -113,6 +113,8 @@ TARGETS = {
                "tests/test_gap_verdicts.py::test_a_level_shift_at_a_listing_change_is_not_called_widening",
                "tests/test_gap_verdicts.py::test_the_recent_window_never_reaches_back_across_a_break",
                "tests/test_gap_verdicts.py::test_a_verdict_whose_ends_moved_the_other_way_is_no_clear_change",
+               "tests/test_gap_verdicts.py::test_only_a_segment_after_a_recorded_break_says_it_begins_at_one",
+               "tests/test_gap_verdicts.py::test_the_open_models_lag_is_tested_once_a_month_not_once_a_release",
                "tests/test_gap_verdicts.py::test_a_measured_series_breaks_where_a_model_moves_to_a_new_machine"),
         why="which period a verdict covers, its BH family, its end points, its breaks and steps"),
     "sql guard": Target(

@@ -225,6 +225,28 @@ def empty_inputs():
         "latency": ["pack", "measured_at_utc", "model_id", "value", "source", "open_weights"]}.items()}
 
 
+def test_the_open_models_lag_is_tested_once_a_month_not_once_a_release():
+    """Through verdicts.compute: closed models reach 100 + 2 ECI a month from 2023-01, open
+    ones 10 points lower (five months behind, released mid-month: about 4.5 months at each
+    month's end) from the month the open frontier first reaches the closed one's first level. The lag's trend is tested on one point a month
+    (the lag over time); the record-match rows of the same pair are a table, not more points
+    of that series (a release is not a month)."""
+    rows = [{"model_id": f"{kind}{i}", "measured_at_utc": pd.Timestamp("2023-01-15", tz="UTC")
+             + pd.DateOffset(months=i), "value": base + 2.0 * i, "open_weights": kind == "o",
+             "organization": {"c": "Lab", "o": "Open"}[kind]}
+            for i in range(24) for kind, base in (("c", 100), ("o", 90))]
+    eci = pd.DataFrame(rows).assign(pack="epoch:eci", source="public:test")
+    arena = pd.DataFrame(columns=["pack", "measured_at_utc", "model_id", "value", "source"])
+    series, table, lag_rows, _ = verdicts.compute(empty_inputs() | {"eci": eci, "arena": arena})
+    lag = series[(series["gap_kind"] == "lag_months") & (series["group_a"] == "closed")]
+    assert list(lag["bucket_start"]) == list(pd.date_range("2023-06-01", periods=19, freq="MS"))
+    assert lag["value"].between(4.4, 4.6).all()
+    whole = table[(table["gap_kind"] == "lag_months") & (table["group_a"] == "closed")
+                  & (table["period"] == "whole history")]
+    assert whole["n_points"].tolist() == [19]
+    assert ((lag_rows["leader_group"] == "closed") & ~lag_rows["is_summary"]).sum() > 19
+
+
 def test_a_level_shift_at_a_listing_change_is_not_called_widening():
     """Through the production pipeline (verdicts.compute): the step is a break, not a trend."""
     arena = arena_weeks()
@@ -245,6 +267,22 @@ def test_the_recent_window_never_reaches_back_across_a_break():
     recent = table[table["period"] == "last 12 months"].iloc[0]
     assert recent["period_start"] == pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=55)
     assert recent["verdict"] == "not enough data" and "break" in recent["note"]
+
+
+def test_only_a_segment_after_a_recorded_break_says_it_begins_at_one():
+    """A series with a run-context break in 2023-11: the first segment starts with the data
+    and says nothing of a break; the second says where it begins; the headline lies inside the
+    second and says where its noise model comes from."""
+    days = pd.date_range("2023-01-01", periods=30, freq="MS")
+    series = pd.DataFrame({"metric": "m", "gap_kind": "k", "group_a": "a", "group_b": "b",
+                           "source": "s", "bucket_start": days,
+                           "value": 10 + np.random.default_rng(2).normal(0, 1, 30),
+                           "segment_start": [pd.NaT] * 10 + [days[10]] * 20})
+    notes = verdicts.period_verdicts(series, {("m", "k"): "ECI points"}).set_index("period")["note"]
+    assert pd.isna(notes["segment 2023-01-01 to 2023-10-01"])
+    assert notes.dropna().to_dict() == {
+        "segment 2023-11-01 to 2025-06-01": "begins at a break on 2023-11-01",
+        "last 12 months": "noise model (autocorrelation, spread) from every month since 2023-11"}
 
 
 def test_a_verdict_whose_ends_moved_the_other_way_is_no_clear_change():

@@ -47,6 +47,19 @@ def test_a_step_is_fitted_with_the_trend_stored_and_the_verdict_covers_the_span(
     assert "fitted with the trend: +12" in whole["note"]
 
 
+def test_a_step_within_the_period_says_how_the_trend_reads_through_it():
+    """A call needs the trend clear beside the step and through it, and the note shows both:
+    the whole history (the step inside it) gives the through-the-step reading in words; the
+    last 12 months, which begin after the step, have one reading and say nothing of it."""
+    frame = stepped_series()
+    steps, _ = verdicts.find_steps(frame)
+    rows = verdicts.period_verdicts(frame, verdicts.units(frame), steps=steps).set_index("period")
+    assert rows.loc["whole history", "note"] == (
+        "a step with no recorded cause is fitted with the trend: +12.4 ECI points in 2022-09; "
+        "through the step the trend reads +3.71 ECI points/year (p = 0.27), and a call needs both")
+    assert "through the step" not in rows.loc["last 12 months", "note"]
+
+
 def test_a_trend_beside_a_step_is_found_over_the_whole_span():
     """The same step on a rise of 0.5 points a month: the trend within the levels is found
     (splitting at the step left two short segments that found it in 3-8% of series)."""
@@ -225,6 +238,20 @@ def test_one_5_sigma_outlier_anywhere_does_not_flip_a_clear_verdict(expected, ri
         assert f"{DATES[at]:%Y-%m}" in row["note"]
 
 
+@pytest.mark.parametrize("before, dropped", [(0.5, "2024-12"), (-2.5, "2024-12"), (2.5, None)])
+def test_a_last_month_far_off_is_left_out_unless_the_month_before_starts_the_move(before, dropped):
+    """The newest month 8 points (about 8 sds) above the line of a 24-month series: a spike,
+    left out and named, when the month before sits near the line or off it the other way; kept
+    when the month before is already well above it the same way (a move starting, which is
+    what a verdict is about)."""
+    t = np.arange(24.0)
+    base = 0.2 * t + np.random.default_rng(12).normal(0, 1, 24)
+    line = stats.theilslopes(base, t)
+    y = base.copy()
+    y[-2:] = line.intercept + line.slope * t[-2:] + np.array([before, 8.0])
+    assert call(y, DATES[:24])["dropped_months"] == dropped
+
+
 @pytest.mark.slow  # 400 verdicts
 def test_a_5_sigma_spike_at_a_random_point_rarely_changes_a_verdict():
     rng = np.random.default_rng(7)
@@ -248,6 +275,25 @@ def test_a_flat_or_straight_series_is_handled():
     assert (flat["slope_per_year"], flat["p_value"]) == (0, 1)
     straight = call(np.arange(12.0) * 5, DATES[:12])
     assert straight["verdict"] == "widening" and straight["slope_per_year"] == pytest.approx(60, rel=0.02)
+    # no noise to model: no φ is stated (gap_verdicts.phi, the `gaps` report's "AR(1) φ = ...")
+    assert np.isnan(straight["phi"]) and np.isnan(straight["phi_upper"])
+    # the change shown beside it: 5 points a month over the 11 months from first to last
+    assert (straight["change"], straight["change_low"], straight["change_high"]) == \
+        pytest.approx((55, 55, 55))
+
+
+def test_the_change_is_the_slope_over_the_months_each_period_shows():
+    """"The gap grew by X between these dates": the whole history's change is its slope over
+    the 35 months from its first point to its last, the headline's over the 12 months shown
+    (the noise model comes from all 36)."""
+    values = 0.4 * np.arange(36) + np.random.default_rng(6).normal(0, 1, 36)
+    frame = gap(values, DATES).assign(segment_start=pd.NaT)
+    rows = verdicts.period_verdicts(frame, {("m", "k"): "ECI points"}).set_index("period")
+    whole, recent = rows.loc["whole history"], rows.loc["last 12 months"]
+    assert (recent["period_start"], recent["period_end"]) == (DATES[23], DATES[35])
+    assert whole["change"] == pytest.approx(whole["slope_per_year"] * 35 / 12)
+    assert recent["change"] == pytest.approx(recent["slope_per_year"])
+    assert whole["change"] == pytest.approx(14, abs=2) and recent["change"] != whole["change"]
 
 
 def gap(values, dates, a="closed", b="open", metric="m"):
@@ -264,6 +310,19 @@ def test_crossing_groups_are_named_in_the_verdict():
     behind = trends.verdict(gap(-values - 100, DATES[:12]))
     assert not behind["crossed"] and "open ahead throughout" in behind["note"]
     assert not trends.verdict(gap(values + 100, DATES[:12]))["crossed"]
+
+
+def test_a_verdict_with_several_notes_reads_them_in_order_separated_by_semicolons():
+    """The note a person reads beside a crossing series with a spike: the crossing first, then
+    the month left out, as one line."""
+    values = np.linspace(-30, 50, 12) + np.random.default_rng(0).normal(0, 2, 12)
+    values[6] += 60
+    row = trends.verdict(gap(values, DATES[:12]), unit="ECI points")
+    assert (row["verdict"], row["dropped_months"]) == ("widening", "2023-07")
+    assert row["note"] == (
+        "groups crossed: open ahead in 5 of 12 points (2023-01-01 to 2023-05-01); closed ahead "
+        "at the end; left out as a spike (over 3.5 robust sds from the trend line and 2.5 from "
+        "its neighbours): 2023-07")
 
 
 def test_benjamini_hochberg_runs_across_all_verdicts():
@@ -336,4 +395,12 @@ def test_a_series_that_moves_the_same_way_every_month_is_called_whatever_its_mem
     row = call(y, DATES[:24], unit="logits")
     assert row["verdict"] == "narrowing" and row["p_value"] <= 2.0 ** -22 + 1e-12
     assert "every month moved the same way" in row["note"] and row["ci_high"] < 0
+    # "the interval is the one it implies": a normal test of the slope with the standard error
+    # its 95% interval shows gives back that p
+    se = (row["ci_high"] - row["ci_low"]) / (2 * stats.norm.isf(0.025))
+    assert 2 * stats.norm.sf(abs(row["slope_per_year"]) / se) == pytest.approx(row["p_value"])
     assert slope_test.one_way(np.r_[y[:12], y[11] + 0.01, y[13:]]) == 1.0
+    # nor when one month holds still: a tie is not a move down
+    held = call(np.r_[y[:12], y[11], y[13:]], DATES[:24], unit="logits")
+    assert "every month moved the same way" not in (held["note"] or "")
+    assert held["p_value"] > 2.0 ** -20
