@@ -187,16 +187,19 @@ def through_steps(beside: dict, through: dict) -> dict:
     an artefact or the series' own jump; a step with no trend stays uncalled (through the
     step the trend is the step, beside it there is none).
 
-    The interval covers both readings (from the lower of their lows to the higher of their
-    highs), so it leaves out 0 only where a call can stand: a sawtooth lag that grows a
-    month a month between catch-ups, and not through them, reads "+12 [−30, +18]" months a
-    year, not "+12 [+11.9, +12.1]" beside `no clear change`."""
+    The intervals cover both readings (from the lower of their lows to the higher of their
+    highs), so the 95% one leaves out 0 only where a call can stand: a sawtooth lag that grows
+    a month a month between catch-ups, and not through them, reads "+12 [−30, +18]" months a
+    year, not "+12 [+11.9, +12.1]" beside `no clear change`; and the 90% one behind `stable`
+    (`eq_low`, `eq_high`) must sit inside the minimum effect both ways too."""
     same_way = np.sign(beside["slope_per_year"]) == np.sign(through["slope_per_year"])
     p = max(beside["p_value"], through["p_value"]) if same_way else 1.0
     return {"p_value": p, "through_step": through["slope_per_year"],
             "through_step_p": through["p_value"],
             "ci_low": float(np.minimum(beside["ci_low"], through["ci_low"])),
-            "ci_high": float(np.maximum(beside["ci_high"], through["ci_high"]))}
+            "ci_high": float(np.maximum(beside["ci_high"], through["ci_high"])),
+            "eq_low": float(np.minimum(beside["eq_low"], through["eq_low"])),
+            "eq_high": float(np.maximum(beside["eq_high"], through["eq_high"]))}
 
 
 def _exact_line(t: np.ndarray, y: np.ndarray) -> dict | None:
