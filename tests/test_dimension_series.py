@@ -146,3 +146,36 @@ def test_the_fixed_panel_ignores_offerings_that_come_and_go():
     assert np.isclose(min(panel["leader_value"].iloc[0], panel["follower_value"].iloc[0]),
                       open_first)
     assert panel["n_models"].iloc[0] == 3
+
+
+def test_open_behind_closed_per_benchmark_and_pooled_under_its_dimension():
+    """Open models match each closed record three months later: the lag rows (Lags page, the
+    dimension's lag verdict) say closed leads and open follows by each match's days in months,
+    and the dimension repeats the benchmark's level rows under its own id."""
+    days = pd.date_range("2023-01-01", periods=8, freq="MS", tz="UTC") + pd.Timedelta(days=3)
+    closed = [0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85]
+    rows = pd.DataFrame({"pack": "epoch:gpqa_diamond", "measured_at_utc": list(days) * 2,
+                         "model_id": [f"c{i}" for i in range(8)] + [f"o{i}" for i in range(8)],
+                         "value": closed + [0.40, 0.45, 0.48] + closed[:5],
+                         "source": "public:test", "open_weights": [False] * 8 + [True] * 8,
+                         "organization": ["C"] * 8 + ["O"] * 8})
+    out = ds.dimension_lags(rows)
+    levels = out[~out["is_summary"].astype(bool)]
+    assert set(zip(out["leader_group"], out["follower_group"])) == {("closed", "open")}
+    assert set(levels["metric"]) == {"epoch:gpqa_diamond", ds.metric_name("understanding")}
+    for _, part in levels.groupby("metric"):
+        assert list(part["level"]) == closed
+        assert list(part["censored"]) == [False] * 5 + [True] * 3  # open has not matched yet
+        caught = (days[3:8] - days[:5]).days / (365.25 / 12)
+        assert np.allclose(part["lag_months"].iloc[:5], caught)
+
+
+def test_a_model_counts_from_its_release_whatever_zone_the_release_is_stamped_in():
+    """A release read back in another time zone (a DuckDB session whose TimeZone is not UTC)
+    is the same instant: released 20:00 UTC on Jan 31 (05:00 Feb 1 in Tokyo), the model's
+    price counts in the fixed-capability series from February's first day on."""
+    released = pd.Timestamp("2024-01-31 20:00", tz="UTC").tz_convert("Asia/Tokyo")
+    eci = pd.DataFrame({"model_id": ["open-b"], "eci": [141.0],
+                        "released": pd.Series([released])})
+    priced = price_index.capable(price_index.monthly(_offers()), eci)
+    assert list(priced["measured_at_utc"]) == list(pd.to_datetime(["2024-02-01", "2024-03-01"]))

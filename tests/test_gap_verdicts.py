@@ -6,7 +6,7 @@ import pandas as pd
 from collectors.capability_scores import store_scores
 import pytest
 
-from warehouse.analysis import gap_report, gaps, verdicts
+from warehouse.analysis import gap_report, gaps, labels, verdicts
 from warehouse.storage import db, gap_tables
 from warehouse.storage.writes import insert_rows, start_run
 
@@ -34,6 +34,9 @@ def test_model_gap_only_where_both_models_were_scored():
     scores = pd.concat([snapshot([3.0, 1.0, 2.0]), snapshot([4.0], day="2024-02-01")])
     out = gaps.model_gap(scores, "m0", "m2")
     assert list(out["value"]) == [1.0] and out["group_a"].item() == "m0"
+    # the kind id the labels (and docs/glossary.md) know: "one model minus another"
+    assert out["gap_kind"].item() == "model_a_minus_b"
+    assert labels.gap_kind(out["gap_kind"].item()) == "one model minus another"
 
 
 def test_lower_is_better_gaps_are_log_ratios_positive_when_group_a_is_ahead():

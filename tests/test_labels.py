@@ -18,6 +18,9 @@ SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
     ("price:usd_per_mtok_out", "output price ($ per million tokens)"),
     ("latency:ttft_s_p50:550-150@c5",
      "time to first token (s), median · 550→150 tokens, 5 at once"),
+    # a latency measure with no percentile suffix is named by its unit alone
+    ("latency:output_tokens_per_s:550-150@c5",
+     "output tokens per second · 550→150 tokens, 5 at once"),
     ("reasoning-core@1:reasoning_fixed_minus_fresh",
      "reasoning-core v1: reasoning, fixed minus fresh items"),
     ("epoch:swe_bench_verified", "SWE-bench Verified (Epoch AI)"),
