@@ -96,6 +96,20 @@ def test_false_ties_broken_at_most_at_the_nominal_rate_on_equal_models():
     assert called / 300 <= 0.05
 
 
+def test_the_tie_decisions_without_intervals_are_the_ones_with_them():
+    """`intervals=False` (the size simulation above) skips only the bootstraps: the same exact
+    p-values, Holm adjustment and "different" calls as the board's own pairs, so a check that
+    it never breaks a tie too often is a check on the board's rule (here it does call a − c)."""
+    table = paired.wide(items({"a": [1.0] * 30 + [0.0] * 10, "b": [1.0] * 28 + [0.0] * 12,
+                               "c": [1.0] * 5 + [0.0] * 35}))
+    full, quick = paired.pairs(table), paired.pairs(table, intervals=False)
+    columns = ["model_a", "model_b", "n_items", "difference", "p_value", "p_adjusted", "different"]
+    pd.testing.assert_frame_equal(quick[columns], full[columns])
+    assert list(quick["different"]) == [False, True, True]  # a ≈ b, a > c, b > c
+    assert quick[["ci_low", "ci_high"]].iloc[0].tolist() == [0.0, 0.0]  # tied: 0 kept inside
+    assert quick[["ci_low", "ci_high"]].iloc[1:].isna().all().all()  # no interval computed
+
+
 def test_run_against_run_names_the_flipped_items_over_shared_items_only():
     def run(scores, ids):
         return pd.DataFrame({"model_id": "m", "dimension": "reasoning", "item_key": ids,
