@@ -51,6 +51,20 @@ def test_lower_is_better_gaps_are_log_ratios_positive_when_group_a_is_ahead():
     assert list(out["n_models"]) == [4, 2]
 
 
+def test_a_pack_measured_once_by_one_model_has_no_gap_and_no_error():
+    """A first `collectors run` of one local model (one score, one latency point): the refresh
+    stores no closed-vs-open gap for it (there is no other group) instead of failing."""
+    one = pd.DataFrame({"pack": ["reasoning-core@1:reasoning"], "model_id": ["local/qwen"],
+                        "measured_at_utc": [pd.Timestamp("2024-05-02 10:00", tz="UTC")],
+                        "value": [0.5], "source": ["local"], "open_weights": [True]})
+    assert verdicts.measured_series(one).empty
+    latency = one.assign(pack="latency:ttft_s_p50:550-150@c1", source="latency")
+    assert verdicts.ratio_series(latency).empty
+    group = pd.Series(["open"])
+    assert gaps.group_gap(one, group, "open", "closed", "MS", "max").columns.tolist() == \
+        gaps.GAP_COLUMNS
+
+
 def test_bucket_size_follows_data_density():
     daily = pd.Series(pd.date_range("2024-01-01", periods=60, freq="D"))
     weekly = pd.Series(pd.date_range("2024-01-01", periods=30, freq="W-WED"))

@@ -123,6 +123,36 @@ def test_run_against_run_names_the_flipped_items_over_shared_items_only():
     assert row["ci_low"] <= 0 <= row["ci_high"]  # 2 up, 1 down: no evidence
 
 
+def test_two_shared_items_are_enough_for_a_p_and_an_interval_one_is_not():
+    """The smallest comparisons a first run produces: two items both won by a give McNemar's
+    exact p (0.5) and the Clopper–Pearson margin [2·0.025^(1/2) − 1, 1]; one item gives no p
+    and no interval (shown as a dash), never a made-up one."""
+    two = paired.difference([1.0, 1.0], [0.0, 0.0])
+    assert two["n_items"] == 2 and two["p_value"] == pytest.approx(0.5)
+    assert two["ci_low"] == pytest.approx(2 * 0.025 ** 0.5 - 1) and two["ci_high"] == 1.0
+    one = paired.difference([1.0], [0.0])
+    assert one["difference"] == 1.0
+    assert np.isnan([one["p_value"], one["ci_low"], one["ci_high"]]).all()
+
+
+def test_run_against_run_with_one_shared_item_in_a_dimension_is_a_row_without_interval():
+    """Runs page: a dimension the two runs share one item of still gets its row (the item that
+    flipped named, no interval, no p), beside a dimension with enough items."""
+    def run(dimension, scores):
+        ids = [f"{dimension}-{i}" for i in range(len(scores))]
+        return pd.DataFrame({"model_id": "m", "dimension": dimension, "item_key": ids,
+                             "item_id": ids, "score": scores})
+    before = pd.concat([run("coding", [0.0]), run("reasoning", [0.0] * 8)], ignore_index=True)
+    after = pd.concat([run("coding", [1.0]), run("reasoning", [1.0] * 8)], ignore_index=True)
+    out = paired.compare_runs(before, after).set_index("dimension")
+    coding = out.loc["coding"]
+    assert coding["n_shared"] == 1 and coding["difference"] == 1.0
+    assert coding["gained"] == ["coding-0"] and coding["lost"] == []
+    assert np.isnan([coding["ci_low"], coding["ci_high"], coding["p_value"],
+                     coding["p_adjusted"]]).all()
+    assert out.loc["reasoning", "p_adjusted"] == pytest.approx(2 / 2 ** 8)  # Holm over one test
+
+
 def test_speed_ranks_use_a_rank_test_and_the_same_tiers():
     rng = np.random.default_rng(5)
     slow = rng.normal(20, 5, 20)
