@@ -98,7 +98,8 @@ def test_a_swapped_model_is_changed_in_one_run_and_becomes_the_next_baseline(db_
     assert swap["verdict"] == "changed" and swap["n_changed_answers"] == 32
     for words in ("32 of 32 answers differ", "full marks 11 → 21", "parameters 135 M → 630 M",
                   "vocabulary 49,152 tokens → 151,936 tokens", "model file b179c9523d0e → 1d9614638d18",
-                  "probe text 105 → 98 tokens", "prompt tokens differ on 32 of 32 items"):
+                  "probe text 105 → 98 tokens", "prompt tokens differ on 32 of 32 items",
+                  "quantisation Q4_1 → Q4_K - Medium"):
         assert words in swap["evidence"], words
     assert swap["p_answers"] < 1e-6  # the first check gave the answer noise: 0 of 32
     assert after["verdict"] == "same model" and after["baseline_run_id"] == swap["run_id"]
@@ -109,6 +110,27 @@ def test_a_swapped_model_is_changed_in_one_run_and_becomes_the_next_baseline(db_
     assert list(marks["scope"]) == [MODEL.id] and marks["changed_at_utc"].iloc[0] == stored_at
     assert marks["label"].iloc[0] == (f"{MODEL.id}: another model answers behind this name "
                                       "(drift check: 32 of 32 canary answers differ)")
+
+
+def test_every_server_report_that_differs_is_said_in_words_and_units():
+    """The evidence a person checks: each llama.cpp report that changed, named in words with
+    its unit (hashes cut to 12 characters, bytes as MB, parameters in millions, token counts
+    with separators, the rest as reported); unchanged or one-sided keys say nothing."""
+    before = {"file_sha256": "b179c9523d0e77aa", "file_bytes": 91_740_000,
+              "parameters": 134_515_008, "vocabulary": 49_152, "context_trained": 8_192,
+              "embedding": 576, "quantisation": "Q4_1", "context": 2_048, "slots": 1,
+              "build": "b4500", "only_before": 1}
+    after = {"file_sha256": "1d9614638d18ffee", "file_bytes": 428_500_000,
+             "parameters": 630_167_424, "vocabulary": 151_936, "context_trained": 32_768,
+             "embedding": 896, "quantisation": "Q4_K - Medium", "context": 4_096, "slots": 2,
+             "build": "b4501", "only_after": 2}
+    assert analysis.identity_changes(after, before) == [
+        "model file b179c9523d0e → 1d9614638d18", "model file size 92 MB → 428 MB",
+        "parameters 135 M → 630 M", "vocabulary 49,152 tokens → 151,936 tokens",
+        "trained context 8,192 tokens → 32,768 tokens", "embedding width 576 → 896",
+        "quantisation Q4_1 → Q4_K - Medium", "context 2,048 tokens → 4,096 tokens",
+        "parallel slots 1 → 2", "server build b4500 → b4501"]
+    assert analysis.identity_changes(before, dict(before)) == []
 
 
 def test_a_changed_server_setting_alone_is_a_change(db_copy):

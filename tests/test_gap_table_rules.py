@@ -88,3 +88,23 @@ def test_a_composite_that_moves_to_unlinked_benchmarks_records_a_benchmark_set_b
     assert out["label"].item().endswith(
         "(best minus best (frontiers)): from here the composite rests on other benchmarks, "
         "with no month in common with the earlier ones; verdicts are split here")
+
+
+def test_why_an_interval_that_excludes_zero_is_still_no_clear_change():
+    """The Dimensions page and `python -m warehouse dimensions` explain a `no clear change`
+    whose interval leaves out 0: the adjustment for many verdicts, or a change below the
+    minimum effect; nothing is said when the interval holds 0 or a trend was called."""
+    adjusted = {"verdict": "no clear change", "ci_low": 0.1, "ci_high": 0.5, "p_value": 0.012,
+                "p_adjusted": 0.09, "change": 0.3, "min_effect": 0.2}
+    assert dc.why_not_called(adjusted) == (
+        "its 95% interval excludes 0 (p = 0.01), but not after the adjustment for the many "
+        "verdicts computed together (Benjamini–Hochberg: adjusted p = 0.09)")
+    assert dc.why_not_called(adjusted, short=True) == \
+        "interval excludes 0, not after adjusting for many tests (p 0.09)"
+    small = adjusted | {"ci_low": -0.5, "ci_high": -0.1, "p_adjusted": 0.01, "change": -0.21,
+                        "min_effect": 0.5}
+    assert dc.why_not_called(small) == ("its change over the period, −0.21, is smaller than "
+                                        "the minimum effect worth calling (0.50)")
+    assert dc.why_not_called(small, short=True) == "change −0.21 below the minimum effect"
+    assert dc.why_not_called(adjusted | {"ci_low": -0.1}) is None
+    assert dc.why_not_called(adjusted | {"verdict": "widening"}) is None

@@ -45,6 +45,15 @@ def test_units_sources_kinds_and_columns(fn, value, words):
     assert fn(value) == words
 
 
+@pytest.mark.parametrize("rank, words", [
+    (5, "5th"), (10, "10th"), (11, "11th"), (12, "12th"), (13, "13th"), (20, "20th"),
+    (21, "21st"), (22, "22nd"), (23, "23rd"), (24, "24th"), (101, "101st"), (111, "111th"),
+    (112, "112th"), (122, "122nd")])
+def test_leader_minus_the_kth_organisation_is_said_with_its_ordinal(rank, words):
+    """The Gaps page and the board name a rank gap in English: 21st, 22nd, 23rd, but 11th-13th."""
+    assert labels.gap_kind(f"org1_minus_org{rank}") == f"best organisation minus the {words}"
+
+
 @pytest.mark.parametrize("unknown", ["public:some_new_source", "brand_new_gap_kind",
                                      "epoch:a_new_benchmark", "arena:new_src:new_method"])
 def test_an_unknown_id_still_comes_out_without_underscores(unknown):

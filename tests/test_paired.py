@@ -67,6 +67,20 @@ def test_ranks_with_ties_under_holm_control():
     assert lead["difference"] == pytest.approx(30 / 40 - 28 / 40)
 
 
+def test_a_pair_holm_ties_keeps_zero_in_its_interval_though_its_own_test_rejects():
+    """Four models, six pairs: a beats b on 8 items and loses 1 (exact p 0.039, its own
+    bootstrap interval above 0), but Holm over the six pairs cannot call it, so the board
+    shows "a ≈ b" and the margin beside it must hold 0 (stretched to exactly 0)."""
+    a = [1.0] * 8 + [0.0] + [1.0] * 5 + [0.0] * 6
+    b = [0.0] * 8 + [1.0] + [1.0] * 5 + [0.0] * 6
+    alone = paired.difference(a, b)
+    assert alone["p_value"] < paired.ALPHA and alone["ci_low"] > 0  # the case this is about
+    table = pd.DataFrame({"a": a, "b": b, "c": [0.0] * 20, "d": [0.0] * 19 + [1.0]})
+    pair = paired.pairs(table).set_index(["model_a", "model_b"]).loc[("a", "b")]
+    assert not pair["different"] and pair["p_adjusted"] >= paired.ALPHA
+    assert pair["ci_low"] == 0.0 and pair["ci_high"] == alone["ci_high"]
+
+
 def test_only_items_every_model_answered_are_compared():
     frame = items({"a": [1.0, 1.0, 0.0, 1.0], "b": [0.0, 1.0, 0.0, None]})
     ranking = paired.ranking(frame)
@@ -151,6 +165,16 @@ def test_run_against_run_with_one_shared_item_in_a_dimension_is_a_row_without_in
     assert np.isnan([coding["ci_low"], coding["ci_high"], coding["p_value"],
                      coding["p_adjusted"]]).all()
     assert out.loc["reasoning", "p_adjusted"] == pytest.approx(2 / 2 ** 8)  # Holm over one test
+
+
+def test_speed_with_one_model_ranks_it_first_with_an_empty_pair_table():
+    """A first latency run of one model: it is ranked 1st, alone; the pairs table is empty but
+    keeps its columns (readers select them by name), and a model with no value is left out."""
+    ranked = paired.unpaired_ranking({"only": [10.0, 12.0, 11.0], "none": [np.nan]})
+    assert ranked["medians"].to_dict() == {"only": 11.0}
+    assert ranked["tiers"][["model_id", "rank", "tier"]].values.tolist() == [["only", 1, 1]]
+    assert ranked["pairs"].empty and list(ranked["pairs"].columns) == [
+        "model_a", "model_b", "median_a", "median_b", "p_value", "p_adjusted", "different"]
 
 
 def test_speed_ranks_use_a_rank_test_and_the_same_tiers():
