@@ -61,6 +61,14 @@ def test_an_unknown_id_still_comes_out_without_underscores(unknown):
         assert not SNAKE.search(fn(unknown)), (fn.__name__, fn(unknown))
 
 
+def test_an_unknown_id_comes_out_as_single_spaced_words():
+    """A new Arena method or source not in the tables yet is still named on the page, in
+    words (not `None`), and separators next to spaces never leave a double space."""
+    assert labels.series("arena:new_src:new_method") == "Arena new method (new src)"
+    assert labels.series("arena:new_src:new_method", short=True) == "Arena new method"
+    assert labels.humanize("tier_ 4 :  draft") == "tier 4 draft"
+
+
 def test_numbers_are_rounded_to_what_the_interval_supports():
     assert labels.with_interval(-1.7234, -2.5312, -0.5121, "ECI points/yr", signed=True) \
         == "−1.7 ECI points/yr [−2.5, −0.5]"
