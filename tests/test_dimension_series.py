@@ -146,3 +146,82 @@ def test_the_fixed_panel_ignores_offerings_that_come_and_go():
     assert np.isclose(min(panel["leader_value"].iloc[0], panel["follower_value"].iloc[0]),
                       open_first)
     assert panel["n_models"].iloc[0] == 3
+
+
+def test_open_behind_closed_per_benchmark_and_pooled_under_its_dimension():
+    """Open models match each closed record three months later: the lag rows (Lags page, the
+    dimension's lag verdict) say closed leads and open follows by each match's days in months,
+    and the dimension repeats the benchmark's level rows under its own id."""
+    days = pd.date_range("2023-01-01", periods=8, freq="MS", tz="UTC") + pd.Timedelta(days=3)
+    closed = [0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85]
+    rows = pd.DataFrame({"pack": "epoch:gpqa_diamond", "measured_at_utc": list(days) * 2,
+                         "model_id": [f"c{i}" for i in range(8)] + [f"o{i}" for i in range(8)],
+                         "value": closed + [0.40, 0.45, 0.48] + closed[:5],
+                         "source": "public:test", "open_weights": [False] * 8 + [True] * 8,
+                         "organization": ["C"] * 8 + ["O"] * 8})
+    out = ds.dimension_lags(rows)
+    levels = out[~out["is_summary"].astype(bool)]
+    assert set(zip(out["leader_group"], out["follower_group"])) == {("closed", "open")}
+    assert set(levels["metric"]) == {"epoch:gpqa_diamond", ds.metric_name("understanding")}
+    for _, part in levels.groupby("metric"):
+        assert list(part["level"]) == closed
+        assert list(part["censored"]) == [False] * 5 + [True] * 3  # open has not matched yet
+        caught = (days[3:8] - days[:5]).days / (365.25 / 12)
+        assert np.allclose(part["lag_months"].iloc[:5], caught)
+
+
+def test_a_model_counts_from_its_release_whatever_zone_the_release_is_stamped_in():
+    """A release read back in another time zone (a DuckDB session whose TimeZone is not UTC)
+    is the same instant: released 20:00 UTC on Jan 31 (05:00 Feb 1 in Tokyo), the model's
+    price counts in the fixed-capability series from February's first day on."""
+    released = pd.Timestamp("2024-01-31 20:00", tz="UTC").tz_convert("Asia/Tokyo")
+    eci = pd.DataFrame({"model_id": ["open-b"], "eci": [141.0],
+                        "released": pd.Series([released])})
+    priced = price_index.capable(price_index.monthly(_offers()), eci)
+    assert list(priced["measured_at_utc"]) == list(pd.to_datetime(["2024-02-01", "2024-03-01"]))
+
+
+def _composite(out, dimension):
+    comp = out[(out["metric"] == ds.metric_name(dimension))
+               & (out["gap_kind"] == "frontier_a_minus_b")]
+    return comp.sort_values("bucket_start")["value"].to_numpy(dtype=float)
+
+
+def test_a_composite_month_is_the_gap_averaged_over_its_benchmarks():
+    """GSM8K's closed lead is 1 logit, MATH Level 5's 2 logits, both growing 0.1 a month: the
+    reasoning composite (the Dimensions page's headline) reads their average, 1.5 + 0.1 a
+    month, not the reference benchmark's level nor a benchmark effect's fraction."""
+    months, rise = _months("2023-01-01", 8), np.linspace(-1.5, -0.5, 8)
+    grow = 0.1 * np.arange(8)
+    a = _bench("epoch:gsm8k", months, _expit(rise + 1.0 + grow), _expit(rise))
+    b = _bench("epoch:math_level_5", months, _expit(rise + 2.0 + grow), _expit(rise))
+    out = ds.dimension_series(pd.concat([a, b], ignore_index=True))
+    assert np.allclose(_composite(out, "reasoning"), 1.5 + grow)
+
+
+def test_an_elo_benchmark_enters_its_composite_as_the_logit_of_a_win_chance():
+    """WebDev Arena has no ceiling: a 100-point Elo lead is 100 × ln 10 / 400 logits (the
+    closed side's chance to win a vote, 64%, on the logit scale) in the generation composite."""
+    months = _months("2023-01-01", 8)
+    rows = _bench("epoch:webdev_arena", months, 1200 + 10.0 * np.arange(8),
+                  1100 + 10.0 * np.arange(8))
+    assert np.allclose(_composite(ds.dimension_series(rows), "generation"),
+                       np.full(8, 100 * np.log(10) / 400))
+
+
+def test_leader_minus_fifth_organisation_month_by_month():
+    """Five organisations in January, a sixth (F, the new leader) and E's better model in
+    February: each month ranks the organisations' best models of that month, so January's
+    gap is A − E and February's F − D, over 5 and then 6 organisations."""
+    rows = pd.DataFrame({"pack": "epoch:mmlu", "source": "public:test", "open_weights": False,
+                         "measured_at_utc": pd.to_datetime(["2024-01-05"] * 5 + ["2024-02-07"] * 2,
+                                                           utc=True),
+                         "model_id": [f"m{i}" for i in range(7)],
+                         "value": [0.9, 0.8, 0.7, 0.6, 0.5, 0.95, 0.55],
+                         "organization": ["A", "B", "C", "D", "E", "F", "E"]})
+    gap5 = ds.organisation_gaps(rows)[0]
+    assert list(gap5["bucket_start"]) == list(pd.to_datetime(["2024-01-01", "2024-02-01"]))
+    assert np.allclose(gap5["leader_value"], [0.9, 0.95])
+    assert np.allclose(gap5["follower_value"], [0.5, 0.6])
+    assert np.allclose(gap5["value"], [0.4, 0.35])
+    assert list(gap5["n_models"]) == [5, 6]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_gap_verdicts import empty_inputs
 
 from bench.drift import simulated
@@ -98,7 +99,8 @@ def test_a_swapped_model_is_changed_in_one_run_and_becomes_the_next_baseline(db_
     assert swap["verdict"] == "changed" and swap["n_changed_answers"] == 32
     for words in ("32 of 32 answers differ", "full marks 11 → 21", "parameters 135 M → 630 M",
                   "vocabulary 49,152 tokens → 151,936 tokens", "model file b179c9523d0e → 1d9614638d18",
-                  "probe text 105 → 98 tokens", "prompt tokens differ on 32 of 32 items"):
+                  "probe text 105 → 98 tokens", "prompt tokens differ on 32 of 32 items",
+                  "quantisation Q4_1 → Q4_K - Medium"):
         assert words in swap["evidence"], words
     assert swap["p_answers"] < 1e-6  # the first check gave the answer noise: 0 of 32
     assert after["verdict"] == "same model" and after["baseline_run_id"] == swap["run_id"]
@@ -109,6 +111,59 @@ def test_a_swapped_model_is_changed_in_one_run_and_becomes_the_next_baseline(db_
     assert list(marks["scope"]) == [MODEL.id] and marks["changed_at_utc"].iloc[0] == stored_at
     assert marks["label"].iloc[0] == (f"{MODEL.id}: another model answers behind this name "
                                       "(drift check: 32 of 32 canary answers differ)")
+
+
+def test_every_server_report_that_differs_is_said_in_words_and_units():
+    """The evidence a person checks: each llama.cpp report that changed, named in words with
+    its unit (hashes cut to 12 characters, bytes as MB, parameters in millions, token counts
+    with separators, the rest as reported); unchanged or one-sided keys say nothing."""
+    before = {"file_sha256": "b179c9523d0e77aa", "file_bytes": 91_740_000,
+              "parameters": 134_515_008, "vocabulary": 49_152, "context_trained": 8_192,
+              "embedding": 576, "quantisation": "Q4_1", "context": 2_048, "slots": 1,
+              "build": "b4500", "only_before": 1}
+    after = {"file_sha256": "1d9614638d18ffee", "file_bytes": 428_500_000,
+             "parameters": 630_167_424, "vocabulary": 151_936, "context_trained": 32_768,
+             "embedding": 896, "quantisation": "Q4_K - Medium", "context": 4_096, "slots": 2,
+             "build": "b4501", "only_after": 2}
+    assert analysis.identity_changes(after, before) == [
+        "model file b179c9523d0e → 1d9614638d18", "model file size 92 MB → 428 MB",
+        "parameters 135 M → 630 M", "vocabulary 49,152 tokens → 151,936 tokens",
+        "trained context 8,192 tokens → 32,768 tokens", "embedding width 576 → 896",
+        "quantisation Q4_1 → Q4_K - Medium", "context 2,048 tokens → 4,096 tokens",
+        "parallel slots 1 → 2", "server build b4500 → b4501"]
+    assert analysis.identity_changes(before, dict(before)) == []
+
+
+def _checked_items(scores, answers, output_tokens) -> pd.DataFrame:
+    """One run's answered canary items as the check reads them (analysis.ITEM_COLUMNS)."""
+    return pd.DataFrame({"item_id": [f"i{k}" for k in range(len(scores))],
+                         "answer_sha256": answers, "score": scores, "input_tokens": 50,
+                         "output_tokens": output_tokens, "error_class": None,
+                         "served_model": "chat-model", "system_fingerprint": None})
+
+
+def test_a_run_that_fixes_every_item_the_baseline_missed_is_tested_by_mcnemar():
+    """The baseline missed 4 of 12 items; this run gets all 12, the 4 answers rewritten and no
+    item lost or missed by both: McNemar's exact p over the 4 discordant items is 2 × 0.5⁴,
+    and the evidence says how many answers differ as a share of the items."""
+    base = _checked_items([0.0] * 4 + [1.0] * 8, [f"a{k}" for k in range(12)], [12] * 12)
+    now = _checked_items([1.0] * 12, [f"b{k}" for k in range(4)] + [f"a{k}" for k in range(4, 12)],
+                         [12] * 12)
+    check = analysis.compare(now, base)
+    assert check["p_mcnemar"] == pytest.approx(2 * 0.5 ** 4)
+    assert check["evidence"].startswith("4 of 12 answers differ (33%); full marks 8 → 12")
+
+
+def test_answers_that_grow_longer_are_tested_on_their_length():
+    """Same marks, every answer now 40 tokens instead of 12: the signed-rank test on the
+    output lengths (exact p 2 / 2¹² on 12 equal moves) decides, and the evidence names it."""
+    base = _checked_items([0.0] * 12, [f"a{k}" for k in range(12)], [12] * 12)
+    now = _checked_items([0.0] * 12, [f"c{k}" for k in range(12)], [40] * 12)
+    check = analysis.compare(now, base)
+    assert check["p_output_length"] == pytest.approx(2 / 2 ** 12)
+    assert check["p_mcnemar"] == check["p_scores"] == 1.0 and check["verdict"] == "changed"
+    assert "median answer 12 → 40 tokens" in check["evidence"]
+    assert "answer length p = 0.00049" in check["evidence"]
 
 
 def test_a_changed_server_setting_alone_is_a_change(db_copy):

@@ -6,7 +6,7 @@ import pandas as pd
 from collectors.capability_scores import store_scores
 import pytest
 
-from warehouse.analysis import gap_report, gaps, verdicts
+from warehouse.analysis import gap_report, gaps, labels, verdicts
 from warehouse.storage import db, gap_tables
 from warehouse.storage.writes import insert_rows, start_run
 
@@ -34,6 +34,9 @@ def test_model_gap_only_where_both_models_were_scored():
     scores = pd.concat([snapshot([3.0, 1.0, 2.0]), snapshot([4.0], day="2024-02-01")])
     out = gaps.model_gap(scores, "m0", "m2")
     assert list(out["value"]) == [1.0] and out["group_a"].item() == "m0"
+    # the kind id the labels (and docs/glossary.md) know: "one model minus another"
+    assert out["gap_kind"].item() == "model_a_minus_b"
+    assert labels.gap_kind(out["gap_kind"].item()) == "one model minus another"
 
 
 def test_lower_is_better_gaps_are_log_ratios_positive_when_group_a_is_ahead():
@@ -46,6 +49,20 @@ def test_lower_is_better_gaps_are_log_ratios_positive_when_group_a_is_ahead():
     assert list(out["value"]) == pytest.approx([1.0, np.log10(0.5)])
     assert out["gap_kind"].iloc[0] == "log10_median_ratio"
     assert list(out["n_models"]) == [4, 2]
+
+
+def test_a_pack_measured_once_by_one_model_has_no_gap_and_no_error():
+    """A first `collectors run` of one local model (one score, one latency point): the refresh
+    stores no closed-vs-open gap for it (there is no other group) instead of failing."""
+    one = pd.DataFrame({"pack": ["reasoning-core@1:reasoning"], "model_id": ["local/qwen"],
+                        "measured_at_utc": [pd.Timestamp("2024-05-02 10:00", tz="UTC")],
+                        "value": [0.5], "source": ["local"], "open_weights": [True]})
+    assert verdicts.measured_series(one).empty
+    latency = one.assign(pack="latency:ttft_s_p50:550-150@c1", source="latency")
+    assert verdicts.ratio_series(latency).empty
+    group = pd.Series(["open"])
+    assert gaps.group_gap(one, group, "open", "closed", "MS", "max").columns.tolist() == \
+        gaps.GAP_COLUMNS
 
 
 def test_bucket_size_follows_data_density():

@@ -18,6 +18,9 @@ SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
     ("price:usd_per_mtok_out", "output price ($ per million tokens)"),
     ("latency:ttft_s_p50:550-150@c5",
      "time to first token (s), median · 550→150 tokens, 5 at once"),
+    # a latency measure with no percentile suffix is named by its unit alone
+    ("latency:output_tokens_per_s:550-150@c5",
+     "output tokens per second · 550→150 tokens, 5 at once"),
     ("reasoning-core@1:reasoning_fixed_minus_fresh",
      "reasoning-core v1: reasoning, fixed minus fresh items"),
     ("epoch:swe_bench_verified", "SWE-bench Verified (Epoch AI)"),
@@ -42,11 +45,28 @@ def test_units_sources_kinds_and_columns(fn, value, words):
     assert fn(value) == words
 
 
+@pytest.mark.parametrize("rank, words", [
+    (5, "5th"), (10, "10th"), (11, "11th"), (12, "12th"), (13, "13th"), (20, "20th"),
+    (21, "21st"), (22, "22nd"), (23, "23rd"), (24, "24th"), (101, "101st"), (111, "111th"),
+    (112, "112th"), (122, "122nd")])
+def test_leader_minus_the_kth_organisation_is_said_with_its_ordinal(rank, words):
+    """The Gaps page and the board name a rank gap in English: 21st, 22nd, 23rd, but 11th-13th."""
+    assert labels.gap_kind(f"org1_minus_org{rank}") == f"best organisation minus the {words}"
+
+
 @pytest.mark.parametrize("unknown", ["public:some_new_source", "brand_new_gap_kind",
                                      "epoch:a_new_benchmark", "arena:new_src:new_method"])
 def test_an_unknown_id_still_comes_out_without_underscores(unknown):
     for fn in (labels.series, labels.source, labels.gap_kind, labels.unit, labels.window):
         assert not SNAKE.search(fn(unknown)), (fn.__name__, fn(unknown))
+
+
+def test_an_unknown_id_comes_out_as_single_spaced_words():
+    """A new Arena method or source not in the tables yet is still named on the page, in
+    words (not `None`), and separators next to spaces never leave a double space."""
+    assert labels.series("arena:new_src:new_method") == "Arena new method (new src)"
+    assert labels.series("arena:new_src:new_method", short=True) == "Arena new method"
+    assert labels.humanize("tier_ 4 :  draft") == "tier 4 draft"
 
 
 def test_numbers_are_rounded_to_what_the_interval_supports():

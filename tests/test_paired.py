@@ -67,6 +67,20 @@ def test_ranks_with_ties_under_holm_control():
     assert lead["difference"] == pytest.approx(30 / 40 - 28 / 40)
 
 
+def test_a_pair_holm_ties_keeps_zero_in_its_interval_though_its_own_test_rejects():
+    """Four models, six pairs: a beats b on 8 items and loses 1 (exact p 0.039, its own
+    bootstrap interval above 0), but Holm over the six pairs cannot call it, so the board
+    shows "a ≈ b" and the margin beside it must hold 0 (stretched to exactly 0)."""
+    a = [1.0] * 8 + [0.0] + [1.0] * 5 + [0.0] * 6
+    b = [0.0] * 8 + [1.0] + [1.0] * 5 + [0.0] * 6
+    alone = paired.difference(a, b)
+    assert alone["p_value"] < paired.ALPHA and alone["ci_low"] > 0  # the case this is about
+    table = pd.DataFrame({"a": a, "b": b, "c": [0.0] * 20, "d": [0.0] * 19 + [1.0]})
+    pair = paired.pairs(table).set_index(["model_a", "model_b"]).loc[("a", "b")]
+    assert not pair["different"] and pair["p_adjusted"] >= paired.ALPHA
+    assert pair["ci_low"] == 0.0 and pair["ci_high"] == alone["ci_high"]
+
+
 def test_only_items_every_model_answered_are_compared():
     frame = items({"a": [1.0, 1.0, 0.0, 1.0], "b": [0.0, 1.0, 0.0, None]})
     ranking = paired.ranking(frame)
@@ -96,6 +110,20 @@ def test_false_ties_broken_at_most_at_the_nominal_rate_on_equal_models():
     assert called / 300 <= 0.05
 
 
+def test_the_tie_decisions_without_intervals_are_the_ones_with_them():
+    """`intervals=False` (the size simulation above) skips only the bootstraps: the same exact
+    p-values, Holm adjustment and "different" calls as the board's own pairs, so a check that
+    it never breaks a tie too often is a check on the board's rule (here it does call a − c)."""
+    table = paired.wide(items({"a": [1.0] * 30 + [0.0] * 10, "b": [1.0] * 28 + [0.0] * 12,
+                               "c": [1.0] * 5 + [0.0] * 35}))
+    full, quick = paired.pairs(table), paired.pairs(table, intervals=False)
+    columns = ["model_a", "model_b", "n_items", "difference", "p_value", "p_adjusted", "different"]
+    pd.testing.assert_frame_equal(quick[columns], full[columns])
+    assert list(quick["different"]) == [False, True, True]  # a ≈ b, a > c, b > c
+    assert quick[["ci_low", "ci_high"]].iloc[0].tolist() == [0.0, 0.0]  # tied: 0 kept inside
+    assert quick[["ci_low", "ci_high"]].iloc[1:].isna().all().all()  # no interval computed
+
+
 def test_run_against_run_names_the_flipped_items_over_shared_items_only():
     def run(scores, ids):
         return pd.DataFrame({"model_id": "m", "dimension": "reasoning", "item_key": ids,
@@ -107,6 +135,46 @@ def test_run_against_run_names_the_flipped_items_over_shared_items_only():
     assert row["difference"] == pytest.approx(0.25)
     assert row["gained"] == ["q2", "q3"] and row["lost"] == ["q4"]
     assert row["ci_low"] <= 0 <= row["ci_high"]  # 2 up, 1 down: no evidence
+
+
+def test_two_shared_items_are_enough_for_a_p_and_an_interval_one_is_not():
+    """The smallest comparisons a first run produces: two items both won by a give McNemar's
+    exact p (0.5) and the Clopper–Pearson margin [2·0.025^(1/2) − 1, 1]; one item gives no p
+    and no interval (shown as a dash), never a made-up one."""
+    two = paired.difference([1.0, 1.0], [0.0, 0.0])
+    assert two["n_items"] == 2 and two["p_value"] == pytest.approx(0.5)
+    assert two["ci_low"] == pytest.approx(2 * 0.025 ** 0.5 - 1) and two["ci_high"] == 1.0
+    one = paired.difference([1.0], [0.0])
+    assert one["difference"] == 1.0
+    assert np.isnan([one["p_value"], one["ci_low"], one["ci_high"]]).all()
+
+
+def test_run_against_run_with_one_shared_item_in_a_dimension_is_a_row_without_interval():
+    """Runs page: a dimension the two runs share one item of still gets its row (the item that
+    flipped named, no interval, no p), beside a dimension with enough items."""
+    def run(dimension, scores):
+        ids = [f"{dimension}-{i}" for i in range(len(scores))]
+        return pd.DataFrame({"model_id": "m", "dimension": dimension, "item_key": ids,
+                             "item_id": ids, "score": scores})
+    before = pd.concat([run("coding", [0.0]), run("reasoning", [0.0] * 8)], ignore_index=True)
+    after = pd.concat([run("coding", [1.0]), run("reasoning", [1.0] * 8)], ignore_index=True)
+    out = paired.compare_runs(before, after).set_index("dimension")
+    coding = out.loc["coding"]
+    assert coding["n_shared"] == 1 and coding["difference"] == 1.0
+    assert coding["gained"] == ["coding-0"] and coding["lost"] == []
+    assert np.isnan([coding["ci_low"], coding["ci_high"], coding["p_value"],
+                     coding["p_adjusted"]]).all()
+    assert out.loc["reasoning", "p_adjusted"] == pytest.approx(2 / 2 ** 8)  # Holm over one test
+
+
+def test_speed_with_one_model_ranks_it_first_with_an_empty_pair_table():
+    """A first latency run of one model: it is ranked 1st, alone; the pairs table is empty but
+    keeps its columns (readers select them by name), and a model with no value is left out."""
+    ranked = paired.unpaired_ranking({"only": [10.0, 12.0, 11.0], "none": [np.nan]})
+    assert ranked["medians"].to_dict() == {"only": 11.0}
+    assert ranked["tiers"][["model_id", "rank", "tier"]].values.tolist() == [["only", 1, 1]]
+    assert ranked["pairs"].empty and list(ranked["pairs"].columns) == [
+        "model_a", "model_b", "median_a", "median_b", "p_value", "p_adjusted", "different"]
 
 
 def test_speed_ranks_use_a_rank_test_and_the_same_tiers():
