@@ -1,0 +1,105 @@
+"""Rules the public-history import and its series apply, held on small hand-made frames.
+
+Each test calls the pure function the import (`import_public_history`) or the gap refresh
+(`public_series.series`, `benchmark_stories.stories`) calls, with a handful of rows built so
+that the rule decides the answer, and asserts the exact value a user then sees: which model
+a name is stored under, a model's source and open/closed label, a break's words on the
+Arena chart, a benchmark's row in the Capability page's story table.
+"""
+
+import pandas as pd
+import pytest
+
+from warehouse.analysis import aliases
+
+
+def name(priority, source, alias, group=None, release=None, seen=None, family=None, org="Acme",
+         open_weights=None, display=None) -> dict:
+    """One crosswalk candidate, as `public_loaders.candidates` selects it from a file."""
+    return {"priority": priority, "source": source, "alias": alias, "group_key": group or alias,
+            "organization": org, "open_weights": open_weights,
+            "release_date": pd.Timestamp(release) if release else pd.NaT,
+            "display_name": display, "family": family,
+            "first_seen": pd.Timestamp(seen) if seen else pd.NaT, "country": None}
+
+
+@pytest.fixture(scope="module")
+def crosswalk():
+    """(alias -> model_id per (source, alias), registry indexed by model_id) of a small history:
+    Epoch's Acme One in two dated versions and one undated, labelled open; a pinned crosswalk
+    model and a config model; OpenRouter's `deepseek-chat` listed since 2024-05 beside Epoch's
+    2025-12 DeepSeek-V3.2 of the same API name; Arena and OpenRouter naming pinned models."""
+    names = [
+        name(1, "epoch", "acme-one-001", "epoch:Acme One@2024-01-10", "2024-01-10",
+             family="Acme One", open_weights=True),
+        name(1, "epoch", "acme-one-002", "epoch:Acme One@2024-06-10", "2024-06-10",
+             family="Acme One", open_weights=True),
+        name(1, "epoch", "acme-one-beta", "epoch:Acme One@?", family="Acme One"),
+        name(0, "crosswalk", "Acme-Two", "acme/acme-two", display="Acme Two"),
+        name(-1, "config", "acme/three", "acme/three"),
+        name(6, "openrouter", "acme/acme-two", seen="2024-03-01"),
+        name(1, "epoch", "deepseek-chat", "epoch:DeepSeek-V3.2@2025-12-01", "2025-12-01",
+             family="DeepSeek-V3.2", org="DeepSeek"),
+        name(6, "openrouter", "deepseek/deepseek-chat", seen="2024-05-01", org="deepseek"),
+        name(4, "arena", "acme-one-002", seen="2024-07-01"),
+    ]
+    names_to_ids, registry = aliases.build_crosswalk(pd.DataFrame(names))
+    return (names_to_ids.set_index(["source", "alias"])["model_id"].to_dict(),
+            registry.set_index("model_id"))
+
+
+def test_one_model_named_by_several_sources_is_one_id(crosswalk):
+    """Arena's and OpenRouter's spelling of a model join the id its curated name set: the
+    pages then show one model with every source's scores and prices, not two half-models."""
+    ids, _ = crosswalk
+    assert ids[("arena", "acme-one-002")] == ids[("epoch", "acme-one-002")] == "acme/acme-one-2024-06-10"
+    assert ids[("openrouter", "acme/acme-two")] == ids[("crosswalk", "Acme-Two")] == "acme/acme-two"
+
+
+def test_a_name_listed_long_before_a_release_is_not_that_release(crosswalk):
+    """OpenRouter listed `deepseek-chat` from 2024-05; Epoch's `deepseek-chat` is the 2025-12
+    DeepSeek-V3.2: the older listing stays its own model, so its 2024 prices do not date V3.2."""
+    ids, registry = crosswalk
+    assert ids[("epoch", "deepseek-chat")] == "deepseek/deepseek-v3.2"
+    assert ids[("openrouter", "deepseek/deepseek-chat")] == "deepseek/deepseek-chat"
+    assert str(registry.loc["deepseek/deepseek-v3.2", "release_date"].date()) == "2025-12-01"
+    assert pd.isna(registry.loc["deepseek/deepseek-chat", "release_date"])
+
+
+def test_an_undated_version_of_a_dated_family_keeps_the_family_name(crosswalk):
+    """Epoch's versions of one family are told apart by release date (`Acme One (2024-01-10)`);
+    a version the file gives no date is named by the family alone, not by a missing date."""
+    ids, registry = crosswalk
+    assert ids[("epoch", "acme-one-001")] == "acme/acme-one-2024-01-10"
+    assert ids[("epoch", "acme-one-beta")] == "acme/acme-one"
+    assert registry.loc["acme/acme-one-2024-01-10", "display_name"] == "Acme One (2024-01-10)"
+    assert registry.loc["acme/acme-one", "display_name"] == "acme-one-beta"
+    assert pd.isna(registry.loc["acme/acme-one", "release_date"])
+
+
+def test_an_unlabelled_version_takes_its_familys_agreed_label(crosswalk):
+    """The undated Acme One version has no open/closed label of its own; every labelled version
+    of its family is open, so it is counted open, and the registry says where that came from."""
+    _, registry = crosswalk
+    assert registry.loc["acme/acme-one", "open_weights"] == True  # noqa: E712
+    assert registry.loc["acme/acme-one", "open_weights_from"] == "family: Acme One"
+    assert pd.isna(registry.loc["deepseek/deepseek-v3.2", "open_weights"])
+
+
+def test_a_family_whose_versions_disagree_lends_no_label():
+    """One open and one closed version: an unlabelled third is left unlabelled, not guessed."""
+    registry = pd.DataFrame({"model_id": ["a", "b", "c"], "family": ["F", "F", "F"],
+                             "open_weights": [True, False, None],
+                             "open_weights_from": ["epoch", "epoch", None]})
+    out = aliases.label_from_family(registry)
+    assert out["open_weights"].tolist()[:2] == [True, False] and pd.isna(out["open_weights"].iloc[2])
+
+
+def test_pinned_models_keep_the_file_they_were_pinned_in(crosswalk):
+    """A model the crosswalk file or the config names is stored with that source: the import
+    replaces every registry row whose source is not `config`, so the label decides what
+    survives a re-import."""
+    _, registry = crosswalk
+    assert registry.loc["acme/acme-two", "source"] == "crosswalk"
+    assert registry.loc["acme/three", "source"] == "config"
+    assert registry.loc["acme/acme-one", "source"] == "epoch"
