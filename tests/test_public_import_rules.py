@@ -103,3 +103,56 @@ def test_pinned_models_keep_the_file_they_were_pinned_in(crosswalk):
     assert registry.loc["acme/acme-two", "source"] == "crosswalk"
     assert registry.loc["acme/three", "source"] == "config"
     assert registry.loc["acme/acme-one", "source"] == "epoch"
+
+
+# --- Arena: where the leader − 10th series breaks -------------------------------------------
+
+def snapshot(pack: str, day: str, models: list[str], offset: float = 0.0) -> list[dict]:
+    """One Arena snapshot: model `m<i>` rated 1000 + 10·i (+ offset), as the import stores it."""
+    return [{"pack": pack, "measured_at_utc": pd.Timestamp(day, tz="UTC"), "model_id": m,
+             "value": 1000.0 + 10 * int(m[1:]) + offset, "source": "arena"} for m in models]
+
+
+def models(*numbers) -> list[str]:
+    return [f"m{i}" for i in numbers]
+
+
+def test_a_pack_that_lists_old_models_again_is_a_listing_change():
+    """fboulnois's table drops two models, then lists them again, then adds two new releases:
+    the drop and the return are breaks (worded as the Arena chart shows them), the new
+    releases are not (newly released models are what the gap measures)."""
+    from warehouse.analysis import arena
+
+    pack = "arena:fboulnois_lmsys_csv:displayed_rating"
+    scores = pd.DataFrame(snapshot(pack, "2024-01-01", models(*range(12)))
+                          + snapshot(pack, "2024-02-01", models(*range(10)))
+                          + snapshot(pack, "2024-03-01", models(*range(12)))
+                          + snapshot(pack, "2024-04-01", models(*range(14))))
+    breaks = arena.listing_changes(scores)
+    assert breaks["changed_at_utc"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-01", "2024-03-01"]
+    assert breaks["kind"].tolist() == ["listing change"] * 2
+    assert breaks["label"].tolist() == [
+        "Arena fboulnois lmsys csv (displayed rating) lists 10 models, was 12 (2 no longer listed)",
+        "Arena fboulnois lmsys csv (displayed rating) lists 12 models, was 10 (2 listed again "
+        "that were listed before)"]
+
+
+def test_moving_to_a_pack_that_lists_other_models_is_a_break():
+    """The series moves from one pack family to the next (other ratings, so not one family);
+    the new pack lists 19 of the 20 models plus 3 new ones (Jaccard 19/23 < 0.9), with no
+    model gone or back in numbers that make a listing change by count: still a break, since
+    the 10th is now taken among other models."""
+    from warehouse.analysis import arena
+
+    a, b = "arena:a_pack:elo_rating", "arena:b_pack:elo_rating"
+    scores = pd.DataFrame(snapshot(a, "2024-01-01", models(*range(20)))
+                          + snapshot(a, "2024-01-08", models(*range(20)))
+                          + snapshot(b, "2024-01-15", models(*range(19), 20, 21, 22), offset=50)
+                          + snapshot(b, "2024-01-22", models(*range(19), 20, 21, 22), offset=50))
+    points, breaks = arena.chain(scores)
+    assert points["pack"].tolist() == [a, a, b, b]
+    assert breaks.drop(columns="changed_at_utc").values.tolist() == [
+        [arena.SERIES, "listing change", "Arena leader − 10th: lists 22 models, was 20 (other "
+         "models listed); now Arena b pack (Elo rating)"]]
+    assert points["segment_start"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-01", "2024-01-01", "2024-01-15", "2024-01-15"]
