@@ -156,3 +156,91 @@ def test_moving_to_a_pack_that_lists_other_models_is_a_break():
          "models listed); now Arena b pack (Elo rating)"]]
     assert points["segment_start"].dt.strftime("%Y-%m-%d").tolist() == [
         "2024-01-01", "2024-01-01", "2024-01-15", "2024-01-15"]
+
+
+# --- One row per benchmark in the Capability page's story table ------------------------------
+
+def benchmark_months(pack: str, statuses: list[str], open_missing=()) -> pd.DataFrame:
+    """`composite_inputs` rows of one benchmark from 2023-01, one month per status; the gap
+    falls 0.01 a month; the open side's strongest is unscored in the `open_missing` months."""
+    months = pd.date_range("2023-01-01", periods=len(statuses), freq="MS")
+    return pd.DataFrame({"metric": pack, "gap_kind": "frontier_a_minus_b", "bucket_start": months,
+                         "value": [round(0.30 - 0.01 * i, 2) for i in range(len(months))],
+                         "status": statuses, "eligible": [s == "in range" for s in statuses],
+                         "closed_covered": True,
+                         "open_covered": [m not in open_missing for m in months.strftime("%Y-%m")],
+                         "strongest_closed": "Cee Three, Cee Two", "strongest_open": "Oh Two"})
+
+
+@pytest.fixture(scope="module")
+def story_rows():
+    """GPQA Diamond: at the floor 2023-01..02, in range to 2024-02 (the open side's strongest
+    unscored in 2023-05 and 06), saturated from 2024-03, in its composite; Aider Polyglot: in
+    range 2023-01..06, not in a composite. Both scored by closed models released 2023-01-15,
+    2023-08-01, 2024-05-01 and open ones released 2023-02-01, 2024-04-01."""
+    from warehouse.analysis import benchmark_stories
+
+    gpqa = benchmark_months("epoch:gpqa_diamond", ["floor"] * 2 + ["in range"] * 12
+                            + ["saturated"] * 4, open_missing={"2023-05", "2023-06"})
+    aider = benchmark_months("epoch:aider_polyglot", ["in range"] * 6)
+    released = [("c1", "Cee One", "2023-01-15", False), ("c2", "Cee Two", "2023-08-01", False),
+                ("c3", "Cee Three", "2024-05-01", False), ("o1", "Oh One", "2023-02-01", True),
+                ("o2", "Oh Two", "2024-04-01", True)]
+    scores = pd.DataFrame([{"pack": pack, "model_id": m, "family": f, "open_weights": open_,
+                            "measured_at_utc": pd.Timestamp(day, tz="UTC")}
+                           for pack in ("epoch:gpqa_diamond", "epoch:aider_polyglot")
+                           for m, f, day, open_ in released])
+    out = benchmark_stories.stories(pd.concat([gpqa, aider]), scores, {"epoch:gpqa_diamond"})
+    return out.set_index("metric")
+
+
+def test_a_saturated_benchmarks_story_says_when_and_which_months_count(story_rows):
+    """The story row of a benchmark that saturated: its unit, the models released in its last
+    12 months (2023-06 → 2024-06: two closed, one open, of three and two in all), the month it
+    saturated, and the composite's words for floor, ceiling and the months a side's strongest
+    model was not scored."""
+    row = story_rows.loc["epoch:gpqa_diamond"]
+    assert row["unit"] == "score 0–1"
+    assert str(row["recent_start"].date()) == "2023-06-01"
+    assert (row["n_closed"], row["n_open"], row["n_closed_recent"], row["n_open_recent"]) == (3, 2, 2, 1)
+    assert str(row["saturated_from"].date()) == "2024-03-01"
+    assert row["composite_note"] == (
+        "used 2023-03 → 2024-02; at the floor (best below 0.10) until 2023-02; saturated (best "
+        "0.90 or more) from 2024-03; a side's strongest not scored in 2 months between 2023-05 "
+        "and 2023-06")
+
+
+def test_a_benchmark_that_never_saturated_says_nothing_of_a_ceiling(story_rows):
+    """Aider Polyglot (percent solved) never reached the ceiling and was not used: its row says
+    why it was left out, and nothing about saturation or unscored sides."""
+    row = story_rows.loc["epoch:aider_polyglot"]
+    assert row["unit"] == "percent solved"
+    assert pd.isna(row["saturated_from"])
+    assert (row["n_closed_recent"], row["n_open_recent"]) == (1, 1)
+    assert row["composite_note"] == ("not used: its 6 usable months are not linked to the "
+                                     "dimension's other benchmarks by 3 shared months")
+
+
+# --- Arena leader − 2nd and best closed − best open ------------------------------------------
+
+def test_arena_extras_give_one_point_per_snapshot_not_per_month():
+    """Two Arena snapshots in one month (12 models, the 6 best closed; the closed ones gain 20
+    points in the second): leader − 2nd and best closed − best open are points of each
+    snapshot's day, as the Arena chart plots them (60 then 80 points), never a monthly mean."""
+    from warehouse.analysis import public_series
+
+    def snap(at, closed_gain):
+        return [{"pack": "arena:p:elo_rating", "measured_at_utc": pd.Timestamp(at, tz="UTC"),
+                 "model_id": f"m{i}", "value": 1000.0 + 10 * i + (closed_gain if i >= 6 else 0),
+                 "source": "arena", "open_weights": i < 6} for i in range(12)]
+
+    out = public_series.arena_extras(pd.DataFrame(snap("2024-03-01 12:00", 0)
+                                                  + snap("2024-03-15 09:30", 20)))
+    got = out.assign(day=out["bucket_start"].dt.strftime("%Y-%m-%d"),
+                     segment=out["segment_start"].dt.strftime("%Y-%m-%d"))
+    assert got[["gap_kind", "day", "value", "segment"]].values.tolist() == [
+        ["top1_minus_top2", "2024-03-01", 10.0, "2024-03-01"],
+        ["top1_minus_top2", "2024-03-15", 10.0, "2024-03-01"],
+        ["max_a_minus_b", "2024-03-01", 60.0, "2024-03-01"],
+        ["max_a_minus_b", "2024-03-15", 80.0, "2024-03-01"]]
+    assert set(out["metric"]) == {"arena:text"}
