@@ -158,6 +158,25 @@ def test_moving_to_a_pack_that_lists_other_models_is_a_break():
         "2024-01-01", "2024-01-01", "2024-01-15", "2024-01-15"]
 
 
+def test_a_pack_with_the_same_ratings_fills_the_dates_its_family_head_lacks():
+    """nakasyou's and fboulnois's packs carry the same ratings (within a point on their common
+    date) and list the same models: one series. The head pack (running longest) has no
+    snapshot on 01-04 and 01-06, so the other pack's fills 01-04; its 01-06 snapshot lists
+    other models (Jaccard 17/23) and is left out rather than read as a change of the gap."""
+    from warehouse.analysis import arena
+
+    head, member = "arena:fboulnois_lmsys_csv:elo_rating", "arena:nakasyou:elo_rating"
+    scores = pd.DataFrame(snapshot(head, "2024-01-01", models(*range(20)))
+                          + snapshot(head, "2024-01-08", models(*range(20)))
+                          + snapshot(member, "2024-01-01", models(*range(20)), offset=1)
+                          + snapshot(member, "2024-01-04", models(*range(20)), offset=1)
+                          + snapshot(member, "2024-01-06", models(*range(17), 20, 21, 22), offset=1))
+    points, breaks = arena.chain(scores)
+    assert points["pack"].tolist() == [head, member, head]
+    assert points["measured_at_utc"].dt.strftime("%m-%d").tolist() == ["01-01", "01-04", "01-08"]
+    assert breaks.empty
+
+
 # --- One row per benchmark in the Capability page's story table ------------------------------
 
 def benchmark_months(pack: str, statuses: list[str], open_missing=()) -> pd.DataFrame:
