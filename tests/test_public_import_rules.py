@@ -263,3 +263,34 @@ def test_arena_extras_give_one_point_per_snapshot_not_per_month():
         ["max_a_minus_b", "2024-03-01", 60.0, "2024-03-01"],
         ["max_a_minus_b", "2024-03-15", 80.0, "2024-03-01"]]
     assert set(out["metric"]) == {"arena:text"}
+
+
+# --- Refreshed sources: where a series passes from one vintage to the next -------------------
+
+def test_a_newer_vintage_starting_later_is_a_break_and_a_full_refit_is_not():
+    """Arena's refresh (fetched 2026-12-05) starts 2026-01-01, after the shipped history: the
+    Arena series passes from one vintage to the other there, a `new vintage` break in the
+    chart's words, and its points from that day start a new segment. Epoch's refit reaches
+    back as far as the shipped file, so it replaces it: no break on the ECI series."""
+    from warehouse.analysis import vintages
+
+    def vintage(family, fetched, data_from, superseded_from=None, bundled=False):
+        return {"family": family, "dataset": family, "fetched_at_utc": pd.Timestamp(fetched, tz="UTC"),
+                "data_from": pd.Timestamp(data_from), "data_through": pd.Timestamp("2026-11-30"),
+                "superseded_from": pd.Timestamp(superseded_from) if superseded_from else pd.NaT,
+                "is_newest": not superseded_from, "bundled": bundled}
+
+    found = pd.DataFrame([
+        vintage("arena", "2025-12-17", "2023-05-01", "2026-01-01", bundled=True),
+        vintage("arena", "2026-12-05", "2026-01-01"),
+        vintage("epoch_eci", "2026-03-09", "2023-02-24", "2023-02-24", bundled=True),
+        vintage("epoch_eci", "2026-12-05", "2023-02-24")])
+    series = pd.DataFrame({"metric": ["arena:text", "arena:text", "epoch:eci"],
+                           "bucket_start": pd.to_datetime(["2025-12-15", "2026-01-10", "2026-01-10"])})
+    breaks = vintages.breaks(series, found)
+    assert breaks.values.tolist() == [[
+        pd.Timestamp("2026-01-01", tz="UTC"), "arena:text", "new vintage",
+        "Arena ratings: the vintage fetched 2026-12-05 from 2026-01-01 on; earlier points from "
+        "the vintage shipped with GapWatch"]]
+    split = vintages.split(series, breaks)
+    assert split["segment_start"].dt.strftime("%Y-%m-%d").fillna("-").tolist() == ["-", "2026-01-01", "-"]
