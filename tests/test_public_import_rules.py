@@ -294,3 +294,49 @@ def test_a_newer_vintage_starting_later_is_a_break_and_a_full_refit_is_not():
         "the vintage shipped with GapWatch"]]
     split = vintages.split(series, breaks)
     assert split["segment_start"].dt.strftime("%Y-%m-%d").fillna("-").tolist() == ["-", "2026-01-01", "-"]
+
+
+# --- The dimension composites public_series registers ----------------------------------------
+
+def test_a_dimensions_composite_stops_where_the_open_sides_strongest_were_never_scored():
+    """GPQA Diamond is scored by two closed models (2023-01, 2023-12) and one open (2023-01);
+    in 2023-07 three open models stronger by the Epoch Capabilities Index are released and
+    never scored on it. From then the closed − open gap is a bound, not a measurement, so the
+    understanding composite that `public_series.series` adds ends in 2023-06 (logit 0.5 −
+    logit 0.3 = 0.847 a month), not in 2023-12."""
+    from warehouse.analysis import public_series
+
+    def score(model, family, day, open_weights, value):
+        return {"pack": "epoch:gpqa_diamond", "measured_at_utc": pd.Timestamp(day, tz="UTC"),
+                "model_id": model, "value": value, "source": "public:epoch_benchmark_scores",
+                "open_weights": open_weights, "organization": "Acme", "family": family}
+
+    def eci(model, family, day, open_weights, value):
+        return {"model_id": model, "measured_at_utc": pd.Timestamp(day, tz="UTC"), "eci": value,
+                "open_weights": open_weights, "family": family}
+
+    def empty(*columns):
+        return pd.DataFrame(columns=list(columns))
+
+    data = {
+        "epoch_benchmarks": pd.DataFrame([score("c1", "Cee One", "2023-01-10", False, 0.5),
+                                          score("o1", "Oh One", "2023-01-10", True, 0.3),
+                                          score("c2", "Cee Two", "2023-12-10", False, 0.6)]),
+        "eci_strength": pd.DataFrame([eci("c1", "Cee One", "2023-01-10", False, 120),
+                                      eci("c2", "Cee Two", "2023-12-10", False, 130),
+                                      eci("o1", "Oh One", "2023-01-10", True, 100)]
+                                     + [eci(f"o{i}", f"Oh {i}", "2023-07-05", True, 110 + i)
+                                        for i in (2, 3, 4)]),
+        "arena_open": empty("pack", "measured_at_utc", "model_id", "value", "source", "open_weights"),
+        "price_offers": empty("model_id", "source_name", "effective_from", "effective_to",
+                              "last_seen", "usd_per_mtok_in", "usd_per_mtok_out", "source",
+                              "open_weights"),
+        "eci_levels": empty("model_id", "eci", "released"),
+        "heldout_pairs": empty("pack", "model_id", "value", "measured_at_utc", "open_weights", "source")}
+    assert set(data) == set(public_series.SQL)
+    out = public_series.series(data)
+    composite = out[out["metric"].str.startswith("dimension:understanding")
+                    & (out["gap_kind"] == "frontier_a_minus_b")]
+    assert composite["bucket_start"].dt.strftime("%Y-%m").tolist() == [
+        "2023-01", "2023-02", "2023-03", "2023-04", "2023-05", "2023-06"]
+    assert composite["value"].round(3).tolist() == [0.847] * 6
