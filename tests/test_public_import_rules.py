@@ -1,16 +1,17 @@
 """Rules the public-history import and its series apply, held on small hand-made frames.
 
 Each test calls the pure function the import (`import_public_history`) or the gap refresh
-(`public_series.series`, `benchmark_stories.stories`) calls, with a handful of rows built so
-that the rule decides the answer, and asserts the exact value a user then sees: which model
-a name is stored under, a model's source and open/closed label, a break's words on the
-Arena chart, a benchmark's row in the Capability page's story table.
+(`public_series.series`, `vintages.breaks`, `benchmark_stories.stories`) calls, with a handful
+of rows built so that the rule decides the answer, and asserts the exact value a user then
+sees: which model a name is stored under, a model's source and open/closed label, a break's
+words on the Arena chart, which months a series or a composite has, a benchmark's row in the
+Capability page's story table.
 """
 
 import pandas as pd
 import pytest
 
-from warehouse.analysis import aliases
+from warehouse.analysis import aliases, arena, benchmark_stories, public_series, vintages
 
 
 def name(priority, source, alias, group=None, release=None, seen=None, family=None, org="Acme",
@@ -121,8 +122,6 @@ def test_a_pack_that_lists_old_models_again_is_a_listing_change():
     """fboulnois's table drops two models, then lists them again, then adds two new releases:
     the drop and the return are breaks (worded as the Arena chart shows them), the new
     releases are not (newly released models are what the gap measures)."""
-    from warehouse.analysis import arena
-
     pack = "arena:fboulnois_lmsys_csv:displayed_rating"
     scores = pd.DataFrame(snapshot(pack, "2024-01-01", models(*range(12)))
                           + snapshot(pack, "2024-02-01", models(*range(10)))
@@ -142,8 +141,6 @@ def test_moving_to_a_pack_that_lists_other_models_is_a_break():
     the new pack lists 19 of the 20 models plus 3 new ones (Jaccard 19/23 < 0.9), with no
     model gone or back in numbers that make a listing change by count: still a break, since
     the 10th is now taken among other models."""
-    from warehouse.analysis import arena
-
     a, b = "arena:a_pack:elo_rating", "arena:b_pack:elo_rating"
     scores = pd.DataFrame(snapshot(a, "2024-01-01", models(*range(20)))
                           + snapshot(a, "2024-01-08", models(*range(20)))
@@ -163,8 +160,6 @@ def test_a_pack_with_the_same_ratings_fills_the_dates_its_family_head_lacks():
     date) and list the same models: one series. The head pack (running longest) has no
     snapshot on 01-04 and 01-06, so the other pack's fills 01-04; its 01-06 snapshot lists
     other models (Jaccard 17/23) and is left out rather than read as a change of the gap."""
-    from warehouse.analysis import arena
-
     head, member = "arena:fboulnois_lmsys_csv:elo_rating", "arena:nakasyou:elo_rating"
     scores = pd.DataFrame(snapshot(head, "2024-01-01", models(*range(20)))
                           + snapshot(head, "2024-01-08", models(*range(20)))
@@ -197,8 +192,6 @@ def story_rows():
     unscored in 2023-05 and 06), saturated from 2024-03, in its composite; Aider Polyglot: in
     range 2023-01..06, not in a composite. Both scored by closed models released 2023-01-15,
     2023-08-01, 2024-05-01 and open ones released 2023-02-01, 2024-04-01."""
-    from warehouse.analysis import benchmark_stories
-
     gpqa = benchmark_months("epoch:gpqa_diamond", ["floor"] * 2 + ["in range"] * 12
                             + ["saturated"] * 4, open_missing={"2023-05", "2023-06"})
     aider = benchmark_months("epoch:aider_polyglot", ["in range"] * 6)
@@ -246,8 +239,6 @@ def test_arena_extras_give_one_point_per_snapshot_not_per_month():
     """Two Arena snapshots in one month (12 models, the 6 best closed; the closed ones gain 20
     points in the second): leader − 2nd and best closed − best open are points of each
     snapshot's day, as the Arena chart plots them (60 then 80 points), never a monthly mean."""
-    from warehouse.analysis import public_series
-
     def snap(at, closed_gain):
         return [{"pack": "arena:p:elo_rating", "measured_at_utc": pd.Timestamp(at, tz="UTC"),
                  "model_id": f"m{i}", "value": 1000.0 + 10 * i + (closed_gain if i >= 6 else 0),
@@ -272,8 +263,6 @@ def test_a_newer_vintage_starting_later_is_a_break_and_a_full_refit_is_not():
     Arena series passes from one vintage to the other there, a `new vintage` break in the
     chart's words, and its points from that day start a new segment. Epoch's refit reaches
     back as far as the shipped file, so it replaces it: no break on the ECI series."""
-    from warehouse.analysis import vintages
-
     def vintage(family, fetched, data_from, superseded_from=None, bundled=False):
         return {"family": family, "dataset": family, "fetched_at_utc": pd.Timestamp(fetched, tz="UTC"),
                 "data_from": pd.Timestamp(data_from), "data_through": pd.Timestamp("2026-11-30"),
@@ -304,8 +293,6 @@ def test_a_dimensions_composite_stops_where_the_open_sides_strongest_were_never_
     never scored on it. From then the closed − open gap is a bound, not a measurement, so the
     understanding composite that `public_series.series` adds ends in 2023-06 (logit 0.5 −
     logit 0.3 = 0.847 a month), not in 2023-12."""
-    from warehouse.analysis import public_series
-
     def score(model, family, day, open_weights, value):
         return {"pack": "epoch:gpqa_diamond", "measured_at_utc": pd.Timestamp(day, tz="UTC"),
                 "model_id": model, "value": value, "source": "public:epoch_benchmark_scores",
