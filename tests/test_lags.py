@@ -196,7 +196,7 @@ def test_too_few_records_get_no_interval_and_secondary_pairs_one_line_each():
 
 # --- Epoch's level-averaged lag and the lag over time (issue 24) ------------------------------
 
-from warehouse.analysis import frontier_lag  # noqa: E402
+from warehouse.analysis import frontier_lag, verdicts  # noqa: E402
 
 
 def test_the_level_averaged_lag_is_the_horizontal_distance_between_the_frontiers():
@@ -229,6 +229,28 @@ def test_the_lag_over_time_counts_months_since_the_leader_passed_the_followers_b
     assert series.loc["2024-05-01", "value"] == pytest.approx(months("2024-06-01", "2024-05-01"))
     assert set(series["gap_kind"]) == {"lag_months"}
 
+
+def test_with_one_side_missing_there_is_no_lag_over_time_and_no_error():
+    """A history with closed models only (or open only: a fresh warehouse, a filtered export)
+    has no open-behind-closed months-behind series: an empty table with the gap columns, not a
+    failed build; through the build's step, each organisation still gets its own series."""
+    eci = pd.concat([models(pd.date_range("2024-01-01", periods=6, freq="MS"),
+                            [10.0 + 2 * i + k for i in range(6)], org).assign(organization=org)
+                     for k, org in enumerate(["A", "B"])], ignore_index=True).assign(open_weights=False)
+    built = verdicts.lag_over_time(eci)
+    assert sorted(set(zip(built["group_a"], built["group_b"]))) == [("frontier", "A"), ("frontier", "B")]
+    # from the month each one's best reached the frontier's first value (11, B's January):
+    # B from January, A (a point below B each month) from February
+    firsts = built.groupby("group_b")["bucket_start"].min()
+    assert firsts.to_dict() == {"A": pd.Timestamp("2024-02-01"), "B": pd.Timestamp("2024-01-01")}
+    assert len(built) == 5 + 6
+    for only in ("closed", "open"):
+        scores = models(["2024-01-01", "2024-02-01"], [10, 20], only)
+        series = frontier_lag.over_time(scores, scores["group"], "closed", "open")
+        assert series.empty, only
+        assert list(series.columns) == ["metric", "gap_kind", "group_a", "group_b", "bucket_start",
+                                        "value", "leader_value", "follower_value", "n_models",
+                                        "source"], only
 
 def test_the_public_eci_headline_lag_is_level_averaged_with_its_censored_top(built_db):
     with db.reading(built_db) as con:
