@@ -96,8 +96,13 @@ def test_a_median_that_is_not_reached_says_at_least():
     # 4 of 5 records wait: lags 2, then at least 10, 9, 8 and 7 months; the median of those
     # bounds (8 months, the record of April) is a floor whatever the waiting records do
     assert summary["lag_months"] == pytest.approx(months("2024-12-01", "2024-04-01"))
+    # resampling the models moves that floor between the May record's wait (7.0 months) and the
+    # January one's (11.0): a sensitivity with width, shown beside the floor
+    assert summary["sensitivity_low_months"] == pytest.approx(months("2024-12-01", "2024-05-01"))
+    assert summary["sensitivity_high_months"] == pytest.approx(months("2024-12-01", "2024-01-01"))
     text = "\n".join(lag_report.report_lines(rows))
-    assert "median: at least 8.0 months" in text
+    assert ("median: at least 8.0 months (more than half of the records are not matched yet); "
+            "sensitivity [7.0, 11.0]; 5 records, 4 not matched yet") in text
     assert "so the open group is at least 10.0 months behind" in text  # 20, set in February
 
 
