@@ -221,6 +221,45 @@ def test_the_level_averaged_lag_is_the_horizontal_distance_between_the_frontiers
     assert np.isnan(found["ci_low"])  # one event: no interval
 
 
+def test_a_headline_lag_from_one_catch_up_says_in_words_that_it_has_no_interval():
+    """The same history through the import's step (`verdicts.eci_level_averaged`) and the
+    `python -m warehouse gaps` text (the Gaps page shows the same sentence): the lag, why it has
+    no interval, and the censored top said apart with its dates."""
+    eci = pd.concat([models(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"],
+                            [10, 20, 30, 40], "closed"),
+                     models(["2023-12-01", "2024-03-01", "2024-06-01"], [5, 10, 30], "open")],
+                    ignore_index=True)
+    rows = verdicts.eci_level_averaged(eci.assign(open_weights=eci["group"] == "open",
+                                                  organization=eci["model_id"]))
+    # (121 + 92 days) / 2 = 3.5 months; the top: 2024-04-01 to 2024-06-01, 2.0 months
+    assert lag_report.report_lines(rows)[-1] == (
+        "    epoch:eci  open behind closed: 3.5 months behind on average over the levels both "
+        "reached (Epoch's horizontal distance), no interval (fewer than 3 catch-up releases); at "
+        "the top, at least 2.0 months: the closed frontier passed the open best (30) on "
+        "2024-04-01 and no open model has matched it by 2024-06-01 (not in the average).")
+
+
+def test_the_lag_table_names_each_rule_and_an_interval_with_no_upper_end():
+    """The Gaps page's lag table and the tooltip of its median: the near-tie rule reads `within
+    1 point`; an interval the data do not close reads `[2.0, no upper limit]`; a missing one a
+    dash; the tooltip says both intervals in words."""
+    summary = pd.DataFrame({"follower_group": ["open", "open"], "leader_group": ["closed", "closed"],
+                            "tolerance_points": [0.0, 1.0], "lag_months": [6.04, 4.96],
+                            "censored": [False, False], "ci_low": [2.0, 3.0],
+                            "ci_high": [np.nan, 7.3], "sensitivity_low_months": [5.0, np.nan],
+                            "sensitivity_high_months": [8.0, np.nan]})
+    assert lag_report.summary_table(summary).to_dict("list") == {
+        "Follower": ["open", "open"], "Leader": ["closed", "closed"],
+        "Caught up when": ["scores at least the record", "within 1 point"],
+        "Median lag (months)": ["6.0", "5.0"],
+        "95% confidence interval": ["[2.0, no upper limit]", "[3.0, 7.3]"],
+        "Sensitivity (models resampled)": ["[5.0, 8.0]", "—"]}
+    assert lag_report.median_help(next(summary.itertuples())) == (
+        "95% confidence interval [2.0, no upper limit] months (Kaplan–Meier over the leader's "
+        "records; records not matched yet are censored). Sensitivity [5.0, 8.0] months: how far "
+        "the median moves when the models are resampled, not a confidence interval.")
+
+
 def test_the_lag_over_time_counts_months_since_the_leader_passed_the_followers_best():
     leader = models(["2024-01-01", "2024-02-01", "2024-05-01"], [10, 20, 30], "closed")
     follower = models(["2024-01-15", "2024-04-10"], [10, 20], "open")
@@ -256,6 +295,7 @@ def test_with_one_side_missing_there_is_no_lag_over_time_and_no_error():
         assert list(series.columns) == ["metric", "gap_kind", "group_a", "group_b", "bucket_start",
                                         "value", "leader_value", "follower_value", "n_models",
                                         "source"], only
+
 
 def test_the_public_eci_headline_lag_is_level_averaged_with_its_censored_top(built_db):
     with db.reading(built_db) as con:
