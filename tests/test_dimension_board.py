@@ -6,11 +6,12 @@ import os
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import figure_specs, verdict_board
 from streamlit.testing.v1 import AppTest
 
-from warehouse.analysis import labels
+from warehouse.analysis import gap_report, labels
 from warehouse.storage import db
 from warehouse.analysis.benchmark_dimensions import DIMENSIONS, MAPPING_VERSION
 
@@ -54,6 +55,7 @@ def test_every_dimension_says_what_its_verdict_rests_on(built_db):
 
 def test_gaps_command_prints_the_dimension_verdicts(built_db, monkeypatch, capsys):
     from warehouse.__main__ import main
+    from warehouse.contract import board_queries
 
     monkeypatch.setenv("GAPWATCH_DB", str(built_db))
     assert main(["gaps"]) == 0
@@ -68,11 +70,43 @@ def test_gaps_command_prints_the_dimension_verdicts(built_db, monkeypatch, capsy
     assert f"@{MAPPING_VERSION}" not in out and "frontier_a_minus_b" not in out
     assert "logits/year" in out  # composites are on the logit scale (issue 25)
     assert "cheapest blended price of ECI 125 capability" in out
+    # each board row's line: its verdict, the gap at the period's start and now, the whole history
+    rows = board_queries.verdict_board(board_queries.gap_overview("both")).to_dict("records")
+    assert len(board) == len(rows) and any(isinstance(r["whole_verdict"], str) for r in rows)
+    for line, r in zip(board, rows):
+        assert line.strip().startswith(r["dimension"]) and f" {r['verdict']}" in line, line
+        if isinstance(r["series_id"], str):
+            assert (f": {labels.significant(r['gap_then'])} → {labels.significant(r['gap_now'])} "
+                    f"{labels.unit(r['unit'])}; ") in line, line
+            assert line.endswith(f"; whole history {r['whole_verdict']}"), line
+        else:
+            assert line.endswith(f"{r['verdict']}: {r['note']}"), line
     assert main(["gaps", "--dimension", "reasoning"]) == 0
     only = capsys.readouterr().out
     assert "reasoning: Epoch AI benchmarks combined" in only
     assert "understanding: Epoch AI benchmarks combined" not in only
 
+
+
+def test_a_board_line_says_the_gap_then_and_now_the_whole_history_and_why_a_row_is_empty():
+    """`python -m warehouse gaps`' board, one line per row: a series row's verdict with the gap
+    at the period's start and now and the whole history's verdict; a row with no series says
+    why when a note does, and nothing (never `nan`) when none does."""
+    board = pd.DataFrame([
+        {"dimension": "overall capability", "series_id": "epoch:eci", "gap_kind": "frontier_a_minus_b",
+         "group_a": "closed", "group_b": "open", "unit": "ECI points", "verdict": "narrowing",
+         "slope_per_year": -4.2, "ci_low": -6.3, "ci_high": -2.1,
+         "period_start": pd.Timestamp("2025-03-01"), "period_end": pd.Timestamp("2026-03-01"),
+         "gap_then": 9.87, "gap_now": 5.43, "whole_verdict": "no clear change", "note": "x"},
+        {"dimension": "speed", "series_id": None, "verdict": "not enough data",
+         "note": "no public speed history yet"},
+        {"dimension": "price", "series_id": None, "verdict": "not enough data", "note": None}])
+    assert gap_report.board_lines(board)[2:] == [
+        "  overall capability         Epoch Capabilities Index: closed weights vs open weights: "
+        "narrowing (2025-03 → 2026-03: 9.87 → 5.43 ECI points; −4.2 ECI points/yr [−6.3, −2.1]); "
+        "whole history no clear change",
+        "  speed                      not enough data: no public speed history yet",
+        "  price                      not enough data", ""]
 
 @pytest.fixture
 def board_app(db_copy, monkeypatch):

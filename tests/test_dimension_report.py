@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from warehouse.analysis import labels
+from warehouse.analysis import dimension_report, labels
 from warehouse.analysis.benchmark_dimensions import DIMENSIONS
 from warehouse.contract import dimension_queries as q
 
@@ -99,3 +99,54 @@ def test_every_benchmark_has_its_story_row_with_its_gap_and_model_counts(printed
             if isinstance(r["verdict"], str) and r["verdict"] != "not enough data":
                 assert f"| {r['verdict']}, " in line and "/yr [" in line, line
 
+
+
+# --- The report's own rules on small hand-made rows (pure: no warehouse) ------------------------
+
+def story(**overrides) -> dict:
+    """One benchmark's story row with the columns `dimension_queries.stories` returns."""
+    row = {"series_id": "epoch:gpqa_diamond", "unit": "score 0–1",
+           "first_month": pd.Timestamp("2023-01-01"), "last_month": pd.Timestamp("2025-06-01"),
+           "gap_first": 0.1234, "gap_last": 0.0456, "n_closed_models": 12, "n_open_models": 9,
+           "n_closed_models_recent": 4, "n_open_models_recent": 3, "coverage_note": "all",
+           "saturated_from": pd.NaT, "composite_note": "yes", "verdict": "narrowing",
+           "slope_per_year": -0.5, "ci_low": -0.8, "ci_high": -0.2, "p_value": 0.001,
+           "p_adjusted": 0.004, "change": -0.06, "min_effect": 0.02}
+    return {**row, **overrides}
+
+
+def test_the_story_table_heads_its_columns_in_words():
+    """The seven column headings a reader of docs/dimensions.md sees, word for word."""
+    lines = dimension_report.stories_table(pd.DataFrame([story()]))
+    assert lines[:2] == [
+        "| benchmark (unit) | closed − open, first → last | its own verdict, last 12 months "
+        "| models scored, closed / open (last 12 months) | coverage at the newest month "
+        "| saturated | in the composite |", "|---|---|---|---|---|---|---|"]
+
+
+def test_a_story_verdict_carries_a_reason_in_brackets_only_when_it_has_one():
+    """A called trend reads `narrowing, −0.50/yr [−0.80, −0.20]` with no empty `()` after it; a
+    `no clear change` whose interval excludes 0 says why it is not a trend, in brackets."""
+    called, uncalled = dimension_report.stories_table(pd.DataFrame([
+        story(), story(verdict="no clear change", p_adjusted=0.2)]))[2:]
+    assert called == ("| GPQA Diamond (score 0–1) | 0.12 → 0.046 (2023-01 → 2025-06) | "
+                      "narrowing, −0.50/yr [−0.80, −0.20] | 12 / 9 (4 / 3) | all | no | yes |")
+    assert ("| no clear change, −0.50/yr [−0.80, −0.20] (interval excludes 0, not after "
+            "adjusting for many tests (p 0.20)) | ") in uncalled
+
+
+def test_a_check_that_starts_after_its_period_says_from_which_month():
+    """A check whose data begin after the period's start is labelled `(from 2024-06 only)`; one
+    covering the whole period, or with no first month, has no such label."""
+    headline = pd.DataFrame([{"period": "last 12 months", "verdict": "no clear change",
+                              "period_start": pd.Timestamp("2024-01-01"),
+                              "slope_per_year": 0.1, "ci_low": -0.2, "ci_high": 0.4, "unit": "logits"}])
+    check = {"period": "last 12 months", "check_kind": "leave one out", "verdict": "no clear change",
+             "slope_per_year": 0.1, "ci_low": -0.2, "ci_high": 0.4, "unit": "logits",
+             "disagrees": False}
+    checks = pd.DataFrame([{**check, "check_label": "without A", "first_month": pd.Timestamp("2024-06-01")},
+                           {**check, "check_label": "without B", "first_month": pd.Timestamp("2024-01-01")},
+                           {**check, "check_label": "without C", "first_month": pd.NaT}])
+    rows = dimension_report.checks_table(headline, checks)[3:]
+    assert [r.split(" | ")[1] for r in rows] == ["without A (from 2024-06 only)", "without B",
+                                                 "without C"]

@@ -87,6 +87,31 @@ def test_the_price_in_force_on_the_first_of_the_month():
                              (pd.Timestamp("2024-04-01"), "x"): 1.0}
 
 
+def test_the_detail_shows_each_series_after_a_blank_line_its_last_12_months_first():
+    """`python -m warehouse gaps`' detail: the paragraph on how verdicts are computed, a blank
+    line, then each series in words with its periods (the last 12 months first), point counts,
+    dates and note; a period with no slope prints no empty trend."""
+    base = {"series_id": "epoch:eci", "gap_kind": "frontier_a_minus_b", "group_a": "closed",
+            "group_b": "open", "source": "public:epoch_capabilities_index", "unit": "ECI points",
+            "verdict": "no clear change", "slope_per_year": np.nan, "ci_low": np.nan,
+            "ci_high": np.nan, "p_value": np.nan, "p_adjusted": np.nan, "note": None,
+            "period_end": pd.Timestamp("2026-03-01")}
+    table = pd.DataFrame([
+        {**base, "period": "whole history", "period_start": pd.Timestamp("2023-03-01"), "n_points": 37},
+        {**base, "period": "last 12 months", "period_start": pd.Timestamp("2025-03-01"),
+         "n_points": 13, "note": "noise model from every month since 2023-03"}])
+    lines = gap_report.detail_lines(table)
+    assert lines[0].startswith("Every series: the last 12 months first")
+    assert lines[1:] == [
+        "",
+        "Epoch Capabilities Index: closed weights vs open weights  (best minus best (frontiers); "
+        "Epoch AI Capabilities Index)",
+        "    last 12 months                       no clear change",
+        "        13 points, 2025-03-01 to 2026-03-01",
+        "        note: noise model from every month since 2023-03",
+        "    whole history                        no clear change",
+        "        37 points, 2023-03-01 to 2026-03-01"]
+
 def stored(path):
     with db.reading(path) as con:
         return (con.execute("SELECT * FROM gap_verdicts").df(), con.execute("SELECT * FROM lags").df(),

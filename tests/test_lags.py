@@ -96,8 +96,13 @@ def test_a_median_that_is_not_reached_says_at_least():
     # 4 of 5 records wait: lags 2, then at least 10, 9, 8 and 7 months; the median of those
     # bounds (8 months, the record of April) is a floor whatever the waiting records do
     assert summary["lag_months"] == pytest.approx(months("2024-12-01", "2024-04-01"))
+    # resampling the models moves that floor between the May record's wait (7.0 months) and the
+    # January one's (11.0): a sensitivity with width, shown beside the floor
+    assert summary["sensitivity_low_months"] == pytest.approx(months("2024-12-01", "2024-05-01"))
+    assert summary["sensitivity_high_months"] == pytest.approx(months("2024-12-01", "2024-01-01"))
     text = "\n".join(lag_report.report_lines(rows))
-    assert "median: at least 8.0 months" in text
+    assert ("median: at least 8.0 months (more than half of the records are not matched yet); "
+            "sensitivity [7.0, 11.0]; 5 records, 4 not matched yet") in text
     assert "so the open group is at least 10.0 months behind" in text  # 20, set in February
 
 
@@ -196,7 +201,7 @@ def test_too_few_records_get_no_interval_and_secondary_pairs_one_line_each():
 
 # --- Epoch's level-averaged lag and the lag over time (issue 24) ------------------------------
 
-from warehouse.analysis import frontier_lag  # noqa: E402
+from warehouse.analysis import frontier_lag, verdicts  # noqa: E402
 
 
 def test_the_level_averaged_lag_is_the_horizontal_distance_between_the_frontiers():
@@ -216,6 +221,45 @@ def test_the_level_averaged_lag_is_the_horizontal_distance_between_the_frontiers
     assert np.isnan(found["ci_low"])  # one event: no interval
 
 
+def test_a_headline_lag_from_one_catch_up_says_in_words_that_it_has_no_interval():
+    """The same history through the import's step (`verdicts.eci_level_averaged`) and the
+    `python -m warehouse gaps` text (the Gaps page shows the same sentence): the lag, why it has
+    no interval, and the censored top said apart with its dates."""
+    eci = pd.concat([models(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"],
+                            [10, 20, 30, 40], "closed"),
+                     models(["2023-12-01", "2024-03-01", "2024-06-01"], [5, 10, 30], "open")],
+                    ignore_index=True)
+    rows = verdicts.eci_level_averaged(eci.assign(open_weights=eci["group"] == "open",
+                                                  organization=eci["model_id"]))
+    # (121 + 92 days) / 2 = 3.5 months; the top: 2024-04-01 to 2024-06-01, 2.0 months
+    assert lag_report.report_lines(rows)[-1] == (
+        "    epoch:eci  open behind closed: 3.5 months behind on average over the levels both "
+        "reached (Epoch's horizontal distance), no interval (fewer than 3 catch-up releases); at "
+        "the top, at least 2.0 months: the closed frontier passed the open best (30) on "
+        "2024-04-01 and no open model has matched it by 2024-06-01 (not in the average).")
+
+
+def test_the_lag_table_names_each_rule_and_an_interval_with_no_upper_end():
+    """The Gaps page's lag table and the tooltip of its median: the near-tie rule reads `within
+    1 point`; an interval the data do not close reads `[2.0, no upper limit]`; a missing one a
+    dash; the tooltip says both intervals in words."""
+    summary = pd.DataFrame({"follower_group": ["open", "open"], "leader_group": ["closed", "closed"],
+                            "tolerance_points": [0.0, 1.0], "lag_months": [6.04, 4.96],
+                            "censored": [False, False], "ci_low": [2.0, 3.0],
+                            "ci_high": [np.nan, 7.3], "sensitivity_low_months": [5.0, np.nan],
+                            "sensitivity_high_months": [8.0, np.nan]})
+    assert lag_report.summary_table(summary).to_dict("list") == {
+        "Follower": ["open", "open"], "Leader": ["closed", "closed"],
+        "Caught up when": ["scores at least the record", "within 1 point"],
+        "Median lag (months)": ["6.0", "5.0"],
+        "95% confidence interval": ["[2.0, no upper limit]", "[3.0, 7.3]"],
+        "Sensitivity (models resampled)": ["[5.0, 8.0]", "—"]}
+    assert lag_report.median_help(next(summary.itertuples())) == (
+        "95% confidence interval [2.0, no upper limit] months (Kaplan–Meier over the leader's "
+        "records; records not matched yet are censored). Sensitivity [5.0, 8.0] months: how far "
+        "the median moves when the models are resampled, not a confidence interval.")
+
+
 def test_the_lag_over_time_counts_months_since_the_leader_passed_the_followers_best():
     leader = models(["2024-01-01", "2024-02-01", "2024-05-01"], [10, 20, 30], "closed")
     follower = models(["2024-01-15", "2024-04-10"], [10, 20], "open")
@@ -228,6 +272,29 @@ def test_the_lag_over_time_counts_months_since_the_leader_passed_the_followers_b
     # end of May: open's best 20 (April), closed passed 20 on 2024-05-01: 1 month behind
     assert series.loc["2024-05-01", "value"] == pytest.approx(months("2024-06-01", "2024-05-01"))
     assert set(series["gap_kind"]) == {"lag_months"}
+
+
+def test_with_one_side_missing_there_is_no_lag_over_time_and_no_error():
+    """A history with closed models only (or open only: a fresh warehouse, a filtered export)
+    has no open-behind-closed months-behind series: an empty table with the gap columns, not a
+    failed build; through the build's step, each organisation still gets its own series."""
+    eci = pd.concat([models(pd.date_range("2024-01-01", periods=6, freq="MS"),
+                            [10.0 + 2 * i + k for i in range(6)], org).assign(organization=org)
+                     for k, org in enumerate(["A", "B"])], ignore_index=True).assign(open_weights=False)
+    built = verdicts.lag_over_time(eci)
+    assert sorted(set(zip(built["group_a"], built["group_b"]))) == [("frontier", "A"), ("frontier", "B")]
+    # from the month each one's best reached the frontier's first value (11, B's January):
+    # B from January, A (a point below B each month) from February
+    firsts = built.groupby("group_b")["bucket_start"].min()
+    assert firsts.to_dict() == {"A": pd.Timestamp("2024-02-01"), "B": pd.Timestamp("2024-01-01")}
+    assert len(built) == 5 + 6
+    for only in ("closed", "open"):
+        scores = models(["2024-01-01", "2024-02-01"], [10, 20], only)
+        series = frontier_lag.over_time(scores, scores["group"], "closed", "open")
+        assert series.empty, only
+        assert list(series.columns) == ["metric", "gap_kind", "group_a", "group_b", "bucket_start",
+                                        "value", "leader_value", "follower_value", "n_models",
+                                        "source"], only
 
 
 def test_the_public_eci_headline_lag_is_level_averaged_with_its_censored_top(built_db):

@@ -53,9 +53,9 @@ def months(later, earlier) -> np.ndarray:
 
 
 def event_table(leader: tuple, follower: tuple) -> pd.DataFrame:
-    """One row per follower record inside the comparable levels: its date, the level range it
-    newly reached (low, high], and the integral over that range of its distance (months) to
-    the leader's frontier. Empty when the frontiers share no level."""
+    """One row per follower record inside the comparable levels: the level range it newly
+    reached (low, high], and the integral over that range of its distance (months) to the
+    leader's frontier. Empty when the frontiers share no level."""
     lead, follow = frontier(*leader), frontier(*follower)
     low = max(lead[1][0], follow[1][0])
     high = min(lead[1][-1], follow[1][-1])
@@ -68,9 +68,8 @@ def event_table(leader: tuple, follower: tuple) -> pd.DataFrame:
         cuts = np.unique(np.r_[a, lead[1][(lead[1] > a) & (lead[1] < b)], b])
         widths = np.diff(cuts)
         reached = first_reached(*lead, cuts[1:])  # constant on each (cut_i, cut_i+1]
-        rows.append({"date": day, "low": a, "high": b,
-                     "integral": float((months(day, reached) * widths).sum())})
-    return pd.DataFrame(rows, columns=["date", "low", "high", "integral"])
+        rows.append({"low": a, "high": b, "integral": float((months(day, reached) * widths).sum())})
+    return pd.DataFrame(rows, columns=["low", "high", "integral"])
 
 
 def level_averaged(scores: pd.DataFrame, group: pd.Series, leader: str, follower: str,

@@ -15,8 +15,10 @@ def board_lines(board: pd.DataFrame) -> list[str]:
     lines = ["Verdict board (as on the Overview): the last 12 months of each dimension's "
              "headline series; widening = the leader's lead grows.", ""]
     for r in board.to_dict("records"):
-        if pd.isna(r.get("series_id")):
-            lines.append(f"  {r['dimension']:<26} {r['verdict']}: {r.get('note') or ''}".rstrip())
+        if pd.isna(r.get("series_id")):  # no series: the verdict and why, if a note says
+            note = r.get("note")
+            lines.append(f"  {r['dimension']:<26} {r['verdict']}"
+                         + (f": {note}" if isinstance(note, str) and note else ""))
             continue
         unit = labels.unit(r.get("unit"))
         then, now = (_level(r.get(k)) for k in ("gap_then", "gap_now"))
