@@ -28,7 +28,9 @@ The rule, applied to one series (rows of one SERIES_KEY, `bucket_start` and `val
    `ALPHA` (0.05, two-sided), the slope's 95% interval above 0, AND an estimated change over
    the series' span (`change` = slope × span) of at least the unit's minimum effect
    (`MIN_EFFECTS`); `narrowing` mirrors it. `stable` only when the change's 90% interval
-   (two one-sided tests at 5%, TOST) lies strictly inside ± the minimum effect. Anything else:
+   (two one-sided tests at 5%, TOST) lies strictly inside ± the minimum effect. With a step
+   fitted inside the period, both intervals cover the readings beside and through the step
+   (`through_steps`). Anything else:
    `no clear change`. The effect is judged on the change over the span, not per year: the
    verdict is about the period shown beside it ("the gap grew by X between these dates").
    An unknown unit has no declared effect: the series' own noise sd is used as the minimum,

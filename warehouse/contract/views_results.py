@@ -143,7 +143,9 @@ view("gap_verdicts", "Is each gap widening? One row per series and period, with 
                "limit, 95% at 8 months falling to 80% from 28 months on "
                "(warehouse/analysis/slope_test.py)",
      change="Estimated change of the gap over the period, in `unit` (slope × span)",
-     change_low="Lower end of the change's 90% interval (the equivalence test for `stable`)",
+     change_low="Lower end of the change's 90% interval (the equivalence test for `stable`); "
+                "with a fitted step inside the period, the lower of the two readings, beside "
+                "the step and through it",
      change_high="Upper end of the change's 90% interval",
      min_effect="Smallest change over the period worth calling, in `unit` (declared per unit "
                 "in warehouse/analysis/trends.py; the series' noise sd when the unit declares none)",
