@@ -107,6 +107,12 @@ def test_a_board_line_says_the_gap_then_and_now_the_whole_history_and_why_a_row_
         "whole history no clear change",
         "  speed                      not enough data: no public speed history yet",
         "  price                      not enough data", ""]
+    # A longer dimension name widens the column for every row, so the series still line up.
+    longer = board.assign(dimension=["months behind (open vs closed)", "speed", "price"])
+    lines = gap_report.board_lines(longer)[2:5]
+    assert lines[0].startswith("  months behind (open vs closed)  Epoch Capabilities Index")
+    assert lines[1] == "  speed" + " " * 27 + "not enough data: no public speed history yet"
+    assert {line.index("Epoch") if "Epoch" in line else line.index("not") for line in lines} == {34}
 
 @pytest.fixture
 def board_app(db_copy, monkeypatch):

@@ -14,10 +14,12 @@ def board_lines(board: pd.DataFrame) -> list[str]:
     and trend, and the whole history's verdict."""
     lines = ["Verdict board (as on the Overview): the last 12 months of each dimension's "
              "headline series; widening = the leader's lead grows.", ""]
-    for r in board.to_dict("records"):
+    rows = board.to_dict("records")
+    width = max([26] + [len(str(r["dimension"])) + 1 for r in rows])  # one column for all
+    for r in rows:
         if pd.isna(r.get("series_id")):  # no series: the verdict and why, if a note says
             note = r.get("note")
-            lines.append(f"  {r['dimension']:<26} {r['verdict']}"
+            lines.append(f"  {r['dimension']:<{width}} {r['verdict']}"
                          + (f": {note}" if isinstance(note, str) and note else ""))
             continue
         unit = labels.unit(r.get("unit"))
@@ -25,7 +27,7 @@ def board_lines(board: pd.DataFrame) -> list[str]:
         slope = labels.with_interval(r.get("slope_per_year"), r.get("ci_low"), r.get("ci_high"),
                                      f"{unit}/yr", signed=True)
         whole = r.get("whole_verdict")
-        lines.append(f"  {r['dimension']:<26} {_series(r)}: {r['verdict']} "
+        lines.append(f"  {r['dimension']:<{width}} {_series(r)}: {r['verdict']} "
                      f"({_month(r.get('period_start'))} → {_month(r.get('period_end'))}: "
                      f"{then} → {now} {unit}; {slope})"
                      + (f"; whole history {whole}" if isinstance(whole, str) else ""))
