@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_gap_verdicts import empty_inputs
+from test_verdict_periods import empty_inputs
 
 from bench.drift import simulated
 
