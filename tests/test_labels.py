@@ -78,6 +78,14 @@ def test_numbers_are_rounded_to_what_the_interval_supports():
     assert labels.significant(0.012345) == "0.0123"
 
 
+def test_a_signed_change_signs_both_ends_of_its_interval():
+    """A change on the Gaps page and in a run comparison (`change B − A [95%]`): a rise is
+    `+`, and so is every positive bound, the upper one included, so `[+0.20, +0.80]` never reads
+    as a mix of a change and a level."""
+    assert labels.with_interval(0.5, 0.2, 0.8, "points", signed=True) == "+0.50 points [+0.20, +0.80]"
+    assert labels.with_interval(-0.5, -0.8, 0.2, signed=True) == "−0.50 [−0.80, +0.20]"
+
+
 def test_missing_values_are_a_dash():
     for value in (None, float("nan"), pd.NA, pd.NaT):
         assert labels.series(value) == labels.number(value) == labels.DASH

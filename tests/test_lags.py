@@ -315,3 +315,37 @@ def test_the_public_eci_headline_lag_is_level_averaged_with_its_censored_top(bui
     # organisations with 5+ models get the same measure behind the overall frontier
     assert {"OpenAI", "Google", "Anthropic"} <= set(orgs["follower_group"])
     assert orgs.set_index("follower_group").loc["OpenAI", "lag_months"] < 2
+
+
+def test_a_median_not_reached_reads_at_least_in_the_table_the_tooltip_and_the_sentence():
+    """The Gaps page on a lag whose median is not reached (4 of 5 records waiting): the table
+    cell, the tooltip and the sentence under the rule all say it is a floor, in lower case
+    words; every record-match row is stored as the `record match` measure (the `lags` view)."""
+    follower = OPEN[OPEN["value"] <= 10].pipe(lambda f: pd.concat(
+        [f, models(["2024-12-01"], [15], "open")], ignore_index=True))
+    rows = pair(CLOSED, follower, tolerances=(0.0,))
+    assert set(rows["measure"]) == {lags.RECORD_MATCH} == {"record match"}
+    summary = rows[rows["is_summary"]]
+    r = next(summary.itertuples())
+    assert lag_report.summary_table(summary)["Median lag (months)"].tolist() == ["at least 8.0"]
+    assert lag_report.median_help(r).startswith(
+        "The median is not reached yet: at least 8.0 months. Sensitivity [7.0, 11.0] months")
+    assert lag_report.meaning(r, rows[~rows["is_summary"]]) == (
+        "of the closed records since 2024-01, fewer than half have been matched: the median "
+        "wait is at least 8.0 months (counting each waiting record at the months it has waited "
+        "so far) and still growing.")
+
+
+def test_the_lag_and_its_sensitivity_do_not_depend_on_the_order_the_rows_come_in():
+    """The same releases read back in another order (SQL promises none) give the same lag and
+    the same sensitivity interval: the bootstrap draws from a fixed order of the models."""
+    rng = np.random.default_rng(1)
+    leader = models(pd.date_range("2023-01-01", periods=12, freq="MS"),
+                    100 + rng.normal(0, 5, 12).cumsum(), "closed")
+    follower = models(pd.date_range("2023-03-01", periods=12, freq="MS"),
+                      95 + rng.normal(0, 5, 12).cumsum(), "open")
+    cols = ["lag_months", "sensitivity_low_months", "sensitivity_high_months"]
+    forward = pair(leader, follower, tolerances=(0.0,))
+    backward = pair(follower.iloc[::-1], leader.iloc[::-1], tolerances=(0.0,))
+    assert forward.loc[forward["is_summary"], cols].to_numpy().tolist() == \
+        backward.loc[backward["is_summary"], cols].to_numpy().tolist()
