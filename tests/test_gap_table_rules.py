@@ -142,7 +142,8 @@ def test_the_second_yardstick_check_is_judged_in_its_own_unit():
     composite; each benchmark is left out once."""
     rng = np.random.default_rng(1)
     rise = np.linspace(0.3, 0.8, 24)
-    rows = pd.concat([_bench("epoch:gsm8k", "2023-01-01", rise + 0.1, rise + rng.normal(0, 0.002, 24)),
+    rows = pd.concat([_bench("epoch:gsm8k", "2023-01-01", rise + 0.1,
+                             rise + rng.normal(0, 0.002, 24)),
                       _bench("epoch:math_level_5", "2023-01-01", rise,
                              rise - 0.1 + rng.normal(0, 0.002, 24))], ignore_index=True)
     table = pd.DataFrame([{"metric": METRIC, "gap_kind": "frontier_a_minus_b",
