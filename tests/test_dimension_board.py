@@ -114,6 +114,20 @@ def test_a_board_line_says_the_gap_then_and_now_the_whole_history_and_why_a_row_
     assert lines[1] == "  speed" + " " * 27 + "not enough data: no public speed history yet"
     assert {line.index("Epoch") if "Epoch" in line else line.index("not") for line in lines} == {34}
 
+def test_gaps_series_filter_matches_an_id_or_the_words_a_reader_sees():
+    """`python -m warehouse gaps --series X` keeps the series whose id or words contain X, in
+    any case: `capabilities` and `EPOCH:ECI` pick the ECI series, `price` the price one."""
+    verdicts = pd.DataFrame([
+        {"series_id": "epoch:eci", "gap_kind": "frontier_a_minus_b", "group_a": "closed",
+         "group_b": "open"},
+        {"series_id": "price:usd_per_mtok_out", "gap_kind": "frontier_a_minus_b",
+         "group_a": "closed", "group_b": "open"}])
+    assert gap_report.matches(verdicts, "capabilities", None).tolist() == [True, False]
+    assert gap_report.matches(verdicts, "EPOCH:ECI", None).tolist() == [True, False]
+    assert gap_report.matches(verdicts, "price", None).tolist() == [False, True]
+    assert gap_report.matches(verdicts, None, None).tolist() == [True, True]
+
+
 @pytest.fixture
 def board_app(db_copy, monkeypatch):
     monkeypatch.setenv("GAPWATCH_DB", str(db_copy))

@@ -150,3 +150,20 @@ def test_a_check_that_starts_after_its_period_says_from_which_month():
     rows = dimension_report.checks_table(headline, checks)[3:]
     assert [r.split(" | ")[1] for r in rows] == ["without A (from 2024-06 only)", "without B",
                                                  "without C"]
+
+
+def test_each_dimension_section_is_headline_then_story_table_with_blank_lines_between():
+    """`python -m warehouse dimensions` for one dimension with no checks: its heading, the
+    headline verdicts, then the story table, each block after a blank line (so the Markdown
+    in docs/dimensions.md renders them as a list and a table, not one paragraph)."""
+    headline = pd.DataFrame([{"period": "last 12 months", "verdict": "no clear change",
+                              "period_start": pd.Timestamp("2024-08-01"),
+                              "period_end": pd.Timestamp("2025-08-01"), "slope_per_year": 0.1,
+                              "ci_low": -0.2, "ci_high": 0.4, "unit": "logits"}])
+    stories = pd.DataFrame([story()])
+    text = dimension_report.report({"reasoning": (headline, pd.DataFrame(), stories)})
+    assert text.splitlines() == [
+        f"## {labels.dimension('reasoning').capitalize()}", "",
+        "Closed − open composite (logits):",
+        "- last 12 months (2024-08 → 2025-08): **no clear change**, +0.10 logits/yr [−0.20, +0.40]",
+        "", "Every benchmark's own story:", "", *dimension_report.stories_table(stories)]

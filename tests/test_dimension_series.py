@@ -225,3 +225,15 @@ def test_leader_minus_fifth_organisation_month_by_month():
     assert np.allclose(gap5["follower_value"], [0.5, 0.6])
     assert np.allclose(gap5["value"], [0.4, 0.35])
     assert list(gap5["n_models"]) == [5, 6]
+
+
+def test_each_month_of_a_benchmark_is_at_the_floor_in_range_or_saturated():
+    """A benchmark's best score by each month (0.05, 0.5, 0.89, 0.9, 0.95) puts the month at
+    the floor, in range, or saturated (from 0.90): the status the story table's `saturated
+    from` and the composite's notes are read from; only months in range enter the composite."""
+    rows = _bench("epoch:gsm8k", _months("2023-01-01", 5), [0.05, 0.5, 0.89, 0.9, 0.95],
+                  [0.01, 0.3, 0.6, 0.7, 0.8])
+    inputs = ds.composite_inputs(rows)
+    gap = inputs[inputs["gap_kind"] == "frontier_a_minus_b"].sort_values("bucket_start")
+    assert gap["status"].tolist() == ["floor", "in range", "in range", "saturated", "saturated"]
+    assert gap["eligible"].tolist() == [False, True, True, False, False]

@@ -154,6 +154,17 @@ def test_a_run_that_fixes_every_item_the_baseline_missed_is_tested_by_mcnemar():
     assert check["evidence"].startswith("4 of 12 answers differ (33%); full marks 8 → 12")
 
 
+def test_a_first_run_is_the_baseline_and_says_so_in_its_evidence():
+    """With no baseline yet, the check's evidence (shown on the Drift page) says this run is
+    the baseline, with how many items it answered (an errored item is not counted)."""
+    now = _checked_items([1.0] * 5 + [0.0] * 7, [f"a{k}" for k in range(12)], [12] * 12)
+    now.loc[11, "error_class"] = "timeout"
+    check = analysis.compare(now, None)
+    assert (check["verdict"], check["n_items"], check["n_correct"]) == (analysis.NOT_ENOUGH, 11, 5)
+    assert check["evidence"] == ("first run on this canary set (11 items answered): it is the "
+                                 "baseline later runs are compared with")
+
+
 def test_answers_that_grow_longer_are_tested_on_their_length():
     """Same marks, every answer now 40 tokens instead of 12: the signed-rank test on the
     output lengths (exact p 2 / 2¹² on 12 equal moves) decides, and the evidence names it."""

@@ -61,6 +61,30 @@ def test_a_verdict_its_checks_disagree_with_is_not_called_and_the_note_says_why(
     assert other["verdict"] == "widening" and other["note"] is None
 
 
+def test_a_verdicts_own_note_is_kept_before_what_its_checks_say():
+    """A composite verdict that already had a note (here: the groups crossed) keeps it on the
+    Dimensions page, with the checks' words after it."""
+    table = pd.DataFrame([{"metric": METRIC, "gap_kind": "frontier_a_minus_b",
+                           "period": "whole history", "verdict": "widening",
+                           "note": "groups crossed: open weights ahead in 2 of 20 points"}])
+    out = dc.qualify(table, pd.DataFrame(_checks("whole history"))).iloc[0]
+    assert out["verdict"] == "no clear change"
+    assert out["note"] == ("groups crossed: open weights ahead in 2 of 20 points; "
+                           "not called a trend, its direction " + DETAIL)
+
+
+def test_a_verdict_with_no_minimum_effect_recorded_still_has_a_direction():
+    """A `no clear change` that moved up (+0.5) with no minimum effect recorded (NaN) points
+    up, so a check calling `narrowing` points the other way and is flagged; with a minimum
+    effect the move is measured against half of it."""
+    main = {"verdict": "no clear change", "change": 0.5, "min_effect": np.nan,
+            "slope_per_year": 0.3}
+    check = {"verdict": "narrowing", "change": -0.5, "min_effect": 0.3, "slope_per_year": -0.4}
+    assert dc.direction(main) == 1 and dc.direction(main | {"min_effect": None}) == 1
+    assert dc.direction(main | {"min_effect": 2.0}) == 0
+    assert dc.disagrees(main, check) is True
+
+
 def _bench(pack, start, closed, open_):
     """One benchmark: a closed and an open model released in each month with these scores."""
     rows = []
@@ -108,3 +132,27 @@ def test_why_an_interval_that_excludes_zero_is_still_no_clear_change():
     assert dc.why_not_called(small, short=True) == "change −0.21 below the minimum effect"
     assert dc.why_not_called(adjusted | {"ci_low": -0.1}) is None
     assert dc.why_not_called(adjusted | {"verdict": "widening"}) is None
+
+
+def test_the_second_yardstick_check_is_judged_in_its_own_unit():
+    """GSM8K and MATH Level 5 with a constant closed − open gap over 2023-2024 while both sides
+    improve, and a `stable` composite verdict over 2024: on the second yardstick (frontier
+    SDs) those 12 months are `stable` too, a word said only in a unit with a declared minimum
+    effect (0.25 benchmark SDs), so the check's row on the Dimensions page agrees with the
+    composite; each benchmark is left out once."""
+    rng = np.random.default_rng(1)
+    rise = np.linspace(0.3, 0.8, 24)
+    rows = pd.concat([_bench("epoch:gsm8k", "2023-01-01", rise + 0.1,
+                             rise + rng.normal(0, 0.002, 24)),
+                      _bench("epoch:math_level_5", "2023-01-01", rise,
+                             rise - 0.1 + rng.normal(0, 0.002, 24))], ignore_index=True)
+    table = pd.DataFrame([{"metric": METRIC, "gap_kind": "frontier_a_minus_b",
+                           "period": "whole history", "verdict": "stable", "period_start": START,
+                           "period_end": pd.Timestamp("2024-12-01"), "change": 0.0,
+                           "min_effect": 0.3, "slope_per_year": 0.0}])
+    out = dc.check_rows(ds.composite_inputs(rows), table)
+    second = out[out["check_kind"] == "second yardstick"].iloc[0]
+    assert (second["verdict"], second["unit"], second["n_months"], second["disagrees"]) == (
+        "stable", "benchmark SDs", 12, False)
+    assert out.loc[out["check_kind"] == "leave one out", "check_label"].tolist() == [
+        "without GSM8K", "without MATH Level 5"]

@@ -38,6 +38,8 @@ def test_series_ids_become_words(metric, words):
     (labels.gap_kind, "top1_minus_top10", "leader minus the 10th model"),
     (labels.group, "closed", "closed weights"),
     (labels.verdict, "not enough data", "not enough data"),
+    # `stable` has no entry of its own in VERDICTS: the fallback still shows the word, not None
+    (labels.verdict, "stable", "stable"),
     (labels.column, "lag_months", "Lag (months)"),
     (labels.column, "ttft_s_p90", "Time to first token (s), 90th percentile"),
 ])

@@ -172,6 +172,27 @@ def test_a_pack_with_the_same_ratings_fills_the_dates_its_family_head_lacks():
     assert breaks.empty
 
 
+def test_a_pack_inside_the_heads_span_joins_by_its_first_snapshot():
+    """A pack whose snapshots fall between the head pack's, on no common date, is one series
+    with the head when its first snapshot carries the head's newest ratings (within a point);
+    its later snapshot, rated 50 points apart, does not decide it. The series then draws both
+    packs as one line, labelled by the pack's rating method in words."""
+    head, member = "arena:fboulnois_lmsys_csv:elo_rating", "arena:nakasyou:elo_rating"
+    scores = pd.DataFrame(snapshot(head, "2024-01-01", models(*range(20)))
+                          + snapshot(head, "2024-03-01", models(*range(20)))
+                          + snapshot(member, "2024-02-01", models(*range(20)), offset=1)
+                          + snapshot(member, "2024-02-10", models(*range(20)), offset=50))
+    assert arena.families(arena.listed(scores)) == {head: head, member: head}
+
+
+def test_a_rating_method_not_in_the_table_is_still_named_in_words():
+    """The Arena chart's break labels name a pack by its rating method: a method the table
+    does not know yet comes out as its words, never `None`."""
+    assert arena.pack_label("arena:new_src:elo_bootstrap_median") == \
+        "Arena new src (elo bootstrap median)"
+    assert arena.method_words("arena:new_src:bt_rating") == "Bradley–Terry rating"
+
+
 # --- One row per benchmark in the Capability page's story table ------------------------------
 
 def benchmark_months(pack: str, statuses: list[str], open_missing=()) -> pd.DataFrame:
@@ -231,6 +252,21 @@ def test_a_benchmark_that_never_saturated_says_nothing_of_a_ceiling(story_rows):
     assert (row["n_closed_recent"], row["n_open_recent"]) == (1, 1)
     assert row["composite_note"] == ("not used: its 6 usable months are not linked to the "
                                      "dimension's other benchmarks by 3 shared months")
+
+
+def test_a_story_says_whether_each_sides_strongest_model_was_scored():
+    """The story table's "strongest" columns: each side's strongest family at the newest month
+    (the first named) and whether the benchmark scored it: the closed side's Cee Three was
+    scored, the open side's Oh Three (never run on it) was not."""
+    gpqa = benchmark_months("epoch:gpqa_diamond", ["in range"] * 3).assign(
+        strongest_open="Oh Three, Oh Two")
+    scores = pd.DataFrame([{"pack": "epoch:gpqa_diamond", "model_id": m, "family": f,
+                            "open_weights": open_, "measured_at_utc": pd.Timestamp(day, tz="UTC")}
+                           for m, f, day, open_ in [("c3", "Cee Three", "2023-01-15", False),
+                                                    ("o2", "Oh Two", "2023-02-01", True)]])
+    row = benchmark_stories.stories(gpqa, scores, set()).iloc[0]
+    assert (row["strongest_closed"], row["strongest_closed_scored"]) == ("Cee Three", True)
+    assert (row["strongest_open"], row["strongest_open_scored"]) == ("Oh Three", False)
 
 
 # --- Arena leader − 2nd and best closed − best open ------------------------------------------
