@@ -118,6 +118,7 @@ def test_a_webhook_url_can_come_from_the_environment(hook, monkeypatch):
     assert alerts.send(config, {"event": "y"}) == [] and hook.received[0]["event"] == {"event": "y"}
 
 
+@pytest.mark.slow  # a real `gaps --refresh` in a child process recomputes every verdict (~13 s)
 def test_a_board_verdict_that_flips_on_refresh_is_posted(db_copy, hook, tmp_path):
     """`python -m warehouse gaps --refresh` recomputes the verdicts: the ECI row stored with the
     wrong word (as if the last refresh had said so) flips back, and the flip is POSTed."""
